@@ -1,0 +1,1 @@
+"""Provider contracts per connector; offline by default, `--live` against sandboxes."""

@@ -1,0 +1,80 @@
+"""The composition root: wires settings, store, registry, runtime and peers into one Hub."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from hub.audit import AuditLog
+from hub.intake import Intake
+from hub.links import LinkStore
+from hub.locks import LockManager
+from hub.registry import REGISTRY, FlowRegistry, load_flow_modules
+from hub.settings import Settings, get_settings
+from hub.store.db import Database
+from hub.store.tables import utcnow
+
+
+class Peers:
+    """Connectors to peer systems, built on first use; tests pass fakes as overrides."""
+
+    def __init__(self, settings: Settings, overrides: dict[str, Any] | None = None) -> None:
+        self._settings = settings
+        self._cache: dict[str, Any] = dict(overrides or {})
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name not in self._cache:
+            factory = PEER_FACTORIES.get(name)
+            if factory is None:
+                raise AttributeError(f"no connector named {name!r}")
+            self._cache[name] = factory(self._settings)
+        return self._cache[name]
+
+    def close(self) -> None:
+        for peer in self._cache.values():
+            close = getattr(peer, "close", None)
+            if callable(close):
+                close()
+
+
+#: name → factory(settings); connector packages add themselves here.
+PEER_FACTORIES: dict[str, Callable[[Settings], Any]] = {}
+
+
+class Hub:
+    """Everything a flow, the API and the CLI need, in one place."""
+
+    def __init__(self, settings: Settings | None = None, *, registry: FlowRegistry | None = None,
+                 peers: dict[str, Any] | None = None, now: Callable[[], datetime] = utcnow,
+                 load_flows: bool = True, worker_name: str | None = None) -> None:
+        self.settings = settings or get_settings()
+        self.now = now
+        if registry is None:
+            if load_flows:
+                load_flow_modules(self.settings.flow_modules)
+            registry = REGISTRY
+        self.registry = registry
+        self.db = Database(self.settings.database_url)
+        self.links = LinkStore(self.db, now)
+        self.locks = LockManager(self.db, now)
+        self.audit = AuditLog(self.db, now)
+        self.intake = Intake(self.db, self.registry, now)
+        self.peers = Peers(self.settings, peers)
+        self.worker_name = worker_name or f"{socket.gethostname()}:{id(self):x}"
+
+    @cached_property
+    def runtime(self) -> Any:
+        from hub.runtime import Runtime
+
+        return Runtime(self, self.settings.broker_url, self.worker_name)
+
+    def close(self) -> None:
+        if "runtime" in self.__dict__:
+            self.runtime.stop()
+        self.peers.close()
+        self.db.dispose()

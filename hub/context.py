@@ -1,0 +1,56 @@
+"""What a flow gets to work with: the event, the store, peers, audit, clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from hub.model import AppointmentEvent, CloudEvent
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
+    from hub.links import LinkStore
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    """An event as a flow sees it: the parsed CloudEvent plus where it came from."""
+
+    inbox_id: int
+    delivery_id: int
+    attempt: int
+    caller: str
+    event: CloudEvent
+
+    @property
+    def appointment_event(self) -> AppointmentEvent | None:
+        return self.event if isinstance(self.event, AppointmentEvent) else None
+
+
+@dataclass
+class FlowContext:
+    """Per-delivery context handed to a flow."""
+
+    hub: Hub
+    flow: str
+    correlation_id: str
+    now: Callable[[], datetime]
+
+    @property
+    def links(self) -> LinkStore:
+        return self.hub.links
+
+    @property
+    def peers(self) -> Any:
+        return self.hub.peers
+
+    def audit(self, action: str, *, outcome: str, references: dict[str, Any] | None = None,
+              purpose: str | None = None) -> None:
+        spec = self.hub.registry.flows.get(self.flow)
+        self.hub.audit.record(
+            actor=f"flow:{self.flow}", flow=self.flow, action=action,
+            purpose=purpose or (spec.purpose if spec else self.flow),
+            references={"correlationId": self.correlation_id, **(references or {})}, outcome=outcome,
+        )

@@ -1,0 +1,109 @@
+"""Structured logging (structlog): JSON off-terminal, personal data redacted, correlation id bound."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from typing import Any
+
+import structlog
+from structlog.contextvars import bound_contextvars, get_contextvars
+from structlog.typing import EventDict, WrappedLogger
+
+from hub.bsn import passes_elfproef
+
+_NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+_PHONE = re.compile(r"(?<![\w+])(?:\+31|0031|0)[\s\-]?(?:\(0\)[\s\-]?)?(?:\d[\s\-]?){8}\d(?!\d)")
+_SENSITIVE_KEYS = frozenset({"bsn", "email", "phone", "birthdate", "birth_date", "telefoonnummer",
+                             "emailadres", "geboortedatum", "documentnumber", "document_number"})
+
+
+def redact_text(text: str) -> str:
+    """Replace BSNs (11-proef), e-mail addresses and Dutch phone numbers in free text."""
+    text = _EMAIL.sub("[email]", text)
+    text = _NINE_DIGITS.sub(lambda m: "[bsn]" if passes_elfproef(m.group()) else m.group(), text)
+    return _PHONE.sub("[phone]", text)
+
+
+def redact(value: Any) -> Any:
+    """Redact recursively through mappings, lists and strings."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, Mapping):
+        return {k: ("[redacted]" if isinstance(k, str) and k.lower() in _SENSITIVE_KEYS and v not in (None, "")
+                    else redact(v)) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [redact(v) for v in value]
+    if isinstance(value, BaseException):
+        return redact_text(f"{type(value).__name__}: {value}")
+    return value
+
+
+def redaction_processor(_logger: WrappedLogger, _name: str, event_dict: EventDict) -> EventDict:
+    """structlog processor: every field and the message, after exceptions were rendered."""
+    redacted = redact(dict(event_dict))
+    assert isinstance(redacted, dict)
+    return redacted
+
+
+def correlation_id() -> str | None:
+    value = get_contextvars().get("correlation_id")
+    return str(value) if value else None
+
+
+@contextmanager
+def bind_correlation(correlation: str, **extra: Any) -> Iterator[None]:
+    """Bind the correlation id (the CloudEvent id) to every log line and outbound request inside."""
+    with bound_contextvars(correlation_id=correlation, **extra):
+        yield
+
+
+def _shared_processors() -> list[Any]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.format_exc_info,
+        redaction_processor,
+    ]
+
+
+def configure_logging(level: str = "INFO", fmt: str = "auto", stream: Any = None) -> None:
+    """Route structlog and stdlib logging through the same redacting pipeline."""
+    stream = stream or sys.stderr
+    use_json = fmt == "json" or (fmt == "auto" and not stream.isatty())
+    renderer: Any = structlog.processors.JSONRenderer() if use_json else structlog.dev.ConsoleRenderer(colors=False)
+    structlog.configure(
+        processors=[*_shared_processors(), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=False,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared_processors(),
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        if getattr(h, "_afsprakenhub", False):
+            root.removeHandler(h)
+    handler._afsprakenhub = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    for noisy in ("httpx", "httpcore", "pika", "dramatiq", "uvicorn.access", "alembic"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def outbound_headers(headers: MutableMapping[str, str]) -> None:
+    """Add the current correlation id to an outbound request's headers."""
+    cid = correlation_id()
+    if cid:
+        headers["X-Correlation-ID"] = cid

@@ -1,0 +1,16 @@
+"""Prometheus metrics of the hub (served at /metrics)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+EVENTS_RECEIVED = Counter("afsprakenhub_events_received_total", "Inbound events stored", ["endpoint"])
+EVENTS_DUPLICATE = Counter("afsprakenhub_events_duplicate_total", "Inbound events already stored", ["endpoint"])
+EVENTS_REJECTED = Counter("afsprakenhub_events_rejected_total", "Inbound requests rejected", ["reason"])
+DELIVERIES_DONE = Counter("afsprakenhub_deliveries_finished_total", "Deliveries finished", ["flow", "status"])
+FLOW_SECONDS = Histogram("afsprakenhub_flow_seconds", "Time in one flow handler call", ["flow"])
+END_TO_END_SECONDS = Histogram(
+    "afsprakenhub_processing_latency_seconds", "From intake to a delivery's success", ["flow"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
+)
+PEER_CALLS = Counter("afsprakenhub_peer_calls_total", "Calls to peer systems", ["connector", "outcome"])

@@ -1,0 +1,237 @@
+"""The canonical model: what an appointment and an inbound event are (BRIEF §4).
+
+This is the one definition of an appointment in the product; every flow, mapping and
+connector translates from and to these classes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    ValidationError,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from hub.bsn import passes_elfproef
+
+APPOINTMENT_EVENT_PREFIX = "nl.tilburg.afspraken.appointment."
+ZAKEN_EVENT_PREFIX = "nl.overheid.zaken."
+
+
+class AppointmentStatus(StrEnum):
+    """The states an appointment can be in; event types use the same words."""
+
+    BOOKED = "booked"
+    RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
+    CHECKED_IN = "checked_in"
+    CALLED = "called"
+    STARTED = "started"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+    CLOSED = "closed"  # closed by the hub, e.g. because its zaak was closed
+
+
+#: The event kinds TIP sends (`nl.tilburg.afspraken.appointment.<kind>`); `closed` is a status only.
+APPOINTMENT_EVENT_KINDS: frozenset[str] = frozenset(s.value for s in AppointmentStatus) - {"closed"}
+
+
+def _check_bsn(value: str | None) -> str | None:
+    if value is not None and not passes_elfproef(value):
+        raise ValueError("not a valid BSN (11-proef fails)")
+    return value
+
+
+def _check_kvk(value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"\d{8}", value):
+        raise ValueError("a KvK number is 8 digits")
+    return value
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("time must carry a UTC offset")
+    return value
+
+
+Bsn = Annotated[str | None, AfterValidator(_check_bsn)]
+KvkNumber = Annotated[str | None, AfterValidator(_check_kvk)]
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+class CanonicalModel(BaseModel):
+    """Base: camelCase on the wire, snake_case in code, unknown fields kept but ignored."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="allow", frozen=True
+    )
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON-ready form with the wire (camelCase) names."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+class Location(CanonicalModel):
+    id: str = Field(min_length=1)
+    name: str | None = None
+
+
+class Product(CanonicalModel):
+    code: str = Field(min_length=1)
+    name: str | None = None
+    quantity: int = Field(default=1, ge=1)
+
+
+class Customer(CanonicalModel):
+    bsn: Bsn = None
+    kvk: KvkNumber = None
+    initials: str | None = None
+    first_name: str | None = None
+    last_name_prefix: str | None = None
+    last_name: str | None = None
+    birth_date: date | None = None
+    email: EmailStr | None = None
+    phone: str | None = None
+    language: str | None = None
+    anonymous: bool = False
+
+    @property
+    def display_name(self) -> str:
+        """Name as a person reads it: first name (or initials), prefix, last name."""
+        parts = [self.first_name or self.initials, self.last_name_prefix, self.last_name]
+        return " ".join(p for p in parts if p)
+
+
+class Employee(CanonicalModel):
+    id: str = Field(min_length=1)
+    upn: str | None = None
+    name: str | None = None
+
+
+class Room(CanonicalModel):
+    id: str = Field(min_length=1)
+    mailbox: str | None = None
+    name: str | None = None
+
+
+class Counter(CanonicalModel):
+    id: str = Field(min_length=1)
+    name: str | None = None
+
+
+class Appointment(CanonicalModel):
+    """The full snapshot of one appointment after a change."""
+
+    id: str = Field(min_length=1, max_length=200)
+    version: int = Field(ge=1)
+    status: AppointmentStatus
+    start: AwareDatetime
+    end: AwareDatetime
+    location: Location
+    department: str | None = None
+    channel: str | None = None
+    products: list[Product] = Field(default_factory=list)
+    customer: Customer | None = None
+    employee: Employee | None = None
+    room: Room | None = None
+    counter: Counter | None = None
+    case_reference: str | None = None
+    group_size: int = Field(default=1, ge=1)
+    notes: str | None = None
+    external_id: str | None = None
+    migrated: bool = False
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Appointment:
+        if self.end <= self.start:
+            raise ValueError("end must be later than start")
+        return self
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.customer is None or self.customer.anonymous
+
+
+class CloudEvent(BaseModel):
+    """A CloudEvents 1.0 envelope in structured JSON mode; extension attributes are kept."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    specversion: Literal["1.0"]
+    id: str = Field(min_length=1, max_length=500)
+    source: str = Field(min_length=1, max_length=2000)
+    type: str = Field(min_length=1, max_length=500)
+    subject: str | None = Field(default=None, max_length=500)
+    time: AwareDatetime | None = None
+    datacontenttype: str | None = None
+    dataschema: str | None = None
+    data: Any = None
+
+    @property
+    def dedupe_key(self) -> str:
+        """What makes two deliveries the same event (CloudEvents: source + id)."""
+        return f"ce:{self.source}\x1f{self.id}"
+
+    @property
+    def appointment_kind(self) -> str | None:
+        """`booked`, `cancelled`, … for appointment events, else None."""
+        if self.type.startswith(APPOINTMENT_EVENT_PREFIX):
+            return self.type.removeprefix(APPOINTMENT_EVENT_PREFIX)
+        return None
+
+
+class AppointmentEvent(CloudEvent):
+    """An appointment CloudEvent whose data is the appointment snapshot."""
+
+    data: Appointment
+
+    @model_validator(mode="after")
+    def _subject_is_appointment(self) -> AppointmentEvent:
+        if self.appointment_kind not in APPOINTMENT_EVENT_KINDS:
+            raise ValueError(
+                f"unknown appointment event type; expected {APPOINTMENT_EVENT_PREFIX}"
+                f"<{'|'.join(sorted(APPOINTMENT_EVENT_KINDS))}>"
+            )
+        if self.subject is not None and self.subject != self.data.id:
+            raise ValueError("subject must equal data.id (the appointment id)")
+        return self
+
+
+def parse_event(raw: object) -> CloudEvent:
+    """Validate one structured CloudEvent; appointment events get a typed snapshot.
+
+    Raises pydantic's ValidationError naming the field and the reason.
+    """
+    envelope = CloudEvent.model_validate(raw)
+    if envelope.type.startswith(APPOINTMENT_EVENT_PREFIX):
+        return AppointmentEvent.model_validate(raw)
+    return envelope
+
+
+__all__ = [
+    "APPOINTMENT_EVENT_KINDS",
+    "APPOINTMENT_EVENT_PREFIX",
+    "ZAKEN_EVENT_PREFIX",
+    "Appointment",
+    "AppointmentEvent",
+    "AppointmentStatus",
+    "CloudEvent",
+    "Counter",
+    "Customer",
+    "Employee",
+    "Location",
+    "Product",
+    "Room",
+    "ValidationError",
+    "parse_event",
+]

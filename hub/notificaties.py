@@ -1,0 +1,40 @@
+"""The ZGW Notificaties API consumer contract: the classic message, as a CloudEvent for routing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+
+from hub.model import CloudEvent
+
+
+class Notificatie(BaseModel):
+    """The message an NRC posts to an abonnement's callbackUrl."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    kanaal: str = Field(min_length=1, max_length=50)
+    hoofdObject: AnyHttpUrl  # noqa: N815 - field names are the standard's
+    resource: str = Field(min_length=1, max_length=100)
+    resourceUrl: AnyHttpUrl  # noqa: N815
+    actie: str = Field(min_length=1, max_length=100)
+    aanmaakdatum: datetime
+    kenmerken: dict[str, str | None] = Field(default_factory=dict)
+
+    @property
+    def dedupe_key(self) -> str:
+        """The message hash: an NRC re-sending the same message is a duplicate."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return "zgw:" + hashlib.sha256(blob.encode()).hexdigest()
+
+    def as_cloudevent(self) -> CloudEvent:
+        """Routed like `nl.overheid.<kanaal>.<resource>.<actie>` CloudEvents."""
+        return CloudEvent(
+            specversion="1.0", id=self.dedupe_key.removeprefix("zgw:"), source="urn:nl:notificaties-api",
+            type=f"nl.overheid.{self.kanaal}.{self.resource}.{self.actie}", subject=str(self.hoofdObject),
+            time=self.aanmaakdatum if self.aanmaakdatum.tzinfo else None, datacontenttype="application/json",
+            data=self.model_dump(mode="json"),
+        )

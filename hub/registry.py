@@ -1,0 +1,76 @@
+"""The flow registry: each flow declares the event types it consumes and a handler."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hub.context import FlowContext, InboundEvent
+
+Handler = Callable[["InboundEvent", "FlowContext"], "str | None"]
+
+
+@dataclass(frozen=True)
+class FlowSpec:
+    """A flow: `consumes` holds exact event types or prefixes ending in `*`.
+
+    The handler returns None (done) or a short note; it raises TransientError or
+    PermanentError (hub.errors) on failure. `ordered` applies the version guard.
+    """
+
+    name: str
+    consumes: tuple[str, ...]
+    handler: Handler
+    purpose: str
+    ordered: bool = True
+
+    def accepts(self, event_type: str) -> bool:
+        return any(
+            event_type.startswith(p[:-1]) if p.endswith("*") else event_type == p for p in self.consumes
+        )
+
+
+@dataclass
+class FlowRegistry:
+    """Flows by name; one inbound event fans out to one delivery per accepting flow."""
+
+    flows: dict[str, FlowSpec] = field(default_factory=dict)
+
+    def add(self, spec: FlowSpec) -> FlowSpec:
+        if spec.name in self.flows and self.flows[spec.name] != spec:
+            raise ValueError(f"flow {spec.name!r} registered twice")
+        self.flows[spec.name] = spec
+        return spec
+
+    def flow(
+        self, name: str, *, consumes: tuple[str, ...], purpose: str, ordered: bool = True
+    ) -> Callable[[Handler], Handler]:
+        """Decorator form of `add`."""
+
+        def register(handler: Handler) -> Handler:
+            self.add(FlowSpec(name, consumes, handler, purpose, ordered))
+            return handler
+
+        return register
+
+    def for_type(self, event_type: str) -> list[FlowSpec]:
+        return [f for f in self.flows.values() if f.accepts(event_type)]
+
+    def get(self, name: str) -> FlowSpec:
+        try:
+            return self.flows[name]
+        except KeyError:
+            raise KeyError(f"no flow named {name!r}; known: {', '.join(sorted(self.flows))}") from None
+
+
+#: The product's registry; flow modules register into it when imported.
+REGISTRY = FlowRegistry()
+
+
+def load_flow_modules(modules: list[str]) -> None:
+    """Import the configured flow modules so they register themselves."""
+    for module in modules:
+        importlib.import_module(module)

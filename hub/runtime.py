@@ -1,0 +1,147 @@
+"""The work queue (dramatiq): stub broker in-process by default, Redis or RabbitMQ when configured."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import dramatiq
+import structlog
+from dramatiq.brokers.stub import StubBroker
+from sqlalchemy import select, update
+
+from hub.delivery import DeliveryProcessor
+from hub.store.tables import Delivery, DeliveryStatus
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
+
+log = structlog.get_logger("afsprakenhub.runtime")
+QUEUE = "afsprakenhub"
+ACTOR = "afsprakenhub_deliver"
+
+
+def make_broker(url: str) -> dramatiq.Broker:
+    """`stub` (or empty) → in-process; `redis://…` → Redis; `amqp://…` → RabbitMQ."""
+    if not url or url == "stub":
+        return StubBroker()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from dramatiq.brokers.redis import RedisBroker
+
+        return RedisBroker(url=url)
+    if url.startswith(("amqp://", "amqps://")):
+        from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+        return RabbitmqBroker(url=url)
+    raise ValueError(f"unsupported broker URL scheme: {url.split(':', 1)[0]!r} (use stub, redis:// or amqp://)")
+
+
+class Runtime:
+    """Sends deliveries to the queue, runs worker threads and the sweeper."""
+
+    def __init__(self, hub: Hub, broker_url: str, worker_name: str = "worker") -> None:
+        self.hub = hub
+        self.broker = make_broker(broker_url)
+        self.processor = DeliveryProcessor(hub, worker_name)
+        self.actor: dramatiq.Actor[[int], None] = dramatiq.Actor(
+            self._deliver, broker=self.broker, actor_name=ACTOR, queue_name=QUEUE, priority=0,
+            options={"max_retries": 0, "time_limit": int(hub.settings.retry.lease_seconds * 1000)},
+        )
+        self.broker.declare_queue(QUEUE)
+        self._worker: dramatiq.Worker | None = None
+        self._stop = threading.Event()
+        self._sweeper: threading.Thread | None = None
+
+    @property
+    def is_stub(self) -> bool:
+        return isinstance(self.broker, StubBroker)
+
+    def _deliver(self, delivery_id: int) -> None:
+        outcome = self.processor.process(delivery_id)
+        if outcome.retry_in is not None:
+            self.enqueue(delivery_id, outcome.retry_in)
+
+    def enqueue(self, delivery_id: int, delay_seconds: float = 0.0) -> None:
+        """Queue a delivery; losing the message is safe, the sweeper sends it again."""
+        try:
+            delay_ms = int(delay_seconds * 1000)
+            self.actor.send_with_options(args=(delivery_id,), delay=delay_ms or None)
+        except Exception as exc:  # broker down: the row is durable, the sweeper re-sends
+            log.warning("enqueue.failed", delivery_id=delivery_id, error=type(exc).__name__)
+
+    def enqueue_many(self, delivery_ids: list[int] | tuple[int, ...]) -> None:
+        for delivery_id in delivery_ids:
+            self.enqueue(delivery_id)
+
+    def sweep(self) -> int:
+        """Re-send deliveries whose message was lost: open, due past the grace time, lease expired."""
+        now = self.hub.now()
+        retry = self.hub.settings.retry
+        overdue = now - timedelta(seconds=retry.sweep_grace_seconds)
+        with self.hub.db.unit_of_work() as s:
+            ids = list(s.scalars(select(Delivery.id).where(
+                Delivery.status.in_(DeliveryStatus.OPEN),
+                Delivery.next_attempt_at <= overdue,
+                (Delivery.leased_until.is_(None)) | (Delivery.leased_until < now),
+            ).order_by(Delivery.id).limit(5000)))
+            if ids:
+                # Mark them due now, so the next sweep waits a full grace time before sending again.
+                s.execute(update(Delivery).where(Delivery.id.in_(ids))
+                          .values(next_attempt_at=now, leased_until=None))
+        for delivery_id in ids:
+            self.enqueue(delivery_id)
+        if ids:
+            log.info("sweeper.requeued", count=len(ids))
+        return len(ids)
+
+    def broker_health(self) -> str:
+        """`up`, or `down: <reason>` for the readiness check."""
+        try:
+            client = getattr(self.broker, "client", None)
+            if client is not None:  # Redis
+                client.ping()
+            elif hasattr(self.broker, "parameters"):  # RabbitMQ
+                self.broker.get_declared_queues()
+                _ = self.broker.connection
+            return "up"
+        except Exception as exc:
+            return f"down: {type(exc).__name__}"
+
+    def start_worker(self, threads: int) -> dramatiq.Worker:
+        self._worker = dramatiq.Worker(self.broker, worker_threads=threads, worker_timeout=100)
+        self._worker.start()
+        return self._worker
+
+    def start_sweeper(self) -> None:
+        interval = self.hub.settings.retry.sweep_interval_seconds
+
+        def loop() -> None:
+            while not self._stop.wait(interval):
+                if self.hub.locks.acquire("sweeper", self.processor.worker_name, interval * 2):
+                    try:
+                        self.sweep()
+                    except Exception:
+                        log.exception("sweeper.failed")
+
+        self._sweeper = threading.Thread(target=loop, name="afsprakenhub-sweeper", daemon=True)
+        self._sweeper.start()
+
+    def join(self, timeout: float = 30.0) -> bool:
+        """Wait until the in-process queue is empty (stub broker); True when drained."""
+        if isinstance(self.broker, StubBroker):
+            try:
+                self.broker.join(QUEUE, timeout=int(timeout * 1000))
+                if self._worker:
+                    self._worker.join()
+                return True
+            except dramatiq.errors.QueueJoinTimeout:
+                return False
+        return True
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._worker:
+            self._worker.stop(timeout=5000)
+            self._worker = None
+        self.broker.close()

@@ -1,0 +1,132 @@
+"""Scheduled jobs: cron expressions in settings, one run per slot however many schedulers run."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import structlog
+from croniter import croniter
+from sqlalchemy import select
+
+from hub.bootstrap import Hub
+from hub.store.tables import JobState
+
+log = structlog.get_logger("afsprakenhub.scheduler")
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """What a job run did; `counts` is printed by `sync` and stored as the run's detail."""
+
+    outcome: str = "ok"
+    counts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    name: str
+    run: Callable[[Hub, bool], JobResult]
+    default_schedule: str
+    description: str
+
+
+#: name → job; flow modules add theirs with `register_job`.
+JOBS: dict[str, JobSpec] = {}
+
+
+def register_job(name: str, *, schedule: str, description: str) -> Callable[[Callable[[Hub, bool], JobResult]],
+                                                                            Callable[[Hub, bool], JobResult]]:
+    def add(fn: Callable[[Hub, bool], JobResult]) -> Callable[[Hub, bool], JobResult]:
+        JOBS[name] = JobSpec(name, fn, schedule, description)
+        return fn
+
+    return add
+
+
+def schedule_of(hub: Hub, job: JobSpec) -> str:
+    return hub.settings.schedules.get(job.name, job.default_schedule)
+
+
+def run_job(hub: Hub, name: str, *, dry_run: bool = False, actor: str = "cli") -> JobResult:
+    """Run one job now (`afsprakenhub sync NAME`); state is recorded unless it is a dry run."""
+    try:
+        job = JOBS[name]
+    except KeyError:
+        raise KeyError(f"no job named {name!r}; known: {', '.join(sorted(JOBS)) or 'none'}") from None
+    log.info("job.start", job=name, dry_run=dry_run)
+    try:
+        result = job.run(hub, dry_run)
+    except Exception as exc:
+        _record(hub, name, None, "failed", f"{type(exc).__name__}")
+        hub.audit.record(actor=actor, action=f"job:{name}", purpose=job.description, outcome="failed",
+                         references={"dryRun": dry_run})
+        raise
+    if not dry_run:
+        _record(hub, name, None, result.outcome, str(result.counts))
+    hub.audit.record(actor=actor, action=f"job:{name}", purpose=job.description, outcome=result.outcome,
+                     references={"dryRun": dry_run, **{k: v for k, v in result.counts.items()
+                                                       if isinstance(v, int | float | str)}})
+    log.info("job.done", job=name, outcome=result.outcome, **result.counts)
+    return result
+
+
+def _record(hub: Hub, name: str, slot: datetime | None, outcome: str, detail: str) -> None:
+    with hub.db.unit_of_work() as s:
+        state = s.get(JobState, name) or JobState(job=name)
+        s.add(state)
+        if slot is not None:
+            state.last_slot = slot
+        state.last_run_at, state.last_outcome, state.last_detail = hub.now(), outcome, detail[:2000]
+
+
+def _last_slot(hub: Hub, name: str) -> datetime | None:
+    with hub.db.unit_of_work() as s:
+        return s.scalar(select(JobState.last_slot).where(JobState.job == name))
+
+
+class Scheduler:
+    """Runs due jobs. Each slot of each job runs once: a lock plus the recorded last slot."""
+
+    def __init__(self, hub: Hub, holder: str | None = None, lock_ttl: float = 3600.0) -> None:
+        self.hub = hub
+        self.holder = holder or hub.worker_name
+        self.lock_ttl = lock_ttl
+
+    def due_slot(self, job: JobSpec, now: datetime) -> datetime | None:
+        slot: datetime = croniter(schedule_of(self.hub, job), now).get_prev(datetime)
+        last = _last_slot(self.hub, job.name)
+        return slot if last is None or slot > last else None
+
+    def tick(self, now: datetime | None = None) -> list[str]:
+        """Run every job whose current slot has not run yet; returns the names run by this scheduler."""
+        now = now or self.hub.now()
+        ran: list[str] = []
+        for job in list(JOBS.values()):
+            slot = self.due_slot(job, now)
+            if slot is None:
+                continue
+            lock = f"job:{job.name}"
+            if not self.hub.locks.acquire(lock, self.holder, self.lock_ttl):
+                continue
+            try:
+                if self.due_slot(job, now) != slot:  # another scheduler ran it meanwhile
+                    continue
+                _record(self.hub, job.name, slot, "running", "")
+                try:
+                    run_job(self.hub, job.name, actor=f"scheduler:{self.holder}")
+                except Exception:
+                    log.exception("job.failed", job=job.name)
+                ran.append(job.name)
+            finally:
+                self.hub.locks.release(lock, self.holder)
+        return ran
+
+    def run_forever(self, stop: threading.Event, interval: float = 15.0) -> None:
+        log.info("scheduler.start", jobs=sorted(JOBS))
+        while not stop.is_set():
+            self.tick()
+            stop.wait(interval)

@@ -1,0 +1,112 @@
+"""Settings: environment (`AFSPRAKENHUB_…`, nested with `__`), then `afsprakenhub.toml`, then defaults."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_DATABASE_URL = "sqlite:///./afsprakenhub.db"
+
+
+class JwtSettings(BaseModel):
+    """OAuth2 bearer JWTs (e.g. Entra ID); off unless `jwks_url` is set."""
+
+    jwks_url: str | None = None
+    issuer: str | None = None
+    audience: str | None = None
+    algorithms: list[str] = Field(default_factory=lambda: ["RS256"])
+    name_claim: str = "azp"
+
+
+class RetrySettings(BaseModel):
+    """Backoff for transient peer failures."""
+
+    max_attempts: int = 10
+    base_seconds: float = 2.0
+    max_seconds: float = 900.0
+    lease_seconds: float = 120.0
+    sweep_interval_seconds: float = 30.0
+    sweep_grace_seconds: float = 30.0
+
+
+class RegisterSettings(BaseModel):
+    """The SaaS appointment register (OAuth2 client credentials)."""
+
+    base_url: str = "http://127.0.0.1:8701/register/api/v1"
+    token_url: str = "http://127.0.0.1:8701/register/oauth/token"
+    client_id: str = "afsprakenhub"
+    client_secret: SecretStr = SecretStr("sandbox-secret")
+    scope: str | None = None
+    timeout_seconds: float = 10.0
+    max_concurrency: int = 8
+    max_retries: int = 4
+
+
+class Settings(BaseSettings):
+    """Everything operations may change without a code change."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AFSPRAKENHUB_",
+        env_nested_delimiter="__",
+        toml_file="afsprakenhub.toml",
+        extra="ignore",
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    broker_url: str = "stub"
+    api_tokens: SecretStr = SecretStr("")
+    notificaties_auth: SecretStr | None = None
+    jwt: JwtSettings = Field(default_factory=JwtSettings)
+    max_body_bytes: int = 1024 * 1024
+    public_url: str = "http://127.0.0.1:8700"
+    host: str = "127.0.0.1"
+    port: int = 8700
+    worker_threads: int = 8
+    log_level: str = "INFO"
+    log_format: str = "auto"  # auto | json | console
+    retention_days: int = 30
+    flow_modules: list[str] = Field(default_factory=lambda: ["flows"])
+    schedules: dict[str, str] = Field(default_factory=dict)
+    retry: RetrySettings = Field(default_factory=RetrySettings)
+    register_api: RegisterSettings = Field(default_factory=RegisterSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("AFSPRAKENHUB_CONFIG", "afsprakenhub.toml"))
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=toml_path),
+            file_secret_settings,
+        )
+
+    def api_token_map(self) -> dict[str, str]:
+        """`name:token,name:token` as {token: name}."""
+        result: dict[str, str] = {}
+        for item in self.api_tokens.get_secret_value().split(","):
+            name, sep, token = item.strip().partition(":")
+            if sep and name and token:
+                result[token] = name
+        return result
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once)."""
+    return Settings()

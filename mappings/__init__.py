@@ -1,0 +1,1 @@
+"""Pure translation between the canonical model and each peer, plus editable value tables."""

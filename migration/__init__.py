@@ -1,0 +1,1 @@
+"""The one-off JCC conversion: extract, stage, transform, load, reconcile, report (issue: JCC conversion)."""
