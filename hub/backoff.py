@@ -10,7 +10,7 @@ from email.utils import parsedate_to_datetime
 def backoff_seconds(attempt: int, base: float, cap: float, retry_after: float | None = None,
                     rng: random.Random | None = None) -> float:
     """Delay before attempt `attempt + 1`; never shorter than `retry_after`."""
-    rng = rng or random.Random()  # noqa: S311 - jitter, not security
+    rng = rng or random.Random()
     ceiling = min(cap, base * (2 ** max(attempt - 1, 0)))
     delay = ceiling / 2 + rng.uniform(0, ceiling / 2)
     if retry_after is not None:

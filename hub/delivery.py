@@ -81,7 +81,7 @@ class DeliveryProcessor:
                     Delivery.next_attempt_at <= now + timedelta(seconds=1),
                 )
                 .values(leased_until=lease, attempts=Delivery.attempts + 1, updated_at=now)
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
             if not claimed:
                 return None
             return s.scalar(select(Delivery.attempts).where(Delivery.id == delivery_id))

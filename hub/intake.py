@@ -56,11 +56,10 @@ class Intake:
         now = self._now()
         results: list[Accepted] = []
         with self._db.unit_of_work() as s:
-            existing = dict(
+            existing: dict[str, int] = {
+                key: inbox_id for key, inbox_id in
                 s.execute(select(InboxEvent.dedupe_key, InboxEvent.id).where(InboxEvent.dedupe_key.in_(keys)))
-                .tuples()
-                .all()
-            )
+            }
             for event, key in zip(events, keys, strict=True):
                 if key in existing:
                     results.append(Accepted(event.id, existing[key], duplicate=True))

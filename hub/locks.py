@@ -26,7 +26,7 @@ class LockManager:
                 update(Lock)
                 .where(Lock.name == name, (Lock.expires_at < now) | (Lock.holder == holder))
                 .values(holder=holder, expires_at=expires)
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
             if taken:
                 return True
         try:

@@ -17,9 +17,9 @@ class Notificatie(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     kanaal: str = Field(min_length=1, max_length=50)
-    hoofdObject: AnyHttpUrl  # noqa: N815 - field names are the standard's
+    hoofdObject: AnyHttpUrl
     resource: str = Field(min_length=1, max_length=100)
-    resourceUrl: AnyHttpUrl  # noqa: N815
+    resourceUrl: AnyHttpUrl
     actie: str = Field(min_length=1, max_length=100)
     aanmaakdatum: datetime
     kenmerken: dict[str, str | None] = Field(default_factory=dict)

@@ -58,13 +58,13 @@ def list_deliveries(hub: Hub, *, status_: str | None = None, flow: str | None = 
         query = query.where(Delivery.flow == flow)
     query = query.order_by(Delivery.id).limit(limit).offset(offset)
     with hub.db.unit_of_work() as s:
-        return [_view(d, e) for d, e in s.execute(query).tuples()]
+        return [_view(d, e) for d, e in s.execute(query)]
 
 
 def get_delivery(hub: Hub, delivery_id: int) -> DeliveryView | None:
     with hub.db.unit_of_work() as s:
         row = s.execute(select(Delivery, InboxEvent).join(InboxEvent, InboxEvent.id == Delivery.inbox_id)
-                        .where(Delivery.id == delivery_id)).tuples().first()
+                        .where(Delivery.id == delivery_id)).first()
         return _view(*row) if row else None
 
 
@@ -128,9 +128,9 @@ def purge(hub: Hub, older_than_days: int, actor: str) -> dict[str, int]:
     with hub.db.unit_of_work() as s:
         events = s.execute(update(InboxEvent).where(
             InboxEvent.received_at < cutoff, InboxEvent.processed_at.is_not(None),
-            InboxEvent.payload.is_not(None)).values(payload=None, purged_at=hub.now())).rowcount
+            InboxEvent.payload.is_not(None)).values(payload=None, purged_at=hub.now())).rowcount  # type: ignore[attr-defined]
         links = s.execute(update(Link).where(Link.updated_at < cutoff, Link.data.is_not(None))
-                          .values(data=None)).rowcount
+                          .values(data=None)).rowcount  # type: ignore[attr-defined]
     hub.audit.record(actor=actor, action="purge", purpose="retention (AVG): remove personal data",
                      references={"olderThanDays": older_than_days, "events": events, "links": links},
                      outcome="done")

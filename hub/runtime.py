@@ -103,7 +103,7 @@ class Runtime:
                 client.ping()
             elif hasattr(self.broker, "parameters"):  # RabbitMQ
                 self.broker.get_declared_queues()
-                _ = self.broker.connection
+                _ = self.broker.connection  # type: ignore[attr-defined]
             return "up"
         except Exception as exc:
             return f"down: {type(exc).__name__}"

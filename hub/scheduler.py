@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
@@ -97,7 +97,8 @@ class Scheduler:
         self.lock_ttl = lock_ttl
 
     def due_slot(self, job: JobSpec, now: datetime) -> datetime | None:
-        slot: datetime = croniter(schedule_of(self.hub, job), now).get_prev(datetime)
+        # get_prev is strictly before its start: start just after `now` so a slot at `now` counts.
+        slot: datetime = croniter(schedule_of(self.hub, job), now + timedelta(seconds=1)).get_prev(datetime)
         last = _last_slot(self.hub, job.name)
         return slot if last is None or slot > last else None
 

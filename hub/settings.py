@@ -42,7 +42,7 @@ class RegisterSettings(BaseModel):
     """The SaaS appointment register (OAuth2 client credentials)."""
 
     base_url: str = "http://127.0.0.1:8701/register/api/v1"
-    token_url: str = "http://127.0.0.1:8701/register/oauth/token"
+    token_url: str = "http://127.0.0.1:8701/register/oauth/token"  # noqa: S105 - a URL, not a secret
     client_id: str = "afsprakenhub"
     client_secret: SecretStr = SecretStr("sandbox-secret")
     scope: str | None = None

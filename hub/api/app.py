@@ -27,6 +27,7 @@ API_VERSION = "1.0.0"
 CE_JSON = "application/cloudevents+json"
 CE_BATCH = "application/cloudevents-batch+json"
 MAX_BATCH = 1000
+STATUS_PATTERN = "^(pending|succeeded|failed|dead|skipped)$"
 Caller = Annotated[str, Depends(caller)]
 
 
@@ -194,7 +195,7 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         return JSONResponse({"status": "up" if ok else "down", "checks": checks}, status_code=200 if ok else 503)
 
     @api.get("/deliveries", tags=["operations"], summary="List deliveries")
-    async def deliveries(_: Caller, status: Annotated[str | None, Query(pattern="^(pending|succeeded|failed|dead|skipped)$")] = None,
+    async def deliveries(_: Caller, status: Annotated[str | None, Query(pattern=STATUS_PATTERN)] = None,
                          flow: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
                          offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
         rows = operations.list_deliveries(hub, status_=status, flow=flow, limit=limit, offset=offset)
@@ -202,7 +203,7 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
 
     @api.post("/deliveries/{deliveryId}/replay", status_code=202, tags=["operations"],
               summary="Replay a failed, dead or skipped delivery")
-    async def replay(deliveryId: int, who: Caller) -> dict[str, Any]:  # noqa: N803 - camelCase path key
+    async def replay(deliveryId: int, who: Caller) -> dict[str, Any]:
         current = operations.get_delivery(hub, deliveryId)
         if current is None:
             raise Problem(404, f"no delivery {deliveryId}")
@@ -213,7 +214,7 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         return view.model_dump(mode="json")
 
     @api.get("/appointments/{appointmentId}/trace", tags=["operations"], summary="Trace one appointment")
-    async def trace(appointmentId: str, _: Caller) -> dict[str, Any]:  # noqa: N803
+    async def trace(appointmentId: str, _: Caller) -> dict[str, Any]:
         return operations.trace(hub, appointmentId)
 
     root = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False)
