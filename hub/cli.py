@@ -241,6 +241,16 @@ def purge(older_than: Annotated[int | None, typer.Option("--older-than", help="D
     out.print(f"purged payloads of {counts['events']} events and {counts['links']} link records older than {days} days")
 
 
+# --- command groups contributed by connectors, flows and the sandbox (one line each) ---------------
+def _register_command_groups() -> None:
+    from hub.cli_contract import register as register_contract_test
+
+    register_contract_test(app)
+
+
+_register_command_groups()
+
+
 def main() -> None:
     app()
 

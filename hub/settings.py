@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     schedules: dict[str, str] = Field(default_factory=dict)
     retry: RetrySettings = Field(default_factory=RetrySettings)
     register_api: RegisterSettings = Field(default_factory=RegisterSettings)
+    # --- peer and flow sections (one import and one line each; models live with their connector/flow) ---
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,101 @@
+"""Turn register responses and transport failures into `hub.errors` exceptions.
+
+Messages name the call and the status (plus the problem title and invalid field names); they never
+carry response bodies, URLs or problem details, which may contain personal data.
+"""
+
+from __future__ import annotations
+
+import httpx
+from pydantic import ValidationError
+
+from hub.backoff import parse_retry_after
+from hub.errors import DeliveryError, PermanentError, TransientError
+from hub.logging import redact_text
+
+CONNECTOR = "register"
+_MAX_TITLE = 120
+
+
+class NotFoundError(PermanentError):
+    """404: the appointment (or resource) does not exist."""
+
+
+class ConflictError(PermanentError):
+    """409: the status transition is not allowed."""
+
+
+class PreconditionFailedError(PermanentError):
+    """412: `If-Match` no longer matches; re-read and decide again."""
+
+
+class UnauthorizedError(PermanentError):
+    """401 on the token endpoint or after a fresh token: credentials or scope are wrong."""
+
+
+_PERMANENT_BY_STATUS: dict[int, type[PermanentError]] = {
+    401: UnauthorizedError,
+    404: NotFoundError,
+    409: ConflictError,
+    412: PreconditionFailedError,
+}
+
+
+def _problem_summary(response: httpx.Response) -> str:
+    """`title` (redacted, short) and the names of invalid fields from a problem+json body."""
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    if not isinstance(body, dict):
+        return ""
+    parts: list[str] = []
+    title = body.get("title") or body.get("error")
+    if isinstance(title, str) and title:
+        parts.append(redact_text(title)[:_MAX_TITLE])
+    invalid = body.get("invalidParams")
+    if isinstance(invalid, list):
+        names = [p["name"] for p in invalid if isinstance(p, dict) and isinstance(p.get("name"), str)]
+        if names:
+            parts.append("invalid: " + ", ".join(redact_text(n)[:60] for n in names[:10]))
+    return "; ".join(parts)
+
+
+def error_for_response(call: str, response: httpx.Response) -> DeliveryError:
+    """The exception for a non-2xx answer: 429/5xx transient, other 4xx permanent."""
+    status = response.status_code
+    summary = _problem_summary(response)
+    reason = f"{CONNECTOR} {call} failed: {status} {summary or response.reason_phrase}".rstrip()
+    if status == 429 or status >= 500:
+        return TransientError(reason, retry_after=parse_retry_after(response.headers.get("Retry-After")))
+    return _PERMANENT_BY_STATUS.get(status, PermanentError)(reason)
+
+
+def error_for_exception(call: str, exc: httpx.HTTPError) -> DeliveryError:
+    """Timeouts and connection errors are transient; protocol misuse is permanent."""
+    kind = type(exc).__name__
+    local = isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError)
+    if isinstance(exc, httpx.TransportError) and not local:
+        return TransientError(f"{CONNECTOR} {call} failed: {kind}")
+    return PermanentError(f"{CONNECTOR} {call} failed: {kind}")
+
+
+def invalid_response(call: str, problem: ValidationError | str) -> PermanentError:
+    """The register answered 2xx with a body that does not fit the contract (field paths only)."""
+    if isinstance(problem, ValidationError):
+        fields = sorted({".".join(str(p) for p in err["loc"]) or "body" for err in problem.errors()})
+        what = "invalid: " + ", ".join(fields[:10])
+    else:
+        what = problem
+    return PermanentError(f"{CONNECTOR} {call} failed: response does not match the contract ({what})")
+
+
+__all__ = [
+    "ConflictError",
+    "NotFoundError",
+    "PreconditionFailedError",
+    "UnauthorizedError",
+    "error_for_exception",
+    "error_for_response",
+    "invalid_response",
+]

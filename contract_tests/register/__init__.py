@@ -1,0 +1,1 @@
+"""Contract of the appointment register (openapi.yaml) and the connector's conformance to it."""
