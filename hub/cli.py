@@ -6,6 +6,7 @@ import json
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -59,6 +60,54 @@ def db_upgrade() -> None:
 
 
 @app.command()
+def demo(
+    as_json: JsonOpt = False,
+    seed: Annotated[int, typer.Option(help="Seed of the scripted day (same seed, same day)")] = 20270301,
+    appointments: Annotated[int, typer.Option(help="Appointments in the scripted day")] = 240,
+    keep_running: Annotated[bool, typer.Option("--keep-running", help="Leave hub and sandbox up afterwards")]
+    = False,
+    workdir: Annotated[Path, typer.Option(help="Where the demo's database and log go")] = Path("var/demo"),
+) -> None:
+    """The main job: sandbox peers + the hub on the embedded default + a scripted register day, checked."""
+    from hub.demo.runner import DemoReport, run_demo
+
+    def hold(report: DemoReport) -> None:
+        _print_demo(report, as_json)
+        out.print(f"\nhub: {report.urls['hub']}   token: {report.urls['token']}")
+        for name, info in report.urls["sandbox"].items():
+            out.print(f"{name}: " + ", ".join(f"{k}={v}" for k, v in info.items()), highlight=False)
+        out.print("running; Ctrl-C to stop")
+        stop = threading.Event()
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        stop.wait()
+
+    if not as_json:
+        out.print(f"demo: {appointments} appointments, seed {seed}; sandbox peers and hub starting …")
+    try:
+        report = run_demo(seed=seed, count=appointments, workdir=workdir, keep_running=keep_running, on_ready=hold)
+    except RuntimeError as exc:
+        err.print(f"[red]demo failed:[/] {exc}  (log: {workdir / 'hub.log'})")
+        raise typer.Exit(1) from None
+    if not keep_running:
+        _print_demo(report, as_json)
+    raise typer.Exit(0 if report.ok else 1)
+
+
+def _print_demo(report: Any, as_json: bool) -> None:
+    if as_json:
+        _print_json(report.as_json())
+        return
+    table = Table("flow", "expected", "observed", "dead", "result", "detail", title="afsprakenhub demo")
+    for row in report.rows:
+        table.add_row(row.name, str(row.expected), str(row.observed), str(row.dead),
+                      "ok" if row.ok else "NOT OK", row.detail)
+    out.print(table)
+    out.print(f"{'ok' if report.ok else 'NOT OK'} in {report.duration_s:.1f} s; data: {report.urls.get('database')}, "
+              f"log: {report.urls.get('log')}")
+
+
+@app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address [default: settings.host]")] = None,
     port: Annotated[int | None, typer.Option(help="Port [default: settings.port, 8700]")] = None,
@@ -69,14 +118,15 @@ def serve(
     import uvicorn
 
     from hub.api.app import create_app
+    from hub.serving import bind_tcp
 
     hub = _hub(upgrade=True)
     in_process = hub.runtime.is_stub or with_worker
     api = create_app(hub, start_runtime=in_process)
-    out.print(f"afsprakenhub on http://{host or hub.settings.host}:{port or hub.settings.port}/api/v1 "
-              f"(workers {'in-process' if in_process else 'separate'})")
-    uvicorn.run(api, host=host or hub.settings.host, port=port or hub.settings.port, log_config=None,
-                access_log=False)
+    host, port = host or hub.settings.host, port or hub.settings.port
+    out.print(f"afsprakenhub on http://{host}:{port}/api/v1 (workers {'in-process' if in_process else 'separate'})")
+    config = uvicorn.Config(api, log_config=None, access_log=False)
+    uvicorn.Server(config).run(sockets=[bind_tcp(port, host)])
 
 
 @app.command()
@@ -244,8 +294,10 @@ def purge(older_than: Annotated[int | None, typer.Option("--older-than", help="D
 # --- command groups contributed by connectors, flows and the sandbox (one line each) ---------------
 def _register_command_groups() -> None:
     from hub.cli_contract import register as register_contract_test
+    from sandbox.cli import register as register_sandbox
 
     register_contract_test(app)
+    register_sandbox(app)
 
 
 _register_command_groups()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request, Response
@@ -217,7 +219,17 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
     async def trace(appointmentId: str, _: Caller) -> dict[str, Any]:
         return operations.trace(hub, appointmentId)
 
-    root = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False)
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if start_runtime:  # embedded default: worker threads and the sweeper live in this process
+            hub.runtime.start_worker(settings.worker_threads)
+            hub.runtime.start_sweeper()
+            hub.runtime.sweep()
+        yield
+        if start_runtime:
+            hub.runtime.stop()
+
+    root = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False, lifespan=lifespan)
     root.state.hub = hub
     root.add_exception_handler(Problem, problems.problem_handler)
     root.add_exception_handler(StarletteHTTPException, problems.http_exception_handler)
@@ -231,16 +243,5 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
 
     root.mount("/api/v1", api)
     root.add_middleware(ApiVersionHeader, max_body=settings.max_body_bytes)
-
-    if start_runtime:
-        @root.on_event("startup")  # kept simple: one worker pool per server process
-        async def _start() -> None:
-            hub.runtime.start_worker(settings.worker_threads)
-            hub.runtime.start_sweeper()
-            hub.runtime.sweep()
-
-        @root.on_event("shutdown")
-        async def _stop() -> None:
-            hub.runtime.stop()
 
     return root

@@ -126,7 +126,7 @@ def plan_day(seed: int = 20270301, count: int = 240, day: date | None = None) ->
         scenario = rng.choices(names, weights)[0]
         minutes = rng.randrange(0, 8 * 60 // 5) * 5
         start = datetime.combine(day, time(8, 30), AMS) + timedelta(minutes=minutes)
-        anonymous = location == "LOC-MILIEUSTRAAT" and rng.random() < 0.5 or rng.random() < 0.05
+        anonymous = (location == "LOC-MILIEUSTRAAT" and rng.random() < 0.5) or rng.random() < 0.05
         plan = PlannedAppointment(
             key=f"D{i:04d}", scenario=scenario, actions=SCENARIOS[scenario][0], start=start, location=location,
             department=department, products=products, channel=rng.choice(channels),

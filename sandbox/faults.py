@@ -1,0 +1,86 @@
+"""Fault-injection knobs of a simulator and the seeded dice that apply them."""
+
+from __future__ import annotations
+
+import random
+import threading
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FaultKind = Literal["fail_next", "drop", "throttle", "error"]
+
+
+class Faults(BaseModel):
+    """What a simulator does wrong, on purpose; all zero means it behaves."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    latency_ms: int = Field(default=0, ge=0, description="Delay before every answer")
+    error_rate: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of calls answered error_status")
+    error_status: int = Field(default=503, ge=400, le=599)
+    throttle_rate: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of calls answered 429")
+    retry_after_s: int = Field(default=1, ge=0, description="Retry-After of a 429")
+    drop_rate: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of calls cut off mid-answer")
+    fail_next: list[int] = Field(default_factory=list, description="Statuses to answer next, in order")
+
+
+@dataclass(frozen=True)
+class FaultDecision:
+    """The fault to inject into one call (None: answer normally)."""
+
+    kind: FaultKind | None = None
+    status: int | None = None
+    retry_after_s: int | None = None
+    latency_ms: int = 0
+
+
+class FaultInjector:
+    """Holds the knobs (thread-safe) and decides per call, with a seeded `random.Random`."""
+
+    def __init__(self, faults: Faults | None = None, *, seed: int = 0) -> None:
+        self._faults = faults or Faults()
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+
+    @property
+    def faults(self) -> Faults:
+        """A copy of the current knobs."""
+        with self._lock:
+            return self._faults.model_copy(deep=True)
+
+    def set(self, faults: Faults) -> Faults:
+        """Replace all knobs."""
+        with self._lock:
+            self._faults = faults.model_copy(deep=True)
+            return self._faults.model_copy(deep=True)
+
+    def update(self, **changes: object) -> Faults:
+        """Change some knobs (validated), keep the rest."""
+        with self._lock:
+            merged = {**self._faults.model_dump(), **changes}
+            self._faults = Faults.model_validate(merged)
+            return self._faults.model_copy(deep=True)
+
+    def reset(self) -> None:
+        """Back to a well-behaved peer."""
+        self.set(Faults())
+
+    def decide(self) -> FaultDecision:
+        """Roll the dice for one call; a queued `fail_next` status wins over the rates."""
+        with self._lock:
+            f = self._faults
+            if f.fail_next:
+                status = f.fail_next.pop(0)
+                retry = f.retry_after_s if status == 429 else None
+                return FaultDecision("fail_next", status, retry, f.latency_ms)
+            # Always draw three numbers so one knob does not shift another's sequence.
+            drop, throttle, error = self._rng.random(), self._rng.random(), self._rng.random()
+            if drop < f.drop_rate:
+                return FaultDecision("drop", latency_ms=f.latency_ms)
+            if throttle < f.throttle_rate:
+                return FaultDecision("throttle", 429, f.retry_after_s, f.latency_ms)
+            if error < f.error_rate:
+                return FaultDecision("error", f.error_status, latency_ms=f.latency_ms)
+            return FaultDecision(latency_ms=f.latency_ms)
