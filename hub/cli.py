@@ -298,6 +298,10 @@ def _register_command_groups() -> None:
 
     register_contract_test(app)
     register_sandbox(app)
+    from flows.surveys.cli import register as register_surveys
+    register_surveys(app)
+    from hub.cli_migrate import register as register_migrate
+    register_migrate(app)
 
 
 _register_command_groups()

@@ -37,7 +37,8 @@ def bind_tcp(port: int = 0, host: str = "127.0.0.1") -> socket.socket:
 class ThreadedServer:
     """`ThreadedServer(app, sock).start()` serves until `stop()`; `start()` returns once it accepts."""
 
-    def __init__(self, app: Any, sock: socket.socket, *, lifespan: Literal["auto", "on", "off"] = "on", log_level: str = "warning") -> None:
+    def __init__(self, app: Any, sock: socket.socket, *, lifespan: Literal["auto", "on", "off"] = "on",
+                 log_level: str = "warning") -> None:
         self.sock = sock
         host, port = sock.getsockname()[:2]
         self.url = f"http://{host}:{port}"
