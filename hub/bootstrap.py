@@ -12,6 +12,7 @@ from hub.audit import AuditLog
 from hub.intake import Intake
 from hub.links import LinkStore
 from hub.locks import LockManager
+from hub.peers import PEER_FACTORIES
 from hub.registry import REGISTRY, FlowRegistry, load_flow_modules
 from hub.settings import Settings, get_settings
 from hub.store.db import Database
@@ -40,10 +41,6 @@ class Peers:
             close = getattr(peer, "close", None)
             if callable(close):
                 close()
-
-
-#: name → factory(settings); connector packages add themselves here.
-PEER_FACTORIES: dict[str, Callable[[Settings], Any]] = {}
 
 
 class Hub:

@@ -171,9 +171,13 @@ def scheduler(interval: Annotated[float, typer.Option(help="Seconds between chec
 def sync(
     job: Annotated[str | None, typer.Argument(help="Job name; omit to list the jobs")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Compute and print the plan; write nothing.")] = False,
+    date: Annotated[str | None, typer.Option(help="Jobs that work per day: the day (YYYY-MM-DD)")] = None,
+    days: Annotated[int | None, typer.Option(help="Jobs that look ahead: how many days")] = None,
+    weeks: Annotated[int | None, typer.Option(help="Jobs that look ahead: how many weeks")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Jobs that deliver once: deliver again")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run one scheduled job once."""
+    """Run one scheduled job once (options a job does not take are refused)."""
     from hub.scheduler import JOBS, run_job, schedule_of
 
     hub = _hub()
@@ -183,9 +187,12 @@ def sync(
             table.add_row(spec.name, schedule_of(hub, spec), spec.description)
         out.print(table if JOBS else "no jobs registered yet")
         return
+    params: dict[str, Any] = {k: v for k, v in {"date": date, "days": days, "weeks": weeks}.items() if v is not None}
+    if force:
+        params["force"] = True
     try:
-        result = run_job(hub, job, dry_run=dry_run)
-    except KeyError as exc:
+        result = run_job(hub, job, dry_run=dry_run, params=params)
+    except (KeyError, ValueError) as exc:
         err.print(f"[red]{exc.args[0]}[/]")
         raise typer.Exit(2) from None
     if as_json:
@@ -298,10 +305,10 @@ def _register_command_groups() -> None:
 
     register_contract_test(app)
     register_sandbox(app)
+    from hub.cli_zgw import register as register_zgw
+    register_zgw(app)
     from flows.surveys.cli import register as register_surveys
     register_surveys(app)
-    from hub.cli_migrate import register as register_migrate
-    register_migrate(app)
 
 
 _register_command_groups()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,19 +29,33 @@ class JobResult:
 
 @dataclass(frozen=True)
 class JobSpec:
+    """A job: `run(hub, dry_run, **params)`; params are the job's own keyword arguments (date, days, …)."""
+
     name: str
-    run: Callable[[Hub, bool], JobResult]
+    run: Callable[..., JobResult]
     default_schedule: str
     description: str
+
+    def check_params(self, params: dict[str, Any]) -> None:
+        """Refuse options the job does not take, naming them the way the CLI spells them."""
+        signature = inspect.signature(self.run)
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.parameters.values()):
+            return
+        unknown = sorted(set(params) - set(signature.parameters))
+        if unknown:
+            names = ", ".join("--" + u.replace("_", "-") for u in unknown)
+            raise ValueError(f"job {self.name!r} does not take {names}")
 
 
 #: name → job; flow modules add theirs with `register_job`.
 JOBS: dict[str, JobSpec] = {}
 
 
-def register_job(name: str, *, schedule: str, description: str) -> Callable[[Callable[[Hub, bool], JobResult]],
-                                                                            Callable[[Hub, bool], JobResult]]:
-    def add(fn: Callable[[Hub, bool], JobResult]) -> Callable[[Hub, bool], JobResult]:
+JobFn = Callable[..., JobResult]
+
+
+def register_job(name: str, *, schedule: str, description: str) -> Callable[[JobFn], JobFn]:
+    def add(fn: JobFn) -> JobFn:
         JOBS[name] = JobSpec(name, fn, schedule, description)
         return fn
 
@@ -51,15 +66,18 @@ def schedule_of(hub: Hub, job: JobSpec) -> str:
     return hub.settings.schedules.get(job.name, job.default_schedule)
 
 
-def run_job(hub: Hub, name: str, *, dry_run: bool = False, actor: str = "cli") -> JobResult:
+def run_job(hub: Hub, name: str, *, dry_run: bool = False, actor: str = "cli",
+            params: dict[str, Any] | None = None) -> JobResult:
     """Run one job now (`afsprakenhub sync NAME`); state is recorded unless it is a dry run."""
     try:
         job = JOBS[name]
     except KeyError:
         raise KeyError(f"no job named {name!r}; known: {', '.join(sorted(JOBS)) or 'none'}") from None
-    log.info("job.start", job=name, dry_run=dry_run)
+    params = params or {}
+    job.check_params(params)
+    log.info("job.start", job=name, dry_run=dry_run, **params)
     try:
-        result = job.run(hub, dry_run)
+        result = job.run(hub, dry_run, **params)
     except Exception as exc:
         _record(hub, name, None, "failed", f"{type(exc).__name__}")
         hub.audit.record(actor=actor, action=f"job:{name}", purpose=job.description, outcome="failed",

@@ -14,6 +14,11 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from connectors.kcm.settings import KcmSettings
+from connectors.klantinteracties.settings import KlantinteractiesSettings
+from connectors.salesforce.settings import SalesforceSettings
+from connectors.zgw.settings import ZgwSettings
+
 DEFAULT_DATABASE_URL = "sqlite:///./afsprakenhub.db"
 
 
@@ -79,6 +84,10 @@ class Settings(BaseSettings):
     retry: RetrySettings = Field(default_factory=RetrySettings)
     register_api: RegisterSettings = Field(default_factory=RegisterSettings)
     # --- peer and flow sections (one import and one line each; models live with their connector/flow) ---
+    salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
+    klantinteracties: KlantinteractiesSettings = Field(default_factory=KlantinteractiesSettings)
+    kcm: KcmSettings = Field(default_factory=KcmSettings)
+    zgw: ZgwSettings = Field(default_factory=ZgwSettings)
 
     @classmethod
     def settings_customise_sources(

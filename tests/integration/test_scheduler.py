@@ -114,3 +114,20 @@ def test_schedule_from_settings_overrides_default(settings: Settings) -> None:
         assert sched.tick() == ["quick"]
     finally:
         h.close()
+
+
+def _dated(hub: Hub, dry_run: bool, date: str | None = None, force: bool = False) -> JobResult:
+    runs.append(f"{date}:{force}")
+    return JobResult()
+
+
+def test_job_options_pass_through_and_unknown_ones_are_refused(settings: Settings) -> None:
+    JOBS["dated"] = JobSpec("dated", _dated, "0 6 * * *", "test")
+    h = _hub(settings, Clock(), "cli")
+    try:
+        run_job(h, "dated", params={"date": "2027-03-01", "force": True})
+        assert runs == ["2027-03-01:True"]
+        with pytest.raises(ValueError, match="does not take --weeks"):
+            run_job(h, "dated", params={"weeks": 2})
+    finally:
+        h.close()

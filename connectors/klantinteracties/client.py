@@ -1,0 +1,144 @@
+"""`KlantinteractiesClient`: the parts of the VNG Klantinteracties API (Open Klant) the hub writes.
+
+Auth is `Authorization: Token <token>`. 429/5xx and transport failures are transient; other 4xx are
+permanent with the status, the problem's `code` and the names of invalid fields (never their values).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from connectors.klantinteracties.settings import KlantinteractiesSettings
+from hub.backoff import parse_retry_after
+from hub.errors import DeliveryError, PermanentError, TransientError
+from hub.logging import outbound_headers, redact_text
+from hub.metrics import PEER_CALLS
+
+CONNECTOR = "klantinteracties"
+
+
+class Reference(BaseModel):
+    """`{uuid, url}` of a created resource."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    uuid: str
+    url: str | None = None
+
+
+class KlantcontactRecord(BaseModel):
+    """A klantcontact as listed (the fields the hub reads)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
+
+    uuid: str
+    url: str | None = None
+    onderwerp: str | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+
+
+class MaakKlantcontactResult(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    klantcontact: Reference
+    betrokkene: Reference | None = None
+    onderwerpobject: Reference | None = None
+
+
+def _error(call: str, response: httpx.Response) -> DeliveryError:
+    status = response.status_code
+    detail = ""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        parts = [str(body.get("code") or body.get("title") or "")]
+        invalid = body.get("invalidParams")
+        if isinstance(invalid, list):
+            names = [p["name"] for p in invalid if isinstance(p, dict) and isinstance(p.get("name"), str)]
+            if names:
+                parts.append("invalid: " + ", ".join(redact_text(n)[:60] for n in names[:10]))
+        detail = redact_text("; ".join(p for p in parts if p))[:200]
+    reason = f"{CONNECTOR} {call} failed: {status} {detail or response.reason_phrase}".rstrip()
+    if status == 429 or status >= 500:
+        return TransientError(reason, retry_after=parse_retry_after(response.headers.get("Retry-After")))
+    return PermanentError(reason)
+
+
+class KlantinteractiesClient:
+    def __init__(self, settings: KlantinteractiesSettings, *, http: httpx.Client | None = None) -> None:
+        self.settings = settings
+        self._base = settings.base_url.rstrip("/")
+        self._http = http or httpx.Client(timeout=settings.timeout_seconds)
+        self._owns_http = http is None
+        self.calls = 0
+
+    @classmethod
+    def from_settings(cls, settings: KlantinteractiesSettings, **kwargs: Any) -> Self:
+        return cls(settings, **kwargs)
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def _send(self, call: str, method: str, path: str, *, json: Any = None,
+              params: dict[str, str] | None = None) -> httpx.Response:
+        headers = {"Authorization": f"Token {self.settings.token.get_secret_value()}", "Accept": "application/json"}
+        outbound_headers(headers)
+        self.calls += 1
+        try:
+            response = self._http.request(method, self._base + path, json=json, params=params, headers=headers)
+        except httpx.TransportError as exc:
+            PEER_CALLS.labels(connector=CONNECTOR, outcome="transient").inc()
+            raise TransientError(f"{CONNECTOR} {call} failed: {type(exc).__name__}") from None
+        if not response.is_success:
+            error = _error(call, response)
+            outcome = "transient" if isinstance(error, TransientError) else "permanent"
+            PEER_CALLS.labels(connector=CONNECTOR, outcome=outcome).inc()
+            raise error
+        PEER_CALLS.labels(connector=CONNECTOR, outcome="ok").inc()
+        return response
+
+    def _parse(self, call: str, response: httpx.Response, model: type[Any]) -> Any:
+        try:
+            return model.model_validate(response.json())
+        except (ValueError, ValidationError) as exc:
+            raise PermanentError(f"{CONNECTOR} {call} failed: answer does not match the API "
+                                 f"({type(exc).__name__})") from None
+
+    def maak_klantcontact(self, body: dict[str, Any]) -> MaakKlantcontactResult:
+        """`POST /maak-klantcontact`: klantcontact, betrokkene and onderwerpobject in one call."""
+        response = self._send("maak_klantcontact", "POST", "/maak-klantcontact", json=body)
+        result: MaakKlantcontactResult = self._parse("maak_klantcontact", response, MaakKlantcontactResult)
+        return result
+
+    def update_klantcontact(self, uuid: str, body: dict[str, Any]) -> None:
+        """`PATCH /klantcontacten/{uuid}`."""
+        self._send("update_klantcontact", "PATCH", f"/klantcontacten/{uuid}", json=body)
+
+    def klantcontacten_for(self, object_id: str, code_objecttype: str, code_register: str) -> list[KlantcontactRecord]:
+        """`GET /klantcontacten` of one onderwerpobject (the appointment), every page."""
+        params = {"onderwerpobject__onderwerpobjectidentificatorObjectId": object_id,
+                  "onderwerpobject__onderwerpobjectidentificatorCodeObjecttype": code_objecttype,
+                  "onderwerpobject__onderwerpobjectidentificatorCodeRegister": code_register,
+                  "pageSize": "100"}
+        found: list[KlantcontactRecord] = []
+        page = 1
+        while True:
+            response = self._send("list_klantcontacten", "GET", "/klantcontacten",
+                                  params={**params, "page": str(page)})
+            body = response.json()
+            if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+                raise PermanentError(f"{CONNECTOR} list_klantcontacten failed: answer is not a page")
+            try:
+                found += [KlantcontactRecord.model_validate(r) for r in body["results"]]
+            except ValidationError:
+                raise PermanentError(f"{CONNECTOR} list_klantcontacten failed: answer does not match the API") \
+                    from None
+            if not body.get("next"):
+                return found
+            page += 1

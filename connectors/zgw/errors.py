@@ -1,0 +1,66 @@
+"""Turn ZGW answers and transport failures into `hub.errors` exceptions (no bodies, no personal data)."""
+
+from __future__ import annotations
+
+import httpx
+from pydantic import ValidationError
+
+from hub.backoff import parse_retry_after
+from hub.errors import DeliveryError, PermanentError, TransientError
+from hub.logging import redact_text
+
+REFUSED = "refused: URL outside the configured Zaken APIs"
+REFUSED_CATALOGI = "refused: URL outside the configured Catalogi API"
+_MAX_TITLE = 120
+
+
+class ForbiddenError(PermanentError):
+    """403: the hub's client id may not read this resource (Autorisaties API)."""
+
+
+class NotFoundError(PermanentError):
+    """404 (or 410): the resource does not exist (any more)."""
+
+
+class RefusedUrlError(PermanentError):
+    """The URL is not under a configured base URL; nothing was fetched."""
+
+
+_PERMANENT_BY_STATUS: dict[int, type[PermanentError]] = {403: ForbiddenError, 404: NotFoundError, 410: NotFoundError}
+
+
+def _title(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    title = body.get("title") if isinstance(body, dict) else None
+    return redact_text(title)[:_MAX_TITLE] if isinstance(title, str) else ""
+
+
+def error_for_response(connector: str, call: str, response: httpx.Response) -> DeliveryError:
+    """429 and 5xx are transient; every other non-2xx is permanent, named by status and problem title."""
+    status = response.status_code
+    reason = f"{connector} {call} failed: {status} {_title(response) or response.reason_phrase}".rstrip()
+    if status == 429 or status >= 500:
+        return TransientError(reason, retry_after=parse_retry_after(response.headers.get("Retry-After")))
+    return _PERMANENT_BY_STATUS.get(status, PermanentError)(reason)
+
+
+def error_for_exception(connector: str, call: str, exc: httpx.HTTPError) -> DeliveryError:
+    """Timeouts and connection errors are transient; protocol misuse is permanent."""
+    local = isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError)
+    cls = TransientError if isinstance(exc, httpx.TransportError) and not local else PermanentError
+    return cls(f"{connector} {call} failed: {type(exc).__name__}")
+
+
+def invalid_response(connector: str, call: str, problem: ValidationError | str) -> PermanentError:
+    """A 2xx body that does not fit the contract (field paths only)."""
+    if isinstance(problem, ValidationError):
+        fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in problem.errors()})
+        problem = "invalid: " + ", ".join(fields[:10])
+    return PermanentError(f"{connector} {call} failed: response does not match the contract ({problem})")
+
+
+__all__ = ["REFUSED", "REFUSED_CATALOGI", "ForbiddenError", "NotFoundError", "RefusedUrlError",
+           "error_for_exception", "error_for_response", "invalid_response"]

@@ -1,0 +1,1 @@
+"""Contract tests for the KCM delivery: the CSV layout and the SFTP / HTTPS protocol."""
