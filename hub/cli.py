@@ -63,7 +63,7 @@ def db_upgrade() -> None:
 def demo(
     as_json: JsonOpt = False,
     seed: Annotated[int, typer.Option(help="Seed of the scripted day (same seed, same day)")] = 20270301,
-    appointments: Annotated[int, typer.Option(help="Appointments in the scripted day")] = 240,
+    appointments: Annotated[int, typer.Option(help="Appointments in the scripted day")] = 200,
     keep_running: Annotated[bool, typer.Option("--keep-running", help="Leave hub and sandbox up afterwards")]
     = False,
     workdir: Annotated[Path, typer.Option(help="Where the demo's database and log go")] = Path("var/demo"),
@@ -309,6 +309,10 @@ def _register_command_groups() -> None:
     register_zgw(app)
     from flows.surveys.cli import register as register_surveys
     register_surveys(app)
+    from flows.roster.cli import register as register_roster
+    register_roster(app)
+    from hub.cli_migrate import register as register_migrate
+    register_migrate(app)
 
 
 _register_command_groups()

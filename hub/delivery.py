@@ -1,22 +1,30 @@
-"""Process one delivery: claim it, keep per-appointment order, run the flow, record the outcome."""
+"""Process one delivery: claim it, keep per-appointment order, run the flow, record the outcome.
+
+Two store transactions per delivery whatever the flow does: one to take the order lock, claim the
+lease and read what the flow needs; one to record the outcome, move the version guard and let go of
+the lock. The flow's own peer calls run outside any transaction.
+"""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from hub import metrics
 from hub.backoff import backoff_seconds
 from hub.context import FlowContext, InboundEvent
 from hub.errors import PermanentError, TransientError
+from hub.links import put_link
+from hub.locks import try_lock, unlock
 from hub.logging import bind_correlation, redact_text
 from hub.model import parse_event
-from hub.store.tables import Delivery, DeliveryStatus, InboxEvent
+from hub.store.tables import Delivery, DeliveryStatus, InboxEvent, Link
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
@@ -37,6 +45,44 @@ class Outcome:
 
 
 NOT_CLAIMED = Outcome("not-claimed")
+BUSY = Outcome("busy", retry_in=0.2)  # another delivery of this appointment and flow runs; come back shortly
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A delivery this worker holds, with what the flow needs from the inbox."""
+
+    delivery_id: int
+    flow: str
+    inbox_id: int
+    attempt: int
+    subject: str | None
+    version: int | None
+    payload: dict[str, Any] | None
+    caller: str
+    received_at: datetime
+    applied_version: int | None
+
+    @property
+    def order_lock(self) -> str | None:
+        return f"order:{self.flow}:{self.subject}" if self.subject else None
+
+    @property
+    def holder(self) -> str:
+        return f"delivery:{self.delivery_id}"
+
+
+def _claim_in(s: Session, delivery_id: int, now: datetime, lease_seconds: float) -> bool:
+    return bool(s.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery_id,
+            Delivery.status.in_(DeliveryStatus.OPEN),
+            (Delivery.leased_until.is_(None)) | (Delivery.leased_until < now),
+            Delivery.next_attempt_at <= now + timedelta(seconds=1),
+        )
+        .values(leased_until=now + timedelta(seconds=lease_seconds), attempts=Delivery.attempts + 1, updated_at=now)
+    ).rowcount)  # type: ignore[attr-defined]
 
 
 class DeliveryProcessor:
@@ -45,127 +91,117 @@ class DeliveryProcessor:
         self.worker_name = worker_name
 
     def process(self, delivery_id: int) -> Outcome:
-        hub = self.hub
-        now = hub.now()
-        retry = hub.settings.retry
-        with hub.db.unit_of_work() as s:
-            row = s.execute(
-                select(Delivery.flow, InboxEvent.subject, InboxEvent.id)
-                .join(InboxEvent, InboxEvent.id == Delivery.inbox_id)
-                .where(Delivery.id == delivery_id)
-            ).first()
-        if row is None:
-            return NOT_CLAIMED
-        flow_name, subject, inbox_id = row
-        order_lock = f"order:{flow_name}:{subject}" if subject else None
-        holder = f"delivery:{delivery_id}"
-        if order_lock and not hub.locks.acquire(order_lock, holder, retry.lease_seconds):
-            # Another delivery of this appointment and flow is running; come back shortly.
-            return Outcome("busy", retry_in=0.2)
-        try:
-            return self._process_claimed(delivery_id, flow_name, inbox_id, now)
-        finally:
-            if order_lock:
-                hub.locks.release(order_lock, holder)
+        claim = self._begin(delivery_id)
+        if isinstance(claim, Outcome):
+            return claim
+        return self._run(claim)
 
     def _claim(self, delivery_id: int) -> int | None:
+        """Take the lease only (tests and tools); the attempt number, or None."""
         now = self.hub.now()
-        lease = now + timedelta(seconds=self.hub.settings.retry.lease_seconds)
         with self.hub.db.unit_of_work() as s:
-            claimed = s.execute(
-                update(Delivery)
-                .where(
-                    Delivery.id == delivery_id,
-                    Delivery.status.in_(DeliveryStatus.OPEN),
-                    (Delivery.leased_until.is_(None)) | (Delivery.leased_until < now),
-                    Delivery.next_attempt_at <= now + timedelta(seconds=1),
-                )
-                .values(leased_until=lease, attempts=Delivery.attempts + 1, updated_at=now)
-            ).rowcount  # type: ignore[attr-defined]
-            if not claimed:
+            if not _claim_in(s, delivery_id, now, self.hub.settings.retry.lease_seconds):
                 return None
             return s.scalar(select(Delivery.attempts).where(Delivery.id == delivery_id))
 
-    def _process_claimed(self, delivery_id: int, flow_name: str, inbox_id: int, started: object) -> Outcome:
+    def _begin(self, delivery_id: int) -> Claim | Outcome:
         hub = self.hub
-        attempt = self._claim(delivery_id)
-        if attempt is None:
-            return NOT_CLAIMED
+        now = hub.now()
+        lease = hub.settings.retry.lease_seconds
         with hub.db.unit_of_work() as s:
-            inbox = s.get(InboxEvent, inbox_id)
-            assert inbox is not None
-            payload, caller, version, subject = inbox.payload, inbox.caller, inbox.version, inbox.subject
-            received_at = inbox.received_at
-        correlation_id = (payload or {}).get("id") or f"inbox-{inbox_id}"
-        with bind_correlation(correlation_id, flow=flow_name, delivery_id=delivery_id):
-            try:
-                spec = hub.registry.get(flow_name)
-            except KeyError as exc:
-                return self._finish(delivery_id, DeliveryStatus.DEAD, f"flow not registered: {exc}")
-            if payload is None:
-                return self._finish(delivery_id, DeliveryStatus.DEAD, "payload purged past retention")
-            if spec.ordered and subject and version is not None:
-                guard = hub.links.get(subject, GUARD_PREFIX + flow_name)
-                if guard and guard.last_version is not None and version < guard.last_version:
-                    detail = f"stale snapshot: version {version} < applied {guard.last_version}"
-                    log.info("delivery.skipped", reason="stale", version=version, applied=guard.last_version)
-                    hub.audit.record(actor=f"flow:{flow_name}", flow=flow_name, action="skip-stale",
-                                     purpose=spec.purpose, outcome="skipped",
-                                     references={"appointmentId": subject, "version": version,
-                                                 "appliedVersion": guard.last_version,
-                                                 "correlationId": correlation_id})
-                    return self._finish(delivery_id, DeliveryStatus.SKIPPED, detail)
-            event = InboundEvent(inbox_id, delivery_id, attempt, caller, parse_event(payload))
-            ctx = FlowContext(hub=hub, flow=flow_name, correlation_id=correlation_id, now=hub.now)
+            row = s.execute(
+                select(Delivery.flow, Delivery.status, InboxEvent)
+                .join(InboxEvent, InboxEvent.id == Delivery.inbox_id)
+                .where(Delivery.id == delivery_id)
+            ).first()
+            if row is None or row[1] not in DeliveryStatus.OPEN:
+                return NOT_CLAIMED
+            flow, _, inbox = row
+            holder = f"delivery:{delivery_id}"
+            lock = f"order:{flow}:{inbox.subject}" if inbox.subject else None
+            if lock and not try_lock(s, lock, holder, now + timedelta(seconds=lease), now):
+                return BUSY
+            if not _claim_in(s, delivery_id, now, lease):
+                if lock:
+                    unlock(s, lock, holder)
+                return NOT_CLAIMED
+            attempt = s.scalar(select(Delivery.attempts).where(Delivery.id == delivery_id)) or 1
+            guard = s.get(Link, (inbox.subject, GUARD_PREFIX + flow)) if inbox.subject else None
+            return Claim(delivery_id, flow, inbox.id, attempt, inbox.subject, inbox.version, inbox.payload,
+                         inbox.caller, inbox.received_at, guard.last_version if guard else None)
+
+    def _run(self, claim: Claim) -> Outcome:
+        hub = self.hub
+        correlation_id = (claim.payload or {}).get("id") or f"inbox-{claim.inbox_id}"
+        with bind_correlation(correlation_id, flow=claim.flow, delivery_id=claim.delivery_id):
+            spec = hub.registry.flows.get(claim.flow)
+            if spec is None:
+                return self._finish(claim, DeliveryStatus.DEAD, f"flow not registered: {claim.flow}")
+            if claim.payload is None:
+                return self._finish(claim, DeliveryStatus.DEAD, "payload purged past retention")
+            ordered = spec.ordered and claim.subject is not None and claim.version is not None
+            if ordered and claim.applied_version is not None and claim.version < claim.applied_version:  # type: ignore[operator]
+                detail = f"stale snapshot: version {claim.version} < applied {claim.applied_version}"
+                log.info("delivery.skipped", reason="stale", version=claim.version, applied=claim.applied_version)
+                hub.audit.record(actor=f"flow:{claim.flow}", flow=claim.flow, action="skip-stale",
+                                 purpose=spec.purpose, outcome="skipped",
+                                 references={"appointmentId": claim.subject, "version": claim.version,
+                                             "appliedVersion": claim.applied_version,
+                                             "correlationId": correlation_id})
+                return self._finish(claim, DeliveryStatus.SKIPPED, detail)
+            event = InboundEvent(claim.inbox_id, claim.delivery_id, claim.attempt, claim.caller,
+                                 parse_event(claim.payload))
+            ctx = FlowContext(hub=hub, flow=claim.flow, correlation_id=correlation_id, now=hub.now)
             t0 = time.perf_counter()
             try:
                 note = spec.handler(event, ctx)
             except PermanentError as exc:
-                log.warning("delivery.dead", reason=exc.reason, attempt=attempt)
-                return self._finish(delivery_id, DeliveryStatus.DEAD, exc.reason)
+                log.warning("delivery.dead", reason=exc.reason, attempt=claim.attempt)
+                return self._finish(claim, DeliveryStatus.DEAD, exc.reason)
             except TransientError as exc:
-                return self._retry(delivery_id, attempt, exc.reason, exc.retry_after)
+                return self._retry(claim, exc.reason, exc.retry_after)
             except Exception as exc:
                 reason = f"unexpected {type(exc).__name__}: {redact_text(str(exc))[:500]}"
-                log.exception("delivery.error", reason=reason, attempt=attempt)
-                return self._retry(delivery_id, attempt, reason, None)
+                log.exception("delivery.error", reason=reason, attempt=claim.attempt)
+                return self._retry(claim, reason, None)
             finally:
-                metrics.FLOW_SECONDS.labels(flow=flow_name).observe(time.perf_counter() - t0)
-            if spec.ordered and subject and version is not None:
-                hub.links.put(subject, GUARD_PREFIX + flow_name, version=version)
-            metrics.END_TO_END_SECONDS.labels(flow=flow_name).observe(
-                max(0.0, (hub.now() - received_at).total_seconds()))
-            log.info("delivery.succeeded", attempt=attempt)
-            return self._finish(delivery_id, DeliveryStatus.SUCCEEDED, note)
+                metrics.FLOW_SECONDS.labels(flow=claim.flow).observe(time.perf_counter() - t0)
+            metrics.END_TO_END_SECONDS.labels(flow=claim.flow).observe(
+                max(0.0, (hub.now() - claim.received_at).total_seconds()))
+            log.info("delivery.succeeded", attempt=claim.attempt)
+            return self._finish(claim, DeliveryStatus.SUCCEEDED, note, guard=ordered)
 
-    def _retry(self, delivery_id: int, attempt: int, reason: str, retry_after: float | None) -> Outcome:
+    def _retry(self, claim: Claim, reason: str, retry_after: float | None) -> Outcome:
         retry = self.hub.settings.retry
-        if attempt >= retry.max_attempts:
-            log.warning("delivery.dead", reason=reason, attempt=attempt, cause="max attempts")
-            return self._finish(delivery_id, DeliveryStatus.DEAD, f"gave up after {attempt} attempts: {reason}")
-        delay = backoff_seconds(attempt, retry.base_seconds, retry.max_seconds, retry_after)
+        if claim.attempt >= retry.max_attempts:
+            log.warning("delivery.dead", reason=reason, attempt=claim.attempt, cause="max attempts")
+            return self._finish(claim, DeliveryStatus.DEAD, f"gave up after {claim.attempt} attempts: {reason}")
+        delay = backoff_seconds(claim.attempt, retry.base_seconds, retry.max_seconds, retry_after)
         now = self.hub.now()
         with self.hub.db.unit_of_work() as s:
-            s.execute(update(Delivery).where(Delivery.id == delivery_id).values(
+            s.execute(update(Delivery).where(Delivery.id == claim.delivery_id).values(
                 status=DeliveryStatus.FAILED, last_error=reason[:2000], leased_until=None,
                 next_attempt_at=now + timedelta(seconds=delay), updated_at=now))
-        log.info("delivery.retry", reason=reason, attempt=attempt, retry_in=round(delay, 3))
+            if claim.order_lock:
+                unlock(s, claim.order_lock, claim.holder)
+        log.info("delivery.retry", reason=reason, attempt=claim.attempt, retry_in=round(delay, 3))
         return Outcome(DeliveryStatus.FAILED, retry_in=delay, detail=reason)
 
-    def _finish(self, delivery_id: int, status: str, detail: str | None) -> Outcome:
+    def _finish(self, claim: Claim, status: str, detail: str | None, guard: bool = False) -> Outcome:
         now = self.hub.now()
         with self.hub.db.unit_of_work() as s:
-            d = s.get(Delivery, delivery_id)
-            assert d is not None
-            d.status, d.leased_until, d.updated_at, d.finished_at = status, None, now, now
+            values: dict[str, Any] = {"status": status, "leased_until": None, "updated_at": now, "finished_at": now}
             if status != DeliveryStatus.SUCCEEDED:
-                d.last_error = (detail or "")[:2000] or None
-            s.flush()
+                values["last_error"] = (detail or "")[:2000] or None
+            s.execute(update(Delivery).where(Delivery.id == claim.delivery_id).values(**values))
+            if guard and claim.subject and claim.version is not None:
+                put_link(s, claim.subject, GUARD_PREFIX + claim.flow, now, version=claim.version)
             open_left = s.scalar(select(func.count()).select_from(Delivery).where(
-                Delivery.inbox_id == d.inbox_id, Delivery.status.in_(DeliveryStatus.OPEN)))
+                Delivery.inbox_id == claim.inbox_id, Delivery.status.in_(DeliveryStatus.OPEN)))
             if not open_left:
-                s.execute(update(InboxEvent).where(InboxEvent.id == d.inbox_id,
+                s.execute(update(InboxEvent).where(InboxEvent.id == claim.inbox_id,
                                                    InboxEvent.processed_at.is_(None)).values(processed_at=now))
-            flow = d.flow
-        metrics.DELIVERIES_DONE.labels(flow=flow, status=status).inc()
+            if claim.order_lock:
+                unlock(s, claim.order_lock, claim.holder)
+        metrics.DELIVERIES_DONE.labels(flow=claim.flow, status=status).inc()
         return Outcome(status, detail=detail)

@@ -5,11 +5,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from hub.store.db import Database
 from hub.store.tables import Lock, utcnow
+
+
+def try_lock(s: Session, name: str, holder: str, expires: datetime, now: datetime) -> bool:
+    """Inside a transaction: take `name` (or renew it for `holder`, or steal it once expired)."""
+    taken = s.execute(
+        update(Lock)
+        .where(Lock.name == name, (Lock.expires_at < now) | (Lock.holder == holder))
+        .values(holder=holder, expires_at=expires)
+    ).rowcount  # type: ignore[attr-defined]
+    if taken:
+        return True
+    dialect = s.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    inserted = s.execute(
+        insert(Lock).values(name=name, holder=holder, expires_at=expires).on_conflict_do_nothing()
+    ).rowcount  # type: ignore[attr-defined]
+    return bool(inserted)
+
+
+def unlock(s: Session, name: str, holder: str) -> None:
+    s.execute(delete(Lock).where(Lock.name == name, Lock.holder == holder))
 
 
 class LockManager:
@@ -20,22 +42,9 @@ class LockManager:
     def acquire(self, name: str, holder: str, ttl_seconds: float) -> bool:
         """Take `name` for `ttl_seconds`, or renew it if `holder` has it; False when someone else holds it."""
         now = self._now()
-        expires = now + timedelta(seconds=ttl_seconds)
         with self._db.unit_of_work() as s:
-            taken = s.execute(
-                update(Lock)
-                .where(Lock.name == name, (Lock.expires_at < now) | (Lock.holder == holder))
-                .values(holder=holder, expires_at=expires)
-            ).rowcount  # type: ignore[attr-defined]
-            if taken:
-                return True
-        try:
-            with self._db.unit_of_work() as s:
-                s.execute(insert(Lock).values(name=name, holder=holder, expires_at=expires))
-            return True
-        except IntegrityError:
-            return False
+            return try_lock(s, name, holder, now + timedelta(seconds=ttl_seconds), now)
 
     def release(self, name: str, holder: str) -> None:
         with self._db.unit_of_work() as s:
-            s.execute(delete(Lock).where(Lock.name == name, Lock.holder == holder))
+            unlock(s, name, holder)

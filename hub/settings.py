@@ -15,9 +15,14 @@ from pydantic_settings import (
 )
 
 from connectors.kcm.settings import KcmSettings
+from connectors.key2burgerzaken.settings import Key2BurgerzakenSettings
 from connectors.klantinteracties.settings import KlantinteractiesSettings
+from connectors.outlook.settings import OutlookSettings
+from connectors.rostarcas.settings import RostarcasSettings
 from connectors.salesforce.settings import SalesforceSettings
+from connectors.tip.settings import TipSettings
 from connectors.zgw.settings import ZgwSettings
+from migration.settings import MigrationSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///./afsprakenhub.db"
 
@@ -84,10 +89,15 @@ class Settings(BaseSettings):
     retry: RetrySettings = Field(default_factory=RetrySettings)
     register_api: RegisterSettings = Field(default_factory=RegisterSettings)
     # --- peer and flow sections (one import and one line each; models live with their connector/flow) ---
+    rostarcas: RostarcasSettings = Field(default_factory=RostarcasSettings)
     salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
     klantinteracties: KlantinteractiesSettings = Field(default_factory=KlantinteractiesSettings)
+    outlook: OutlookSettings = Field(default_factory=OutlookSettings)
     kcm: KcmSettings = Field(default_factory=KcmSettings)
+    key2burgerzaken: Key2BurgerzakenSettings = Field(default_factory=Key2BurgerzakenSettings)
+    tip: TipSettings = Field(default_factory=TipSettings)
     zgw: ZgwSettings = Field(default_factory=ZgwSettings)
+    migration: MigrationSettings = Field(default_factory=MigrationSettings)
 
     @classmethod
     def settings_customise_sources(

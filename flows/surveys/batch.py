@@ -158,5 +158,13 @@ def run_surveys(hub: Hub, visit_date: date | None = None, *, dry_run: bool = Fal
 
 @register_job("surveys", schedule="30 6 * * *",
               description="KCM survey invitations: deliver the undelivered visit dates up to yesterday")
-def surveys_job(hub: Hub, dry_run: bool) -> JobResult:
-    return run_surveys(hub, dry_run=dry_run).as_job_result(dry_run)
+def surveys_job(hub: Hub, dry_run: bool, date: str | None = None, force: bool = False) -> JobResult:
+    visit_date = _parse_date(date) if date else None
+    return run_surveys(hub, visit_date, dry_run=dry_run, force=force).as_job_result(dry_run)
+
+
+def _parse_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"--date must be YYYY-MM-DD, not {value!r}") from None

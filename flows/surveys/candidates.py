@@ -12,7 +12,11 @@ from mappings.kcm import candidate_from_appointment, load_mapping
 PURPOSE = "KCM satisfaction survey: keep minimal data of completed visits to invite the visitor"
 
 
-@REGISTRY.flow("surveys", consumes=(f"{APPOINTMENT_EVENT_PREFIX}*",), purpose=PURPOSE, ordered=True)
+#: Only what can make or unmake a candidate; the other kinds would be deliveries that do nothing.
+CONSUMES = tuple(f"{APPOINTMENT_EVENT_PREFIX}{kind}" for kind in ("completed", "cancelled", "no_show"))
+
+
+@REGISTRY.flow("surveys", consumes=CONSUMES, purpose=PURPOSE, ordered=True)
 def record_candidate(event: InboundEvent, ctx: FlowContext) -> str | None:
     """Store (or withdraw) the survey candidate of one appointment snapshot; no peer is called."""
     ae = event.appointment_event

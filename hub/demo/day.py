@@ -115,7 +115,7 @@ def default_day(today: date | None = None) -> date:
     return day
 
 
-def plan_day(seed: int = 20270301, count: int = 240, day: date | None = None) -> DayPlan:
+def plan_day(seed: int = 20270301, count: int = 200, day: date | None = None) -> DayPlan:
     """The same seed and count give the same day (times shift with `day`)."""
     rng = random.Random(seed)
     day = day or default_day()

@@ -121,7 +121,7 @@ def intake_row(hub: Hub, register: Any) -> DemoRow:
                    detail=f"{register.emitter.stats().duplicated} sent twice, stored once")
 
 
-def run_demo(*, seed: int = 20270301, count: int = 240, day: date | None = None, workdir: Path = Path("var/demo"),
+def run_demo(*, seed: int = 20270301, count: int = 200, day: date | None = None, workdir: Path = Path("var/demo"),
              keep_running: bool = False, on_ready: Callable[[DemoReport], None] | None = None,
              timeout: float = 120.0) -> DemoReport:
     """Run the whole demo in this process and return its report."""
@@ -150,7 +150,7 @@ def run_demo(*, seed: int = 20270301, count: int = 240, day: date | None = None,
     try:
         base: dict[str, Any] = {
             "database_url": f"sqlite:///{db_path}", "broker_url": "stub", "api_tokens": f"demo:{token}",
-            "public_url": hub_url, "worker_threads": 8, "log_format": "json",
+            "public_url": hub_url, "worker_threads": 2, "log_format": "json",
             "register_api": {"base_url": register.api_url, "token_url": register.token_url,
                              "client_id": register.tokens.client_id, "client_secret": register.tokens.client_secret},
             "retry": RetrySettings(max_attempts=8, base_seconds=0.1, max_seconds=2.0, lease_seconds=60,
@@ -177,9 +177,9 @@ def run_demo(*, seed: int = 20270301, count: int = 240, day: date | None = None,
         events = play(register, plan)
         log.info("demo.day_played", appointments=len(plan.appointments), events=events)
         settle()
-        for part in parts:
+        for part in parts:  # one at a time: each part sees the effects of the ones before it
             part.after_day(ctx)
-        settle()
+            settle()
         rows = [intake_row(hub, register)]
         for part in parts:
             rows.extend(part.check(ctx))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,6 +67,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time and its busy handler sleeps up to 100 ms between tries; queueing
+        # this process's units of work on a lock hands the database over at once instead.
+        self._serial: threading.RLock | None = threading.RLock() if self.backend == "sqlite" else None
 
     @property
     def backend(self) -> str:
@@ -73,6 +77,15 @@ class Database:
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
+        if self._serial is None:
+            with self._session() as session:
+                yield session
+            return
+        with self._serial, self._session() as session:
+            yield session
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
         session = self._sessions()
         try:
             yield session

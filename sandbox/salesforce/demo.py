@@ -1,8 +1,9 @@
 """The demo's part for contact moments: Salesforce and Open Klant simulators, seeded accounts, the check.
 
-Expected per appointment, by its scenario in the day: booked always; rescheduled for reschedules and
-reassigns; cancelled; visit and completed for visits; no-show. Anonymous appointments have no account,
-the others one.
+Expected per appointment, from the events the register emitted (the day's script and what other flows
+did to it, such as completing a pick-up): booked always; rescheduled for reschedules and reassigns;
+cancelled; a visit for check-in and everything after it; completed; no-show. Anonymous appointments have
+no account, the others one.
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ from sandbox.salesforce.simulator import SalesforceSimulator
 from sandbox.server import SandboxServer
 
 FLOW = "contact_moments"
-KINDS_BY_SCENARIO: dict[str, frozenset[str]] = {
+KINDS_BY_EVENT: dict[str, frozenset[str]] = {
     "booked": frozenset({"booked"}),
     "rescheduled": frozenset({"booked", "rescheduled"}),
-    "reassigned": frozenset({"booked", "rescheduled"}),
     "cancelled": frozenset({"booked", "cancelled"}),
-    "visited": frozenset({"booked", "visit", "completed"}),
-    "rescheduled-visited": frozenset({"booked", "rescheduled", "visit", "completed"}),
-    "no-show": frozenset({"booked", "no_show"}),
+    "checked_in": frozenset({"booked", "visit"}),
+    "called": frozenset({"booked", "visit"}),
+    "started": frozenset({"booked", "visit"}),
+    "completed": frozenset({"booked", "visit", "completed"}),
+    "no_show": frozenset({"booked", "no_show"}),
 }
 KEY_METADATA = "afsprakenhubSleutel"
 
@@ -68,7 +70,10 @@ class ContactMomentsPart(DemoPart):
     def check(self, ctx: DemoContext) -> list[DemoRow]:
         assert self.salesforce is not None and self.klantinteracties is not None
         plans = {p.appointment_id: p for p in ctx.day.appointments if p.appointment_id}
-        expected = {aid: KINDS_BY_SCENARIO[p.scenario] for aid, p in plans.items()}
+        expected: dict[str, set[str]] = defaultdict(set)
+        for event in ctx.register.emitted:
+            if event.subject in plans:
+                expected[event.subject] |= KINDS_BY_EVENT[event.type.rsplit(".", 1)[-1]]
         total = sum(len(k) for k in expected.values())
         dead = dead_deliveries(ctx.hub, FLOW)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 import threading
 from collections.abc import Mapping
@@ -104,7 +103,8 @@ class Org:
         if len(items) > 25:
             raise SfError(400, "INVALID_BATCH_REQUEST", "Composite request may contain at most 25 subrequests")
         all_or_none = bool(body.get("allOrNone", False))
-        saved = copy.deepcopy(self.records) if all_or_none else None
+        # Records are replaced on write, never mutated, so copying the tables (not the records) is a snapshot.
+        saved = {name: dict(table) for name, table in self.records.items()} if all_or_none else None
         answers: dict[str, Any] = {}
         results: list[dict[str, Any]] = []
         failed = False
@@ -257,7 +257,9 @@ class Org:
         if record is None:
             raise SfError(404, "NOT_FOUND", "The requested resource does not exist")
         self._injected()
-        record.update(self._validate(obj, fields, creating=False, record_id=record_id))
+        # Replace, never mutate: a composite's rollback snapshot shares the old record dicts.
+        table = self.records[obj.name.lower()]
+        table[record_id] = {**record, **self._validate(obj, fields, creating=False, record_id=record_id)}
 
     def _upsert(self, obj: ObjectDef, field_name: str, value: str, fields: dict[str, Any]) -> tuple[int, Any]:
         definition = obj.field(field_name)

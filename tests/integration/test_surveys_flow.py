@@ -95,7 +95,7 @@ def csv_rows(content: bytes) -> list[list[str]]:
 
 # --- the candidate flow --------------------------------------------------------------------------------
 def test_only_completed_visits_become_candidates_and_no_bsn_is_stored(hub: Hub) -> None:
-    assert deliver_event(hub, cloudevent("booked", "A-1")) == ["succeeded"]
+    assert deliver_event(hub, cloudevent("booked", "A-1")) == []  # not consumed: nothing to do for a booking
     assert deliver_event(hub, cloudevent("no_show", "A-2", 2)) == ["succeeded"]
     assert deliver_event(hub, cloudevent("cancelled", "A-3", 2)) == ["succeeded"]
     assert deliver_event(hub, completed("A-4")) == ["succeeded"]
@@ -121,7 +121,7 @@ def test_duplicate_delivery_changes_nothing(hub: Hub) -> None:
 
 def test_out_of_order_stale_snapshot_is_skipped_and_cancel_withdraws(hub: Hub) -> None:
     assert deliver_event(hub, completed("A-1", version=5)) == ["succeeded"]
-    assert deliver_event(hub, cloudevent("checked_in", "A-1", 4)) == ["skipped"]
+    assert deliver_event(hub, cloudevent("cancelled", "A-1", 4)) == ["skipped"]  # older than the completion
     assert deliver_event(hub, completed("A-1", version=3, event_id="old")) == ["skipped"]
     row = candidate_row(hub, "A-1")
     assert row is not None and row.data is not None and row.data["state"] == "pending" and row.last_version == 5

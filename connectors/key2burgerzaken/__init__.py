@@ -1,0 +1,48 @@
+"""Connector for Key2Burgerzaken document status: a read-only database view (Oracle in production).
+
+`Key2BurgerzakenClient` reads rows of the configured view (`Key2BurgerzakenSettings`); importing this
+package registers the peer `key2burgerzaken` in `hub.bootstrap.PEER_FACTORIES`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from connectors.key2burgerzaken.client import CONNECTOR, Key2BurgerzakenClient, make_engine
+from connectors.key2burgerzaken.models import DocumentRow
+from connectors.key2burgerzaken.settings import Key2BurgerzakenSettings, ViewColumns
+from connectors.key2burgerzaken.source import DocumentSource
+from connectors.key2burgerzaken.view import Cursor, DocumentView
+
+if TYPE_CHECKING:
+    from hub.settings import Settings
+
+
+def _factory(settings: Settings) -> Key2BurgerzakenClient:
+    return Key2BurgerzakenClient.from_settings(settings.key2burgerzaken)
+
+
+def register_peer() -> None:
+    """Add the peer `key2burgerzaken` to `hub.bootstrap.PEER_FACTORIES` (idempotent)."""
+    from hub.bootstrap import PEER_FACTORIES
+
+    PEER_FACTORIES["key2burgerzaken"] = _factory
+
+
+try:
+    register_peer()
+except ImportError:  # hub.bootstrap is half-imported (it imports hub.settings, which imports our settings)
+    pass  # flows using `key2burgerzaken` call register_peer() again once the hub is importable
+
+__all__ = [
+    "CONNECTOR",
+    "Cursor",
+    "DocumentRow",
+    "DocumentSource",
+    "DocumentView",
+    "Key2BurgerzakenClient",
+    "Key2BurgerzakenSettings",
+    "ViewColumns",
+    "make_engine",
+    "register_peer",
+]

@@ -1,0 +1,73 @@
+"""Graph answers and transport failures as `hub.errors` exceptions, without personal data.
+
+Reasons name the call, the status and Graph's error `code`; never the message, URL or body (they carry
+mailbox addresses and event subjects).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from hub.backoff import parse_retry_after
+from hub.errors import DeliveryError, PermanentError, TransientError
+
+CONNECTOR = "outlook"
+TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
+_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{0,80}$")
+
+
+class NotFoundError(PermanentError):
+    """404: the mailbox or event does not exist (any more)."""
+
+
+def error_code(body: Any) -> str | None:
+    """Graph's `error.code` (or OAuth's `error`), if it looks like a code and not free text."""
+    error = body.get("error") if isinstance(body, dict) else None
+    code = error.get("code") if isinstance(error, dict) else error
+    return code if isinstance(code, str) and _CODE.match(code) else None
+
+
+def error_for_status(call: str, status: int, body: Any, retry_after: str | None) -> DeliveryError:
+    """429 and 5xx transient (with Retry-After), 404 NotFoundError, other 4xx permanent."""
+    code = error_code(body)
+    reason = f"{CONNECTOR} {call} failed: {status}{' ' + code if code else ''}"
+    if status in TRANSIENT_STATUSES or status >= 500:
+        return TransientError(reason, retry_after=parse_retry_after(retry_after))
+    if status == 404:
+        return NotFoundError(reason)
+    return PermanentError(reason)
+
+
+def error_for_response(call: str, response: httpx.Response) -> DeliveryError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    return error_for_status(call, response.status_code, body, response.headers.get("Retry-After"))
+
+
+def error_for_exception(call: str, exc: httpx.HTTPError) -> DeliveryError:
+    """Timeouts and connection errors are transient; protocol misuse is permanent."""
+    kind = type(exc).__name__
+    local = isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError)
+    if isinstance(exc, httpx.TransportError) and not local:
+        return TransientError(f"{CONNECTOR} {call} failed: {kind}")
+    return PermanentError(f"{CONNECTOR} {call} failed: {kind}")
+
+
+def invalid_response(call: str, what: str) -> PermanentError:
+    return PermanentError(f"{CONNECTOR} {call} failed: response does not match Graph's shape ({what})")
+
+
+__all__ = [
+    "CONNECTOR",
+    "NotFoundError",
+    "error_code",
+    "error_for_exception",
+    "error_for_response",
+    "error_for_status",
+    "invalid_response",
+]

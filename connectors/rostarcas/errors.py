@@ -1,0 +1,53 @@
+"""Classify RostarCAS failures (HTTP and SFTP) as transient or permanent, without content or personal data."""
+
+from __future__ import annotations
+
+import asyncssh
+import httpx
+
+from hub.backoff import parse_retry_after
+from hub.errors import DeliveryError, PermanentError, TransientError
+
+CONNECTOR = "rostarcas"
+
+_PERMANENT_SFTP_CODES = {asyncssh.FX_PERMISSION_DENIED, asyncssh.FX_NO_SUCH_FILE, asyncssh.FX_NO_SUCH_PATH,
+                         asyncssh.FX_OP_UNSUPPORTED}
+
+
+def http_error(call: str, response: httpx.Response) -> DeliveryError:
+    """429 and 5xx are transient (Retry-After honoured); other 4xx permanent. Only status and title."""
+    title = ""
+    try:
+        body = response.json()
+        if isinstance(body, dict) and isinstance(body.get("title"), str):
+            title = body["title"][:120]
+    except ValueError:
+        pass
+    reason = f"{CONNECTOR} {call} failed: {response.status_code} {title or response.reason_phrase}".rstrip()
+    if response.status_code == 429 or response.status_code >= 500:
+        return TransientError(reason, retry_after=parse_retry_after(response.headers.get("Retry-After")))
+    return PermanentError(reason)
+
+
+def http_exception(call: str, exc: httpx.HTTPError) -> DeliveryError:
+    """Timeouts and connection errors are transient; protocol misuse is permanent."""
+    kind = type(exc).__name__
+    if isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.UnsupportedProtocol):
+        return TransientError(f"{CONNECTOR} {call} failed: {kind}")
+    return PermanentError(f"{CONNECTOR} {call} failed: {kind}")
+
+
+def sftp_error(call: str, exc: BaseException) -> DeliveryError:
+    """Authentication, host key and permission problems are permanent; connection trouble is transient."""
+    kind = type(exc).__name__
+    if isinstance(exc, asyncssh.PermissionDenied | asyncssh.HostKeyNotVerifiable):
+        return PermanentError(f"{CONNECTOR} sftp {call} failed: {kind} (check credentials / known_hosts)")
+    if isinstance(exc, asyncssh.SFTPError) and not isinstance(exc, asyncssh.SFTPConnectionLost):
+        reason = f"{CONNECTOR} sftp {call} failed: {kind} (code {exc.code})"
+        return PermanentError(reason) if exc.code in _PERMANENT_SFTP_CODES else TransientError(reason)
+    if isinstance(exc, asyncssh.Error | OSError | TimeoutError | EOFError):
+        return TransientError(f"{CONNECTOR} sftp {call} failed: {kind}")
+    return PermanentError(f"{CONNECTOR} sftp {call} failed: unexpected {kind}")
+
+
+__all__ = ["CONNECTOR", "http_error", "http_exception", "sftp_error"]

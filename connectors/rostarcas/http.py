@@ -1,0 +1,122 @@
+"""The JSON export over HTTP: `GET {base_url}/roster?from=YYYY-MM-DD&to=YYYY-MM-DD`, bearer or basic auth.
+
+Transient failures (timeouts, connection errors, 429, 5xx) are retried with backoff honouring Retry-After.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from urllib.parse import urljoin
+
+import httpx
+from pydantic import ValidationError
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+
+from connectors.rostarcas.errors import CONNECTOR, http_error, http_exception
+from connectors.rostarcas.json_export import envelope_problem, parse_page
+from connectors.rostarcas.models import RosterExport, RowProblem, Shift
+from connectors.rostarcas.rows import dedupe
+from connectors.rostarcas.settings import RostarcasSettings
+from hub.backoff import backoff_seconds
+from hub.errors import DeliveryError, PermanentError, TransientError
+from hub.logging import outbound_headers
+from hub.metrics import PEER_CALLS
+
+CALL = "get_roster"
+MAX_PAGES = 1000
+
+
+def _record(error: DeliveryError | None) -> None:
+    outcome = "ok" if error is None else "transient" if isinstance(error, TransientError) else "permanent"
+    PEER_CALLS.labels(connector=CONNECTOR, outcome=outcome).inc()
+
+
+class HttpRosterSource:
+    """Reads the roster from RostarCAS's JSON export endpoint."""
+
+    name = "http"
+
+    def __init__(self, settings: RostarcasSettings, http: httpx.Client | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.settings = settings
+        self.base = settings.base_url.rstrip("/")
+        self.http = http or httpx.Client(timeout=settings.timeout_seconds, verify=settings.ca_bundle_path or True)
+        self._owns_http = http is None
+        self._sleep = sleep
+
+    def _auth(self) -> httpx.Auth | None:
+        s = self.settings
+        if s.auth == "basic":
+            return httpx.BasicAuth(s.username, s.password.get_secret_value() if s.password else "")
+        return None
+
+    def _headers(self) -> dict[str, str]:
+        headers = {"Accept": "application/json"}
+        if self.settings.auth == "bearer":
+            headers["Authorization"] = f"Bearer {self.settings.token.get_secret_value()}"
+        outbound_headers(headers)
+        return headers
+
+    def _get_once(self, url: str, params: dict[str, str] | None) -> Any:
+        try:
+            response = self.http.get(url, params=params, headers=self._headers(), auth=self._auth())
+        except httpx.HTTPError as exc:
+            error = http_exception(CALL, exc)
+            _record(error)
+            raise error from None
+        if not response.is_success:
+            error = http_error(CALL, response)
+            _record(error)
+            raise error
+        _record(None)
+        try:
+            return response.json()
+        except ValueError:
+            raise PermanentError(f"{CONNECTOR} {CALL} failed: response is not JSON") from None
+
+    def _get(self, url: str, params: dict[str, str] | None) -> Any:
+        def wait(state: RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome is not None else None
+            after = exc.retry_after if isinstance(exc, TransientError) else None
+            return backoff_seconds(state.attempt_number, self.settings.retry_base_seconds, 30.0, after)
+
+        retrying = Retrying(sleep=self._sleep, stop=stop_after_attempt(self.settings.max_retries + 1), wait=wait,
+                            retry=retry_if_exception_type(TransientError), reraise=True)
+        return retrying(self._get_once, url, params)
+
+    def fetch(self, from_: date, to: date) -> RosterExport:
+        """The shifts from `from_` up to (not including) `to`, following `next` across pages."""
+        url: str | None = f"{self.base}/roster"
+        params: dict[str, str] | None = {"from": from_.isoformat(), "to": to.isoformat()}
+        source = "GET /roster"
+        shifts: list[Shift] = []
+        problems: list[RowProblem] = []
+        generated = None
+        for _ in range(MAX_PAGES):
+            if url is None:
+                break
+            body = self._get(url, params)
+            try:
+                page, page_shifts, page_problems = parse_page(body, source, offset=len(shifts) + len(problems))
+            except ValidationError as exc:
+                raise PermanentError(f"{CONNECTOR} {CALL} failed: response does not match the contract "
+                                     f"({envelope_problem(exc)})") from None
+            generated = page.generatedAt if generated is None else min(generated, page.generatedAt)
+            shifts += page_shifts
+            problems += page_problems
+            url, params = (urljoin(url, page.next) if page.next else None), None
+        else:
+            raise PermanentError(f"{CONNECTOR} {CALL} failed: more than {MAX_PAGES} pages")
+        shifts = dedupe(shifts, problems)
+        return RosterExport(source=source, generated_at=generated, shifts=shifts,
+                            problems=sorted(problems, key=lambda p: p.line))
+
+    def close(self) -> None:
+        if self._owns_http:
+            self.http.close()
+
+
+__all__ = ["HttpRosterSource"]

@@ -1,0 +1,226 @@
+"""The staging database of the conversion: its own tables (own MetaData), batched writes, keyset reads.
+
+SQLite by default (`sqlite:///./migration.db`), PostgreSQL works too. Every read of a big table is a
+keyset-paginated stream, so plan and reconcile run in bounded memory at any size.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import ColumnElement
+
+metadata = MetaData()
+KEY = String(80)
+
+source = Table(
+    "mig_source", metadata,
+    Column("external_id", KEY, primary_key=True),
+    Column("app_id", String(64), nullable=False),
+    Column("day", String(10), index=True),
+    Column("location_id", String(64)),
+    Column("record", Text, nullable=False),
+    Column("payload_hash", String(64), nullable=False),
+    Column("origin", String(16), nullable=False),
+    Column("extracted_at", DateTime(timezone=True), nullable=False),
+)
+reference = Table(
+    "mig_reference", metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("payload", Text, nullable=False),
+)
+planned = Table(
+    "mig_planned", metadata,
+    Column("external_id", KEY, primary_key=True),
+    Column("app_id", String(64), nullable=False),
+    Column("day", String(10), index=True),
+    Column("location_id", String(64)),
+    Column("outcome", String(16), nullable=False),
+    Column("action", String(16), nullable=False, index=True),
+    Column("reasons", Text, nullable=False, default="[]"),
+    Column("warnings", Text, nullable=False, default="[]"),
+    Column("body", Text),
+    Column("view", Text),
+    Column("content_hash", String(64)),
+)
+register = Table(
+    "mig_register", metadata,
+    Column("register_id", String(200), primary_key=True),
+    Column("external_id", KEY, nullable=False, index=True),
+    Column("day", String(10)),
+    Column("view", Text, nullable=False),
+)
+loaded = Table(
+    "mig_loaded", metadata,
+    Column("external_id", KEY, primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("register_id", String(200)),
+    Column("result", String(16), nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+)
+load_errors = Table(
+    "mig_load_error", metadata,
+    Column("external_id", KEY, primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+checkpoints = Table(
+    "mig_checkpoint", metadata,
+    Column("step", String(16), primary_key=True),
+    Column("key", String(120), primary_key=True),
+    Column("counts", Text, nullable=False, default="{}"),
+    Column("done_at", DateTime(timezone=True), nullable=False),
+)
+discrepancies = Table(
+    "mig_discrepancy", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False, index=True),
+    Column("external_id", KEY, nullable=False),
+    Column("day", String(10)),
+    Column("field", String(40)),
+    Column("source_value", Text),
+    Column("target_value", Text),
+    Column("reason", Text),
+    Column("explained", Boolean, nullable=False, default=False),
+    Column("waiver", Text),
+)
+aggregates = Table(
+    "mig_aggregate", metadata,
+    Column("day", String(10), primary_key=True),
+    Column("location_id", String(64), primary_key=True),
+    Column("product", String(64), primary_key=True),
+    Column("source_count", Integer, nullable=False, default=0),
+    Column("target_count", Integer, nullable=False, default=0),
+)
+runs = Table(
+    "mig_run", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("step", String(16), nullable=False),
+    Column("command", Text, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("exit_code", Integer),
+    Column("summary", Text),
+    Column("versions", Text),
+)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+class Staging:
+    """The staging database: engine, schema, upserts, checkpoints and streaming reads."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = create_engine(url, future=True)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        metadata.create_all(self.engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def ordered(self, column: ColumnElement[Any]) -> ColumnElement[Any]:
+        """`column` in byte order on every backend (PostgreSQL collations would sort differently)."""
+        return column.collate("C") if self.dialect == "postgresql" else column
+
+    def upsert(self, conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Insert rows, replacing those with the same primary key."""
+        if not rows:
+            return
+        insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+        stmt = insert(table)
+        keys = [c.name for c in table.primary_key.columns]
+        stmt = stmt.on_conflict_do_update(index_elements=keys,
+                                          set_={c.name: stmt.excluded[c.name] for c in table.columns
+                                                if c.name not in keys})
+        conn.execute(stmt, [dict(r) for r in rows])
+
+    def stream(self, table: Table, key: str = "external_id", *, where: ColumnElement[bool] | None = None,
+               batch: int = 2000, columns: Sequence[str] | None = None) -> Iterator[list[Any]]:
+        """Batches of rows ordered by `key` (keyset pagination: constant memory, resumable)."""
+        col = table.c[key]
+        cols = [table.c[c] for c in columns] if columns else list(table.columns)
+        last: Any = None
+        while True:
+            query = select(*cols).order_by(self.ordered(col)).limit(batch)
+            if where is not None:
+                query = query.where(where)
+            if last is not None:
+                query = query.where(self.ordered(col) > last)
+            with self.engine.connect() as conn:
+                rows = list(conn.execute(query))
+            if not rows:
+                return
+            yield rows
+            last = getattr(rows[-1], key)
+
+    def count(self, table: Table, where: ColumnElement[bool] | None = None) -> int:
+        query = select(func.count()).select_from(table)
+        if where is not None:
+            query = query.where(where)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def clear(self, *tables: Table) -> None:
+        with self.engine.begin() as conn:
+            for table in tables:
+                conn.execute(table.delete())
+
+    # -- checkpoints ----------------------------------------------------------------------------
+    def done(self, step: str) -> set[str]:
+        """Keys of the checkpoints of `step`."""
+        with self.engine.connect() as conn:
+            return {r.key for r in conn.execute(select(checkpoints.c.key).where(checkpoints.c.step == step))}
+
+    def mark(self, conn: Connection, step: str, key: str, counts: Mapping[str, int] | None = None) -> None:
+        self.upsert(conn, checkpoints, [{"step": step, "key": key, "counts": dumps(dict(counts or {})),
+                                         "done_at": now()}])
+
+    def reset_step(self, step: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(checkpoints.delete().where(checkpoints.c.step == step))
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+__all__ = ["Staging", "aggregates", "checkpoints", "discrepancies", "dumps", "load_errors", "loaded", "metadata",
+           "now", "planned", "reference", "register", "runs", "source"]

@@ -1,0 +1,92 @@
+"""Plan: transform every staged appointment, validate it and compare with the register, writing nothing
+to the register. Each appointment gets an action: create, update, leave, reject (with reasons) or skip
+(out of scope: history that is not loaded)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from mappings.jcc.mapping import compare_view, map_appointment
+from mappings.jcc.records import JccAppointment
+from migration.context import MigrationContext
+from migration.db import dumps, planned, reference, register, source
+from migration.progress import bar
+from migration.readback import local_day
+
+STEP = "plan"
+
+
+def _action(outcome: str, view: dict[str, str] | None, targets: list[dict[str, str]]) -> str:
+    if outcome == "rejected":
+        return "reject"
+    if outcome == "out-of-scope":
+        return "skip"
+    if not targets:
+        return "create"
+    return "leave" if view in targets else "update"
+
+
+def _unmapped_reference(ctx: MigrationContext) -> dict[str, list[str]]:
+    with ctx.staging.engine.connect() as conn:
+        refs = list(conn.execute(select(reference.c.kind, reference.c.code)))
+    tables = ctx.tables
+    return {"products": sorted(r.code for r in refs if r.kind == "product" and r.code not in tables.products),
+            "locations": sorted(r.code for r in refs if r.kind == "location" and r.code not in tables.locations)}
+
+
+def plan(ctx: MigrationContext, *, scope: str | None = None, cutover: datetime | None = None) -> dict[str, Any]:
+    """Recompute `mig_planned` from `mig_source` and `mig_register` (read back just before)."""
+    staging = ctx.staging
+    scope = scope or ctx.settings.scope
+    moment = cutover or ctx.clock()
+    staging.clear(planned)
+    staging.reset_step("load")  # a new plan may change days already loaded; mig_loaded still skips what is in
+    actions: Counter[str] = Counter()
+    reasons: Counter[str] = Counter()
+    warnings: Counter[str] = Counter()
+    total = staging.count(source)
+    with bar("plan", total, enabled=ctx.progress) as tick:
+        for batch in staging.stream(source, columns=["external_id", "record"]):
+            keys = [r.external_id for r in batch]
+            targets: dict[str, list[dict[str, str]]] = {}
+            with staging.engine.connect() as conn:
+                for r in conn.execute(select(register.c.external_id, register.c.view)
+                                      .where(register.c.external_id.in_(keys))):
+                    targets.setdefault(r.external_id, []).append(json.loads(r.view))
+            rows: list[dict[str, Any]] = []
+            for r in batch:
+                rec = JccAppointment.model_validate_json(r.record)
+                out = map_appointment(rec, ctx.tables, now=moment, scope=scope,
+                                      archive_days=ctx.settings.archive_days)
+                body = view = digest = None
+                if out.appointment is not None:
+                    body = out.appointment.model_dump_json(by_alias=True)
+                    view = compare_view(out.appointment)
+                    digest = hashlib.sha256(body.encode()).hexdigest()
+                action = _action(out.outcome, view, targets.get(out.external_id, []))
+                actions[action] += 1
+                reasons.update(out.reasons)
+                warnings.update(out.warnings)
+                day = local_day(out.appointment.start) if out.appointment else (
+                    out.day.isoformat() if out.day else None)
+                rows.append({"external_id": out.external_id, "app_id": out.app_id, "day": day,
+                             "location_id": out.location_id, "outcome": out.outcome, "action": action,
+                             "reasons": dumps(list(out.reasons)), "warnings": dumps(list(out.warnings)),
+                             "body": body, "view": dumps(view) if view else None, "content_hash": digest})
+            with staging.engine.begin() as conn:
+                staging.upsert(conn, planned, rows)
+            tick(len(batch))
+    return {"step": STEP, "scope": scope, "cutover": moment.isoformat(), "archiveDays": ctx.settings.archive_days,
+            "staged": total, "create": actions["create"], "update": actions["update"], "leave": actions["leave"],
+            "reject": actions["reject"], "outOfScope": actions["skip"],
+            "rejectReasons": dict(reasons.most_common()), "warnings": dict(warnings.most_common()),
+            "unmappedReference": _unmapped_reference(ctx), "mappingTables": ctx.tables.digest}
+
+
+__all__ = ["STEP", "plan"]

@@ -1,0 +1,100 @@
+"""The steps as callables with their connectors wired in: what the CLI (and tests) run."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from connectors.register import AsyncRegisterClient
+from hub.model import Appointment
+from hub.settings import Settings
+from migration import extract, load, plan, readback, reconcile, report
+from migration.context import MigrationContext
+from migration.ratelimit import AdaptiveRateLimiter, rate_limited_http
+from migration.waivers import Waivers
+
+
+def register_client(settings: Settings, *, concurrency: int | None = None,
+                    rate: float | None = None) -> tuple[AsyncRegisterClient, AdaptiveRateLimiter]:
+    """The async register client behind the migration's rate limit and concurrency bound."""
+    section = settings.migration
+    conc = concurrency or section.register_concurrency
+    limiter = AdaptiveRateLimiter(rate or section.register_rate_per_second)
+    http = rate_limited_http(limiter, concurrency=conc, timeout=settings.register_api.timeout_seconds)
+    client = AsyncRegisterClient.from_settings(settings.register_api, http=http, max_concurrency=conc)
+    return client, limiter
+
+
+def reader_of(client: AsyncRegisterClient) -> readback.RegisterReader:
+    def read(lo: datetime, hi: datetime) -> AsyncIterator[Appointment]:
+        return client.list_appointments(from_=lo, to=hi, page_size=500)
+    return read
+
+
+def run_extract_soap(ctx: MigrationContext, settings: Settings, *, wsdl: str | None, first: date, last: date,
+                     locations: list[str] | None, dry_run: bool, refresh: bool,
+                     concurrency: int | None) -> dict[str, Any]:
+    from connectors.jcc import JccClient
+
+    jcc = settings.migration.jcc()
+    if wsdl:
+        jcc = jcc.model_copy(update={"wsdl_url": wsdl})
+    with JccClient.from_settings(jcc) as client:
+        return extract.extract_soap(ctx, client, first, last, locations, dry_run=dry_run, refresh=refresh,
+                                    concurrency=concurrency)
+
+
+def run_extract_export(ctx: MigrationContext, path: Path, *, dry_run: bool) -> dict[str, Any]:
+    return extract.extract_export(ctx, path, dry_run=dry_run)
+
+
+async def _plan(ctx: MigrationContext, settings: Settings, scope: str | None, cutover: datetime | None
+                ) -> dict[str, Any]:
+    client, _ = register_client(settings)
+    async with client:
+        back = await readback.read_back(ctx, reader_of(client))
+    return {**plan.plan(ctx, scope=scope, cutover=cutover), "registerReadBack": back}
+
+
+def run_plan(ctx: MigrationContext, settings: Settings, *, scope: str | None = None,
+             cutover: datetime | None = None) -> dict[str, Any]:
+    return asyncio.run(_plan(ctx, settings, scope, cutover))
+
+
+async def _load(ctx: MigrationContext, settings: Settings, dry_run: bool, concurrency: int | None,
+                rate: float | None, batch_size: int | None) -> dict[str, Any]:
+    if dry_run:
+        return await load.load(ctx, None, dry_run=True, batch_size=batch_size)
+    client, limiter = register_client(settings, concurrency=concurrency, rate=rate)
+    async with client:
+        result = await load.load(ctx, client, batch_size=batch_size)
+    return {**result, "throttled": limiter.throttled, "finalRatePerSecond": round(limiter.rate, 2),
+            "concurrency": client.max_concurrency}
+
+
+def run_load(ctx: MigrationContext, settings: Settings, *, dry_run: bool = False, concurrency: int | None = None,
+             rate: float | None = None, batch_size: int | None = None) -> dict[str, Any]:
+    return asyncio.run(_load(ctx, settings, dry_run, concurrency, rate, batch_size))
+
+
+async def _reconcile(ctx: MigrationContext, settings: Settings, waivers: Waivers) -> dict[str, Any]:
+    client, _ = register_client(settings)
+    async with client:
+        back = await readback.read_back(ctx, reader_of(client))
+    return {**reconcile.compare(ctx, waivers), "registerReadBack": back}
+
+
+def run_reconcile(ctx: MigrationContext, settings: Settings, *, waiver_file: Path | None = None) -> dict[str, Any]:
+    waivers = Waivers.load(waiver_file or settings.migration.waiver_file)
+    return asyncio.run(_reconcile(ctx, settings, waivers))
+
+
+def run_report(ctx: MigrationContext, out_dir: Path, *, dry_run: bool = False) -> dict[str, Any]:
+    return report.render(ctx, out_dir, dry_run=dry_run)
+
+
+__all__ = ["reader_of", "register_client", "run_extract_export", "run_extract_soap", "run_load", "run_plan",
+           "run_reconcile", "run_report"]
