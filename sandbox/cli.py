@@ -24,8 +24,11 @@ def _group() -> None:
 
 def build_server(*, port: int = 0, seed: int = 0, hub_url: str | None = None,
                  hub_token: str | None = None) -> SandboxServer:
-    """A (not yet started) server with every simulator: for now the register."""
-    return SandboxServer(RegisterSimulator(seed=seed, hub_url=hub_url, hub_token=hub_token), port=port)
+    """A (not yet started) server with every simulator: the register plus those of every demo part."""
+    from hub.demo.runner import load_parts
+
+    parts = [sim for part in load_parts() for sim in part.simulators(seed)]
+    return SandboxServer(RegisterSimulator(seed=seed, hub_url=hub_url, hub_token=hub_token), *parts, port=port)
 
 
 @app.command()
@@ -57,6 +60,10 @@ def serve(
 
 def register(parent: typer.Typer) -> None:
     """Add the `sandbox` command group to another typer app (the hub's CLI)."""
+    from migration.cli import sandbox as jcc_sandbox
+
+    app.command("jcc", help="The JCC SOAP simulator (and a register) with a generated data set; "
+                            "the same as `afsprakenhub migrate sandbox`.")(jcc_sandbox)
     parent.add_typer(app, name="sandbox")
 
 

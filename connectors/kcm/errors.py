@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncssh
 import httpx
 
-from hub.backoff import parse_retry_after
+from hub import peer_errors
 from hub.errors import DeliveryError, PermanentError, TransientError
 
 CONNECTOR = "kcm"
@@ -29,21 +29,9 @@ def sftp_error(call: str, exc: BaseException) -> DeliveryError:
 
 def http_error(call: str, response: httpx.Response) -> DeliveryError:
     """429 and 5xx are transient (Retry-After honoured); other 4xx permanent. Only status and title."""
-    title = ""
-    try:
-        body = response.json()
-        if isinstance(body, dict) and isinstance(body.get("title"), str):
-            title = body["title"][:120]
-    except ValueError:
-        pass
-    reason = f"{CONNECTOR} https {call} failed: {response.status_code} {title or response.reason_phrase}".rstrip()
-    if response.status_code == 429 or response.status_code >= 500:
-        return TransientError(reason, retry_after=parse_retry_after(response.headers.get("Retry-After")))
-    return PermanentError(reason)
+    return peer_errors.http_error(f"{CONNECTOR} https {call}", response)
 
 
 def http_exception(call: str, exc: httpx.HTTPError) -> DeliveryError:
-    kind = type(exc).__name__
-    if isinstance(exc, httpx.TransportError) and not isinstance(exc, httpx.UnsupportedProtocol):
-        return TransientError(f"{CONNECTOR} https {call} failed: {kind}")
-    return PermanentError(f"{CONNECTOR} https {call} failed: {kind}")
+    """Timeouts and connection errors are transient; protocol misuse is permanent."""
+    return peer_errors.http_exception(f"{CONNECTOR} https {call}", exc)
