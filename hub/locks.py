@@ -24,10 +24,12 @@ def try_lock(s: Session, name: str, holder: str, expires: datetime, now: datetim
         return True
     dialect = s.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT … ON CONFLICT through SQLAlchemy.
     inserted = s.execute(
         insert(Lock).values(name=name, holder=holder, expires_at=expires).on_conflict_do_nothing()
-    ).rowcount  # type: ignore[attr-defined]
-    return bool(inserted)
+        .returning(Lock.name)
+    ).first()
+    return inserted is not None
 
 
 def unlock(s: Session, name: str, holder: str) -> None:

@@ -131,3 +131,17 @@ def test_job_options_pass_through_and_unknown_ones_are_refused(settings: Setting
             run_job(h, "dated", params={"weeks": 2})
     finally:
         h.close()
+
+
+def test_lock_is_exclusive_until_it_expires(settings: Settings) -> None:
+    clock = Clock()
+    h = _hub(settings, clock, "a")
+    try:
+        assert h.locks.acquire("x", "a", 60) and h.locks.acquire("x", "a", 60)  # taken, then renewed
+        assert not h.locks.acquire("x", "b", 60)
+        clock.advance(61)
+        assert h.locks.acquire("x", "b", 60) and not h.locks.acquire("x", "a", 60)
+        h.locks.release("x", "b")
+        assert h.locks.acquire("x", "a", 60)
+    finally:
+        h.close()
