@@ -9,7 +9,7 @@ from __future__ import annotations
 from connectors.jcc.client import SERVICE_BINDING, JccClient, safe_settings
 from connectors.jcc.export import count_rows, read_export
 from connectors.jcc.settings import JccSettings
-from hub.bootstrap import PEER_FACTORIES
+from hub.peers import PEER_FACTORIES
 
 PEER_FACTORIES["jcc"] = lambda s: JccClient.from_settings(s.migration.jcc())
 

@@ -1,7 +1,7 @@
 """Connector for Key2Burgerzaken document status: a read-only database view (Oracle in production).
 
 `Key2BurgerzakenClient` reads rows of the configured view (`Key2BurgerzakenSettings`); importing this
-package registers the peer `key2burgerzaken` in `hub.bootstrap.PEER_FACTORIES`.
+package registers the peer `key2burgerzaken` in `hub.peers`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from connectors.key2burgerzaken.models import DocumentRow
 from connectors.key2burgerzaken.settings import Key2BurgerzakenSettings, ViewColumns
 from connectors.key2burgerzaken.source import DocumentSource
 from connectors.key2burgerzaken.view import Cursor, DocumentView
+from hub.peers import register_peer
 
 if TYPE_CHECKING:
     from hub.settings import Settings
@@ -22,17 +23,7 @@ def _factory(settings: Settings) -> Key2BurgerzakenClient:
     return Key2BurgerzakenClient.from_settings(settings.key2burgerzaken)
 
 
-def register_peer() -> None:
-    """Add the peer `key2burgerzaken` to `hub.bootstrap.PEER_FACTORIES` (idempotent)."""
-    from hub.bootstrap import PEER_FACTORIES
-
-    PEER_FACTORIES["key2burgerzaken"] = _factory
-
-
-try:
-    register_peer()
-except ImportError:  # hub.bootstrap is half-imported (it imports hub.settings, which imports our settings)
-    pass  # flows using `key2burgerzaken` call register_peer() again once the hub is importable
+register_peer("key2burgerzaken", _factory)
 
 __all__ = [
     "CONNECTOR",
@@ -44,5 +35,4 @@ __all__ = [
     "Key2BurgerzakenSettings",
     "ViewColumns",
     "make_engine",
-    "register_peer",
 ]

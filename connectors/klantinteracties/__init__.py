@@ -1,12 +1,10 @@
 """Connector for the VNG Klantinteracties API (Open Klant): klantcontacten with betrokkene and onderwerpobject.
 
-`KlantinteractiesClient` is the peer `klantinteracties` (registered like the Salesforce connector: here
-when safe, and by the contact-moments flow through `register_peer()`).
+`KlantinteractiesClient` is the peer `klantinteracties`, registered in `hub.peers` on import.
 """
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any
 
 from connectors.klantinteracties.client import (
@@ -16,6 +14,7 @@ from connectors.klantinteracties.client import (
     Reference,
 )
 from connectors.klantinteracties.settings import KlantinteractiesSettings
+from hub.peers import register_peer
 
 if TYPE_CHECKING:
     from hub.settings import Settings
@@ -28,16 +27,7 @@ def peer_factory(settings: Settings) -> KlantinteractiesClient:
     return KlantinteractiesClient.from_settings(section)
 
 
-def register_peer() -> None:
-    """Add `klantinteracties` to `hub.bootstrap.PEER_FACTORIES` (idempotent)."""
-    from hub.bootstrap import PEER_FACTORIES
-
-    PEER_FACTORIES.setdefault(PEER, peer_factory)
-
-
-_settings_module = sys.modules.get("hub.settings")
-if _settings_module is None or hasattr(_settings_module, "Settings"):  # not mid-import of hub.settings
-    register_peer()
+register_peer(PEER, peer_factory)
 
 __all__ = ["PEER", "KlantcontactRecord", "KlantinteractiesClient", "KlantinteractiesSettings",
-           "MaakKlantcontactResult", "Reference", "peer_factory", "register_peer"]
+           "MaakKlantcontactResult", "Reference", "peer_factory"]

@@ -2,12 +2,11 @@
 
 `GraphClient` creates, updates and deletes events in user and room mailboxes (`transactionId` on every
 create), reads busy time (`calendarView` in `$batch`, `getSchedule`) and honours 429/503 Retry-After.
-Importing this package registers the peer `outlook` in `hub.bootstrap.PEER_FACTORIES` (see `register_peer`).
+Importing this package registers the peer `outlook` in `hub.peers`.
 """
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from connectors.outlook.auth import Credentials
@@ -25,24 +24,14 @@ from connectors.outlook.models import (
     ScheduleItem,
 )
 from connectors.outlook.settings import OutlookSettings
+from hub.peers import register_peer
 
 
 def _factory(settings: Any) -> GraphClient:
     return GraphClient.from_settings(settings.outlook)
 
 
-def register_peer() -> None:
-    """Add `outlook` to `hub.bootstrap.PEER_FACTORIES` (idempotent)."""
-    from hub.bootstrap import PEER_FACTORIES
-
-    PEER_FACTORIES.setdefault("outlook", _factory)
-
-
-# hub.settings imports OutlookSettings from this package; while it does, hub.bootstrap cannot be imported
-# yet (a cycle), so the flow module calls register_peer() again once everything is loaded.
-_hub_settings = sys.modules.get("hub.settings")
-if _hub_settings is None or hasattr(_hub_settings, "Settings"):
-    register_peer()
+register_peer("outlook", _factory)
 
 __all__ = [
     "BATCH_LIMIT",
@@ -63,5 +52,4 @@ __all__ = [
     "ScheduleInformation",
     "ScheduleItem",
     "UpdateEvent",
-    "register_peer",
 ]

@@ -1,7 +1,7 @@
 """Connector for the SaaS appointment register (contract: contract_tests/register/openapi.yaml).
 
 `RegisterClient` (sync, for flows) and `AsyncRegisterClient` (bounded concurrency, for bulk work).
-Importing this package registers the peer `register` in `hub.bootstrap.PEER_FACTORIES`.
+Importing this package registers the peer `register` in `hub.peers`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from connectors.register.models import (
     UnavailabilityBlock,
     UpsertResult,
 )
-from hub.bootstrap import PEER_FACTORIES
+from hub.peers import PEER_FACTORIES
 
 PEER_FACTORIES["register"] = lambda s: RegisterClient.from_settings(s.register_api)
 

@@ -1,8 +1,7 @@
 """Connector for RostarCAS, the counter staff roster: the JSON export over HTTP, or the CSV export from a
 folder or SFTP. The layout is documented in contract_tests/rostarcas/README.md.
 
-`register_peer()` adds the peer `rostarcas` to `hub.bootstrap.PEER_FACTORIES` (it cannot run at import:
-hub.settings imports this package's settings module while hub.bootstrap is still loading).
+Importing this package registers the peer `rostarcas` in `hub.peers`.
 """
 
 from __future__ import annotations
@@ -15,14 +14,9 @@ from connectors.rostarcas.http import HttpRosterSource
 from connectors.rostarcas.models import RosterExport, RowProblem, Shift
 from connectors.rostarcas.rows import FIELDS
 from connectors.rostarcas.settings import RostarcasSettings
+from hub.peers import register_peer
 
-
-def register_peer() -> None:
-    """Make `hub.peers.rostarcas` available (idempotent)."""
-    from hub.bootstrap import PEER_FACTORIES
-
-    PEER_FACTORIES.setdefault(CONNECTOR, lambda s: RostarcasClient.from_settings(s.rostarcas))
-
+register_peer(CONNECTOR, lambda s: RostarcasClient.from_settings(s.rostarcas))
 
 __all__ = [
     "CONNECTOR",
@@ -38,5 +32,4 @@ __all__ = [
     "Shift",
     "generated_at_from_name",
     "parse_csv",
-    "register_peer",
 ]

@@ -1,13 +1,10 @@
 """Connector for Salesforce (REST: composite, query, describe) over simple-salesforce.
 
-`SalesforceClient` is the peer `salesforce`. `hub.settings` imports this package (for SalesforceSettings)
-while it initialises, when `hub.bootstrap` cannot be imported yet; so the peer is registered here when
-that is safe, and `register_peer()` (called by the contact-moments flow) makes sure of it.
+`SalesforceClient` is the peer `salesforce`, registered in `hub.peers` on import.
 """
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any
 
 from connectors.salesforce.client import SalesforceClient, halted_only
@@ -22,6 +19,7 @@ from connectors.salesforce.models import (
     ref_id,
 )
 from connectors.salesforce.settings import SalesforceSettings
+from hub.peers import register_peer
 
 if TYPE_CHECKING:
     from hub.settings import Settings
@@ -35,17 +33,8 @@ def peer_factory(settings: Settings) -> SalesforceClient:
     return SalesforceClient.from_settings(section)
 
 
-def register_peer() -> None:
-    """Add `salesforce` to `hub.bootstrap.PEER_FACTORIES` (idempotent)."""
-    from hub.bootstrap import PEER_FACTORIES
-
-    PEER_FACTORIES.setdefault(PEER, peer_factory)
-
-
-_settings_module = sys.modules.get("hub.settings")
-if _settings_module is None or hasattr(_settings_module, "Settings"):  # not mid-import of hub.settings
-    register_peer()
+register_peer(PEER, peer_factory)
 
 __all__ = ["PEER", "ApiError", "ApiUsage", "FieldDescribe", "ObjectDescribe", "SalesforceClient",
            "SalesforceSettings", "SubResult", "Subrequest", "halted_only", "peer_factory", "ref_first_record_id",
-           "ref_id", "register_peer"]
+           "ref_id"]

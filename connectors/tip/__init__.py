@@ -1,7 +1,7 @@
 """Outbound connector to TIP: the hub's own CloudEvents, signed Standard-Webhooks style, retried with backoff.
 
 Any flow may publish through `ctx.peers.tip.publish(event)`; importing this package registers the peer
-`tip` in `hub.bootstrap.PEER_FACTORIES`.
+`tip` in `hub.peers`.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from connectors.tip.publisher import CE_JSON, CONNECTOR, TipPublisher, encode
 from connectors.tip.settings import TipSettings
 from connectors.tip.signing import secret_key, sign, webhook_headers
+from hub.peers import register_peer
 
 if TYPE_CHECKING:
     from hub.settings import Settings
@@ -20,17 +21,7 @@ def _factory(settings: Settings) -> TipPublisher:
     return TipPublisher.from_settings(settings.tip)
 
 
-def register_peer() -> None:
-    """Add the peer `tip` to `hub.bootstrap.PEER_FACTORIES` (idempotent)."""
-    from hub.bootstrap import PEER_FACTORIES
+register_peer("tip", _factory)
 
-    PEER_FACTORIES["tip"] = _factory
-
-
-try:
-    register_peer()
-except ImportError:  # hub.bootstrap is half-imported (it imports hub.settings, which imports TipSettings)
-    pass  # flows using `tip` call register_peer() again once the hub is importable
-
-__all__ = ["CE_JSON", "CONNECTOR", "TipPublisher", "TipSettings", "encode", "register_peer", "secret_key", "sign",
+__all__ = ["CE_JSON", "CONNECTOR", "TipPublisher", "TipSettings", "encode", "secret_key", "sign",
            "webhook_headers"]

@@ -7,7 +7,7 @@ content makes no call; a create carries a stable transactionId so a retried crea
 
 from __future__ import annotations
 
-from connectors.outlook import CreateEvent, DeleteEvent, NotFoundError, OpResult, UpdateEvent, register_peer
+from connectors.outlook import CreateEvent, DeleteEvent, NotFoundError, OpResult, UpdateEvent
 from connectors.outlook.settings import OutlookSettings
 from flows.calendars.placement import Placement, Step, link_peer, plan
 from hub.context import FlowContext, InboundEvent
@@ -20,7 +20,6 @@ FLOW = "calendars"
 PURPOSE = "keep employee and room Outlook calendars in line with their appointments"
 MAX_ROUNDS = 3
 
-register_peer()
 
 
 def options_of(settings: OutlookSettings) -> CalendarOptions:

@@ -14,7 +14,7 @@ from typing import Any
 import structlog
 from sqlalchemy import select
 
-from connectors.outlook import Event, register_peer
+from connectors.outlook import Event
 from connectors.outlook.settings import OutlookSettings
 from flows.calendars.busy import BLOCK_SOURCE, BlockDiff, desired_blocks, diff
 from flows.calendars.placement import Placement, link_peer
@@ -26,7 +26,6 @@ from hub.store.tables import JobState, Link
 JOB = "calendars"
 log = structlog.get_logger("afsprakenhub.flows.calendars")
 
-register_peer()
 
 
 def hub_event_ids(hub: Hub) -> set[str]:

@@ -6,8 +6,6 @@ from functools import lru_cache
 
 import structlog
 
-import connectors.klantinteracties
-import connectors.salesforce
 from connectors.klantinteracties import KlantinteractiesSettings
 from connectors.salesforce import SalesforceSettings
 from flows.contact_moments.klantinteracties_sink import KlantinteractiesSink
@@ -23,8 +21,6 @@ log = structlog.get_logger("afsprakenhub.flows.contact_moments")
 FLOW = "contact_moments"
 PURPOSE = "record appointments and visits as contact moments in the contact-moment register (klantbeeld)"
 
-connectors.salesforce.register_peer()
-connectors.klantinteracties.register_peer()
 
 
 @lru_cache(maxsize=8)

@@ -5,9 +5,6 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import connectors.key2burgerzaken
-import connectors.register  # registers the peer `register`
-import connectors.tip
 from mappings.key2burgerzaken import PickupConfig, load_config
 
 if TYPE_CHECKING:
@@ -20,8 +17,6 @@ DOCUMENT_PEER = "k2b:document"
 APPOINTMENT_PEER = "k2b:pickup"
 PURPOSE = "tell customers their passport, ID card or driving licence is ready and keep pick-up appointments in step"
 
-connectors.key2burgerzaken.register_peer()
-connectors.tip.register_peer()
 
 
 @lru_cache(maxsize=8)

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import structlog
 
 from connectors.register import StaffingBlock
-from connectors.rostarcas import RosterExport, RowProblem, register_peer
+from connectors.rostarcas import RosterExport, RowProblem
 from connectors.rostarcas.settings import RostarcasSettings
 from flows.roster.conflicts import Conflict, find_conflicts, merged_ranges
 from flows.roster.metrics import BLOCKS_PUSHED, CAPACITY_CONFLICTS, ROWS_REFUSED
@@ -34,8 +34,6 @@ from mappings.rostarcas import BLOCK_PREFIX, RosterBlock, Skipped, load_mapping,
 JOB, FULL_JOB = "roster", "roster-full"
 LOCK = "roster:sync"
 log = structlog.get_logger("afsprakenhub.flows.roster")
-
-register_peer()
 
 
 @dataclass

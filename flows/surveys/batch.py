@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from connectors.kcm import KcmClient, register_peer, sha256_hex
+from connectors.kcm import KcmClient, sha256_hex
 from flows.surveys.store import SurveyStore
 from hub.bootstrap import Hub
 from hub.errors import DeliveryError
@@ -22,7 +22,6 @@ from hub.scheduler import JobResult, register_job
 from mappings.kcm import History, KcmMapping, load_mapping, render_csv, select
 
 log = structlog.get_logger("afsprakenhub.surveys")
-register_peer()
 
 PURPOSE = "KCM satisfaction survey: invite visitors of completed visits (daily batch)"
 _KEY = re.compile(r"^[0-9a-f]{64}$")
