@@ -2,7 +2,7 @@
 
 `ZakenClient` reads zaken, statussen and statustypen by URL (only under the configured base URLs);
 `NotificatiesClient` manages the hub's abonnement. Import `connectors.zgw.peers` to register the peers
-`zgw` and `nrc` in `hub.bootstrap.PEER_FACTORIES` (see that module for why it is separate).
+`zgw` and `nrc` in `hub.peers` (see that module for why it is separate).
 """
 
 from __future__ import annotations

@@ -8,12 +8,10 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 from sqlalchemy import text
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -124,11 +122,7 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         root_path_in_servers=False,
     )
     api.state.hub = hub
-    for target in (api,):
-        target.add_exception_handler(Problem, problems.problem_handler)
-        target.add_exception_handler(StarletteHTTPException, problems.http_exception_handler)
-        target.add_exception_handler(RequestValidationError, problems.validation_exception_handler)
-        target.add_exception_handler(Exception, problems.unhandled_exception_handler)
+    problems.install(api)
 
     event_schema = CloudEvent.model_json_schema()
     appointment_schema = AppointmentEvent.model_json_schema(by_alias=True)
@@ -236,8 +230,7 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
 
     root = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False, lifespan=lifespan)
     root.state.hub = hub
-    root.add_exception_handler(Problem, problems.problem_handler)
-    root.add_exception_handler(StarletteHTTPException, problems.http_exception_handler)
+    problems.install(root)
     app_registry = delivery_state_collector(hub)
 
     @root.get("/metrics", include_in_schema=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
@@ -82,3 +82,11 @@ async def validation_exception_handler(request: Request, exc: Exception) -> JSON
 async def unhandled_exception_handler(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(500, "internal error; see the hub's log for this request",
                             instance=request.url.path)
+
+
+def install(app: FastAPI) -> None:
+    """Answer every error of `app` as problem+json."""
+    app.add_exception_handler(Problem, problem_handler)
+    app.add_exception_handler(StarletteHTTPException, http_exception_handler)
+    app.add_exception_handler(RequestValidationError, validation_exception_handler)
+    app.add_exception_handler(Exception, unhandled_exception_handler)
