@@ -18,6 +18,8 @@ from hub.bsn import passes_elfproef
 _NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 _PHONE = re.compile(r"(?<![\w+])(?:\+31|0031|0)[\s\-]?(?:\(0\)[\s\-]?)?(?:\d[\s\-]?){8}\d(?!\d)")
+#: Third-party loggers that write message bodies at DEBUG.
+_BODY_DUMPING_LOGGERS = ("zeep.transports",)
 _SENSITIVE_KEYS = frozenset({"bsn", "email", "phone", "birthdate", "birth_date", "telefoonnummer",
                              "emailadres", "geboortedatum", "documentnumber", "document_number"})
 
@@ -100,6 +102,10 @@ def configure_logging(level: str = "INFO", fmt: str = "auto", stream: Any = None
     root.setLevel(level.upper())
     for noisy in ("httpx", "httpcore", "pika", "dramatiq", "uvicorn.access", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # These dump whole request and response bodies at DEBUG (SOAP envelopes with names, birth dates and
+    # BSNs the text redaction cannot recognise, e.g. JCC's 8-digit ones): never below INFO.
+    for dumper in _BODY_DUMPING_LOGGERS:
+        logging.getLogger(dumper).setLevel(max(logging.INFO, root.level))
 
 
 def outbound_headers(headers: MutableMapping[str, str]) -> None:
