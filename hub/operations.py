@@ -49,14 +49,27 @@ def _view(d: Delivery, e: InboxEvent) -> DeliveryView:
                         receivedAt=e.received_at, finishedAt=d.finished_at)
 
 
+def oldest_open(hub: Hub) -> dict[str, datetime]:
+    """Per flow: when its oldest open (pending or failed) delivery was created."""
+    with hub.db.unit_of_work() as s:
+        rows = s.execute(select(Delivery.flow, func.min(Delivery.created_at))
+                         .where(Delivery.status.in_(DeliveryStatus.OPEN)).group_by(Delivery.flow)).all()
+    return {flow: at for flow, at in rows if at is not None}
+
+
 def list_deliveries(hub: Hub, *, status_: str | None = None, flow: str | None = None,
-                    limit: int = 100, offset: int = 0) -> list[DeliveryView]:
+                    limit: int = 100, offset: int = 0, error_contains: str | None = None,
+                    subject: str | None = None, newest_first: bool = False) -> list[DeliveryView]:
     query = select(Delivery, InboxEvent).join(InboxEvent, InboxEvent.id == Delivery.inbox_id)
     if status_:
         query = query.where(Delivery.status == status_)
     if flow:
         query = query.where(Delivery.flow == flow)
-    query = query.order_by(Delivery.id).limit(limit).offset(offset)
+    if error_contains:
+        query = query.where(Delivery.last_error.contains(error_contains, autoescape=True))
+    if subject:
+        query = query.where(InboxEvent.subject == subject)
+    query = query.order_by(Delivery.id.desc() if newest_first else Delivery.id).limit(limit).offset(offset)
     with hub.db.unit_of_work() as s:
         return [_view(d, e) for d, e in s.execute(query)]
 

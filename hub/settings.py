@@ -22,6 +22,7 @@ from connectors.rostarcas.settings import RostarcasSettings
 from connectors.salesforce.settings import SalesforceSettings
 from connectors.tip.settings import TipSettings
 from connectors.zgw.settings import ZgwSettings
+from hub.console.settings import ConsoleSettings
 from migration.settings import MigrationSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///./afsprakenhub.db"
@@ -98,6 +99,7 @@ class Settings(BaseSettings):
     tip: TipSettings = Field(default_factory=TipSettings)
     zgw: ZgwSettings = Field(default_factory=ZgwSettings)
     migration: MigrationSettings = Field(default_factory=MigrationSettings)
+    console: ConsoleSettings = Field(default_factory=ConsoleSettings)
 
     @classmethod
     def settings_customise_sources(

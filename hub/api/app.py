@@ -21,6 +21,7 @@ from hub.api.auth import authenticate_notification, caller
 from hub.api.collectors import delivery_state_collector
 from hub.api.problems import Problem
 from hub.bootstrap import Hub
+from hub.console.app import mount_console
 from hub.model import AppointmentEvent, CloudEvent, parse_event
 from hub.notificaties import Notificatie
 
@@ -240,6 +241,7 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         return PlainTextResponse(body.decode(), media_type=CONTENT_TYPE_LATEST)
 
     root.mount("/api/v1", api)
+    mount_console(root, hub)  # operations console at /console (HTML, its own login)
     root.add_middleware(ApiVersionHeader, max_body=settings.max_body_bytes)
 
     return root

@@ -1,0 +1,151 @@
+"""Connector call statistics shared by every process: calls, errors, last error and rate-limit headroom.
+
+Workers may run in other processes (`afsprakenhub worker` with Redis or RabbitMQ), so the console cannot read
+the in-process Prometheus counters. Each process instead adds what its own `PEER_CALLS` counters gained since
+its last flush to one row per connector (`peer_call_stats`), in one small transaction per flush: the console
+flushes its own process before it reads, and `start_flusher` does it every few seconds in a worker process.
+Headroom comes from gauges a connector sets from the peer's answers (Salesforce `Sforce-Limit-Info`), or from
+`note_headroom` for peers that send RateLimit headers; "—" where a peer reports none.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+from prometheus_client import REGISTRY
+from sqlalchemy import Integer, String, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.bootstrap import Hub
+from hub.metrics import PEER_CALLS
+from hub.store.tables import Base, UtcDateTime, utcnow
+
+log = structlog.get_logger("afsprakenhub.console")
+
+#: connector → gauge with `kind="used"` and `kind="limit"` samples.
+HEADROOM_GAUGES = {"salesforce": "afsprakenhub_salesforce_api_usage"}
+
+
+class PeerCallStats(Base):
+    """Per connector: calls that succeeded and failed, the last failure's outcome, the last known headroom."""
+
+    __tablename__ = "peer_call_stats"
+    connector: Mapped[str] = mapped_column(String(100), primary_key=True)
+    ok: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    last_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    headroom_used: Mapped[int | None] = mapped_column(Integer)
+    headroom_limit: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+@dataclass(frozen=True)
+class Delta:
+    ok: int = 0
+    errors: int = 0
+    last_error: str | None = None
+
+
+_lock = threading.Lock()
+_seen: dict[tuple[str, str], float] = {}  # this process's counter values at its last flush
+_noted: dict[str, tuple[int, int]] = {}  # connector → (used, limit) from note_headroom
+
+
+def note_headroom(connector: str, used: int, limit: int) -> None:
+    """Record a peer's reported usage against its limit (e.g. from RateLimit-Remaining/RateLimit-Limit)."""
+    with _lock:
+        _noted[connector] = (used, limit)
+
+
+def _headroom() -> dict[str, tuple[int, int]]:
+    found = dict(_noted)
+    for connector, gauge in HEADROOM_GAUGES.items():
+        used = REGISTRY.get_sample_value(gauge, {"kind": "used"})
+        limit = REGISTRY.get_sample_value(gauge, {"kind": "limit"})
+        if used is not None and limit:
+            found[connector] = (int(used), int(limit))
+    return found
+
+
+def _take_deltas() -> dict[str, Delta]:
+    """What `PEER_CALLS` gained since the last call (per connector), and remember the new values."""
+    deltas: dict[str, Delta] = {}
+    for metric in PEER_CALLS.collect():
+        for sample in metric.samples:
+            if not sample.name.endswith("_total"):
+                continue
+            key = (sample.labels["connector"], sample.labels["outcome"])
+            gained = int(sample.value - _seen.get(key, 0.0))
+            _seen[key] = sample.value
+            if gained <= 0:
+                continue
+            d = deltas.get(key[0], Delta())
+            if key[1] == "ok":
+                deltas[key[0]] = Delta(d.ok + gained, d.errors, d.last_error)
+            else:
+                deltas[key[0]] = Delta(d.ok, d.errors + gained, key[1])
+    return deltas
+
+
+def flush(hub: Hub) -> None:
+    """Add this process's new counts and headroom to the store (one transaction)."""
+    with _lock:
+        before = dict(_seen)
+        deltas = _take_deltas()
+        headroom = _headroom()
+        if not deltas and not headroom:
+            return
+        try:
+            _write(hub, deltas, headroom)
+        except Exception:
+            _seen.clear()
+            _seen.update(before)  # not written: the next flush carries these counts
+            raise
+
+
+def _write(hub: Hub, deltas: dict[str, Delta], headroom: dict[str, tuple[int, int]]) -> None:
+    now = hub.now()
+    with hub.db.unit_of_work() as s:
+        insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+        for connector in sorted(set(deltas) | set(headroom)):
+            s.execute(insert(PeerCallStats).values(connector=connector, ok=0, errors=0, updated_at=now)
+                      .on_conflict_do_nothing())
+            d = deltas.get(connector, Delta())
+            values: dict[str, object] = {"ok": PeerCallStats.ok + d.ok,
+                                         "errors": PeerCallStats.errors + d.errors, "updated_at": now}
+            if d.last_error:
+                values.update(last_error=d.last_error, last_error_at=now)
+            if connector in headroom:
+                values.update(headroom_used=headroom[connector][0], headroom_limit=headroom[connector][1])
+            s.execute(update(PeerCallStats).where(PeerCallStats.connector == connector).values(**values))
+
+
+def read(hub: Hub) -> list[PeerCallStats]:
+    """Every connector's row, after flushing this process's own counts."""
+    flush(hub)
+    with hub.db.unit_of_work() as s:
+        return list(s.scalars(select(PeerCallStats).order_by(PeerCallStats.connector)))
+
+
+def start_flusher(hub: Hub, interval: float = 10.0) -> threading.Event:
+    """Flush every `interval` seconds in a daemon thread (worker processes); set the returned event to stop."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            try:
+                flush(hub)
+            except Exception:  # the store may be briefly unavailable; the next flush carries the counts
+                log.warning("console.peer_stats_flush_failed", exc_info=True)
+        flush(hub)
+
+    threading.Thread(target=loop, name="afsprakenhub-peer-stats", daemon=True).start()
+    return stop
+
+
+__all__ = ["PeerCallStats", "flush", "note_headroom", "read", "start_flusher"]
