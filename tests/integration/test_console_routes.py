@@ -23,13 +23,13 @@ from hub.bootstrap import Hub
 from hub.metrics import PEER_CALLS
 from hub.scheduler import JOBS, JobResult, JobSpec
 from hub.serving import ThreadedServer, bind_tcp
-from hub.store.tables import AuditRecord, Link
+from hub.store.tables import AuditRecord
 from tests.conftest import AUTH
 from tests.support.events import cloudevent
 from tests.support.flows import Recorder, permanent, wait_for
 from tests.support.privacy import FIXTURE_VALUES, find_personal_data
 
-OPS_TOKEN = "ops-token-987654321"  # noqa: S105 - the test settings' token
+OPS_TOKEN = "ops-token-987654321"
 REASON = "peer said 400: customer 999993653 jan@example.nl rejected"
 
 
@@ -48,7 +48,8 @@ def login(client: TestClient, token: str = OPS_TOKEN) -> Any:
 def dead_letter(client: TestClient, hub: Hub, recorder: Recorder, appointment_id: str = "A-1001") -> int:
     """One event whose only delivery goes dead with a reason that quotes personal data."""
     recorder.failures.append(permanent(REASON))
-    assert client.post("/api/v1/events", json=cloudevent(appointment_id=appointment_id), headers=AUTH).status_code == 202
+    posted = client.post("/api/v1/events", json=cloudevent(appointment_id=appointment_id), headers=AUTH)
+    assert posted.status_code == 202
     [view] = operations.list_deliveries(hub, subject=appointment_id)
     assert hub.runtime.processor.process(view.id).status == "dead"
     return view.id
