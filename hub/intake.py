@@ -6,14 +6,17 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Insert, Table, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from hub.model import AppointmentEvent, CloudEvent
 from hub.registry import FlowRegistry
 from hub.store.db import Database
-from hub.store.tables import Delivery, InboxEvent, utcnow
+from hub.store.tables import Delivery, DeliveryStatus, InboxEvent, utcnow
 
 
 def hashed_key(dedupe_key: str) -> str:
@@ -53,32 +56,49 @@ class Intake:
         raise AssertionError("unreachable")
 
     def _accept_once(self, events: Sequence[CloudEvent], keys: list[str], caller: str) -> list[Accepted]:
+        """One transaction of two statements for new events, whatever the batch size: insert the inbox
+        rows, skipping keys already stored (RETURNING the new ids), then their deliveries (RETURNING theirs).
+        Only when a key was there already does a third statement look its id up."""
         now = self._now()
-        results: list[Accepted] = []
+        fresh: dict[str, tuple[CloudEvent, tuple[str, ...]]] = {}
+        for event, key in zip(events, keys, strict=True):
+            fresh.setdefault(key, (event, tuple(f.name for f in self._registry.for_type(event.type))))
+        rows = [{
+            "dedupe_key": key, "source": event.source, "event_id": event.id, "type": event.type,
+            "subject": event.subject, "version": event.data.version if isinstance(event, AppointmentEvent) else None,
+            "payload": event.model_dump(mode="json"), "caller": caller, "received_at": now,
+            "purged_at": None, "processed_at": None if flows else now,
+        } for key, (event, flows) in fresh.items()]
         with self._db.unit_of_work() as s:
-            existing: dict[str, int] = {
-                key: inbox_id for key, inbox_id in
-                s.execute(select(InboxEvent.dedupe_key, InboxEvent.id).where(InboxEvent.dedupe_key.in_(keys)))
-            }
-            for event, key in zip(events, keys, strict=True):
-                if key in existing:
-                    results.append(Accepted(event.id, existing[key], duplicate=True))
-                    continue
-                flows = self._registry.for_type(event.type)
-                version = event.data.version if isinstance(event, AppointmentEvent) else None
-                row = InboxEvent(
-                    dedupe_key=key, source=event.source, event_id=event.id, type=event.type,
-                    subject=event.subject, version=version, payload=event.model_dump(mode="json"),
-                    caller=caller, received_at=now, processed_at=None if flows else now,
-                )
-                s.add(row)
-                s.flush()
-                deliveries = [
-                    Delivery(inbox_id=row.id, flow=f.name, next_attempt_at=now, created_at=now, updated_at=now)
-                    for f in flows
-                ]
-                s.add_all(deliveries)
-                s.flush()
-                existing[key] = row.id
-                results.append(Accepted(event.id, row.id, False, tuple(d.id for d in deliveries)))
+            new_ids: dict[str, int] = dict(s.execute(
+                _insert_new(self._db.backend).returning(INBOX.c.dedupe_key, INBOX.c.id), rows).all())
+            known = [key for key in fresh if key not in new_ids]
+            old_ids: dict[str, int] = dict(s.execute(
+                select(INBOX.c.dedupe_key, INBOX.c.id).where(INBOX.c.dedupe_key.in_(known))).all()) if known else {}
+            delivery_ids: dict[int, list[int]] = {inbox_id: [] for inbox_id in new_ids.values()}
+            wanted = [{"inbox_id": inbox_id, "flow": flow, "status": DeliveryStatus.PENDING, "attempts": 0,
+                       "next_attempt_at": now, "created_at": now, "updated_at": now}
+                      for key, inbox_id in new_ids.items() for flow in fresh[key][1]]
+            if wanted:
+                for inbox_id, delivery_id in s.execute(DELIVERIES.insert().returning(
+                        DELIVERIES.c.inbox_id, DELIVERIES.c.id), wanted):
+                    delivery_ids[inbox_id].append(delivery_id)
+        results: list[Accepted] = []
+        for event, key in zip(events, keys, strict=True):
+            if key in new_ids and new_ids[key] in delivery_ids:  # the first of any repeats in the batch
+                inbox_id = new_ids[key]
+                results.append(Accepted(event.id, inbox_id, False, tuple(sorted(delivery_ids.pop(inbox_id)))))
+            else:
+                results.append(Accepted(event.id, new_ids.get(key) or old_ids[key], duplicate=True))
         return results
+
+
+INBOX = cast(Table, InboxEvent.__table__)
+DELIVERIES = cast(Table, Delivery.__table__)
+
+
+def _insert_new(backend: str) -> Insert:
+    """`INSERT … ON CONFLICT (dedupe_key) DO NOTHING` on the inbox: a key stored before (or by a concurrent
+    request, once that one commits) is skipped instead of failing the transaction."""
+    dialect_insert = sqlite_insert if backend == "sqlite" else postgresql_insert
+    return dialect_insert(INBOX).on_conflict_do_nothing(index_elements=[INBOX.c.dedupe_key])

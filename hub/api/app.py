@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request, Response
+from fastapi import Depends, FastAPI, Path, Query, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,6 +23,7 @@ from hub.api.collectors import delivery_state_collector
 from hub.api.problems import Problem
 from hub.bootstrap import Hub
 from hub.console.app import mount_console
+from hub.intake import Accepted
 from hub.model import AppointmentEvent, CloudEvent, parse_event
 from hub.notificaties import Notificatie
 
@@ -30,6 +32,8 @@ CE_JSON = "application/cloudevents+json"
 CE_BATCH = "application/cloudevents-batch+json"
 MAX_BATCH = 1000
 STATUS_PATTERN = "^(pending|succeeded|failed|dead|skipped)$"
+TEXT_PATTERN = r"^[^\x00]*$"  # PostgreSQL text refuses NUL characters
+MAX_ROW_ID = 2**31 - 1  # the store's integer columns (PostgreSQL int4)
 Caller = Annotated[str, Depends(caller)]
 
 
@@ -106,6 +110,13 @@ def _validate_events(raw: Any, batch: bool) -> list[CloudEvent]:
     return events
 
 
+def _store_and_enqueue(hub: Hub, events: list[CloudEvent], who: str) -> list[Accepted]:
+    """Commit the events, then queue their deliveries (a lost message is re-sent by the sweeper)."""
+    accepted = hub.intake.accept(events, who)
+    hub.runtime.enqueue_many([d for a in accepted for d in a.delivery_ids])
+    return accepted
+
+
 def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
     """The ASGI app. `start_runtime` runs in-process worker threads and the sweeper (embedded default)."""
     settings = hub.settings
@@ -147,10 +158,10 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         raw = await read_json(request, settings.max_body_bytes)
         batch = kind == CE_BATCH or (kind == "application/json" and isinstance(raw, list))
         events = _validate_events(raw, batch)
-        accepted = hub.intake.accept(events, who)
+        # Store (and enqueue) on a worker thread: the commit waits on disk or the network, not the event loop.
+        accepted = await run_in_threadpool(_store_and_enqueue, hub, events, who)
         for a in accepted:
             (metrics.EVENTS_DUPLICATE if a.duplicate else metrics.EVENTS_RECEIVED).labels(endpoint="events").inc()
-            hub.runtime.enqueue_many(a.delivery_ids)
         items = [{"id": a.event_id, "duplicate": a.duplicate} for a in accepted]
         if not batch:
             return JSONResponse(items[0], status_code=202)
@@ -198,14 +209,15 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
 
     @api.get("/deliveries", tags=["operations"], summary="List deliveries")
     async def deliveries(_: Caller, status: Annotated[str | None, Query(pattern=STATUS_PATTERN)] = None,
-                         flow: str | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                         offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                         flow: Annotated[str | None, Query(max_length=100, pattern=TEXT_PATTERN)] = None,
+                         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                         offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0) -> dict[str, Any]:
         rows = operations.list_deliveries(hub, status_=status, flow=flow, limit=limit, offset=offset)
         return {"items": [r.model_dump(mode="json") for r in rows], "limit": limit, "offset": offset}
 
     @api.post("/deliveries/{deliveryId}/replay", status_code=202, tags=["operations"],
               summary="Replay a failed, dead or skipped delivery")
-    async def replay(deliveryId: int, who: Caller) -> dict[str, Any]:
+    async def replay(deliveryId: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], who: Caller) -> dict[str, Any]:
         current = operations.get_delivery(hub, deliveryId)
         if current is None:
             raise Problem(404, f"no delivery {deliveryId}")
@@ -216,7 +228,8 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         return view.model_dump(mode="json")
 
     @api.get("/appointments/{appointmentId}/trace", tags=["operations"], summary="Trace one appointment")
-    async def trace(appointmentId: str, _: Caller) -> dict[str, Any]:
+    async def trace(appointmentId: Annotated[str, Path(max_length=500, pattern=TEXT_PATTERN)],
+                    _: Caller) -> dict[str, Any]:
         return operations.trace(hub, appointmentId)
 
     @asynccontextmanager

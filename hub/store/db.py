@@ -41,7 +41,9 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # pool_size above the concurrent requests a server runs (its threadpool): an overflow connection is
+    # closed when it is returned, so sizing it too small reconnects (a new backend process) per request.
+    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
 
 
 def alembic_config(url: str) -> Config:
