@@ -335,3 +335,45 @@ def test_oidc_callback_refuses_a_foreign_state(oidc_client: TestClient, issuer: 
     issuer.claims = issuer.id_claims(query["nonce"])
     r = oidc_client.get("/console/auth/callback", params={"state": "attacker", "code": "c-3"})
     assert r.status_code == 403 and issuer.codes == []
+
+
+def test_flusher_adds_counts_and_keeps_them_when_the_store_fails(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hub.console import peer_stats
+
+    def row() -> Any:
+        with hub.db.unit_of_work() as s:
+            return s.get(peer_stats.PeerCallStats, "console-flusher-peer")
+
+    real_write = peer_stats._write
+
+    def broken(*args: Any) -> None:
+        raise RuntimeError("store down")
+
+    PEER_CALLS.labels(connector="console-flusher-peer", outcome="permanent").inc(2)
+    monkeypatch.setattr(peer_stats, "_write", broken)
+    with pytest.raises(RuntimeError):
+        peer_stats.flush(hub)
+    monkeypatch.setattr(peer_stats, "_write", real_write)
+    stop = peer_stats.start_flusher(hub, interval=0.05)
+    try:
+        assert wait_for(lambda: row() is not None, timeout=10)
+    finally:
+        stop.set()
+    found = row()
+    assert (found.ok, found.errors, found.last_error) == (0, 2, "permanent")  # nothing lost, nothing twice
+
+
+def test_configured_session_secret_survives_a_restart(hub: Hub) -> None:
+    from pydantic import SecretStr
+
+    with TestClient(create_app(hub)) as first:
+        assert login(first).status_code == 303
+        cookies = dict(first.cookies)
+    with TestClient(create_app(hub), cookies=cookies) as restarted:  # a generated secret: logged out
+        assert restarted.get("/console/", follow_redirects=False).status_code == 303
+    hub.settings.console.session_secret = SecretStr("a-configured-console-secret")
+    with TestClient(create_app(hub)) as first:
+        assert login(first).status_code == 303
+        cookies = dict(first.cookies)
+    with TestClient(create_app(hub), cookies=cookies) as restarted:
+        assert restarted.get("/console/", follow_redirects=False).status_code == 200
