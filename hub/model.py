@@ -64,6 +64,34 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
+def _nul_at(value: Any, path: str = "") -> str | None:
+    """Where in a JSON value a string (or key) holds a NUL character, e.g. `data.customer.email`."""
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and "\x00" in key:
+                return path or "body"
+            where = f"{path}.{key}" if path else str(key)
+            found = _nul_at(item, where)
+            if found:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            found = _nul_at(item, f"{path}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def refuse_nul(raw: Any) -> Any:
+    """A `mode="before"` model check: PostgreSQL text refuses NUL characters, so no input may hold one."""
+    where = _nul_at(raw)
+    if where:
+        raise ValueError(f"text must not contain NUL characters (at {where})")
+    return raw
+
+
 Bsn = Annotated[str | None, AfterValidator(_check_bsn)]
 KvkNumber = Annotated[str | None, AfterValidator(_check_kvk)]
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
@@ -177,6 +205,11 @@ class CloudEvent(BaseModel):
     dataschema: str | None = None
     data: Any = None
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_anywhere(cls, raw: Any) -> Any:
+        return refuse_nul(raw)
+
     @property
     def dedupe_key(self) -> str:
         """What makes two deliveries the same event (CloudEvents: source + id)."""
@@ -234,4 +267,5 @@ __all__ = [
     "Room",
     "ValidationError",
     "parse_event",
+    "refuse_nul",
 ]

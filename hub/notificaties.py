@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from typing import Any
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
-from hub.model import CloudEvent
+from hub.model import CloudEvent, refuse_nul
 
 
 class Notificatie(BaseModel):
@@ -23,6 +24,11 @@ class Notificatie(BaseModel):
     actie: str = Field(min_length=1, max_length=100)
     aanmaakdatum: datetime
     kenmerken: dict[str, str | None] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_anywhere(cls, raw: Any) -> Any:
+        return refuse_nul(raw)
 
     @property
     def dedupe_key(self) -> str:
