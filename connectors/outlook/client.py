@@ -28,6 +28,7 @@ from connectors.outlook.errors import (
 from connectors.outlook.models import BatchResponseItem, Event, ScheduleInformation
 from connectors.outlook.settings import OutlookSettings
 from hub.backoff import backoff_seconds, parse_retry_after
+from hub.console.headroom import note_rate_limit_headers
 from hub.errors import DeliveryError, TransientError
 from hub.logging import outbound_headers
 from hub.metrics import PEER_CALLS
@@ -133,6 +134,7 @@ class GraphClient:
             if response.status_code == 401:  # token revoked or expired early: refresh once
                 self._tokens.invalidate(token)
                 response = self._send_once(call, self._tokens.token())
+            note_rate_limit_headers(CONNECTOR, response.headers)
             if not response.is_success:
                 raise error_for_response(call.name, response)
         except DeliveryError as exc:

@@ -5,7 +5,7 @@ the in-process Prometheus counters. Each process instead adds what its own `PEER
 its last flush to one row per connector (`peer_call_stats`), in one small transaction per flush: the console
 flushes its own process before it reads, and `start_flusher` does it every few seconds in a worker process.
 Headroom comes from gauges a connector sets from the peer's answers (Salesforce `Sforce-Limit-Info`), or from
-`note_headroom` for peers that send RateLimit headers; "—" where a peer reports none.
+`hub.console.headroom` for peers that send RateLimit headers; "—" where a peer reports none.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.bootstrap import Hub
+from hub.console import headroom
+from hub.console.headroom import note_headroom
 from hub.metrics import PEER_CALLS
 from hub.store.tables import Base, UtcDateTime, utcnow
 
@@ -53,17 +55,11 @@ class Delta:
 
 _lock = threading.Lock()
 _seen: dict[tuple[str, str], float] = {}  # this process's counter values at its last flush
-_noted: dict[str, tuple[int, int]] = {}  # connector → (used, limit) from note_headroom
-
-
-def note_headroom(connector: str, used: int, limit: int) -> None:
-    """Record a peer's reported usage against its limit (e.g. from RateLimit-Remaining/RateLimit-Limit)."""
-    with _lock:
-        _noted[connector] = (used, limit)
 
 
 def _headroom() -> dict[str, tuple[int, int]]:
-    found = dict(_noted)
+    with headroom.lock:
+        found = dict(headroom.noted)
     for connector, gauge in HEADROOM_GAUGES.items():
         used = REGISTRY.get_sample_value(gauge, {"kind": "used"})
         limit = REGISTRY.get_sample_value(gauge, {"kind": "limit"})
@@ -97,22 +93,22 @@ def flush(hub: Hub) -> None:
     with _lock:
         before = dict(_seen)
         deltas = _take_deltas()
-        headroom = _headroom()
-        if not deltas and not headroom:
+        reported = _headroom()
+        if not deltas and not reported:
             return
         try:
-            _write(hub, deltas, headroom)
+            _write(hub, deltas, reported)
         except Exception:
             _seen.clear()
             _seen.update(before)  # not written: the next flush carries these counts
             raise
 
 
-def _write(hub: Hub, deltas: dict[str, Delta], headroom: dict[str, tuple[int, int]]) -> None:
+def _write(hub: Hub, deltas: dict[str, Delta], reported: dict[str, tuple[int, int]]) -> None:
     now = hub.now()
     with hub.db.unit_of_work() as s:
         insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
-        for connector in sorted(set(deltas) | set(headroom)):
+        for connector in sorted(set(deltas) | set(reported)):
             s.execute(insert(PeerCallStats).values(connector=connector, ok=0, errors=0, updated_at=now)
                       .on_conflict_do_nothing())
             d = deltas.get(connector, Delta())
@@ -120,8 +116,8 @@ def _write(hub: Hub, deltas: dict[str, Delta], headroom: dict[str, tuple[int, in
                                          "errors": PeerCallStats.errors + d.errors, "updated_at": now}
             if d.last_error:
                 values.update(last_error=d.last_error, last_error_at=now)
-            if connector in headroom:
-                values.update(headroom_used=headroom[connector][0], headroom_limit=headroom[connector][1])
+            if connector in reported:
+                values.update(headroom_used=reported[connector][0], headroom_limit=reported[connector][1])
             s.execute(update(PeerCallStats).where(PeerCallStats.connector == connector).values(**values))
 
 

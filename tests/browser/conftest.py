@@ -13,7 +13,7 @@ import pytest
 from hub import operations
 from hub.api.app import create_app
 from hub.bootstrap import Hub
-from hub.console import peer_stats
+from hub.console import headroom
 from hub.metrics import PEER_CALLS
 from hub.scheduler import JOBS, JobResult, JobSpec
 from hub.serving import ThreadedServer, bind_tcp
@@ -106,14 +106,15 @@ def console(settings: Settings, recorder: Recorder, tmp_path: Path,
         hub.links.put("A-3002", "salesforce", remote_id="a0B000000003002", version=1)
         PEER_CALLS.labels(connector="browser-test-peer", outcome="ok").inc(41)
         PEER_CALLS.labels(connector="browser-test-peer", outcome="transient").inc()
-        peer_stats.note_headroom("browser-test-peer", used=1200, limit=15000)
+        headroom.note_rate_limit_headers("browser-test-peer", {"ratelimit-limit": "15000",
+                                                               "ratelimit-remaining": "13800"})
         [dead] = operations.list_deliveries(hub, status_="dead")
         yield Console(server.url, hub, recorder, dead.id, report)
     finally:
         server.stop()
         hub.close()
-        with peer_stats._lock:
-            peer_stats._noted.pop("browser-test-peer", None)
+        with headroom.lock:
+            headroom.noted.pop("browser-test-peer", None)
 
 
 @pytest.fixture
