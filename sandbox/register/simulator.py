@@ -13,6 +13,7 @@ from sandbox.framework import Simulator
 from sandbox.register.api import API_PREFIX, TOKEN_PATH, add_routes
 from sandbox.register.auth import TokenIssuer
 from sandbox.register.emitter import EventEmitter
+from sandbox.register.ratelimit import RateLimit, RateLimitMiddleware
 from sandbox.register.seed import KONINGSPLEIN, Catalog
 from sandbox.register.state import ALLOWED_FROM, CHANGEABLE, Clock, Notification, RegisterState
 
@@ -43,7 +44,14 @@ class RegisterSimulator(Simulator):
             self.emitter.configure(hub_url, hub_token)
         self.state = RegisterState(clock=clock, on_change=self._emit)
         self.tokens = TokenIssuer(client_id, client_secret, lifetime_s=token_lifetime_s, clock=self.state.clock)
+        self.rate_limit: RateLimit | None = None
         add_routes(self.app, self)
+        self.app.add_middleware(RateLimitMiddleware, limit=lambda: self.rate_limit, api_prefix=API_PREFIX)
+
+    def set_rate_limit(self, rate: float | None, burst: float | None = None) -> RateLimit | None:
+        """Enforce at most `rate` API requests per second (429 with Retry-After beyond it); None lifts it."""
+        self.rate_limit = RateLimit(rate, burst) if rate else None
+        return self.rate_limit
 
     # -- URLs, credentials, lifecycle ----------------------------------------------------------
     @property

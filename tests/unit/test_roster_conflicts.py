@@ -72,6 +72,8 @@ def test_ranges_are_merged_per_location_and_the_csv_has_the_planner_columns() ->
                             block("D", 9, 10, location_id="LOC-MILIEUSTRAAT")])
     assert [(loc, s.hour, e.hour) for loc, s, e in ranges] == [
         ("LOC-KONINGSPLEIN", 9, 14), ("LOC-KONINGSPLEIN", 15, 16), ("LOC-MILIEUSTRAAT", 9, 10)]
+    bridged = merged_ranges([block("A", 9, 12), block("C", 15, 16)], bridge=timedelta(hours=3))
+    assert [(loc, s.hour, e.hour) for loc, s, e in bridged] == [("LOC-KONINGSPLEIN", 9, 16)]
     conflicts = find_conflicts([], [block("A")], [], [appt("x", 10)], AMS)
     lines = to_csv(conflicts).splitlines()
     assert lines[0] == "date;block;kind;location;counter;employee;skills;start;end;capacity;booked;appointment_ids"
