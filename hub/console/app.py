@@ -58,6 +58,17 @@ def _age(value: timedelta | None) -> str:
     return f"{seconds // 86400} d"
 
 
+def _brief(value: Any, limit: int = 70) -> str:
+    """A one-line summary of a job's watermark: scalar fields as they are, collections by their size."""
+    if not isinstance(value, dict):
+        text = str(value)
+    else:
+        text = ", ".join(f"{k}: {v}" if not isinstance(v, dict | list) else f"{k}: ({len(v)})"
+                         for k, v in sorted(value.items(), key=lambda kv: isinstance(kv[1], dict | list)))
+    text = redact_text(text)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _safe_next(target: str | None) -> str:
     """Only paths inside the console (no open redirect)."""
     if target and target.startswith("/console") and not target.startswith("//") and "\\" not in target:
@@ -70,7 +81,7 @@ def build_console(hub: Hub) -> FastAPI:
     settings = hub.settings
     sessions = Sessions(settings)
     env = Environment(loader=PackageLoader("hub.console", "templates"), autoescape=select_autoescape(["j2", "html"]))
-    env.filters.update(when=_when, age=_age, mask=redact_text)
+    env.filters.update(when=_when, age=_age, mask=queries.mask, brief=_brief)
     templates = Jinja2Templates(env=env)
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False)
     app.mount("/static", StaticFiles(packages=[("hub.console", "static")]), name="static")

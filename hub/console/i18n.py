@@ -113,6 +113,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "running": ("Bezig", "Running"),
     "ok": ("Gelukt", "OK"),
     "job_failed": ("Mislukt", "Failed"),
+    "job_other": ("Let op", "Check"),
     "runs": ("Runs", "Runs"),
     "step": ("Stap", "Step"),
     "started": ("Gestart", "Started"),

@@ -32,6 +32,15 @@ class JobRow:
     watermark: dict[str, Any] | None
     running: bool
 
+    @property
+    def state(self) -> str:
+        """running, never, ok, job_failed or job_other (e.g. `partial`): the badge and its words."""
+        if self.running or self.outcome == "running":
+            return "running"
+        if not self.outcome:
+            return "never"
+        return {"ok": "ok", "failed": "job_failed"}.get(self.outcome, "job_other")
+
 
 def job_rows(hub: Hub) -> list[JobRow]:
     """Every registered job with its state, next slot and whether someone holds its lock now."""

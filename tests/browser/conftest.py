@@ -18,6 +18,7 @@ from hub.metrics import PEER_CALLS
 from hub.scheduler import JOBS, JobResult, JobSpec
 from hub.serving import ThreadedServer, bind_tcp
 from hub.settings import Settings
+from hub.store.tables import JobState
 from tests.conftest import AUTH
 from tests.support.events import cloudevent
 from tests.support.flows import Recorder, permanent, registry_with, wait_for
@@ -108,6 +109,9 @@ def console(settings: Settings, recorder: Recorder, tmp_path: Path,
         PEER_CALLS.labels(connector="browser-test-peer", outcome="transient").inc()
         headroom.note_rate_limit_headers("browser-test-peer", {"ratelimit-limit": "15000",
                                                                "ratelimit-remaining": "13800"})
+        with hub.db.unit_of_work() as s:
+            s.add(JobState(job="browser-test-job", watermark={"lastRunAt": "2027-03-01T06:00:00+00:00",
+                                                             "blocks": ["b-1", "b-2", "b-3"]}))
         [dead] = operations.list_deliveries(hub, status_="dead")
         yield Console(server.url, hub, recorder, dead.id, report)
     finally:

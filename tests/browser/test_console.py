@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -126,7 +125,14 @@ def test_trace_jobs_and_migration_pages(page: Any, console: Console, artifacts: 
         return False
 
     assert wait_for(job_done, timeout=20)
-    assert re.search(r"checked", page.locator('tr[data-job="browser-test-job"]').inner_text())
+    job = page.locator('tr[data-job="browser-test-job"]')
+    assert "'checked': 3" in job.locator("details").first.inner_text()
+    watermark = job.locator("details").nth(1)
+    assert "blocks: (3)" in watermark.locator("summary").inner_text()
+    assert not watermark.locator("pre").is_visible()
+    watermark.locator("summary").focus()
+    page.keyboard.press("Enter")  # opens with the keyboard, no script needed
+    assert '"b-3"' in watermark.locator("pre").inner_text()
     check_page(page, artifacts, "07-jobs")
 
     page.get_by_role("link", name="Migratie").click()
