@@ -10,7 +10,7 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 def _parts(url: str) -> tuple[str, str, int, list[str]] | None:
     try:
-        split = urlsplit(url.strip())
+        split = urlsplit(url)
         port = split.port
     except ValueError:
         return None
@@ -25,12 +25,14 @@ def _parts(url: str) -> tuple[str, str, int, list[str]] | None:
 
 def url_within(url: str, bases: Iterable[str]) -> bool:
     """Whether `url` lies under one of `bases`: same scheme, host and port, and the base path as a prefix
-    of whole segments. User info, dot segments and encoded slashes are refused."""
+    of whole segments. User info, dot segments, encoded slashes, whitespace and control characters are refused."""
+    if any(c.isspace() or not c.isprintable() for c in url):  # parsers disagree on these (urlsplit drops tabs)
+        return False
     target = _parts(url)
     if target is None or urlsplit(url).fragment:
         return False
     for base in bases:
-        allowed = _parts(base)
+        allowed = _parts(base.strip())
         if allowed is None:
             continue
         if target[:3] == allowed[:3] and target[3][:len(allowed[3])] == allowed[3]:

@@ -1,19 +1,5 @@
-"""Hypothesis profiles: `ci` (default) is derandomized and keeps no example database, so runs reproduce;
-`dev` explores more (HYPOTHESIS_PROFILE=dev). Hypothesis' own files go to the temp dir, never the repo."""
+"""Hypothesis runs with the `ci` profile here (see hypothesis_profile)."""
 
-from __future__ import annotations
+from tests.fuzz import hypothesis_profile
 
-import os
-import tempfile
-from pathlib import Path
-
-from hypothesis import HealthCheck, settings
-from hypothesis.configuration import set_hypothesis_home_dir
-
-set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "afsprakenhub-hypothesis")
-_QUIET = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large,
-          HealthCheck.function_scoped_fixture]
-settings.register_profile("ci", derandomize=True, database=None, deadline=None, max_examples=60,
-                          suppress_health_check=_QUIET, print_blob=True)
-settings.register_profile("dev", database=None, deadline=None, max_examples=500, suppress_health_check=_QUIET)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+hypothesis_profile.load()

@@ -1,0 +1,60 @@
+"""Every API route that takes a body refuses one over `max_body_bytes` with 413 problem+json, announced
+(Content-Length) or streamed (chunked), and stores nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from hub.api.app import create_app
+from hub.bootstrap import Hub
+from hub.settings import Settings
+from hub.store.tables import InboxEvent
+from tests.conftest import AUTH
+from tests.security.test_auth_matrix import routes_of
+from tests.support.events import cloudevent
+from tests.support.flows import Recorder, registry_with
+
+LIMIT = 4000
+
+
+@pytest.fixture
+def small(settings: Settings) -> Iterator[tuple[TestClient, Hub]]:
+    hub = Hub(settings.model_copy(update={"max_body_bytes": LIMIT}), registry=registry_with(Recorder()))
+    try:
+        with TestClient(create_app(hub)) as client:
+            yield client, hub
+    finally:
+        hub.close()
+
+
+def _oversized() -> bytes:
+    event = cloudevent()
+    event["data"]["notes"] = "x" * (LIMIT * 4)
+    return json.dumps(event).encode()
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["content-length", "chunked"])
+def test_oversized_bodies_are_413_everywhere(small: tuple[TestClient, Hub], streamed: bool) -> None:
+    client, hub = small
+    posts = sorted(path for method, path in routes_of(client.app.routes)  # type: ignore[attr-defined]
+                   if method == "POST" and path.startswith("/api/v1") and "{" not in path)
+    assert "/api/v1/events" in posts and "/api/v1/notificaties" in posts
+    for path in posts:
+        body = _oversized()
+        content = (lambda: iter([body[:LIMIT], body[LIMIT:]]))() if streamed else body
+        response = client.post(path, content=content, headers={"Content-Type": "application/json", **AUTH})
+        assert response.status_code == 413, (path, response.status_code)
+        assert response.headers["content-type"].startswith("application/problem+json")
+    with hub.db.unit_of_work() as s:
+        assert (s.scalar(select(func.count()).select_from(InboxEvent)) or 0) == 0
+
+
+def test_oversized_without_credentials_is_refused_before_reading(small: tuple[TestClient, Hub]) -> None:
+    client, _ = small
+    response = client.post("/api/v1/events", content=_oversized(), headers={"Content-Type": "application/json"})
+    assert response.status_code in (401, 413)
