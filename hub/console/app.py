@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
 import structlog
 from fastapi import FastAPI, Form, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub import operations
 from hub.bootstrap import Hub
@@ -98,7 +100,9 @@ def build_console(hub: Hub) -> FastAPI:
         response = templates.TemplateResponse(request, template, status_code=status_code, context={
             "t": i18n.translator(lang), "lang": lang, "operator": who, "csrf": sessions.csrf_token(request),
             "oidc": settings.console.oidc.enabled, "token_login": settings.console.token_login,
-            "path": request.url.path, "query": request.url.query, **context})
+            "path": request.url.path, "query": request.url.query,
+            "lang_links": {code: f"{request.url.path}?{urlencode({**request.query_params, 'lang': code})}"
+                           for code in i18n.LANGUAGES}, **context})
         sessions.ensure_csrf(request, response)
         if request.query_params.get("lang") in i18n.LANGUAGES:
             response.set_cookie(i18n.COOKIE, lang, max_age=365 * 86400, samesite="lax", path="/console",
@@ -109,6 +113,14 @@ def build_console(hub: Hub) -> FastAPI:
     async def to_login(request: Request, _: LoginRequired) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/console/login?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return page(request, "error.html.j2", status_code=exc.status_code, message_key="none_found")
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, _: RequestValidationError) -> Response:
+        return page(request, "error.html.j2", status_code=400, message_key="bad_request")
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, _: CsrfFailed) -> Response:

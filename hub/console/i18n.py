@@ -71,6 +71,7 @@ TEXT: dict[str, tuple[str, str]] = {
                     "Nothing replayed: choose failed, dead or skipped deliveries."),
     "refresh": ("Vernieuwen", "Refresh"),
     "none_found": ("Niets gevonden.", "Nothing found."),
+    "bad_request": ("Deze vraag klopt niet; controleer de filters.", "This request is not valid; check the filters."),
     "id": ("Nummer", "Id"),
     "event": ("Bericht", "Event"),
     "event_type": ("Soort bericht", "Event type"),

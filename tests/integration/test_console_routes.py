@@ -379,3 +379,21 @@ def test_configured_session_secret_survives_a_restart(hub: Hub) -> None:
         cookies = dict(first.cookies)
     with TestClient(create_app(hub), cookies=cookies) as restarted:
         assert restarted.get("/console/", follow_redirects=False).status_code == 200
+
+
+def test_pages_of_dead_letters_and_replay_all_shown(operator: TestClient, hub: Hub, recorder: Recorder) -> None:
+    hub.settings.console.page_size = 2
+    ids = [dead_letter(operator, hub, recorder, f"A-40{i}") for i in range(3)]
+    first = operator.get("/console/dead-letters", params={"status": "dead", "lang": "en"})
+    assert re.findall(r'name="ids" value="(\d+)" id=', first.text) == [str(ids[2]), str(ids[1])]  # newest first
+    assert "page=2" in first.text and "Replay all 2 shown" in first.text
+    assert 'href="/console/dead-letters?status=dead&amp;lang=nl"' in first.text  # the switch keeps the filters
+    second = operator.get("/console/dead-letters", params={"status": "dead", "page": 2})
+    assert re.findall(r'name="ids" value="(\d+)" id=', second.text) == [str(ids[0])]
+    shown = re.findall(r'type="hidden" name="ids" value="(\d+)"', first.text)
+    assert shown == [str(ids[2]), str(ids[1])]  # "replay all shown" posts exactly this page
+    r = operator.post("/console/replay", data={"csrf": csrf_of(first.text), "ids": shown})
+    assert "2 delivery(ies) queued again" in r.text
+    assert operator.get("/console/dead-letters", params={"page": 0}).status_code == 400
+    missing = operator.get("/console/deliveries/999999")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
