@@ -154,6 +154,8 @@ def test_overview_counts_equal_status(operator: TestClient, hub: Hub, recorder: 
     assert {k: int(v) for k, v in shown.items()} == status["deliveries"]["recorder"]
     assert f'data-count="inbox-received">{status["inbox"]["received"]}<' in html
     assert "Aandacht nodig" in html  # a dead letter: the flow needs attention (text, not colour alone)
+    assert status["deliveries"]["recorder"]["pending"] == 1  # A-2 waits: no worker runs in this app
+    assert re.search(r'<td class="num">\d+ s</td>\s*</tr>', row.group(0)), "oldest pending age missing"
 
 
 def test_connector_calls_are_shared_through_the_store(operator: TestClient, hub: Hub) -> None:
