@@ -1,12 +1,16 @@
-"""Bounded memory of the JCC conversion at scale: stage N appointments, then `plan` and `reconcile`.
+"""The JCC conversion at scale: stage N appointments, `plan` and `reconcile` them; `load` at a rate limit.
 
-Each phase runs in its own process and reports its own peak RSS (ru_maxrss), so the figures are not
-mixed up with the data generation. The register is stood in by a reader that streams the planned
-appointments back (0.1 % left out, 0.02 % moved by an hour) — the hub's code paths are the real ones:
-streaming transform, read-back into staging, batched comparison, aggregates, discrepancy rows.
+Each phase runs in its own process and reports its own wall time and peak RSS (ru_maxrss), so the figures
+are not mixed up with the data generation. The register is stood in, for plan and reconcile, by a reader
+that streams the planned appointments back (0.1 % left out, 0.02 % moved by an hour) — the hub's code paths
+are the real ones: streaming transform, read-back into staging, batched comparison, aggregates, discrepancy
+rows. `--double` runs plan and reconcile at N and at 2N: peak RSS must stay flat (2N / N <= 1.2).
+The load phase upserts `--load-rows` planned appointments through the migration's own rate-limited client
+into the register simulator, which enforces `--rate` requests per second (429 + Retry-After beyond it).
+Targets: peak RSS well under 1 GiB and flat; load rate / R >= 0.95 with no 429 storm (429s <= 1 %).
 
-    .venv/bin/python bench/migration_scale.py                     # 1,000,000 appointments
-    .venv/bin/python bench/migration_scale.py --appointments 100000
+    .venv/bin/python bench/migration_scale.py --rows 1000000      # the 1M figures (~20 min on 2 cores)
+    .venv/bin/python bench/migration_scale.py --rows 100000 --double
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import print_table, yes  # noqa: E402
 from hub.model import Appointment  # noqa: E402
 from mappings.jcc.records import JccAppointment, ProductLine, payload_hash  # noqa: E402
 from migration import plan, readback, reconcile  # noqa: E402
@@ -48,8 +54,9 @@ def context(url: str) -> MigrationContext:
     return ctx
 
 
-def generate(url: str, count: int) -> dict[str, float]:
-    """Stage `count` JCC appointments over ~two years from 2027-01-04 (batched inserts)."""
+def generate(url: str, count: int, days: int = 700) -> dict[str, float]:
+    """Stage `count` JCC appointments over `days` days from 2027-01-04 (batched inserts); at 1M over ~two
+    years that is ~1,400 a day, as the municipality books them."""
     from connectors.jcc.quirks import amsterdam_time
 
     ctx = context(url)
@@ -57,7 +64,7 @@ def generate(url: str, count: int) -> dict[str, float]:
     first = date(2027, 1, 4)
     batch: list[dict[str, object]] = []
     for n in range(count):
-        day = first + timedelta(days=n % 700)
+        day = first + timedelta(days=n % days)
         start = amsterdam_time(datetime.combine(day, datetime.min.time()) + timedelta(minutes=510 + 15 * (n % 32)))
         products = ",".join(rng.choices(PRODUCTS, k=1 if n % 7 else 3))
         ids = products.split(",")
@@ -112,40 +119,96 @@ def run_reconcile(url: str) -> dict[str, float]:
             "registerRows": float(result["registerConverted"])}
 
 
-PHASES = {"generate": lambda url, n: generate(url, n), "plan": lambda url, n: run_plan(url),
-          "reconcile": lambda url, n: run_reconcile(url)}
+def run_load(url: str, count: int, rate: float, concurrency: int) -> dict[str, float]:
+    """Stage and plan `count` appointments, then load them into a register limited to `rate` per second."""
+    from hub.settings import RegisterSettings, Settings
+    from migration import steps
+    from sandbox.register.simulator import RegisterSimulator
+    from sandbox.server import SandboxServer
+
+    generate(url, count, days=max(1, round(count / 1400)))  # the 1M set's density: load goes day by day
+    run_plan(url)
+    register = RegisterSimulator(echo_api_changes=False)
+    limit = register.set_rate_limit(rate)
+    assert limit is not None
+    with SandboxServer(register):
+        settings = Settings(
+            register_api=RegisterSettings(base_url=register.api_url, token_url=register.token_url),
+            migration=MigrationSettings(staging_database_url=url, register_rate_per_second=rate,
+                                        register_concurrency=concurrency))
+        began = time.perf_counter()
+        result = steps.run_load(context(url), settings)
+        seconds = time.perf_counter() - began
+    return {"loaded": float(result["loaded"]), "failed": float(result["failed"]), "loadSeconds": round(seconds, 1),
+            "ratePerS": round(result["loaded"] / seconds, 1), "refused429": float(limit.refused),
+            "admitted": float(limit.admitted), "clientThrottled": float(result["throttled"])}
 
 
-def child(phase: str, url: str, count: int) -> None:
+PHASES: dict[str, Any] = {"generate": lambda a: generate(a.db, a.rows), "plan": lambda a: run_plan(a.db),
+                          "reconcile": lambda a: run_reconcile(a.db),
+                          "load": lambda a: run_load(a.db, a.load_rows, a.rate, a.concurrency)}
+
+
+def child(args: argparse.Namespace) -> None:
     began = time.perf_counter()
-    figures = PHASES[phase](url, count)
-    print(json.dumps({"phase": phase, "seconds": round(time.perf_counter() - began, 1),
+    figures = PHASES[args.phase](args)
+    print(json.dumps({"phase": args.phase, "seconds": round(time.perf_counter() - began, 1),
                       "peakRssMiB": round(peak_rss_mib(), 1), **figures}))
 
 
+def phase(name: str, url: str, args: argparse.Namespace, rows: int) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--phase", name, "--db", url, "--rows", str(rows),
+               "--load-rows", str(args.load_rows), "--rate", str(args.rate), "--concurrency", str(args.concurrency)]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603 - this script
+    row: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return row
+
+
+def scale(rows: int, args: argparse.Namespace) -> list[dict[str, Any]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.db"
+        return [{"rows": rows, **phase(name, url, args, rows)} for name in ("generate", "plan", "reconcile")]
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--appointments", type=int, default=1_000_000)
-    parser.add_argument("--db", help="staging URL (default: a fresh SQLite file in a temp folder)")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", "--appointments", dest="rows", type=int, default=1_000_000,
+                        help="staged JCC appointments for plan and reconcile")
+    parser.add_argument("--double", action="store_true", help="also run at 2 x rows: is peak RSS flat?")
+    parser.add_argument("--load-rows", type=int, default=3000, help="appointments loaded at the rate limit")
+    parser.add_argument("--rate", type=float, default=100.0, help="the register's rate limit R (requests/s)")
+    parser.add_argument("--concurrency", type=int, default=8, help="the load's concurrent requests")
+    parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.phase:
+        child(args)
+        return
+    results = scale(args.rows, args)
+    if args.double:
+        results += scale(2 * args.rows, args)
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.db or f"sqlite:///{tmp}/bench.db"
-        if args.phase:
-            child(args.phase, url, args.appointments)
-            return
-        print(f"JCC conversion at {args.appointments:,} appointments, staging {url.split('://')[0]}")
-        print(f"{'phase':<10} {'seconds':>8} {'peak RSS MiB':>13}  figures")
-        for phase in ("generate", "plan", "reconcile"):
-            command = [sys.executable, __file__, "--phase", phase, "--db", url,
-                       "--appointments", str(args.appointments)]
-            done = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603 - this script
-            out = done.stdout.strip().splitlines()[-1]
-            row = json.loads(out)
-            figures = {k: int(v) for k, v in row.items() if k not in ("phase", "seconds", "peakRssMiB")}
-            print(f"{phase:<10} {row['seconds']:>8} {row['peakRssMiB']:>13}  {figures}")
-        print("bounded: plan and reconcile stream in batches; their peak RSS does not grow with the row count "
-              "(compare --appointments 100000).")
+        load = phase("load", f"sqlite:///{tmp}/load.db", args, args.rows)
+    print(f"JCC conversion, staging on SQLite: plan and reconcile at {args.rows:,} appointments"
+          f"{f' and {2 * args.rows:,}' if args.double else ''}\n")
+    print_table(["rows", "phase", "seconds", "peak RSS MiB", "< 1 GiB", "figures"],
+                [[f"{r['rows']:,}", r["phase"], r["seconds"], r["peakRssMiB"], yes(r["peakRssMiB"] < 1024),
+                  {k: int(v) for k, v in r.items() if k not in ("rows", "phase", "seconds", "peakRssMiB")}]
+                 for r in results])
+    if args.double:
+        for name in ("plan", "reconcile"):
+            small, big = (next(r for r in results if r["phase"] == name and r["rows"] == n)
+                          for n in (args.rows, 2 * args.rows))
+            growth = big["peakRssMiB"] / small["peakRssMiB"]
+            print(f"{name}: peak RSS at 2N / N = {growth:.2f} (flat, <= 1.2: {yes(growth <= 1.2)}); "
+                  f"time 2N / N = {big['seconds'] / max(small['seconds'], 0.1):.2f}")
+    achieved = load["ratePerS"] / args.rate
+    storm = load["refused429"] > 0.01 * max(load["loaded"], 1)
+    print(f"\nload: {int(load['loaded'])} appointments (one PUT each) into a register limited to R = {args.rate:g}/s, "
+          f"{args.concurrency} concurrent\n")
+    print_table(["loaded", "failed", "seconds", "rate/s", "rate / R", ">=0.95", "429s", "no 429 storm", "peak RSS MiB"],
+                [[int(load["loaded"]), int(load["failed"]), load["loadSeconds"], load["ratePerS"], achieved,
+                  yes(achieved >= 0.95), int(load["refused429"]), yes(not storm), load["peakRssMiB"]]])
 
 
 if __name__ == "__main__":
