@@ -124,7 +124,8 @@ def serve(
     in_process = hub.runtime.is_stub or with_worker
     api = create_app(hub, start_runtime=in_process)
     host, port = host or hub.settings.host, port or hub.settings.port
-    out.print(f"afsprakenhub on http://{host}:{port}/api/v1 (workers {'in-process' if in_process else 'separate'})")
+    out.print(f"afsprakenhub on http://{host}:{port}/api/v1, console http://{host}:{port}/console/ "
+              f"(workers {'in-process' if in_process else 'separate'})")
     config = uvicorn.Config(api, log_config=None, access_log=False)
     uvicorn.Server(config).run(sockets=[bind_tcp(port, host)])
 
@@ -140,10 +141,14 @@ def worker(threads: Annotated[int | None, typer.Option(help="Worker threads [def
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    from hub.console.peer_stats import start_flusher
+
     hub.runtime.start_worker(threads or hub.settings.worker_threads)
     hub.runtime.start_sweeper()
+    flusher = start_flusher(hub)  # connector counts for the console, which runs in another process
     out.print(f"worker {hub.worker_name} running; Ctrl-C to stop", highlight=False)
     stop.wait()
+    flusher.set()
     hub.close()
 
 
@@ -158,13 +163,16 @@ def deliver(delivery_id: int) -> None:
 @app.command()
 def scheduler(interval: Annotated[float, typer.Option(help="Seconds between checks")] = 15.0) -> None:
     """Run scheduled jobs (cron in settings); safe to run on several machines at once."""
+    from hub.console.peer_stats import start_flusher
     from hub.scheduler import Scheduler
 
     hub = _hub(upgrade=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    flusher = start_flusher(hub)  # jobs call peers too; the console shows their counts
     Scheduler(hub).run_forever(stop, interval)
+    flusher.set()
 
 
 @app.command()

@@ -12,38 +12,22 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import datetime
 
 import structlog
 from prometheus_client import REGISTRY
-from sqlalchemy import Integer, String, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.bootstrap import Hub
 from hub.console import headroom
 from hub.console.headroom import note_headroom
 from hub.metrics import PEER_CALLS
-from hub.store.tables import Base, UtcDateTime, utcnow
+from hub.store.tables import PeerCallStats
 
 log = structlog.get_logger("afsprakenhub.console")
 
 #: connector → gauge with `kind="used"` and `kind="limit"` samples.
 HEADROOM_GAUGES = {"salesforce": "afsprakenhub_salesforce_api_usage"}
-
-
-class PeerCallStats(Base):
-    """Per connector: calls that succeeded and failed, the last failure's outcome, the last known headroom."""
-
-    __tablename__ = "peer_call_stats"
-    connector: Mapped[str] = mapped_column(String(100), primary_key=True)
-    ok: Mapped[int] = mapped_column(Integer, default=0)
-    errors: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(String(200))
-    last_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    headroom_used: Mapped[int | None] = mapped_column(Integer)
-    headroom_limit: Mapped[int | None] = mapped_column(Integer)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 @dataclass(frozen=True)

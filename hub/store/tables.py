@@ -134,3 +134,17 @@ class Lock(Base):
     name: Mapped[str] = mapped_column(String(300), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class PeerCallStats(Base):
+    """Per connector: calls that succeeded and failed, the last failure's outcome, the last known headroom."""
+
+    __tablename__ = "peer_call_stats"
+    connector: Mapped[str] = mapped_column(String(100), primary_key=True)
+    ok: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    last_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    headroom_used: Mapped[int | None] = mapped_column(Integer)
+    headroom_limit: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
