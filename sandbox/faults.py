@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import random
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FaultKind = Literal["fail_next", "drop", "throttle", "error"]
+FaultKind = Literal["fail_next", "drop", "throttle", "error", "stall", "reject"]
 
 
 class Faults(BaseModel):
@@ -24,6 +25,12 @@ class Faults(BaseModel):
     retry_after_s: int = Field(default=1, ge=0, description="Retry-After of a 429")
     drop_rate: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of calls cut off mid-answer")
     fail_next: list[int] = Field(default_factory=list, description="Statuses to answer next, in order")
+    stall_rate: float = Field(default=0.0, ge=0.0, le=1.0,
+                              description="Share of calls held stall_ms before they are processed (client timeouts)")
+    stall_ms: int = Field(default=0, ge=0)
+    reject_matching: list[str] = Field(default_factory=list,
+                                       description="Calls whose path or body contains one of these: reject_status")
+    reject_status: int = Field(default=400, ge=400, le=599, description="Answer to a call reject_matching hits")
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class FaultDecision:
     status: int | None = None
     retry_after_s: int | None = None
     latency_ms: int = 0
+    stall_ms: int = 0
 
 
 class FaultInjector:
@@ -43,6 +51,7 @@ class FaultInjector:
         self._faults = faults or Faults()
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
 
     @property
     def faults(self) -> Faults:
@@ -67,20 +76,40 @@ class FaultInjector:
         """Back to a well-behaved peer."""
         self.set(Faults())
 
-    def decide(self) -> FaultDecision:
-        """Roll the dice for one call; a queued `fail_next` status wins over the rates."""
+    def counts(self) -> dict[str, int]:
+        """How many faults of each kind were injected since start (or `reset_counts`)."""
         with self._lock:
-            f = self._faults
-            if f.fail_next:
-                status = f.fail_next.pop(0)
-                retry = f.retry_after_s if status == 429 else None
-                return FaultDecision("fail_next", status, retry, f.latency_ms)
-            # Always draw three numbers so one knob does not shift another's sequence.
-            drop, throttle, error = self._rng.random(), self._rng.random(), self._rng.random()
-            if drop < f.drop_rate:
-                return FaultDecision("drop", latency_ms=f.latency_ms)
-            if throttle < f.throttle_rate:
-                return FaultDecision("throttle", 429, f.retry_after_s, f.latency_ms)
-            if error < f.error_rate:
-                return FaultDecision("error", f.error_status, latency_ms=f.latency_ms)
-            return FaultDecision(latency_ms=f.latency_ms)
+            return dict(self._counts)
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+    def decide(self, text: str = "") -> FaultDecision:
+        """Roll the dice for one call (`text`: its path and body, for `reject_matching`), and count the fault."""
+        with self._lock:
+            decision = self._decide(text)
+            if decision.kind is not None:
+                self._counts[decision.kind] += 1
+            return decision
+
+    def _decide(self, text: str) -> FaultDecision:
+        """A planted rejection first, then a queued `fail_next` status, then the rates."""
+        f = self._faults
+        if f.reject_matching and any(m in text for m in f.reject_matching):
+            return FaultDecision("reject", f.reject_status, latency_ms=f.latency_ms)
+        if f.fail_next:
+            status = f.fail_next.pop(0)
+            retry = f.retry_after_s if status == 429 else None
+            return FaultDecision("fail_next", status, retry, f.latency_ms)
+        # Always draw three numbers so one knob does not shift another's sequence.
+        drop, throttle, error = self._rng.random(), self._rng.random(), self._rng.random()
+        if drop < f.drop_rate:
+            return FaultDecision("drop", latency_ms=f.latency_ms)
+        if throttle < f.throttle_rate:
+            return FaultDecision("throttle", 429, f.retry_after_s, f.latency_ms)
+        if error < f.error_rate:
+            return FaultDecision("error", f.error_status, latency_ms=f.latency_ms)
+        if f.stall_rate and self._rng.random() < f.stall_rate:  # drawn only when used: old sequences hold
+            return FaultDecision("stall", latency_ms=f.latency_ms, stall_ms=f.stall_ms)
+        return FaultDecision(latency_ms=f.latency_ms)

@@ -152,7 +152,7 @@ class _Recorder:
             return
         raw, replay = await _buffer(receive)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        decision = self.sim.injector.decide()
+        decision = self.sim.injector.decide(route_path(scope) + "\n" + raw.decode("utf-8", "replace"))
         began = time.monotonic()
         status: int | None = None
         recorded = False
@@ -184,8 +184,8 @@ class _Recorder:
             await send(message)
 
         try:
-            if decision.latency_ms:
-                await asyncio.sleep(decision.latency_ms / 1000)
+            if decision.latency_ms or decision.stall_ms:
+                await asyncio.sleep((decision.latency_ms + decision.stall_ms) / 1000)
             await self._answer(decision, scope, replay, send_out)
         finally:
             record()
