@@ -49,12 +49,23 @@ class DemoContext:
     hub_token: str
     settle: Callable[[], None]
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Runs of a job until one does not fail (>1 under chaos: the scheduler's next slot would run it again).
+    job_attempts: int = 1
 
     def run_job(self, name: str) -> Any:
-        """Run a scheduled job once, as `afsprakenhub sync NAME` would."""
+        """Run a scheduled job, as `afsprakenhub sync NAME` would; again while it fails, up to `job_attempts`."""
         from hub.scheduler import run_job
 
-        return run_job(self.hub, name, actor="demo")
+        for attempt in range(1, self.job_attempts + 1):
+            try:
+                result = run_job(self.hub, name, actor="demo")
+            except Exception:
+                if attempt == self.job_attempts:
+                    raise
+                continue
+            if result.outcome != "failed" or attempt == self.job_attempts:
+                return result
+        raise AssertionError("unreachable")
 
 
 class DemoPart:
@@ -81,6 +92,11 @@ class DemoPart:
         """Compare what the peers hold with what this part expects."""
         return []
 
+    def snapshot(self, ctx: DemoContext) -> dict[str, Any]:
+        """This part's peers as they ended, comparable across two runs of the same seed (the chaos oracle):
+        without generated ids or clock times, and with counts where a duplicate would show."""
+        return {}
+
 
 #: The registered parts, in registration order.
 DEMO_PARTS: list[type[DemoPart]] = []
@@ -91,6 +107,27 @@ def demo_part(cls: type[DemoPart]) -> type[DemoPart]:
     if cls not in DEMO_PARTS:
         DEMO_PARTS.append(cls)
     return cls
+
+
+def comparable(value: Any, drop: frozenset[str] = frozenset()) -> Any:
+    """A JSON-like value without the `drop` keys at any level, dicts and lists in a stable order."""
+    if isinstance(value, dict):
+        return {str(k): comparable(v, drop) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))
+                if k not in drop}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [comparable(v, drop) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def counted(keys: Any) -> dict[str, int]:
+    """How often each key occurs (a duplicate shows as 2)."""
+    out: dict[str, int] = {}
+    for key in keys:
+        out[str(key)] = out.get(str(key), 0) + 1
+    return dict(sorted(out.items()))
 
 
 def dead_deliveries(hub: Hub, flow: str) -> int:

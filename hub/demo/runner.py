@@ -6,6 +6,7 @@ import importlib
 import pkgutil
 import random
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from sqlalchemy import select
 
 from hub.bootstrap import Hub
 from hub.demo.day import DayPlan, PlannedAppointment, plan_day
-from hub.demo.parts import DEMO_PARTS, DemoContext, DemoPart, DemoRow
+from hub.demo.parts import DEMO_PARTS, DemoContext, DemoPart, DemoRow, counted
 from hub.logging import configure_logging
 from hub.operations import status
 from hub.serving import ThreadedServer, bind_tcp
@@ -121,79 +122,147 @@ def intake_row(hub: Hub, register: Any) -> DemoRow:
                    detail=f"{register.emitter.stats().duplicated} sent twice, stored once")
 
 
+#: Launches the hub for a stack: gets the hub's settings and its bound socket, returns a stopper.
+HubLauncher = Callable[[Settings, "socket.socket"], Callable[[], None]]
+
+
+def serve_in_process(hub: Hub) -> HubLauncher:
+    """The demo's default: the hub's API, worker threads and sweeper in this process."""
+    from hub.api.app import create_app
+
+    def launch(settings: Settings, sock: socket.socket) -> Callable[[], None]:
+        return ThreadedServer(create_app(hub, start_runtime=True), sock).start().stop
+
+    return launch
+
+
+class DemoStack:
+    """The demo's pieces, started: every part's simulators in one sandbox server, the register, and the hub.
+
+    `stack.hub` is a Hub on the demo's store in this process; by default it also serves the API and runs
+    the workers, while a `launcher` may run them elsewhere (e.g. `afsprakenhub serve` subprocesses).
+    `overrides` are merged last into the hub's settings (a PostgreSQL store, short leases, …).
+    """
+
+    def __init__(self, *, seed: int = 20270301, count: int = 200, day: date | None = None,
+                 workdir: Path = Path("var/demo"), timeout: float = 120.0, overrides: dict[str, Any] | None = None,
+                 launcher: Callable[[Hub], HubLauncher] = serve_in_process, log_level: str = "INFO") -> None:
+        self.seed, self.count, self.day, self.workdir, self.timeout = seed, count, day, workdir, timeout
+        self.overrides, self.launcher, self.log_level = overrides or {}, launcher, log_level
+        self.parts: list[DemoPart] = []
+        self._stoppers: list[Callable[[], None]] = []
+
+    def __enter__(self) -> DemoStack:
+        from sandbox.register.simulator import RegisterSimulator
+        from sandbox.server import SandboxServer
+
+        self.t0 = time.monotonic()
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        db_path = self.workdir / "demo.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+        self.log_path = self.workdir / "hub.log"
+        log_file = self.log_path.open("w", encoding="utf-8")
+        configure_logging(self.log_level, "json", stream=log_file)
+        self._stoppers.append(log_file.close)
+        self._stoppers.append(lambda: configure_logging("INFO", "auto"))
+
+        self.parts = load_parts()
+        self.token = token = secrets.token_urlsafe(24)
+        hub_sock = bind_tcp()
+        self.hub_url = hub_url = "http://{}:{}".format(*hub_sock.getsockname()[:2])
+        self.register = register = RegisterSimulator(seed=self.seed, hub_url=hub_url, hub_token=token)
+        simulators = [sim for part in self.parts for sim in part.simulators(self.seed)]
+        self.sandbox = sandbox = SandboxServer(register, *simulators)
+        sandbox.start()
+        self._stoppers.append(sandbox.stop)
+        try:
+            base: dict[str, Any] = {
+                "database_url": f"sqlite:///{db_path}", "broker_url": "stub", "api_tokens": f"demo:{token}",
+                "public_url": hub_url, "worker_threads": 2, "log_format": "json", "log_level": self.log_level,
+                "register_api": {"base_url": register.api_url, "token_url": register.token_url,
+                                 "client_id": register.tokens.client_id,
+                                 "client_secret": register.tokens.client_secret},
+                "retry": RetrySettings(max_attempts=8, base_seconds=0.1, max_seconds=2.0, lease_seconds=60,
+                                       sweep_interval_seconds=2.0, sweep_grace_seconds=2.0).model_dump(),
+            }
+            for part in self.parts:
+                base = deep_merge(base, part.settings(sandbox))
+            self.settings_data = deep_merge(base, self.overrides)
+            self.hub = hub = Hub(Settings(**self.settings_data), worker_name="demo")
+            self._stoppers.append(hub.close)
+            hub.db.upgrade()
+            self._stoppers.append(self.launcher(hub)(hub.settings, hub_sock))
+            self.plan = plan_day(self.seed, self.count, self.day)
+            self.ctx = DemoContext(hub=hub, sandbox=sandbox, register=register, day=self.plan,
+                                   rng=random.Random(self.seed), workdir=self.workdir, hub_url=hub_url,
+                                   hub_token=token, settle=self.settle)
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        while self._stoppers:
+            self._stoppers.pop()()
+
+    def settle(self) -> None:
+        """Wait until the register's outbox is empty and the hub has nothing open."""
+        if not self.register.emitter.flush(self.timeout):
+            raise RuntimeError("the register's events did not all reach the hub")
+        if not wait_until(lambda: _settled(self.hub), self.timeout):
+            raise RuntimeError(f"the hub did not settle within {self.timeout:.0f} s: {status(self.hub)}")
+
+    def before_day(self) -> None:
+        for part in self.parts:
+            part.before_day(self.ctx)
+
+    def play(self) -> int:
+        events = play(self.register, self.plan)
+        log.info("demo.day_played", appointments=len(self.plan.appointments), events=events)
+        return events
+
+    def after_day(self) -> None:
+        for part in self.parts:  # one at a time: each part sees the effects of the ones before it
+            part.after_day(self.ctx)
+            self.settle()
+
+    def check(self) -> list[DemoRow]:
+        rows = [intake_row(self.hub, self.register)]
+        for part in self.parts:
+            rows.extend(part.check(self.ctx))
+        return rows
+
+    def snapshot(self) -> dict[str, Any]:
+        """Every peer's final state, comparable between two runs of the same seed (see `DemoPart.snapshot`)."""
+        register = self.register
+        with register.state.lock:
+            notifications = [(n.appointment_id, n.kind, n.reason) for n in register.state.notifications_sent]
+            staffing = [(b.id, b.start.isoformat(), b.end.isoformat(), b.resource_id, b.capacity)
+                        for b in register.state.staffing_blocks.values()]
+        return {"register.appointments": {a.id: a.model_dump(mode="json") for a in register.appointments()},
+                "register.notifications": counted(notifications), "register.staffing": counted(staffing),
+                **{part.name: part.snapshot(self.ctx) for part in self.parts}}
+
+    def report(self, rows: list[DemoRow]) -> DemoReport:
+        urls = {"hub": f"{self.hub_url}/api/v1", "token": self.token, "sandbox": self.sandbox.describe(),
+                "database": self.settings_data["database_url"].removeprefix("sqlite:///"), "log": str(self.log_path)}
+        return DemoReport(rows, time.monotonic() - self.t0, self.workdir, urls)
+
+
 def run_demo(*, seed: int = 20270301, count: int = 200, day: date | None = None, workdir: Path = Path("var/demo"),
              keep_running: bool = False, on_ready: Callable[[DemoReport], None] | None = None,
              timeout: float = 120.0) -> DemoReport:
     """Run the whole demo in this process and return its report."""
-    from hub.api.app import create_app
-    from sandbox.register.simulator import RegisterSimulator
-    from sandbox.server import SandboxServer
-
-    t0 = time.monotonic()
-    workdir.mkdir(parents=True, exist_ok=True)
-    db_path = workdir / "demo.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
-    log_path = workdir / "hub.log"
-    log_file = log_path.open("w", encoding="utf-8")
-    configure_logging("INFO", "json", stream=log_file)
-
-    parts = load_parts()
-    token = secrets.token_urlsafe(24)
-    hub_sock = bind_tcp()
-    hub_url = "http://{}:{}".format(*hub_sock.getsockname()[:2])
-    register = RegisterSimulator(seed=seed, hub_url=hub_url, hub_token=token)
-    sandbox = SandboxServer(register, *[sim for part in parts for sim in part.simulators(seed)])
-    sandbox.start()
-    server: ThreadedServer | None = None
-    hub: Hub | None = None
-    try:
-        base: dict[str, Any] = {
-            "database_url": f"sqlite:///{db_path}", "broker_url": "stub", "api_tokens": f"demo:{token}",
-            "public_url": hub_url, "worker_threads": 2, "log_format": "json",
-            "register_api": {"base_url": register.api_url, "token_url": register.token_url,
-                             "client_id": register.tokens.client_id, "client_secret": register.tokens.client_secret},
-            "retry": RetrySettings(max_attempts=8, base_seconds=0.1, max_seconds=2.0, lease_seconds=60,
-                                   sweep_interval_seconds=2.0, sweep_grace_seconds=2.0).model_dump(),
-        }
-        for part in parts:
-            base = deep_merge(base, part.settings(sandbox))
-        hub = Hub(Settings(**base), worker_name="demo")
-        hub.db.upgrade()
-        server = ThreadedServer(create_app(hub, start_runtime=True), hub_sock).start()
-
-        def settle() -> None:
-            assert hub is not None
-            if not register.emitter.flush(timeout):
-                raise RuntimeError("the register's events did not all reach the hub")
-            if not wait_until(lambda: _settled(hub), timeout):
-                raise RuntimeError(f"the hub did not settle within {timeout:.0f} s: {status(hub)}")
-
-        plan = plan_day(seed, count, day)
-        ctx = DemoContext(hub=hub, sandbox=sandbox, register=register, day=plan, rng=random.Random(seed),
-                          workdir=workdir, hub_url=hub_url, hub_token=token, settle=settle)
-        for part in parts:
-            part.before_day(ctx)
-        events = play(register, plan)
-        log.info("demo.day_played", appointments=len(plan.appointments), events=events)
-        settle()
-        for part in parts:  # one at a time: each part sees the effects of the ones before it
-            part.after_day(ctx)
-            settle()
-        rows = [intake_row(hub, register)]
-        for part in parts:
-            rows.extend(part.check(ctx))
-        urls = {"hub": f"{hub_url}/api/v1", "token": token, "sandbox": sandbox.describe(),
-                "database": str(db_path), "log": str(log_path)}
-        report = DemoReport(rows, time.monotonic() - t0, workdir, urls)
+    with DemoStack(seed=seed, count=count, day=day, workdir=workdir, timeout=timeout) as stack:
+        stack.before_day()
+        stack.play()
+        stack.settle()
+        stack.after_day()
+        report = stack.report(stack.check())
         if keep_running and on_ready is not None:
             on_ready(report)
         return report
-    finally:
-        if server is not None:
-            server.stop()
-        if hub is not None:
-            hub.close()
-        sandbox.stop()
-        configure_logging("INFO", "auto")
-        log_file.close()

@@ -8,7 +8,7 @@ from typing import Any
 
 from flows.calendars.busy import BLOCK_SOURCE
 from flows.calendars.placement import Placement, link_peer
-from hub.demo.parts import DemoContext, DemoPart, DemoRow, dead_deliveries, demo_part
+from hub.demo.parts import DemoContext, DemoPart, DemoRow, counted, dead_deliveries, demo_part
 from hub.model import Appointment, AppointmentStatus
 from mappings.outlook import ENDED, KINDS, mailbox_for
 from sandbox.framework import Simulator
@@ -113,3 +113,16 @@ class CalendarsPart(DemoPart):
                          and a.employee.id in BOOKABLE for a in ctx.register.appointments())
         return DemoRow("calendars_reverse", total, matching if not extras else total + extras, 0,
                        detail=f"{extras} unexpected blocks; {hub_placed} hub-placed events not echoed")
+
+    def snapshot(self, ctx: DemoContext) -> dict[str, Any]:
+        """Every hub-placed calendar event (mailbox, times, subject) and the register's Outlook blocks."""
+        assert self.graph is not None
+        with ctx.register.state.lock:
+            blocks = [(b.employee_id, b.start.astimezone(UTC).isoformat(), b.end.astimezone(UTC).isoformat())
+                      for b in ctx.register.state.unavailability_blocks.values() if b.source == BLOCK_SOURCE]
+        return {
+            "events": counted((e.mailbox, e.start.isoformat(), e.end.isoformat(), e.body.get("subject"),
+                               e.transaction_id) for e in self.graph.hub_events()),
+            "blocks": counted(blocks),
+        }
+

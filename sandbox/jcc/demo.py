@@ -78,5 +78,12 @@ class JccConversionPart(DemoPart):
                                 f"report {self.results.get('report', {}).get('files', {}).get('report.html', '')}")
         return [DemoRow(self.name, expected, converted if ok else -1, 0, detail)]
 
+    def snapshot(self, ctx: DemoContext) -> dict[str, Any]:
+        """The conversion's plan and reconciliation counts and the converted external ids."""
+        converted = sorted(a.external_id or "" for a in (self.target.appointments() if self.target else [])
+                           if (a.external_id or "").startswith("jcc:"))
+        return {"error": self.error, "plan": self.results.get("plan"), "converted": converted,
+                "unexplained": (self.results.get("reconcile") or {}).get("unexplained")}
+
 
 __all__ = ["JccConversionPart"]

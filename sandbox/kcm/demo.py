@@ -77,3 +77,15 @@ class SurveysPart(DemoPart):
                   f"second run delivered {again}" + (f"; error: {errors[0]}" if errors else ""))
         observed = len(rows) + max(again, 0) + (1 if errors else 0)
         return [DemoRow(self.name, expected, observed, dead_deliveries(ctx.hub, "surveys"), detail)]
+
+    def snapshot(self, ctx: DemoContext) -> dict[str, Any]:
+        """The delivered survey file's rows (sorted) and what the second batch run delivered."""
+        assert self.sftp is not None
+        rows: list[list[str]] = []
+        for name in sorted(self.sftp.list_files(FOLDER)):
+            text = self.sftp.read_file(f"{FOLDER}/{name}").decode("utf-8")
+            rows.extend(list(csv.reader(io.StringIO(text), delimiter=";"))[1:])
+        second = self.runs[1] if len(self.runs) == 2 else None
+        return {"rows": sorted(rows), "files": len(self.sftp.list_files(FOLDER)),
+                "second_run": sum(d.delivered for d in second.days) if second else None}
+

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.demo.day import fake_bsn
-from hub.demo.parts import DemoContext, DemoPart, DemoRow, dead_deliveries, demo_part
+from hub.demo.parts import DemoContext, DemoPart, DemoRow, comparable, counted, dead_deliveries, demo_part
 from hub.model import AppointmentStatus
 from mappings.key2burgerzaken import ELIGIBLE, LAPSED, READY, REMINDER, RESCHEDULE
 from sandbox.key2burgerzaken.fixture import Key2BurgerzakenFixture
@@ -162,3 +162,12 @@ class PickupReadinessPart(DemoPart):
                     dead, detail=f"{len(tip.rejected)} bad signatures, {tip.duplicates} repeats dropped; "
                                  f"second run effects {rerun or 'none'}"),
         ]
+
+    def snapshot(self, ctx: DemoContext) -> dict[str, Any]:
+        """Pick-up effects: TIP events by type and subject (each once), with their data; the re-run's counts."""
+        assert self.tip is not None
+        events, clock = self.tip.events, frozenset({"time", "occurredAt", "statusDate"})
+        return {"tip.count": counted((e.type, e.subject) for e in events),
+                "tip.data": sorted(repr((e.type, e.subject, comparable(e.data, clock))) for e in events),
+                "second_run": {k: v for k, v in self.second_run.items() if k != "report"}}
+

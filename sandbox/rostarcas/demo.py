@@ -181,3 +181,10 @@ class RosterPart(DemoPart):
             DemoRow("roster_conflicts", len(self.planted), hits if not wrong else len(self.planted) + wrong, 0,
                     f"{len(self.found)} conflicts reported ({wrong} not planted); report in {self.reports}"),
         ]
+
+    def snapshot(self, ctx: DemoContext) -> dict[str, Any]:
+        """The roster after every version (matching/extra blocks), conflicts found, the re-run's register calls."""
+        return {"checkpoints": [(c.label, c.expected, c.matching, c.extra) for c in self.checkpoints],
+                "conflicts": sorted((block, sorted(ids)) for block, ids in self.found),
+                "rerun_calls": self.rerun_calls, "refused": dict(sorted(self.refused.items()))}
+

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from hub.demo.parts import DemoContext, DemoPart, DemoRow, dead_deliveries, demo_part
+from hub.demo.parts import DemoContext, DemoPart, DemoRow, comparable, counted, dead_deliveries, demo_part
 from sandbox.framework import Simulator
 from sandbox.klantinteracties import KlantinteractiesSimulator
 from sandbox.salesforce.simulator import SalesforceSimulator
@@ -101,3 +101,19 @@ class ContactMomentsPart(DemoPart):
         ki_row = DemoRow(f"{FLOW}/klantinteracties", total, len(keys & wanted) - len(keys - wanted), dead,
                          detail=f"Open Klant: {len(self.klantinteracties.klantcontacten)} klantcontacten")
         return [sf_row, ki_row]
+
+    def snapshot(self, ctx: DemoContext) -> dict[str, Any]:
+        """Contact moments per appointment and kind (how many, their fields, with or without account)."""
+        assert self.salesforce is not None and self.klantinteracties is not None
+        moments = self.salesforce.contact_moments()
+        volatile = frozenset({"Id", "Name", "Klant__c", "attributes", "CreatedDate", "LastModifiedDate"})
+        contacts = list(self.klantinteracties.klantcontacten.values())
+        return {
+            "salesforce.count": counted(m.get("Extern_Id__c") for m in moments),
+            "salesforce.moments": {str(m.get("Extern_Id__c")): {**comparable(m, volatile),
+                                                                "account": bool(m.get("Klant__c"))}
+                                   for m in moments},
+            "salesforce.accounts": len(self.salesforce.accounts()),
+            "klantinteracties.count": counted(k.get("metadata", {}).get(KEY_METADATA) for k in contacts),
+        }
+

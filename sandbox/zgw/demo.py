@@ -86,3 +86,9 @@ class ZaakClosureDemo(DemoPart):
             DemoRow(f"{FLOW} (untouched)", len(others), len(untouched), 0,
                     detail="appointments without a closed zaak, or already finished, keep their status"),
         ]
+
+    def snapshot(self, ctx: DemoContext) -> dict[str, Any]:
+        """Which zaken were closed and the status each appointment ended with."""
+        return {"closed_refs": sorted(self.closed_refs),
+                "statuses": {a.id: str(a.status) for a in ctx.register.appointments()}}
+
