@@ -24,7 +24,7 @@ from hub.links import put_link
 from hub.locks import try_lock, unlock
 from hub.logging import bind_correlation, redact_text
 from hub.model import parse_event
-from hub.store.tables import Delivery, DeliveryStatus, InboxEvent, Link
+from hub.store.tables import Delivery, DeliveryStatus, InboxEvent, Link, Lock
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
@@ -159,7 +159,7 @@ class DeliveryProcessor:
                 log.warning("delivery.dead", reason=exc.reason, attempt=claim.attempt)
                 return self._finish(claim, DeliveryStatus.DEAD, exc.reason)
             except TransientError as exc:
-                return self._retry(claim, exc.reason, exc.retry_after)
+                return self._retry(claim, exc.reason, exc.retry_after, hold_order=exc.in_flight)
             except Exception as exc:
                 reason = f"unexpected {type(exc).__name__}: {redact_text(str(exc))[:500]}"
                 log.exception("delivery.error", reason=reason, attempt=claim.attempt)
@@ -171,7 +171,7 @@ class DeliveryProcessor:
             log.info("delivery.succeeded", attempt=claim.attempt)
             return self._finish(claim, DeliveryStatus.SUCCEEDED, note, guard=ordered)
 
-    def _retry(self, claim: Claim, reason: str, retry_after: float | None) -> Outcome:
+    def _retry(self, claim: Claim, reason: str, retry_after: float | None, hold_order: bool = False) -> Outcome:
         retry = self.hub.settings.retry
         if claim.attempt >= retry.max_attempts:
             log.warning("delivery.dead", reason=reason, attempt=claim.attempt, cause="max attempts")
@@ -182,7 +182,10 @@ class DeliveryProcessor:
             s.execute(update(Delivery).where(Delivery.id == claim.delivery_id).values(
                 status=DeliveryStatus.FAILED, last_error=reason[:2000], leased_until=None,
                 next_attempt_at=now + timedelta(seconds=delay), updated_at=now))
-            if claim.order_lock:
+            if claim.order_lock and hold_order:  # a write may still land: the appointment waits for this retry
+                s.execute(update(Lock).where(Lock.name == claim.order_lock, Lock.holder == claim.holder)
+                          .values(expires_at=now + timedelta(seconds=delay)))
+            elif claim.order_lock:
                 unlock(s, claim.order_lock, claim.holder)
         log.info("delivery.retry", reason=reason, attempt=claim.attempt, retry_in=round(delay, 3))
         return Outcome(DeliveryStatus.FAILED, retry_in=delay, detail=reason)

@@ -8,12 +8,34 @@ class DeliveryError(Exception):
 
 
 class TransientError(DeliveryError):
-    """Try again later (timeouts, connection errors, 429, 5xx); `retry_after` in seconds if the peer said."""
+    """Try again later (timeouts, connection errors, 429, 5xx); `retry_after` in seconds if the peer said.
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    `in_flight`: a write was sent but not answered and may still land at the peer, so until the retry no other
+    delivery of the same appointment may write (it would be overwritten, or find nothing and write twice).
+    """
+
+    def __init__(self, reason: str, retry_after: float | None = None, *, in_flight: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.in_flight = in_flight
+
+
+def unanswered(reason: str, exc: BaseException, method: str) -> TransientError:
+    """A transport failure of one request. A write that was sent (not a failed connect) may still land: the peer
+    had one read timeout to answer and gets another to finish, so the retry waits two, and the appointment's
+    other deliveries wait for it (`TransientError.in_flight`)."""
+    import httpx
+
+    sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.UnsupportedProtocol)
+    if not (sent and method.upper() in ("POST", "PATCH", "PUT", "DELETE")):
+        return TransientError(reason)
+    try:
+        timeout = (exc.request.extensions.get("timeout") or {}).get("read") if isinstance(exc, httpx.RequestError) \
+            else None
+    except RuntimeError:  # no request attached
+        timeout = None
+    return TransientError(reason, retry_after=2 * timeout if timeout else None, in_flight=True)
 
 
 class PermanentError(DeliveryError):

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors.klantinteracties.settings import KlantinteractiesSettings
 from hub.backoff import parse_retry_after
-from hub.errors import DeliveryError, PermanentError, TransientError
+from hub.errors import DeliveryError, PermanentError, TransientError, unanswered
 from hub.logging import outbound_headers, redact_text
 from hub.metrics import PEER_CALLS
 
@@ -94,7 +94,7 @@ class KlantinteractiesClient:
             response = self._http.request(method, self._base + path, json=json, params=params, headers=headers)
         except httpx.TransportError as exc:
             PEER_CALLS.labels(connector=CONNECTOR, outcome="transient").inc()
-            raise TransientError(f"{CONNECTOR} {call} failed: {type(exc).__name__}") from None
+            raise unanswered(f"{CONNECTOR} {call} failed: {type(exc).__name__}", exc, method) from None
         if not response.is_success:
             error = _error(call, response)
             outcome = "transient" if isinstance(error, TransientError) else "permanent"

@@ -149,7 +149,7 @@ class SalesforceClient:
                 raise error from None
             except requests.RequestException as exc:
                 self._record(False, permanent=False)
-                raise error_for_transport(call, exc) from None
+                raise error_for_transport(call, exc, self.settings.timeout_seconds) from None
             except ValueError as exc:  # a 2xx answer that is not JSON
                 self._record(False, permanent=True)
                 raise invalid_answer(call, type(exc).__name__) from None

@@ -55,9 +55,16 @@ def parse_error_body(body: object) -> list[ApiError]:
     return out
 
 
-def error_for_transport(call: str, exc: Exception) -> TransientError:
-    """Timeouts and connection failures: try again later."""
-    return TransientError(f"{CONNECTOR} {call} failed: {type(exc).__name__}")
+def error_for_transport(call: str, exc: Exception, timeout: float | None = None) -> TransientError:
+    """Timeouts and connection failures: try again later. A write that was sent but not answered may still
+    land: the retry waits two `timeout`s and the appointment's other deliveries wait for it (`in_flight`)."""
+    import requests
+
+    reason = f"{CONNECTOR} {call} failed: {type(exc).__name__}"
+    method = str(getattr(getattr(exc, "request", None), "method", "") or "").upper()
+    if method in ("POST", "PATCH", "PUT", "DELETE") and not isinstance(exc, requests.ConnectTimeout):
+        return TransientError(reason, retry_after=2 * timeout if timeout else None, in_flight=True)
+    return TransientError(reason)
 
 
 def invalid_answer(call: str, what: str) -> PermanentError:
