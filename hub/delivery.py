@@ -119,12 +119,13 @@ class DeliveryProcessor:
             flow, _, inbox = row
             holder = f"delivery:{delivery_id}"
             lock = f"order:{flow}:{inbox.subject}" if inbox.subject else None
-            if lock and not try_lock(s, lock, holder, now + timedelta(seconds=lease), now):
-                return BUSY
+            # Lease first: a second message for a delivery that runs must not touch (and free) its order lock.
             if not _claim_in(s, delivery_id, now, lease):
-                if lock:
-                    unlock(s, lock, holder)
                 return NOT_CLAIMED
+            if lock and not try_lock(s, lock, holder, now + timedelta(seconds=lease), now):
+                s.execute(update(Delivery).where(Delivery.id == delivery_id).values(
+                    leased_until=None, attempts=Delivery.attempts - 1))  # not run: no attempt spent
+                return BUSY
             attempt = s.scalar(select(Delivery.attempts).where(Delivery.id == delivery_id)) or 1
             guard = s.get(Link, (inbox.subject, GUARD_PREFIX + flow)) if inbox.subject else None
             return Claim(delivery_id, flow, inbox.id, attempt, inbox.subject, inbox.version, inbox.payload,
