@@ -200,6 +200,9 @@ class DeliveryProcessor:
             s.execute(update(Delivery).where(Delivery.id == claim.delivery_id).values(**values))
             if guard and claim.subject and claim.version is not None:
                 put_link(s, claim.subject, GUARD_PREFIX + claim.flow, now, version=claim.version)
+            # Finishers of one event's deliveries take turns on its inbox row: otherwise two that end at
+            # once (PostgreSQL, READ COMMITTED) each still see the other open and neither marks it processed.
+            s.execute(select(InboxEvent.id).where(InboxEvent.id == claim.inbox_id).with_for_update())
             open_left = s.scalar(select(func.count()).select_from(Delivery).where(
                 Delivery.inbox_id == claim.inbox_id, Delivery.status.in_(DeliveryStatus.OPEN)))
             if not open_left:

@@ -37,7 +37,7 @@ class LinkStore:
         self._now = now
 
     def get(self, appointment_id: str, peer: str) -> LinkState | None:
-        with self._db.unit_of_work() as s:
+        with self._db.reading() as s:
             row = s.get(Link, (appointment_id, peer))
             if row is None:
                 return None
@@ -52,7 +52,7 @@ class LinkStore:
                      data=data)
 
     def for_appointment(self, appointment_id: str) -> list[LinkState]:
-        with self._db.unit_of_work() as s:
+        with self._db.reading() as s:
             rows = s.query(Link).filter(Link.appointment_id == appointment_id).order_by(Link.peer).all()
             return [LinkState(r.appointment_id, r.peer, r.remote_id, r.last_version, r.content_hash, r.data)
                     for r in rows]

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL, a busy timeout and foreign keys."""
+def make_engine(url: str, *, reader: bool = False) -> Engine:
+    """An engine for `url`; SQLite gets WAL, a busy timeout and foreign keys. A SQLite `reader` engine begins
+    deferred (a read snapshot, which WAL lets run beside the one writer) instead of taking the write lock."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -38,7 +39,7 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
         return engine
     # pool_size above the concurrent requests a server runs (its threadpool): an overflow connection is
@@ -72,6 +73,9 @@ class Database:
         # SQLite has one writer at a time and its busy handler sleeps up to 100 ms between tries; queueing
         # this process's units of work on a lock hands the database over at once instead.
         self._serial: threading.RLock | None = threading.RLock() if self.backend == "sqlite" else None
+        # Reads need neither: on a SQLite file they get their own deferred-BEGIN connections (WAL snapshots).
+        self._reader = make_engine(url, reader=True) if self._serial is not None and not _in_memory(url) else None
+        self._readers = sessionmaker(self._reader, expire_on_commit=False) if self._reader is not None else None
 
     @property
     def backend(self) -> str:
@@ -85,6 +89,21 @@ class Database:
             return
         with self._serial, self._session() as session:
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only (what is committed when it starts); it writes nothing. On SQLite it
+        does not queue behind this process's writers, so workers looking up links don't wait on commits."""
+        if self._readers is None:
+            with self.unit_of_work() as session:
+                yield session
+            return
+        session = self._readers()
+        try:
+            yield session
+        finally:
+            session.rollback()
+            session.close()
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -103,3 +122,10 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._reader is not None:
+            self._reader.dispose()
+
+
+def _in_memory(url: str) -> bool:
+    """An in-memory SQLite database exists once per connection: a second engine would not see it."""
+    return url.rstrip("/") in ("sqlite:", "sqlite://") or ":memory:" in url or "mode=memory" in url
