@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -58,6 +59,13 @@ def _check_kvk(value: str | None) -> str | None:
     return value
 
 
+def _date_time_text(value: Any) -> Any:
+    """RFC 3339 text (or a datetime built in code); a bare number is not a time here (seconds? millis?)."""
+    if not isinstance(value, str | datetime):
+        raise ValueError("time must be an RFC 3339 date-time text with a UTC offset")
+    return value
+
+
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("time must carry a UTC offset")
@@ -94,7 +102,8 @@ def refuse_nul(raw: Any) -> Any:
 
 Bsn = Annotated[str | None, AfterValidator(_check_bsn)]
 KvkNumber = Annotated[str | None, AfterValidator(_check_kvk)]
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+DateTimeText = Annotated[datetime, BeforeValidator(_date_time_text)]
+AwareDatetime = Annotated[DateTimeText, AfterValidator(_aware)]
 
 
 class CanonicalModel(BaseModel):
@@ -261,6 +270,7 @@ __all__ = [
     "CloudEvent",
     "Counter",
     "Customer",
+    "DateTimeText",
     "Employee",
     "Location",
     "Product",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
 from typing import Any
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
 
-from hub.model import CloudEvent, refuse_nul
+from hub.model import CloudEvent, DateTimeText, refuse_nul
+
+#: `format: uri` allows any scheme; the hub takes http(s) only (say so in the OpenAPI document).
+HTTP_URL: dict[str, Any] = {"pattern": "^[Hh][Tt][Tt][Pp][Ss]?://"}
 
 
 class Notificatie(BaseModel):
@@ -18,11 +20,11 @@ class Notificatie(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     kanaal: str = Field(min_length=1, max_length=50)
-    hoofdObject: AnyHttpUrl
+    hoofdObject: AnyHttpUrl = Field(json_schema_extra=HTTP_URL)
     resource: str = Field(min_length=1, max_length=100)
-    resourceUrl: AnyHttpUrl
+    resourceUrl: AnyHttpUrl = Field(json_schema_extra=HTTP_URL)
     actie: str = Field(min_length=1, max_length=100)
-    aanmaakdatum: datetime
+    aanmaakdatum: DateTimeText
     kenmerken: dict[str, str | None] = Field(default_factory=dict)
 
     @model_validator(mode="before")

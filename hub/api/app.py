@@ -132,6 +132,7 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         redoc_url=None,
         redirect_slashes=False,
         root_path_in_servers=False,
+        responses=problems.documented(400, 401, 404, 500),
     )
     api.state.hub = hub
     problems.install(api)
@@ -144,7 +145,7 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         openapi_extra={"requestBody": {"required": True, "content": {
             CE_JSON: {"schema": {"anyOf": [appointment_schema, event_schema]}},
             "application/json": {"schema": {"anyOf": [appointment_schema, event_schema]}},
-            CE_BATCH: {"schema": {"type": "array", "items": event_schema, "maxItems": MAX_BATCH}},
+            CE_BATCH: {"schema": {"type": "array", "items": event_schema, "minItems": 1, "maxItems": MAX_BATCH}},
         }}},
         responses={202: {"description": "stored (or already stored: duplicate=true)"},
                    400: {"description": "malformed JSON"}, 401: {"description": "missing or wrong token"},
@@ -172,7 +173,7 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         "/notificaties", status_code=204, tags=["intake"], summary="ZGW Notificaties callback",
         openapi_extra={"requestBody": {"required": True, "content": {
             "application/json": {"schema": Notificatie.model_json_schema()}}}},
-        responses={204: {"description": "received"}, 401: {"description": "wrong auth"}},
+        responses={204: {"description": "received"}, **problems.documented(401, 413, 415, 422)},
     )
     async def receive_notificatie(request: Request) -> Response:
         who = authenticate_notification(settings, request.headers.get("authorization"))
@@ -194,7 +195,8 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
     async def live() -> dict[str, str]:
         return {"status": "up"}
 
-    @api.get("/health/ready", tags=["health"], summary="Readiness: store and broker reachable")
+    @api.get("/health/ready", tags=["health"], summary="Readiness: store and broker reachable",
+             responses={503: {"description": "store or broker down (same body, status down)"}})
     async def ready(_: Caller) -> JSONResponse:
         checks: dict[str, str] = {}
         try:
@@ -216,6 +218,7 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         return {"items": [r.model_dump(mode="json") for r in rows], "limit": limit, "offset": offset}
 
     @api.post("/deliveries/{deliveryId}/replay", status_code=202, tags=["operations"],
+              responses=problems.documented(409),
               summary="Replay a failed, dead or skipped delivery")
     async def replay(deliveryId: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], who: Caller) -> dict[str, Any]:
         current = operations.get_delivery(hub, deliveryId)

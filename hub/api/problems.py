@@ -20,6 +20,24 @@ _TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not 
            503: "Service Unavailable"}
 
 
+#: The JSON schema of a problem document, for the OpenAPI description.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object", "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"}, "instance": {"type": "string"},
+        "invalidParams": {"type": "array", "items": {"type": "object", "properties": {
+            "name": {"type": "string"}, "code": {"type": "string"}, "reason": {"type": "string"}}}},
+    },
+}
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries: these statuses answer a problem document."""
+    return {status: {"description": _TITLES.get(status, "Error"),
+                     "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}}} for status in statuses}
+
+
 class Problem(Exception):
     """Raise to answer with a problem document."""
 

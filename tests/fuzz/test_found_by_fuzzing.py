@@ -37,6 +37,12 @@ def _event_with_nul() -> dict[str, Any]:
     return event
 
 
+def _event_with(**data: Any) -> dict[str, Any]:
+    event = cloudevent()
+    event["data"].update(data)
+    return event
+
+
 @pytest.mark.parametrize("method, path, kwargs", [
     ("post", "/api/v1/deliveries/2147483648/replay", {}),
     ("post", "/api/v1/deliveries/99999999999999999999/replay", {}),
@@ -47,6 +53,9 @@ def _event_with_nul() -> dict[str, Any]:
                                 "headers": {"Content-Type": "application/cloudevents-batch+json"}}),
     ("post", "/api/v1/events", {"json": _event_with_nul()}),
     ("post", "/api/v1/notificaties", {"json": {**NOTIFICATIE, "resource": "\x00"}}),
+    ("post", "/api/v1/events", {"json": {**cloudevent(), "time": 0}}),  # a number is not a time (was 1970)
+    ("post", "/api/v1/events", {"json": _event_with(start=1_800_000_000)}),
+    ("post", "/api/v1/notificaties", {"json": {**NOTIFICATIE, "aanmaakdatum": 0}}),
 ])
 def test_refused_as_a_problem_and_nothing_stored(client: TestClient, hub: Hub, method: str, path: str,
                                                  kwargs: dict[str, Any]) -> None:
@@ -65,3 +74,17 @@ def test_nul_characters_are_named_not_echoed() -> None:
         include_input=False, include_url=False, include_context=False))
     with pytest.raises(ValidationError):
         Notificatie.model_validate({**NOTIFICATIE, "kenmerken": {"zaaktype": "x\x00"}})
+
+
+def test_the_document_says_what_the_api_refuses(client: TestClient) -> None:
+    doc = client.get("/api/v1/openapi.json").json()
+    batch = doc["paths"]["/events"]["post"]["requestBody"]["content"]["application/cloudevents-batch+json"]
+    assert batch["schema"]["minItems"] == 1
+    notificatie = doc["paths"]["/notificaties"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert notificatie["properties"]["hoofdObject"]["pattern"].startswith("^")
+    for path, operations in doc["paths"].items():
+        for method, operation in operations.items():
+            if path != "/health/live":
+                assert {"400", "401"} <= set(operation["responses"]), (method, path)
+    replay = doc["paths"]["/deliveries/{deliveryId}/replay"]["post"]["responses"]
+    assert "application/problem+json" in replay["409"]["content"]
