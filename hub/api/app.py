@@ -13,6 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import ValidationError
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -62,7 +63,19 @@ class ApiVersionHeader:
             metrics.EVENTS_REJECTED.labels(reason="413").inc()
             await response(scope, receive, send_with_version)
             return
-        await self.app(scope, receive, send_with_version)
+        received = 0
+
+        async def receive_within_limit() -> Message:
+            """Bodies without a Content-Length (chunked) are counted as they arrive, for every route."""
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise StarletteHTTPException(413, f"body larger than {self.max_body} bytes")
+            return message
+
+        await self.app(scope, receive_within_limit, send_with_version)
 
 
 async def read_json(request: Request, limit: int) -> Any:

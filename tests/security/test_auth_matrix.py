@@ -46,7 +46,7 @@ def routes_of(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, 
                 yield method, prefix + route.path
 
 
-def _concrete(path: str) -> str:
+def concrete(path: str) -> str:
     while "{" in path:
         start = path.index("{")
         path = path[:start] + "1" + path[path.index("}", start) + 1:]
@@ -139,7 +139,7 @@ def test_every_route_refuses_bad_credentials(app: tuple[FastAPI, Hub]) -> None:
             if path in PUBLIC:
                 continue
             for name, headers in BAD_CREDENTIALS.items():
-                response = client.request(method, _concrete(path), content=body if method == "POST" else None,
+                response = client.request(method, concrete(path), content=body if method == "POST" else None,
                                           headers={"Content-Type": "application/cloudevents+json", **headers})
                 why = _refused(method, path, response)
                 if why:
