@@ -22,8 +22,7 @@ from typer.testing import CliRunner
 from hub import operations
 from hub.bootstrap import Hub
 from hub.cli import app
-from hub.demo import runner
-from hub.demo.day import plan_day
+from hub.demo.runner import DemoStack
 from hub.registry import FlowRegistry
 from hub.settings import Settings, get_settings
 from hub.store.tables import AuditRecord, Delivery, InboxEvent, JobState, Link
@@ -43,35 +42,26 @@ class DemoRun:
     database_url: str
 
 
-def jcc_values(seed: int) -> set[str]:
-    """The BSNs, e-mail addresses and phone numbers in the JCC simulator's data set of this demo."""
-    part = JccConversionPart()
-    part.simulators(seed)
-    assert part.jcc is not None
-    return {str(r.client[k]) for r in part.jcc.records.values() for k in JCC_PERSONAL if r.client.get(k)}
+def jcc_values(parts: list[Any]) -> set[str]:
+    """The BSNs, e-mail addresses and phone numbers in the data set of the demo's JCC simulator."""
+    [jcc] = [p.jcc for p in parts if isinstance(p, JccConversionPart) and p.jcc is not None]
+    return {str(r.client[k]) for r in jcc.records.values() for k in JCC_PERSONAL if r.client.get(k)}
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
     workdir = tmp_path_factory.mktemp("privacy-demo")
-    configure = runner.configure_logging
-    grabbed: dict[str, str] = {}
-
-    def debug_logging(level: str = "INFO", fmt: str = "auto", stream: Any = None) -> None:
-        configure("DEBUG" if stream is not None else level, fmt, stream)  # the demo's log file at DEBUG
-
-    def on_ready(report: runner.DemoReport) -> None:
-        base = report.urls["hub"].removesuffix("/api/v1")
-        answer = httpx.get(f"{base}/metrics", headers={"Authorization": f"Bearer {report.urls['token']}"})
+    with DemoStack(seed=SEED, count=COUNT, workdir=workdir, log_level="DEBUG") as stack:  # as run_demo plays it
+        stack.before_day()
+        stack.play()
+        stack.settle()
+        stack.after_day()
+        rows = stack.check()
+        assert all(r.ok for r in rows), [r for r in rows if not r.ok]
+        answer = httpx.get(f"{stack.hub_url}/metrics", headers={"Authorization": f"Bearer {stack.token}"})
         assert answer.status_code == 200
-        grabbed["metrics"] = answer.text
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(runner, "configure_logging", debug_logging)
-        report = runner.run_demo(seed=SEED, count=COUNT, workdir=workdir, keep_running=True, on_ready=on_ready)
-    assert report.ok, [r for r in report.rows if not r.ok]
-    values = personal_values(plan_day(SEED, COUNT)) | jcc_values(SEED)
-    yield DemoRun(workdir, values, grabbed["metrics"], f"sqlite:///{workdir / 'demo.db'}")
+        values = personal_values(stack.plan) | jcc_values(stack.parts)
+    yield DemoRun(workdir, values, answer.text, f"sqlite:///{workdir / 'demo.db'}")
 
 
 def _assert_clean(hits: list[Hit]) -> None:
