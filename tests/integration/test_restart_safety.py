@@ -176,6 +176,7 @@ def test_sigterm_under_load_loses_no_accepted_event(server: Server, settings: Se
     log = (server.workdir / "first.log").read_text()
     # uvicorn re-raises the signal once it has shut down gracefully, so -SIGTERM is a clean exit too.
     assert code in (0, -signal.SIGTERM) and "Application shutdown complete" in log, log[-2000:]
+    assert not any(c.is_alive() for c in clients), "a request neither got an answer nor an error"
     accepted = outcomes.ok()
     others = {k: v for k, v in outcomes.answers.items() if k not in accepted}
     assert len(accepted) >= SIGTERM_AFTER
