@@ -16,7 +16,8 @@ from structlog.typing import EventDict, WrappedLogger
 from hub.bsn import passes_elfproef
 
 _NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+#: RFC 5322 atext in the local part (o'brien@…, *@… are addresses too); a TLD may be punycode (xn--…).
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@[A-Za-z0-9.\-]+\.[A-Za-z][A-Za-z0-9\-]+")
 _PHONE = re.compile(r"(?<![\w+])(?:\+31|0031|0)[\s\-]?(?:\(0\)[\s\-]?)?(?:\d[\s\-]?){8}\d(?!\d)")
 #: Third-party loggers that write message bodies at DEBUG.
 _BODY_DUMPING_LOGGERS = ("zeep.transports",)

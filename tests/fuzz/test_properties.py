@@ -88,6 +88,14 @@ def test_every_valid_bsn_is_redacted_in_free_text(before: str, number: str, afte
     assert number not in redact_text(f"{before} {number} {after}")
 
 
+@example("*@A.af")  # an RFC 5322 local part the redaction did not know
+@example("o'brien@example.xn--p1ai")  # and a punycode top-level domain
+@given(st.emails())
+def test_every_email_address_is_redacted_in_free_text(email: str) -> None:
+    redacted = redact_text(f"mail {email} terug")
+    assert email not in redacted and "@" not in redacted
+
+
 @given(st.sampled_from(["06-{0}", "06{0}", "+31 6 {0}", "0031 6{0}", "06 {0}"]), st.integers(10**7, 10**8 - 1))
 def test_dutch_mobile_numbers_are_redacted(pattern: str, number: int) -> None:
     phone = pattern.format(number)
