@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import dramatiq
@@ -52,6 +52,9 @@ class Runtime:
         self._worker: dramatiq.Worker | None = None
         self._stop = threading.Event()
         self._sweeper: threading.Thread | None = None
+        # delivery id → (when the sweeper last re-sent it, how often): a delivery still open after a re-send is
+        # usually still queued behind a backlog, so each further re-send waits twice as long (bounded queue growth).
+        self._resent: dict[int, tuple[datetime, int]] = {}
 
     @property
     def is_stub(self) -> bool:
@@ -75,16 +78,26 @@ class Runtime:
             self.enqueue(delivery_id)
 
     def sweep(self) -> int:
-        """Re-send deliveries whose message was lost: open, due past the grace time, lease expired."""
+        """Re-send deliveries whose message was lost: open, due past the grace time, lease expired.
+
+        A delivery this sweeper re-sent before waits step * 2^n before the next re-send (step: the larger of the
+        grace time and the sweep interval), so a backlog that takes longer than that to drain is not added to the
+        queue again at every sweep.
+        """
         now = self.hub.now()
         retry = self.hub.settings.retry
-        overdue = now - timedelta(seconds=retry.sweep_grace_seconds)
+        grace = timedelta(seconds=retry.sweep_grace_seconds)
+        step = timedelta(seconds=max(retry.sweep_grace_seconds, retry.sweep_interval_seconds))
         with self.hub.db.unit_of_work() as s:
-            ids = list(s.scalars(select(Delivery.id).where(
+            candidates = list(s.scalars(select(Delivery.id).where(
                 Delivery.status.in_(DeliveryStatus.OPEN),
-                Delivery.next_attempt_at <= overdue,
+                Delivery.next_attempt_at <= now - grace,
                 (Delivery.leased_until.is_(None)) | (Delivery.leased_until < now),
             ).order_by(Delivery.id).limit(5000)))
+            self._resent = {i: self._resent[i] for i in candidates if i in self._resent}  # forget finished ones
+            ids = [i for i in candidates
+                   if i not in self._resent or now >= self._resent[i][0] + step * 2 ** self._resent[i][1]]
+            self._resent.update({i: (now, self._resent.get(i, (now, 0))[1] + 1) for i in ids})
             if ids:
                 # Mark them due now, so the next sweep waits a full grace time before sending again.
                 s.execute(update(Delivery).where(Delivery.id.in_(ids))

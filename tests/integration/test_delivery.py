@@ -171,7 +171,7 @@ def test_sweeper_requeues_lost_and_expired_deliveries(chub: Hub, recorder: Recor
     chub.runtime.enqueue = lambda delivery_id, delay_seconds=0.0: sent.append(delivery_id)  # type: ignore[method-assign]
     assert chub.runtime.sweep() == 1 and sent == [lost]
     clock.advance(chub.settings.retry.lease_seconds + 1)
-    assert chub.runtime.sweep() == 2 and sent[1:] == [lost, leased]
+    assert chub.runtime.sweep() == 1 and sent[1:] == [leased]  # `lost` was re-sent a moment ago: it waits
 
 
 def test_purge_drops_payloads_keeps_audit(chub: Hub, clock: Clock) -> None:
@@ -208,3 +208,18 @@ def test_worker_threads_on_stub_broker_process_everything(chub: Hub, recorder: R
     assert chub.runtime.join(timeout=30)
     assert sorted(recorder.applied) == sorted((f"A-{i}", 1) for i in range(20))
     assert operations.status(chub)["deliveries"]["recorder"]["succeeded"] == 20
+
+
+def test_sweeper_backs_off_on_a_backlog_it_already_resent(chub: Hub, clock: Clock) -> None:
+    """A backlog slower than the sweeper is re-sent after 1, 3, 7 … sweep steps — not at every sweep."""
+    ids = _accept(chub, *(cloudevent(appointment_id=f"A-{n}") for n in range(3)))
+    sent: list[int] = []
+    chub.runtime.enqueue = lambda delivery_id, delay_seconds=0.0: sent.append(delivery_id)  # type: ignore[method-assign]
+    retry = chub.settings.retry
+    step = max(retry.sweep_grace_seconds, retry.sweep_interval_seconds)
+    resent_per_sweep = []
+    for _ in range(8):  # eight sweeps, one step apart, while nothing drains the queue
+        clock.advance(step)
+        resent_per_sweep.append(chub.runtime.sweep())
+    assert resent_per_sweep == [3, 0, 3, 0, 0, 0, 3, 0]  # re-sent after 1, 3 and 7 steps
+    assert sorted(set(sent)) == sorted(ids)
