@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Insert, Integer, String, Table, column, literal, null, select, values
+from sqlalchemy import Insert, Table, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -108,31 +109,49 @@ class Intake:
 
     def _store_in_one_statement(self, rows: list[dict[str, Any]], pairs: list[tuple[str, str]], now: datetime
                                 ) -> tuple[dict[str, int], dict[int, list[int]]]:
-        """PostgreSQL: inbox rows and deliveries in ONE statement (data-modifying CTEs), run in autocommit —
-        one round trip that is committed (and durable) when it answers, instead of BEGIN, two INSERTs, COMMIT."""
-        new = postgresql_insert(INBOX).values(rows).on_conflict_do_nothing(index_elements=[INBOX.c.dedupe_key]) \
-            .returning(INBOX.c.id, INBOX.c.dedupe_key).cte("new_inbox")
-        if pairs:
-            wanted = values(column("dedupe_key", String), column("flow", String), name="wanted").data(pairs)
-            at = literal(now, DELIVERIES.c.created_at.type)
-            made = DELIVERIES.insert().from_select(
-                ["inbox_id", "flow", "status", "attempts", "next_attempt_at", "created_at", "updated_at"],
-                select(new.c.id, wanted.c.flow, literal(DeliveryStatus.PENDING, String), literal(0, Integer),
-                       at, at, at).select_from(new.join(wanted, wanted.c.dedupe_key == new.c.dedupe_key)),
-            ).returning(DELIVERIES.c.inbox_id, DELIVERIES.c.id).cte("new_deliveries")
-            statement = select(new.c.dedupe_key, new.c.id, made.c.id) \
-                .select_from(new.outerjoin(made, made.c.inbox_id == new.c.id))
-        else:
-            statement = select(new.c.dedupe_key, new.c.id, null())
+        """PostgreSQL: inbox rows and deliveries in ONE statement (data-modifying CTEs over arrays), run in
+        autocommit — one round trip, committed (and durable) when it answers, instead of BEGIN, two INSERTs
+        and COMMIT. Fixed SQL text whatever the batch: nothing to compile per request."""
+        columns = {name: [r[name] for r in rows] for name in ("dedupe_key", "source", "event_id", "type", "subject",
+                                                              "version", "caller", "processed_at")}
+        params = {**columns, "payload": [json.dumps(r["payload"]) for r in rows], "now": now.astimezone(UTC),
+                  "processed_at": [v.astimezone(UTC) if v else None for v in columns["processed_at"]],
+                  "wanted_key": [k for k, _ in pairs], "wanted_flow": [f for _, f in pairs],
+                  "pending": DeliveryStatus.PENDING}
         new_ids: dict[str, int] = {}
         delivery_ids: dict[int, list[int]] = {}
         with self._db.engine.connect() as conn:
-            for key, inbox_id, delivery_id in conn.execution_options(isolation_level="AUTOCOMMIT").execute(statement):
+            result = conn.execution_options(isolation_level="AUTOCOMMIT").execute(_ONE_STATEMENT, params)
+            for key, inbox_id, delivery_id in result:
                 new_ids[key] = inbox_id
                 delivery_ids.setdefault(inbox_id, [])
                 if delivery_id is not None:
                     delivery_ids[inbox_id].append(delivery_id)
         return new_ids, delivery_ids
+
+
+_ONE_STATEMENT = text("""
+WITH new_inbox AS (
+    INSERT INTO inbox (dedupe_key, source, event_id, type, subject, version, payload, caller, received_at,
+                       processed_at, purged_at)
+    SELECT e.dedupe_key, e.source, e.event_id, e.type, e.subject, e.version, e.payload::json, e.caller,
+           :now, e.processed_at, NULL
+    FROM unnest(CAST(:dedupe_key AS varchar[]), CAST(:source AS varchar[]), CAST(:event_id AS varchar[]),
+                CAST(:type AS varchar[]), CAST(:subject AS varchar[]), CAST(:version AS integer[]),
+                CAST(:payload AS text[]), CAST(:caller AS varchar[]), CAST(:processed_at AS timestamptz[]))
+         AS e(dedupe_key, source, event_id, type, subject, version, payload, caller, processed_at)
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id, dedupe_key
+), new_deliveries AS (
+    INSERT INTO deliveries (inbox_id, flow, status, attempts, next_attempt_at, created_at, updated_at)
+    SELECT n.id, w.flow, :pending, 0, :now, :now, :now
+    FROM new_inbox n
+    JOIN unnest(CAST(:wanted_key AS varchar[]), CAST(:wanted_flow AS varchar[])) AS w(dedupe_key, flow)
+      ON w.dedupe_key = n.dedupe_key
+    RETURNING inbox_id, id
+)
+SELECT n.dedupe_key, n.id, d.id FROM new_inbox n LEFT JOIN new_deliveries d ON d.inbox_id = n.id
+""")
 
 
 INBOX = cast(Table, InboxEvent.__table__)
