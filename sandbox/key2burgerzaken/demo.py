@@ -166,8 +166,15 @@ class PickupReadinessPart(DemoPart):
     def snapshot(self, ctx: DemoContext) -> dict[str, Any]:
         """Pick-up effects: TIP events by type and subject (each once), with their data; the re-run's counts."""
         assert self.tip is not None
-        events, clock = self.tip.events, frozenset({"time", "occurredAt", "statusDate"})
-        return {"tip.count": counted((e.type, e.subject) for e in events),
-                "tip.data": sorted(repr((e.type, e.subject, comparable(e.data, clock))) for e in events),
+        clock = frozenset({"time", "occurredAt", "statusDate"})
+        # The one "reschedule" flag per pick-up carries the start of the snapshot that raised it, which depends on
+        # the order the appointment's events arrive in (a reschedule may overtake the booking).
+        trigger = clock | {"appointmentStart"}
+        data: dict[str, list[Any]] = {}
+        for e in self.tip.events:
+            data.setdefault(f"{e.type} {e.subject}", []).append(comparable(e.data, trigger if e.type == RESCHEDULE
+                                                                           else clock))
+        return {"tip.count": counted((e.type, e.subject) for e in self.tip.events),
+                "tip.data": {k: v[0] if len(v) == 1 else sorted(v, key=repr) for k, v in sorted(data.items())},
                 "second_run": {k: v for k, v in self.second_run.items() if k != "report"}}
 

@@ -29,8 +29,8 @@ CHAOS_FAULTS = Faults(error_rate=0.07, error_status=503, throttle_rate=0.06, ret
                       stall_rate=0.03, stall_ms=1500)
 #: Client timeout of every HTTP connector in the chaos run (below `stall_ms`, so a stall is a timeout).
 CONNECTOR_TIMEOUT_S = 1.0
-#: Peers whose simulators stay well-behaved: the JCC conversion is a one-off migration, not a hub flow.
-CALM = ("jcc", "register-migration")
+#: Simulators (by prefix) that stay well-behaved: the JCC conversion is a one-off migration, not a hub flow.
+CALM = ("/jcc", "/register-migration")
 #: The peer where the run plants permanent errors (400 for every write about a planted appointment).
 PLANT_PEER = "salesforce"
 PLANT_FLOW = "contact_moments"
@@ -72,9 +72,9 @@ def chaos_overrides() -> dict[str, Any]:
     }
 
 
-def run_oracle(seed: int, count: int, workdir: Path) -> dict[str, Any]:
+def run_oracle(seed: int, count: int, workdir: Path, timeout: float = 600.0) -> dict[str, Any]:
     """The same day fault-free, the demo's own way; every demo row must be ok."""
-    with DemoStack(seed=seed, count=count, workdir=workdir) as stack:
+    with DemoStack(seed=seed, count=count, workdir=workdir, timeout=timeout) as stack:
         stack.before_day()
         stack.play()
         stack.settle()
@@ -130,10 +130,10 @@ def run_chaos(spec: ChaosSpec, workdir: Path, oracle: dict[str, Any]) -> ChaosRe
     overrides = {**chaos_overrides(), **spec.overrides}
     with DemoStack(seed=spec.seed, count=spec.count, workdir=workdir, timeout=spec.timeout, overrides=overrides,
                    launcher=procs.launcher, log_level="DEBUG") as stack:
-        stack.ctx.job_attempts = 10
+        stack.ctx.job_attempts = 25
         emitter = stack.register.emitter
         emitter.duplicate_rate, emitter.shuffle, emitter.max_attempts = spec.duplicate_rate, True, 60
-        faulty = [s for s in [stack.register, *stack.sandbox.simulators.values()] if s.name not in CALM]
+        faulty = [s for s in stack.sandbox.simulators.values() if s.prefix not in CALM]
         for sim in faulty:
             sim.set_faults(CHAOS_FAULTS)
             sim.injector.reset_counts()

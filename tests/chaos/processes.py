@@ -81,16 +81,17 @@ class HubProcesses:
         return [sys.executable, "-m", "hub.cli", "worker", "--threads", str(self.worker_threads)]
 
     def _start(self, name: str) -> None:
-        log = (self.workdir / f"{name}.log").open("ab")
+        log_path = self.workdir / f"{name}.log"
+        log = log_path.open("ab")
+        start = log.tell()  # a restart appends: look for its own "running" line
         self._logs.append(log)
         self.procs[name] = subprocess.Popen(self._command(name), cwd=self.workdir, env=self.env, stdout=log,
                                             stderr=subprocess.STDOUT)
         if name == "serve":
             self._wait_ready()
         else:
-            log_path = self.workdir / f"{name}.log"
-            if not wait_until(lambda: b"running" in log_path.read_bytes() or self.procs[name].poll() is not None,
-                              60):
+            if not wait_until(lambda: b"running" in log_path.read_bytes()[start:]
+                              or self.procs[name].poll() is not None, 60):
                 raise RuntimeError(f"{name} did not start")
         if self.procs[name].poll() is not None:
             raise RuntimeError(f"{name} exited with {self.procs[name].returncode}; see {self.workdir}/{name}.log")
