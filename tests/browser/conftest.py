@@ -45,8 +45,8 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+@pytest.fixture(scope="package")  # not session: Playwright's sync API keeps an event loop running in this
+def browser() -> Iterator[Any]:     # thread until it exits, and later tests (the demo) call asyncio.run()
     executable = chromium_path()
     if executable is None:
         pytest.skip("Chromium not found: set AFSPRAKENHUB_TEST_CHROMIUM or install Debian's chromium")
