@@ -9,6 +9,7 @@ Back ends come from the environment, so the same suite runs on the embedded defa
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import uuid
@@ -19,6 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from hub.bootstrap import Hub
+from hub.logging import configure_logging
 from hub.settings import RetrySettings, Settings
 from hub.store.db import upgrade
 from hub.store.tables import Base
@@ -102,3 +104,12 @@ def hub(settings: Settings, recorder: Recorder) -> Iterator[Hub]:
     h = Hub(settings, registry=registry_with(recorder), worker_name="test-worker")
     yield h
     h.close()
+
+
+@pytest.fixture
+def debug_log() -> Iterator[io.StringIO]:
+    """Structured JSON logs at DEBUG into a string, for tests that scan what the hub logs."""
+    stream = io.StringIO()
+    configure_logging("DEBUG", "json", stream=stream)
+    yield stream
+    configure_logging("INFO", "auto")

@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
 
-import pytest
 import structlog
-
-from hub.logging import configure_logging
 
 ENVELOPE = ("HTTP Response from http://127.0.0.1/jcc/ (status: 200): <appointment><clientID>46974829</clientID>"
             "<clientFirstName>Fatima</clientFirstName><clientDateOfBirth>1952-05-09</clientDateOfBirth>"
             "</appointment>")
-
-
-@pytest.fixture
-def debug_log() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging("DEBUG", "json", stream=stream)
-    yield stream
-    configure_logging("INFO", "auto")
 
 
 def test_soap_envelopes_stay_out_of_a_debug_log(debug_log: io.StringIO) -> None:

@@ -17,7 +17,6 @@ from typer.testing import CliRunner
 from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.cli import app as cli
-from hub.logging import configure_logging
 from hub.settings import Settings, get_settings
 from tests.support.events import cloudevent
 from tests.support.flows import Recorder, registry_with
@@ -44,14 +43,6 @@ def test_every_secret_setting_is_a_secretstr() -> None:
     assert "api_tokens" in found and "zgw.client_secret" in found
     plain = {name: kind for name, kind in found.items() if SecretStr not in (typing.get_args(kind) or (kind,))}
     assert not plain, f"settings holding secrets as plain text: {plain}"
-
-
-@pytest.fixture
-def debug_log() -> Iterator[io.StringIO]:
-    stream = io.StringIO()
-    configure_logging("DEBUG", "json", stream=stream)
-    yield stream
-    configure_logging("INFO", "auto")
 
 
 def test_secrets_never_in_logs_answers_metrics_or_status(settings: Settings, debug_log: io.StringIO,
