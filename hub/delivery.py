@@ -10,10 +10,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import structlog
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from hub import metrics
@@ -25,6 +25,10 @@ from hub.locks import try_lock, unlock
 from hub.logging import bind_correlation, redact_text
 from hub.model import parse_event
 from hub.store.tables import Delivery, DeliveryStatus, InboxEvent, Link, Lock
+
+#: The hot path uses Core on the session's connection, not ORM statements: ORM-enabled UPDATEs evaluate and
+#: synchronise the session and ORM loads build objects, several times a plain statement's CPU per delivery.
+DELIVERIES, INBOX, LINKS, LOCKS = (cast(Table, t.__table__) for t in (Delivery, InboxEvent, Link, Lock))
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
@@ -72,17 +76,20 @@ class Claim:
         return f"delivery:{self.delivery_id}"
 
 
-def _claim_in(s: Session, delivery_id: int, now: datetime, lease_seconds: float) -> bool:
-    return bool(s.execute(
-        update(Delivery)
+def _claim_in(s: Session, delivery_id: int, now: datetime, lease_seconds: float) -> int | None:
+    """Take the lease; the attempt number it counts, or None when the delivery is not open and free."""
+    return s.connection().execute(
+        update(DELIVERIES)
         .where(
-            Delivery.id == delivery_id,
-            Delivery.status.in_(DeliveryStatus.OPEN),
-            (Delivery.leased_until.is_(None)) | (Delivery.leased_until < now),
-            Delivery.next_attempt_at <= now + timedelta(seconds=1),
+            DELIVERIES.c.id == delivery_id,
+            DELIVERIES.c.status.in_(DeliveryStatus.OPEN),
+            (DELIVERIES.c.leased_until.is_(None)) | (DELIVERIES.c.leased_until < now),
+            DELIVERIES.c.next_attempt_at <= now + timedelta(seconds=1),
         )
-        .values(leased_until=now + timedelta(seconds=lease_seconds), attempts=Delivery.attempts + 1, updated_at=now)
-    ).rowcount)  # type: ignore[attr-defined]
+        .values(leased_until=now + timedelta(seconds=lease_seconds), attempts=DELIVERIES.c.attempts + 1,
+                updated_at=now)
+        .returning(DELIVERIES.c.attempts)
+    ).scalar()
 
 
 class DeliveryProcessor:
@@ -100,36 +107,37 @@ class DeliveryProcessor:
         """Take the lease only (tests and tools); the attempt number, or None."""
         now = self.hub.now()
         with self.hub.db.unit_of_work() as s:
-            if not _claim_in(s, delivery_id, now, self.hub.settings.retry.lease_seconds):
-                return None
-            return s.scalar(select(Delivery.attempts).where(Delivery.id == delivery_id))
+            return _claim_in(s, delivery_id, now, self.hub.settings.retry.lease_seconds)
 
     def _begin(self, delivery_id: int) -> Claim | Outcome:
         hub = self.hub
         now = hub.now()
         lease = hub.settings.retry.lease_seconds
         with hub.db.unit_of_work() as s:
-            row = s.execute(
-                select(Delivery.flow, Delivery.status, InboxEvent)
-                .join(InboxEvent, InboxEvent.id == Delivery.inbox_id)
-                .where(Delivery.id == delivery_id)
+            conn = s.connection()
+            row = conn.execute(
+                select(DELIVERIES.c.flow, DELIVERIES.c.status, INBOX.c.id, INBOX.c.subject, INBOX.c.version,
+                       INBOX.c.payload, INBOX.c.caller, INBOX.c.received_at)
+                .join(INBOX, INBOX.c.id == DELIVERIES.c.inbox_id)
+                .where(DELIVERIES.c.id == delivery_id)
             ).first()
-            if row is None or row[1] not in DeliveryStatus.OPEN:
+            if row is None or row.status not in DeliveryStatus.OPEN:
                 return NOT_CLAIMED
-            flow, _, inbox = row
             holder = f"delivery:{delivery_id}"
-            lock = f"order:{flow}:{inbox.subject}" if inbox.subject else None
+            lock = f"order:{row.flow}:{row.subject}" if row.subject else None
             # Lease first: a second message for a delivery that runs must not touch (and free) its order lock.
-            if not _claim_in(s, delivery_id, now, lease):
+            attempt = _claim_in(s, delivery_id, now, lease)
+            if attempt is None:
                 return NOT_CLAIMED
             if lock and not try_lock(s, lock, holder, now + timedelta(seconds=lease), now):
-                s.execute(update(Delivery).where(Delivery.id == delivery_id).values(
-                    leased_until=None, attempts=Delivery.attempts - 1))  # not run: no attempt spent
+                conn.execute(update(DELIVERIES).where(DELIVERIES.c.id == delivery_id).values(
+                    leased_until=None, attempts=DELIVERIES.c.attempts - 1))  # not run: no attempt spent
                 return BUSY
-            attempt = s.scalar(select(Delivery.attempts).where(Delivery.id == delivery_id)) or 1
-            guard = s.get(Link, (inbox.subject, GUARD_PREFIX + flow)) if inbox.subject else None
-            return Claim(delivery_id, flow, inbox.id, attempt, inbox.subject, inbox.version, inbox.payload,
-                         inbox.caller, inbox.received_at, guard.last_version if guard else None)
+            applied = conn.execute(select(LINKS.c.last_version).where(
+                LINKS.c.appointment_id == row.subject, LINKS.c.peer == GUARD_PREFIX + row.flow)).scalar() \
+                if row.subject else None
+            return Claim(delivery_id, row.flow, row.id, attempt, row.subject, row.version, row.payload,
+                         row.caller, row.received_at, applied)
 
     def _run(self, claim: Claim) -> Outcome:
         hub = self.hub
@@ -180,12 +188,13 @@ class DeliveryProcessor:
         delay = backoff_seconds(claim.attempt, retry.base_seconds, retry.max_seconds, retry_after)
         now = self.hub.now()
         with self.hub.db.unit_of_work() as s:
-            s.execute(update(Delivery).where(Delivery.id == claim.delivery_id).values(
+            conn = s.connection()
+            conn.execute(update(DELIVERIES).where(DELIVERIES.c.id == claim.delivery_id).values(
                 status=DeliveryStatus.FAILED, last_error=reason[:2000], leased_until=None,
                 next_attempt_at=now + timedelta(seconds=delay), updated_at=now))
             if claim.order_lock and hold_order:  # a write may still land: the appointment waits for this retry
-                s.execute(update(Lock).where(Lock.name == claim.order_lock, Lock.holder == claim.holder)
-                          .values(expires_at=now + timedelta(seconds=delay)))
+                conn.execute(update(LOCKS).where(LOCKS.c.name == claim.order_lock, LOCKS.c.holder == claim.holder)
+                             .values(expires_at=now + timedelta(seconds=delay)))
             elif claim.order_lock:
                 unlock(s, claim.order_lock, claim.holder)
         log.info("delivery.retry", reason=reason, attempt=claim.attempt, retry_in=round(delay, 3))
@@ -197,17 +206,18 @@ class DeliveryProcessor:
             values: dict[str, Any] = {"status": status, "leased_until": None, "updated_at": now, "finished_at": now}
             if status != DeliveryStatus.SUCCEEDED:
                 values["last_error"] = (detail or "")[:2000] or None
-            s.execute(update(Delivery).where(Delivery.id == claim.delivery_id).values(**values))
+            conn = s.connection()
+            conn.execute(update(DELIVERIES).where(DELIVERIES.c.id == claim.delivery_id).values(**values))
             if guard and claim.subject and claim.version is not None:
                 put_link(s, claim.subject, GUARD_PREFIX + claim.flow, now, version=claim.version)
             # Finishers of one event's deliveries take turns on its inbox row: otherwise two that end at
             # once (PostgreSQL, READ COMMITTED) each still see the other open and neither marks it processed.
-            s.execute(select(InboxEvent.id).where(InboxEvent.id == claim.inbox_id).with_for_update())
-            open_left = s.scalar(select(func.count()).select_from(Delivery).where(
-                Delivery.inbox_id == claim.inbox_id, Delivery.status.in_(DeliveryStatus.OPEN)))
+            conn.execute(select(INBOX.c.id).where(INBOX.c.id == claim.inbox_id).with_for_update())
+            open_left = conn.execute(select(func.count()).select_from(DELIVERIES).where(
+                DELIVERIES.c.inbox_id == claim.inbox_id, DELIVERIES.c.status.in_(DeliveryStatus.OPEN))).scalar()
             if not open_left:
-                s.execute(update(InboxEvent).where(InboxEvent.id == claim.inbox_id,
-                                                   InboxEvent.processed_at.is_(None)).values(processed_at=now))
+                conn.execute(update(INBOX).where(INBOX.c.id == claim.inbox_id, INBOX.c.processed_at.is_(None))
+                             .values(processed_at=now))
             if claim.order_lock:
                 unlock(s, claim.order_lock, claim.holder)
         metrics.DELIVERIES_DONE.labels(flow=claim.flow, status=status).inc()

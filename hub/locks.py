@@ -4,36 +4,40 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import delete, update
+from sqlalchemy import Table, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hub.store.db import Database
 from hub.store.tables import Lock, utcnow
 
+LOCKS = cast(Table, Lock.__table__)
+
 
 def try_lock(s: Session, name: str, holder: str, expires: datetime, now: datetime) -> bool:
     """Inside a transaction: take `name` (or renew it for `holder`, or steal it once expired)."""
-    taken = s.execute(
-        update(Lock)
-        .where(Lock.name == name, (Lock.expires_at < now) | (Lock.holder == holder))
+    conn = s.connection()  # Core, not ORM-enabled DML: this runs twice per delivery
+    taken = conn.execute(
+        update(LOCKS)
+        .where(LOCKS.c.name == name, (LOCKS.c.expires_at < now) | (LOCKS.c.holder == holder))
         .values(holder=holder, expires_at=expires)
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount
     if taken:
         return True
     dialect = s.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT … ON CONFLICT through SQLAlchemy.
-    inserted = s.execute(
-        insert(Lock).values(name=name, holder=holder, expires_at=expires).on_conflict_do_nothing()
-        .returning(Lock.name)
+    inserted = conn.execute(
+        insert(LOCKS).values(name=name, holder=holder, expires_at=expires).on_conflict_do_nothing()
+        .returning(LOCKS.c.name)
     ).first()
     return inserted is not None
 
 
 def unlock(s: Session, name: str, holder: str) -> None:
-    s.execute(delete(Lock).where(Lock.name == name, Lock.holder == holder))
+    s.connection().execute(delete(LOCKS).where(LOCKS.c.name == name, LOCKS.c.holder == holder))
 
 
 class LockManager:
