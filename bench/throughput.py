@@ -59,6 +59,27 @@ def _finish_span(stack: Any, after_id: int) -> tuple[int, float]:
     return n, (last - first).total_seconds() if n > 1 else 0.0
 
 
+def _drained(stack: Any, timeout: float) -> None:
+    """Wait until no delivery is open, polling a read snapshot every 0.25 s.
+
+    Not `stack.settle()`: its `status()` runs in a write transaction every 50 ms, which on SQLite takes the
+    database's one write lock from the worker being measured (and costs CPU the worker shares)."""
+    from sqlalchemy import func, select
+
+    from hub.store.tables import Delivery, DeliveryStatus
+
+    def open_left() -> int:
+        with stack.hub.db.reading() as s:
+            return s.scalar(select(func.count()).select_from(Delivery)
+                            .where(Delivery.status.in_(DeliveryStatus.OPEN))) or 0
+
+    deadline = time.monotonic() + timeout
+    while open_left():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"deliveries still open after {timeout:.0f} s")
+        time.sleep(0.25)
+
+
 def run(appointments: int, concurrency: int, latency_ms: int, seed: int, database_url: str | None,
         worker_process: bool) -> dict[str, Any]:
     """One fresh stack; the day is stored first, then one worker (process, or paused in-process threads) runs it."""
@@ -114,8 +135,9 @@ def run(appointments: int, concurrency: int, latency_ms: int, seed: int, databas
                 procs._start("worker-0")
             else:
                 worker.resume()
-            stack.settle()
+            _drained(stack, stack.timeout)
             seconds = time.perf_counter() - began
+            stack.settle()
             for sim in sims:
                 sim.set_faults(latency_ms=0)
             deliveries, span = _finish_span(stack, last_id)
