@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, case, select
+from sqlalchemy import Insert, Table, bindparam, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -21,6 +22,9 @@ from hub.store.tables import Link, utcnow
 LINKS = cast(Table, Link.__table__)
 _COLUMNS = (LINKS.c.appointment_id, LINKS.c.peer, LINKS.c.remote_id, LINKS.c.last_version, LINKS.c.content_hash,
             LINKS.c.data)
+_GET = select(*_COLUMNS).where(LINKS.c.appointment_id == bindparam("b_appointment"),
+                               LINKS.c.peer == bindparam("b_peer"))
+_FOR_APPOINTMENT = select(*_COLUMNS).where(LINKS.c.appointment_id == bindparam("b_appointment")).order_by(LINKS.c.peer)
 
 
 def content_hash(payload: Any) -> str:
@@ -46,8 +50,7 @@ class LinkStore:
 
     def get(self, appointment_id: str, peer: str) -> LinkState | None:
         with self._db.reading() as s:
-            row = s.connection().execute(select(*_COLUMNS).where(
-                LINKS.c.appointment_id == appointment_id, LINKS.c.peer == peer)).first()
+            row = s.connection().execute(_GET, {"b_appointment": appointment_id, "b_peer": peer}).first()
             return LinkState(*row) if row is not None else None
 
     def put(self, appointment_id: str, peer: str, *, remote_id: str | None = None,
@@ -59,24 +62,28 @@ class LinkStore:
 
     def for_appointment(self, appointment_id: str) -> list[LinkState]:
         with self._db.reading() as s:
-            rows = s.connection().execute(select(*_COLUMNS).where(LINKS.c.appointment_id == appointment_id)
-                                          .order_by(LINKS.c.peer))
+            rows = s.connection().execute(_FOR_APPOINTMENT, {"b_appointment": appointment_id})
             return [LinkState(*r) for r in rows]
 
 
 def put_link(s: Session, appointment_id: str, peer: str, now: datetime, *, remote_id: str | None = None,
              version: int | None = None, hash_: str | None = None, data: dict[str, Any] | None = None) -> None:
     """`LinkStore.put` inside an open transaction: one upsert; fields left None keep their stored value."""
-    values: dict[str, Any] = {"remote_id": remote_id, "content_hash": hash_, "data": data}
+    values: dict[str, Any] = {"remote_id": remote_id, "content_hash": hash_, "data": data,
+                              "last_version": None if version is None else max(version, 0)}
     values = {k: v for k, v in values.items() if v is not None}
-    if version is not None:
-        values["last_version"] = max(version, 0)
-    values["updated_at"] = now
-    insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(LINKS).values(appointment_id=appointment_id, peer=peer, **values)
-    update: dict[str, Any] = {k: stmt.excluded[k] for k in values}
-    if version is not None:  # the stored version never goes down
+    conn = s.connection()
+    stmt = _upsert(conn.dialect.name == "postgresql", tuple(values))
+    conn.execute(stmt, {"appointment_id": appointment_id, "peer": peer, "updated_at": now, **values})
+
+
+@functools.cache
+def _upsert(postgres: bool, columns: tuple[str, ...]) -> Insert:
+    """The upsert that sets `columns` (and updated_at), built once per combination."""
+    insert = postgresql.insert if postgres else sqlite.insert
+    stmt = insert(LINKS)
+    update: dict[str, Any] = {k: stmt.excluded[k] for k in (*columns, "updated_at")}
+    if "last_version" in columns:  # the stored version never goes down
         current, new = LINKS.c.last_version, stmt.excluded.last_version
         update["last_version"] = case((current.is_(None) | (new > current), new), else_=current)
-    s.connection().execute(stmt.on_conflict_do_update(index_elements=[LINKS.c.appointment_id, LINKS.c.peer],
-                                                      set_=update))
+    return stmt.on_conflict_do_update(index_elements=[LINKS.c.appointment_id, LINKS.c.peer], set_=update)
