@@ -31,6 +31,9 @@ CHAOS_FAULTS = Faults(error_rate=0.07, error_status=503, throttle_rate=0.06, ret
 CONNECTOR_TIMEOUT_S = 1.0
 #: Simulators (by prefix) that stay well-behaved: the JCC conversion is a one-off migration, not a hub flow.
 CALM = ("/jcc", "/register-migration")
+
+#: Figures of the chaos runs in this pytest session; tests/chaos/conftest.py prints them in the terminal summary.
+FIGURES: list[dict[str, Any]] = []
 #: The peer where the run plants permanent errors (400 for every write about a planted appointment).
 PLANT_PEER = "salesforce"
 PLANT_FLOW = "contact_moments"

@@ -6,8 +6,9 @@ shuffled order, the process that runs deliveries is SIGKILLed mid-run and restar
 meet a planted permanent error. The hub runs out of process: `afsprakenhub serve` with in-process workers on
 the embedded default (SQLite + stub broker); `serve` plus two `afsprakenhub worker`s on PostgreSQL + Redis
 (AFSPRAKENHUB_TEST_BACKEND=postgres with AFSPRAKENHUB_TEST_POSTGRES_URL and AFSPRAKENHUB_TEST_REDIS_URL).
-AFSPRAKENHUB_CHAOS_APPOINTMENTS sets the size of the day (default 200). The figures are printed (`pytest -s`)
-and written to $AFSPRAKENHUB_TEST_ARTIFACTS/chaos-<backend>.json when that is set.
+AFSPRAKENHUB_CHAOS_APPOINTMENTS sets the size of the day (default 200). The figures are printed in the
+terminal summary (in full with `pytest -s`) and written to $AFSPRAKENHUB_TEST_ARTIFACTS/chaos-<backend>.json
+when that is set.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 import pytest
 import redis
 
-from tests.chaos.harness import ChaosResult, ChaosSpec, differences, run_chaos, run_oracle
+from tests.chaos.harness import FIGURES, ChaosResult, ChaosSpec, differences, run_chaos, run_oracle
 from tests.conftest import BACKEND, POSTGRES_URL, REDIS_URL, _truncate
 from tests.support.privacy import find_personal_data, personal_values
 
@@ -55,6 +56,7 @@ def chaos(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
 
 def _publish(figures: dict[str, Any]) -> None:
+    FIGURES.append(figures)
     print("\nchaos figures: " + json.dumps(figures, indent=2))
     folder = os.environ.get("AFSPRAKENHUB_TEST_ARTIFACTS")
     if folder:
