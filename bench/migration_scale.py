@@ -102,8 +102,8 @@ def run_reconcile(url: str) -> dict[str, float]:
 
     async def register(lo: datetime, hi: datetime) -> AsyncIterator[Appointment]:
         n = 0
-        for rows in ctx.staging.stream(planned, columns=["external_id", "body"], where=planned.c.action == "create"):
-            for row in rows:
+        for rows in ctx.staging.stream(planned, columns=["external_id", "action", "body"]):
+            for row in filter(lambda r: r.action == "create", rows):
                 n += 1
                 if n % 1000 == 0:
                     continue  # "lost" in the register: reconcile must report it missing

@@ -168,16 +168,18 @@ class Staging:
                                                 if c.name not in keys})
         conn.execute(stmt, [dict(r) for r in rows])
 
-    def stream(self, table: Table, key: str = "external_id", *, where: ColumnElement[bool] | None = None,
-               batch: int = 2000, columns: Sequence[str] | None = None) -> Iterator[list[Any]]:
-        """Batches of rows ordered by `key` (keyset pagination: constant memory, resumable)."""
+    def stream(self, table: Table, key: str = "external_id", *, batch: int = 2000,
+               columns: Sequence[str] | None = None) -> Iterator[list[Any]]:
+        """Batches of rows ordered by `key` (keyset pagination: constant memory, resumable).
+
+        No filter on purpose: with `WHERE action = ?` SQLite takes that column's index and sorts every match
+        again for each batch, which makes a pass quadratic; filter the rows in Python instead.
+        """
         col = table.c[key]
         cols = [table.c[c] for c in columns] if columns else list(table.columns)
         last: Any = None
         while True:
             query = select(*cols).order_by(self.ordered(col)).limit(batch)
-            if where is not None:
-                query = query.where(where)
             if last is not None:
                 query = query.where(self.ordered(col) > last)
             with self.engine.connect() as conn:
