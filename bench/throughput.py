@@ -156,10 +156,13 @@ def main() -> None:
                         "the 50 ms run at each, the 0 ms run at the largest)")
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--seed", type=int, default=20270301)
+    parser.add_argument("--stores", default="sqlite,postgresql",
+                        help="which stores to run (PostgreSQL only when reachable)")
     args = parser.parse_args()
     worker_process = redis_reachable()
-    stores: list[tuple[str, Any]] = [("sqlite", None)]
-    if postgres_reachable():
+    wanted = set(args.stores.split(","))
+    stores: list[tuple[str, Any]] = [("sqlite", None)] if "sqlite" in wanted else []
+    if "postgresql" in wanted and postgres_reachable():
         stores.append(("postgresql", scratch_postgres))
     results = []
     levels = sorted(int(c) for c in str(args.concurrency).split(","))
@@ -185,7 +188,7 @@ def main() -> None:
                      yes(ratio >= TARGET) if ratio is not None else "-"])
     print_table(["store", "peer latency", "threads", "deliveries", "calls/delivery", "wall s", "deliveries/s",
                  "bound/s", "achieved/bound", ">=0.8"], rows)
-    if len(stores) == 1:
+    if "postgresql" in wanted and not any(name == "postgresql" for name, _ in stores):
         print(f"postgresql: {SKIPPED_POSTGRES}")
     print("bound = concurrency / (calls per delivery x latency); at 0 ms the rate is what the process itself "
           "can do (CPU, store), which caps any bound above it")
