@@ -18,7 +18,9 @@ from hub.bsn import passes_elfproef
 _NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
 #: RFC 5322 atext in the local part (o'brien@…, *@… are addresses too); a TLD may be punycode (xn--…).
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@[A-Za-z0-9.\-]+\.[A-Za-z][A-Za-z0-9\-]+")
-_PHONE = re.compile(r"(?<![\w+])(?:\+31|0031|0)[\s\-]?(?:\(0\)[\s\-]?)?(?:\d[\s\-]?){8}\d(?!\d)")
+#: Ten digits from the leading 0 (or +31/0031 and nine); the area code may be in parentheses: (013) 123 4567.
+_PHONE = re.compile(r"(?<![\w+])(?:(?:\+31|0031|0)[\s\-]?(?:\(0\)[\s\-]?)?(?:\d[\s\-]?){8}\d"
+                    r"|\(0\d{2}\)[\s\-]?(?:\d[\s\-]?){6}\d|\(0\d{3}\)[\s\-]?(?:\d[\s\-]?){5}\d)(?!\d)")
 #: Third-party loggers that write message bodies at DEBUG.
 _BODY_DUMPING_LOGGERS = ("zeep.transports",)
 _SENSITIVE_KEYS = frozenset({"bsn", "email", "phone", "birthdate", "birth_date", "telefoonnummer",

@@ -102,6 +102,21 @@ def test_dutch_mobile_numbers_are_redacted(pattern: str, number: int) -> None:
     assert phone not in redact_text(f"bel {phone} terug")
 
 
+
+@pytest.mark.parametrize("phone", ["(013) 123 4567", "(020) 123 45 67", "(0299) 12 34 56", "(0416)-123456"])
+def test_area_code_in_parentheses_is_redacted(phone: str) -> None:  # was kept whole
+    assert redact_text(f"bel {phone} terug") == "bel [phone] terug"
+
+
+@given(st.sampled_from(["({0}) {1}", "({0}){1}", "{0}-{1}", "{0} {1}", "+31 (0){0} {1}"]),
+       st.sampled_from(["013", "020", "0299", "0416"]), st.integers(10**5, 10**6 - 1))
+def test_dutch_landline_numbers_are_redacted(pattern: str, area: str, number: int) -> None:
+    subscriber = str(number).rjust(10 - len(area), "1")  # ten digits with the area code
+    phone = pattern.format(area if not pattern.startswith("+31") else area[1:], subscriber)
+    redacted = redact_text(f"bel {phone} terug")
+    assert phone not in redacted and not any(ch.isdigit() for ch in redacted)
+
+
 # -- time zones around DST -------------------------------------------------------------------------
 
 naive_times = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2035, 12, 31))
