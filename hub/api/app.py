@@ -145,7 +145,7 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         redoc_url=None,
         redirect_slashes=False,
         root_path_in_servers=False,
-        responses=problems.documented(400, 401, 404, 500),
+        responses=problems.documented(400, 401, 404, 500, 503),
     )
     api.state.hub = hub
     problems.install(api)

@@ -6,11 +6,15 @@ import hmac
 from functools import lru_cache
 
 import jwt
+import structlog
 from fastapi import Request
 
 from hub.api.problems import Problem
 from hub.settings import JwtSettings, Settings
 
+log = structlog.get_logger(__name__)
+#: Retry-After on a 503 while the JWKS cannot be fetched.
+JWKS_RETRY_AFTER_S = 30
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="afsprakenhub"'}
 
 
@@ -37,6 +41,14 @@ def _jwt_name(token: str, cfg: JwtSettings) -> str | None:
         return None
     try:
         key = _jwks_client(cfg.jwks_url).get_signing_key_from_jwt(token)
+    except jwt.PyJWKClientConnectionError:
+        # The caller's token may be fine; a 401 would tell TIP to stop, a 503 to send again later.
+        log.warning("jwks_unreachable", jwks_url=cfg.jwks_url)
+        raise Problem(503, "the identity provider's signing keys (JWKS) could not be fetched; try again later",
+                      code="jwks-unavailable", headers={"Retry-After": str(JWKS_RETRY_AFTER_S)}) from None
+    except jwt.PyJWTError:
+        return None
+    try:
         claims = jwt.decode(token, key.key, algorithms=cfg.algorithms, audience=cfg.audience,
                             issuer=cfg.issuer, options={"require": ["exp", "iss", "aud"]})
     except jwt.PyJWTError:
@@ -60,9 +72,14 @@ def authenticate(settings: Settings, authorization: str | None) -> str:
 
 
 def authenticate_notification(settings: Settings, authorization: str | None) -> str:
-    """The NRC sends back the `auth` value of the abonnement; API tokens are accepted too."""
-    agreed = settings.notificaties_auth.get_secret_value() if settings.notificaties_auth else None
-    if agreed and authorization and hmac.compare_digest(agreed.encode(), authorization.encode()):
+    """The NRC sends back the `auth` value of the abonnement; API tokens are accepted too.
+
+    `afsprakenhub zgw subscribe` registers `zgw.abonnement_auth` when set, else `notificaties_auth`; either
+    may be what an abonnement at the NRC carries, so both are agreed values.
+    """
+    agreed = [s.get_secret_value() for s in (settings.notificaties_auth, settings.zgw.abonnement_auth)
+              if s is not None and s.get_secret_value()]
+    if authorization and _token_name(authorization, dict.fromkeys(agreed, "nrc")):
         return "nrc"
     return authenticate(settings, authorization)
 

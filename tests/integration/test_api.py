@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -210,6 +211,34 @@ def test_notificatie_intake_dedupe_and_auth(settings: Settings, recorder: Record
         h.close()
 
 
+
+@pytest.mark.parametrize("configured", [{"notificaties_auth": "Token nrc-secret-123"},
+                                        {"zgw.abonnement_auth": "Token nrc-secret-123"},
+                                        {"notificaties_auth": "Token old-value-456",
+                                         "zgw.abonnement_auth": "Token nrc-secret-123"}])
+def test_notificatie_accepts_the_auth_value_subscribe_registered(settings: Settings, recorder: Recorder,
+                                                                  configured: dict[str, str]) -> None:
+    """`zgw subscribe` registers zgw.abonnement_auth when set: the NRC sending it back must get in (was 401)."""
+    from tests.support.flows import registry_with
+
+    update: dict[str, Any] = {}
+    if "notificaties_auth" in configured:
+        update["notificaties_auth"] = SecretStr(configured["notificaties_auth"])
+    if "zgw.abonnement_auth" in configured:
+        value = SecretStr(configured["zgw.abonnement_auth"])
+        update["zgw"] = settings.zgw.model_copy(update={"abonnement_auth": value})
+    h = Hub(settings.model_copy(update=update), registry=registry_with(recorder))
+    try:
+        with TestClient(create_app(h)) as c:
+            ok = c.post("/api/v1/notificaties", json=NOTIFICATIE, headers={"Authorization": "Token nrc-secret-123"})
+            assert ok.status_code == 204, ok.text
+            _problem(c.post("/api/v1/notificaties", json=NOTIFICATIE, headers={"Authorization": "Token nope"}), 401)
+        with h.db.unit_of_work() as session:
+            assert session.scalars(select(InboxEvent.caller)).all() == ["nrc"]
+    finally:
+        h.close()
+
+
 @pytest.fixture
 def rsa_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -246,6 +275,33 @@ def test_jwt_validation(settings: Settings, recorder: Recorder, rsa_key: rsa.RSA
         if ok:
             with h.db.unit_of_work() as session:
                 assert session.scalars(select(InboxEvent.caller)).one() == "jwt:tip-boomi"
+    finally:
+        h.close()
+
+
+
+def test_unreachable_jwks_answers_503_with_retry_after_and_stores_nothing(
+        settings: Settings, recorder: Recorder, rsa_key: rsa.RSAPrivateKey) -> None:
+    """A token the hub cannot check yet is not a bad token: 503 (send again), not 401 (stop)."""
+    from tests.support.flows import registry_with
+
+    with socket.socket() as probe:  # a loopback port nobody listens on: connection refused at once
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    s = settings.model_copy(update={"jwt": JwtSettings(jwks_url=f"http://127.0.0.1:{port}/keys",
+                                                      issuer="https://login.example.nl/tenant",
+                                                      audience="api://afsprakenhub")})
+    h = Hub(s, registry=registry_with(recorder))
+    try:
+        with TestClient(create_app(h)) as c:
+            r = c.post("/api/v1/events", json=cloudevent(), headers={"Authorization": f"Bearer {_jwt(rsa_key)}"})
+            body = _problem(r, 503)
+            assert r.headers["retry-after"] == str(auth_module.JWKS_RETRY_AFTER_S)
+            assert "JWKS" in body["detail"]
+            _problem(c.post("/api/v1/events", json=cloudevent(), headers={"Authorization": "Bearer a.b.c"}), 401)
+            assert c.post("/api/v1/events", json=cloudevent(), headers=AUTH).status_code == 202  # tokens still work
+        with h.db.unit_of_work() as session:
+            assert session.scalar(select(func.count()).select_from(InboxEvent)) == 1
     finally:
         h.close()
 
