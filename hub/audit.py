@@ -17,6 +17,6 @@ class AuditLog:
 
     def record(self, *, actor: str, action: str, purpose: str, outcome: str,
                flow: str | None = None, references: dict[str, Any] | None = None) -> None:
-        with self._db.unit_of_work() as s:
+        with self._db.one_statement() as s:  # one INSERT
             s.add(AuditRecord(at=self._now(), actor=actor, flow=flow, action=action, purpose=purpose,
                               references=references or {}, outcome=outcome))

@@ -56,7 +56,7 @@ class LinkStore:
     def put(self, appointment_id: str, peer: str, *, remote_id: str | None = None,
             version: int | None = None, hash_: str | None = None, data: dict[str, Any] | None = None) -> None:
         """Record what was applied; the stored version never goes down."""
-        with self._db.unit_of_work() as s:
+        with self._db.one_statement() as s:
             put_link(s, appointment_id, peer, self._now(), remote_id=remote_id, version=version, hash_=hash_,
                      data=data)
 

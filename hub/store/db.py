@@ -106,6 +106,13 @@ class Database:
         # Reads need neither: on a SQLite file they get their own deferred-BEGIN connections (WAL snapshots).
         self._reader = make_engine(url, reader=True) if self._serial is not None and not _in_memory(url) else None
         self._readers = sessionmaker(self._reader, expire_on_commit=False) if self._reader is not None else None
+        # PostgreSQL: a read or a one-statement write needs no BEGIN and COMMIT around it (two of its three
+        # round trips). Autocommit connections come from the same pool; a statement commits when it answers.
+        self._autocommit: sessionmaker[Session] | None = None
+        if self.backend == "postgresql":
+            self._autocommit = sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+                                            expire_on_commit=False)
+            self._readers = self._autocommit
 
     @property
     def backend(self) -> str:
@@ -123,7 +130,8 @@ class Database:
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A session for reads only (what is committed when it starts); it writes nothing. On SQLite it
-        does not queue behind this process's writers, so workers looking up links don't wait on commits."""
+        does not queue behind this process's writers, so workers looking up links don't wait on commits; on
+        PostgreSQL it runs in autocommit (each statement reads what is committed, as in READ COMMITTED)."""
         if self._readers is None:
             with self.unit_of_work() as session:
                 yield session
@@ -136,8 +144,19 @@ class Database:
             session.close()
 
     @contextmanager
-    def _session(self) -> Iterator[Session]:
-        session = self._sessions()
+    def one_statement(self) -> Iterator[Session]:
+        """A unit of work that runs ONE statement (one upsert, one insert): atomic by itself. On PostgreSQL
+        it runs in autocommit, committed when it answers; elsewhere it is `unit_of_work()`."""
+        if self._autocommit is None:
+            with self.unit_of_work() as session:
+                yield session
+            return
+        with self._session(self._autocommit) as session:
+            yield session
+
+    @contextmanager
+    def _session(self, factory: sessionmaker[Session] | None = None) -> Iterator[Session]:
+        session = (factory or self._sessions)()
         try:
             yield session
             session.commit()

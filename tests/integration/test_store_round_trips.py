@@ -1,0 +1,86 @@
+"""PostgreSQL: link reads, link upserts and audit records are one round trip each (autocommit), and the
+autocommit connections they borrow go back to the pool transactional again."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select, text
+
+from hub.audit import AuditLog
+from hub.links import LinkStore
+from hub.store.db import Database
+from hub.store.tables import AuditRecord
+
+pytestmark = pytest.mark.postgres
+
+
+class Trace:
+    """libpq's protocol trace of every pooled connection: the statements the client sent, in order."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        self.mark = 0
+
+    def sent(self) -> list[str]:
+        """Statements sent since the last call (simple and extended protocol)."""
+        lines = self.path.read_text().splitlines()[self.mark:]
+        self.mark += len(lines)
+        # F <len> Query "stmt" | F <len> Parse "name" "stmt" ...; a statement may go on over several lines
+        heads = (re.search(r'\tF\t\d+\t(?:Parse\t "[^"]*" |Query\t )"(\w+)', line) for line in lines)
+        sent = [head.group(1).upper() for head in heads if head]
+        return sent
+
+
+@pytest.fixture
+def traced(postgres_database: str, tmp_path: Path) -> Iterator[tuple[Database, Trace]]:
+    db = Database(postgres_database)
+    trace = Trace(tmp_path / "libpq.trace")
+
+    @event.listens_for(db.engine.pool, "connect")
+    def _trace(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.pgconn.trace(trace.fd)
+
+    with db.unit_of_work() as s:
+        s.execute(text("TRUNCATE links, audit_log"))
+    trace.sent()
+    yield db, trace
+    db.dispose()
+    os.close(trace.fd)
+
+
+def test_link_and_audit_statements_need_no_begin_or_commit(traced: tuple[Database, Trace]) -> None:
+    db, trace = traced
+    links = LinkStore(db)
+    links.put("A-1001", "salesforce", remote_id="a0X1", version=2)
+    assert trace.sent() == ["INSERT"]
+    state = links.get("A-1001", "salesforce")
+    assert trace.sent() == ["SELECT"]
+    assert state is not None and state.remote_id == "a0X1" and state.last_version == 2
+    AuditLog(db).record(actor="test", action="write", purpose="test", outcome="ok")
+    assert trace.sent() == ["INSERT"]
+    with db.unit_of_work() as s:  # a unit of work is still one transaction
+        s.execute(text("SELECT 1"))
+    assert trace.sent() == ["BEGIN", "SELECT", "COMMIT"]
+
+
+def test_a_connection_lent_for_autocommit_returns_transactional(traced: tuple[Database, Trace]) -> None:
+    db, _ = traced
+    LinkStore(db).put("A-1001", "graph", remote_id="evt-1")
+    assert db.engine.pool.checkedin() == 1  # the one connection, used next by the unit of work below
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), db.unit_of_work() as s:
+        s.add(AuditRecord(actor="test", action="write", purpose="test", outcome="ok", references={}))
+        s.flush()
+        raise Boom
+    with db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(AuditRecord)) == 0  # rolled back, not autocommitted
