@@ -120,8 +120,8 @@ class Intake:
                   "pending": DeliveryStatus.PENDING}
         new_ids: dict[str, int] = {}
         delivery_ids: dict[int, list[int]] = {}
-        with self._db.engine.connect() as conn:
-            result = conn.execution_options(isolation_level="AUTOCOMMIT").execute(_ONE_STATEMENT, params)
+        with self._db.one_statement() as s:
+            result = s.execute(_ONE_STATEMENT, params)
             for key, inbox_id, delivery_id in result:
                 new_ids[key] = inbox_id
                 delivery_ids.setdefault(inbox_id, [])

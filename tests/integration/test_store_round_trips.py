@@ -13,9 +13,13 @@ import pytest
 from sqlalchemy import event, func, select, text
 
 from hub.audit import AuditLog
+from hub.intake import Intake
 from hub.links import LinkStore
+from hub.model import parse_event
 from hub.store.db import Database
 from hub.store.tables import AuditRecord
+from tests.support.events import cloudevent
+from tests.support.flows import Recorder, registry_with
 
 pytestmark = pytest.mark.postgres
 
@@ -29,13 +33,13 @@ class Trace:
         self.mark = 0
 
     def sent(self) -> list[str]:
-        """Statements sent since the last call (simple and extended protocol)."""
-        lines = self.path.read_text().splitlines()[self.mark:]
-        self.mark += len(lines)
-        # F <len> Query "stmt" | F <len> Parse "name" "stmt" ...; a statement may go on over several lines
-        heads = (re.search(r'\tF\t\d+\t(?:Parse\t "[^"]*" |Query\t )"(\w+)', line) for line in lines)
-        sent = [head.group(1).upper() for head in heads if head]
-        return sent
+        """The first word of each statement sent since the last call (simple and extended protocol)."""
+        with self.path.open() as trace:
+            trace.seek(self.mark)
+            new = trace.read()
+            self.mark = trace.tell()
+        # F <len> Query "stmt" | F <len> Parse "name" "stmt" ...; a statement may span lines
+        return [word.upper() for word in re.findall(r'\tF\t\d+\t(?:Parse\t "[^"]*" |Query\t )"\s*(\w+)', new)]
 
 
 @pytest.fixture
@@ -48,7 +52,7 @@ def traced(postgres_database: str, tmp_path: Path) -> Iterator[tuple[Database, T
         dbapi_conn.pgconn.trace(trace.fd)
 
     with db.unit_of_work() as s:
-        s.execute(text("TRUNCATE links, audit_log"))
+        s.execute(text("TRUNCATE links, audit_log, inbox, deliveries"))
     trace.sent()
     yield db, trace
     db.dispose()
@@ -68,6 +72,16 @@ def test_link_and_audit_statements_need_no_begin_or_commit(traced: tuple[Databas
     with db.unit_of_work() as s:  # a unit of work is still one transaction
         s.execute(text("SELECT 1"))
     assert trace.sent() == ["BEGIN", "SELECT", "COMMIT"]
+
+
+def test_an_event_is_stored_in_one_round_trip(traced: tuple[Database, Trace]) -> None:
+    db, trace = traced
+    intake = Intake(db, registry_with(Recorder()))
+    event = parse_event(cloudevent())
+    assert not intake.accept([event], "tip")[0].duplicate
+    assert trace.sent() == ["WITH"]  # inbox row and deliveries in one statement, committed when it answers
+    assert intake.accept([event], "tip")[0].duplicate
+    assert trace.sent() == ["WITH", "SELECT"]  # nothing new stored; the stored id looked up
 
 
 def test_a_connection_lent_for_autocommit_returns_transactional(traced: tuple[Database, Trace]) -> None:
