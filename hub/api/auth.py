@@ -12,7 +12,7 @@ from fastapi import Request
 from hub.api.problems import Problem
 from hub.settings import JwtSettings, Settings
 
-log = structlog.get_logger(__name__)
+log = structlog.get_logger("afsprakenhub.auth")
 #: Retry-After on a 503 while the JWKS cannot be fetched.
 JWKS_RETRY_AFTER_S = 30
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="afsprakenhub"'}

@@ -83,3 +83,29 @@ def test_an_idle_connection_the_server_dropped_is_replaced_before_use(
     second = _backend_pid(engine)  # no error reaches the caller
     assert second != first
     assert pings == [1]
+
+
+def test_intake_sends_again_when_the_server_dropped_a_recently_used_connection(
+        postgres_database: str, clock: Clock) -> None:
+    """Inside the ping interval nobody pings: the dropped connection fails its statement, the pool replaces
+    it, and the intake sends the statement again (safe: a stored key would answer duplicate)."""
+    from hub.intake import Intake
+    from hub.model import parse_event
+    from hub.store.db import Database
+    from tests.support.events import cloudevent
+    from tests.support.flows import Recorder, registry_with
+
+    store = Database(postgres_database)
+    try:
+        with store.unit_of_work() as s:
+            s.execute(text("TRUNCATE inbox, deliveries"))
+            first = int(s.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        _terminate(postgres_database, first)
+        clock.now += db.PING_AFTER_IDLE_S / 2  # used a moment ago: not pinged
+        accepted = Intake(store, registry_with(Recorder())).accept([parse_event(cloudevent())], "tip")
+        assert [a.duplicate for a in accepted] == [False]
+        with store.reading() as s:
+            assert s.execute(text("SELECT count(*) FROM deliveries")).scalar_one() == 1
+            assert int(s.execute(text("SELECT pg_backend_pid()")).scalar_one()) != first
+    finally:
+        store.dispose()
