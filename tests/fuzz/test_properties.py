@@ -102,7 +102,6 @@ def test_dutch_mobile_numbers_are_redacted(pattern: str, number: int) -> None:
     assert phone not in redact_text(f"bel {phone} terug")
 
 
-
 @pytest.mark.parametrize("phone", ["(013) 123 4567", "(020) 123 45 67", "(0299) 12 34 56", "(0416)-123456"])
 def test_area_code_in_parentheses_is_redacted(phone: str) -> None:  # was kept whole
     assert redact_text(f"bel {phone} terug") == "bel [phone] terug"

@@ -211,7 +211,6 @@ def test_notificatie_intake_dedupe_and_auth(settings: Settings, recorder: Record
         h.close()
 
 
-
 @pytest.mark.parametrize("configured", [{"notificaties_auth": "Token nrc-secret-123"},
                                         {"zgw.abonnement_auth": "Token nrc-secret-123"},
                                         {"notificaties_auth": "Token old-value-456",
@@ -277,7 +276,6 @@ def test_jwt_validation(settings: Settings, recorder: Recorder, rsa_key: rsa.RSA
                 assert session.scalars(select(InboxEvent.caller)).one() == "jwt:tip-boomi"
     finally:
         h.close()
-
 
 
 def test_unreachable_jwks_answers_503_with_retry_after_and_stores_nothing(
