@@ -9,18 +9,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-import structlog
 from sqlalchemy import Insert, Table, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from hub.model import AppointmentEvent, CloudEvent
 from hub.registry import FlowRegistry
 from hub.store.db import Database
 from hub.store.tables import Delivery, DeliveryStatus, InboxEvent, utcnow
-
-log = structlog.get_logger("afsprakenhub.intake")
 
 
 def hashed_key(dedupe_key: str) -> str:
@@ -57,12 +54,6 @@ class Intake:
                 # A concurrent request stored one of these keys first; the next pass sees it.
                 if attempt == 2:
                     raise
-            except DBAPIError as exc:
-                # A pooled connection the server dropped (restart, idle timeout) within the pool's ping
-                # interval: the pool has replaced it. Sending again is safe: a stored key answers duplicate.
-                if not exc.connection_invalidated or attempt == 2:
-                    raise
-                log.warning("intake.reconnected", reason=type(exc.orig).__name__)
         raise AssertionError("unreachable")
 
     def _accept_once(self, events: Sequence[CloudEvent], keys: list[str], caller: str) -> list[Accepted]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,12 +10,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, exc, inspect
+from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-#: A pooled PostgreSQL connection idle for longer than this is pinged before use.
-PING_AFTER_IDLE_S = 5.0
 
 
 def make_engine(url: str, *, reader: bool = False) -> Engine:
@@ -47,34 +44,7 @@ def make_engine(url: str, *, reader: bool = False) -> Engine:
         return engine
     # pool_size above the concurrent requests a server runs (its threadpool): an overflow connection is
     # closed when it is returned, so sizing it too small reconnects (a new backend process) per request.
-    engine = create_engine(url, pool_size=20, max_overflow=20)
-    _ping_when_idle(engine)
-    return engine
-
-
-def _ping_when_idle(engine: Engine) -> None:
-    """Ping a pooled connection before use only when it sat idle (PING_AFTER_IDLE_S).
-
-    `pool_pre_ping` pings at every checkout: one extra round trip per transaction, about a fifth of a busy
-    worker's round trips to PostgreSQL. A connection in steady use has just proved itself; one that waited
-    may have been dropped (server restart, idle timeout) and is replaced before anybody uses it.
-    """
-
-    @event.listens_for(engine.pool, "checkin")
-    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
-        record.info["idle_since"] = time.monotonic()
-
-    @event.listens_for(engine.pool, "checkout")
-    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
-        since = record.info.pop("idle_since", None)
-        if since is None or time.monotonic() - since <= PING_AFTER_IDLE_S:
-            return
-        try:
-            alive = engine.dialect.do_ping(dbapi_conn)
-        except engine.dialect.loaded_dbapi.Error as error:
-            raise exc.DisconnectionError(f"pooled connection lost: {type(error).__name__}") from None
-        if not alive:
-            raise exc.DisconnectionError("pooled connection lost")
+    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
 
 
 def alembic_config(url: str) -> Config:

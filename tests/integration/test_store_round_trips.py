@@ -1,5 +1,5 @@
-"""PostgreSQL: link reads, link upserts and audit records are one round trip each (autocommit), and the
-autocommit connections they borrow go back to the pool transactional again."""
+"""PostgreSQL: link reads, link upserts, audit records and the intake statement run without BEGIN and COMMIT
+(autocommit; the pool's pre-ping stays), and the connections they borrow go back to the pool transactional."""
 
 from __future__ import annotations
 
@@ -38,8 +38,10 @@ class Trace:
             trace.seek(self.mark)
             new = trace.read()
             self.mark = trace.tell()
-        # F <len> Query "stmt" | F <len> Parse "name" "stmt" ...; a statement may span lines
-        return [word.upper() for word in re.findall(r'\tF\t\d+\t(?:Parse\t "[^"]*" |Query\t )"\s*(\w+)', new)]
+        # F <len> Query "stmt" | F <len> Parse "name" "stmt" ...; a statement may span lines; the pool's
+        # pre-ping is the empty statement ";"
+        found = re.findall(r'\tF\t\d+\t(?:Parse\t "[^"]*" |Query\t )"\s*(\w+|;)', new)
+        return ["PING" if word == ";" else word.upper() for word in found]
 
 
 @pytest.fixture
@@ -63,15 +65,15 @@ def test_link_and_audit_statements_need_no_begin_or_commit(traced: tuple[Databas
     db, trace = traced
     links = LinkStore(db)
     links.put("A-1001", "salesforce", remote_id="a0X1", version=2)
-    assert trace.sent() == ["INSERT"]
+    assert trace.sent() == ["PING", "INSERT"]  # the pool's pre-ping, then the statement: no BEGIN, no COMMIT
     state = links.get("A-1001", "salesforce")
-    assert trace.sent() == ["SELECT"]
+    assert trace.sent() == ["PING", "SELECT"]
     assert state is not None and state.remote_id == "a0X1" and state.last_version == 2
     AuditLog(db).record(actor="test", action="write", purpose="test", outcome="ok")
-    assert trace.sent() == ["INSERT"]
+    assert trace.sent() == ["PING", "INSERT"]
     with db.unit_of_work() as s:  # a unit of work is still one transaction
         s.execute(text("SELECT 1"))
-    assert trace.sent() == ["BEGIN", "SELECT", "COMMIT"]
+    assert trace.sent() == ["PING", "BEGIN", "SELECT", "COMMIT"]
 
 
 def test_an_event_is_stored_in_one_round_trip(traced: tuple[Database, Trace]) -> None:
@@ -79,9 +81,9 @@ def test_an_event_is_stored_in_one_round_trip(traced: tuple[Database, Trace]) ->
     intake = Intake(db, registry_with(Recorder()))
     event = parse_event(cloudevent())
     assert not intake.accept([event], "tip")[0].duplicate
-    assert trace.sent() == ["WITH"]  # inbox row and deliveries in one statement, committed when it answers
+    assert trace.sent() == ["PING", "WITH"]  # inbox row and deliveries in one statement, committed when it answers
     assert intake.accept([event], "tip")[0].duplicate
-    assert trace.sent() == ["WITH", "SELECT"]  # nothing new stored; the stored id looked up
+    assert trace.sent() == ["PING", "WITH", "PING", "SELECT"]  # nothing new stored; the stored id looked up
 
 
 def test_a_connection_lent_for_autocommit_returns_transactional(traced: tuple[Database, Trace]) -> None:
