@@ -15,12 +15,27 @@ from structlog.typing import EventDict, WrappedLogger
 
 from hub.bsn import passes_elfproef
 
-_NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
-#: RFC 5322 atext in the local part (o'brien@…, *@… are addresses too); a TLD may be punycode (xn--…).
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~\-]+@[A-Za-z0-9.\-]+\.[A-Za-z][A-Za-z0-9\-]+")
-#: Ten digits from the leading 0 (or +31/0031 and nine); the area code may be in parentheses: (013) 123 4567.
-_PHONE = re.compile(r"(?<![\w+])(?:(?:\+31|0031|0)[\s\-]?(?:\(0\)[\s\-]?)?(?:\d[\s\-]?){8}\d"
-                    r"|\(0\d{2}\)[\s\-]?(?:\d[\s\-]?){6}\d|\(0\d{3}\)[\s\-]?(?:\d[\s\-]?){5}\d)(?!\d)")
+#: A BSN as nine digits, eight (the leading zero dropped), or grouped as people write it: 999 993 653,
+#: 999.993.653, 9999.93.653 (same separator twice). The grouped forms are not part of a longer grouped number.
+_BSN = re.compile(r"(?<!\d)\d{8,9}(?!\d)"
+                  r"|(?<!\d)(?<!\d[ .\-])(?:\d{3}([ .\-])\d{3}\1\d{3}|\d{4}([ .\-])\d{2}\2\d{3}"
+                  r"|\d{3}([ .\-])\d{2}\3\d{3}|\d{2}([ .\-])\d{3}\4\d{3})(?!\d)(?![ .\-]\d)")
+#: Any run without spaces or delimiters before the @ (RFC 5322 atext, also non-ASCII: Jürgen@…), then a domain
+#: whose labels may be internationalised and whose top-level domain starts with a letter (or is punycode).
+_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"]+@[\w\-\u0300-\u036f]+(?:\.[\w\-\u0300-\u036f]+)*"
+                    r"\.[^\W\d_][\w\-\u0300-\u036f]+")
+#: Ten digits from the leading 0 (or +31/0031 and nine), grouped by spaces, hyphens or dots; the area code may
+#: be in parentheses: (013) 123 4567, 06.12.34.56.78.
+_PHONE = re.compile(r"(?<![\w+])(?:(?:\+31|0031)[\s.\-]?(?:\(0\)[\s.\-]?)?|0(?!0)[\s\-]?)(?:\d[\s.\-]?){8}\d(?!\d)"
+                    r"|(?<![\w+])(?:\(0\d{2}\)[\s.\-]?(?:\d[\s.\-]?){6}\d|\(0\d{3}\)[\s.\-]?(?:\d[\s.\-]?){5}\d)(?!\d)")
+#: Any other country (+32 2 123 45 67, 0049 30 1234567, +44 (0)20 7946 0958): up to 15 digits (E.164).
+_FOREIGN_PHONE = re.compile(r"(?<![\w+])(?:\+|00)[1-9](?:[\s.\-]?(?:\(0\)[\s.\-]?)?\d){6,14}(?!\d)")
+#: What database errors carry of a statement's values: SQLAlchemy's `[parameters: …]` line, PostgreSQL's
+#: `Key (col)=(value)` and `Failing row contains (…)` details.
+_DB_PARAMETERS = re.compile(r"\[parameters: [^\n]*")
+_DB_KEY_VALUE = re.compile(r"(Key \([^)\n]*\)=)\(.*?\)(?=\s+(?:already exists|is not present|conflicts with)|\.?\s*$)",
+                           re.MULTILINE)
+_DB_FAILING_ROW = re.compile(r"(Failing row contains )\(.*\)")
 #: Third-party loggers that write message bodies at DEBUG.
 _BODY_DUMPING_LOGGERS = ("zeep.transports",)
 _SENSITIVE_KEYS = frozenset({"bsn", "email", "phone", "birthdate", "birth_date", "telefoonnummer",
@@ -28,10 +43,20 @@ _SENSITIVE_KEYS = frozenset({"bsn", "email", "phone", "birthdate", "birth_date",
 
 
 def redact_text(text: str) -> str:
-    """Replace BSNs (11-proef), e-mail addresses and Dutch phone numbers in free text."""
+    """Replace BSNs (11-proef), e-mail addresses, phone numbers and database statement values in free text."""
+    text = _DB_PARAMETERS.sub("[parameters: redacted]", text)
+    text = _DB_KEY_VALUE.sub(r"\1(redacted)", text)
+    text = _DB_FAILING_ROW.sub(r"\1(redacted)", text)
     text = _EMAIL.sub("[email]", text)
-    text = _NINE_DIGITS.sub(lambda m: "[bsn]" if passes_elfproef(m.group()) else m.group(), text)
-    return _PHONE.sub("[phone]", text)
+    text = _FOREIGN_PHONE.sub("[phone]", text)
+    text = _PHONE.sub("[phone]", text)
+    return _BSN.sub(lambda m: "[bsn]" if _is_bsn(m.group()) else m.group(), text)
+
+
+def _is_bsn(written: str) -> bool:
+    """Nine digits that pass the 11-proef once separators are dropped (eight: the leading zero was)."""
+    digits = "".join(ch for ch in written if ch.isdigit())
+    return passes_elfproef(digits.rjust(9, "0"))
 
 
 def redact(value: Any) -> Any:
@@ -45,6 +70,8 @@ def redact(value: Any) -> Any:
         return [redact(v) for v in value]
     if isinstance(value, BaseException):
         return redact_text(f"{type(value).__name__}: {value}")
+    if isinstance(value, int) and not isinstance(value, bool) and 10**7 <= value < 10**9 and _is_bsn(str(value)):
+        return "[bsn]"  # a BSN passed as a number (an int drops the leading zero of an 8-digit one)
     return value
 
 

@@ -20,7 +20,8 @@ def make_engine(url: str, *, reader: bool = False) -> Engine:
     """An engine for `url`; SQLite gets WAL, a busy timeout and foreign keys. A SQLite `reader` engine begins
     deferred (a read snapshot, which WAL lets run beside the one writer) instead of taking the write lock."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        # hide_parameters: a statement's values (names, BSNs) never travel in an error message into the log.
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -44,7 +45,7 @@ def make_engine(url: str, *, reader: bool = False) -> Engine:
         return engine
     # pool_size above the concurrent requests a server runs (its threadpool): an overflow connection is
     # closed when it is returned, so sizing it too small reconnects (a new backend process) per request.
-    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20, hide_parameters=True)
 
 
 def alembic_config(url: str) -> Config:
