@@ -1,4 +1,8 @@
-"""Caller authentication: static bearer tokens (constant-time) or OAuth2 JWTs validated against a JWKS."""
+"""Caller authentication: static bearer tokens (constant-time) or OAuth2 JWTs validated against a JWKS.
+
+Static tokens are checked first, on the event loop, and never wait on anything; a JWT's key comes from
+`hub.api.jwks` (cached, one fetch at a time, bounded), so slow or fake JWTs never hold up other callers.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,12 @@ import hmac
 from functools import lru_cache
 
 import jwt
-import structlog
 from fastapi import Request
 
+from hub.api.jwks import JwksUnavailable, UnknownKey, keys_for
 from hub.api.problems import Problem
 from hub.settings import JwtSettings, Settings
 
-log = structlog.get_logger("afsprakenhub.auth")
-#: Retry-After on a 503 while the JWKS cannot be fetched.
-JWKS_RETRY_AFTER_S = 30
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="afsprakenhub"'}
 
 
@@ -24,7 +25,8 @@ def _unauthorized(detail: str) -> Problem:
 
 @lru_cache(maxsize=4)
 def _jwks_client(url: str) -> jwt.PyJWKClient:
-    return jwt.PyJWKClient(url, cache_keys=True, lifespan=300)
+    """The console's OpenID Connect key set (login only; the API uses `hub.api.jwks`)."""
+    return jwt.PyJWKClient(url, cache_keys=True, lifespan=300, timeout=10)
 
 
 def _token_name(token: str, tokens: dict[str, str]) -> str | None:
@@ -36,18 +38,24 @@ def _token_name(token: str, tokens: dict[str, str]) -> str | None:
     return found
 
 
-def _jwt_name(token: str, cfg: JwtSettings) -> str | None:
+async def _jwt_name(token: str, cfg: JwtSettings) -> str | None:
     if not cfg.jwks_url or token.count(".") != 2:
         return None
     try:
-        key = _jwks_client(cfg.jwks_url).get_signing_key_from_jwt(token)
-    except jwt.PyJWKClientConnectionError:
-        # The caller's token may be fine; a 401 would tell TIP to stop, a 503 to send again later.
-        log.warning("jwks_unreachable", jwks_url=cfg.jwks_url)
-        raise Problem(503, "the identity provider's signing keys (JWKS) could not be fetched; try again later",
-                      code="jwks-unavailable", headers={"Retry-After": str(JWKS_RETRY_AFTER_S)}) from None
+        kid = jwt.get_unverified_header(token).get("kid")
     except jwt.PyJWTError:
         return None
+    if not isinstance(kid, str) or not kid:
+        return None
+    try:
+        key = await keys_for(cfg).key(kid)
+    except UnknownKey:
+        return None
+    except JwksUnavailable:
+        # The caller's token may be fine; a 401 would tell TIP to stop, a 503 to send again later.
+        raise Problem(503, "the identity provider's signing keys (JWKS) could not be fetched; try again later",
+                      code="jwks-unavailable",
+                      headers={"Retry-After": str(int(cfg.jwks_retry_after_seconds))}) from None
     try:
         claims = jwt.decode(token, key.key, algorithms=cfg.algorithms, audience=cfg.audience,
                             issuer=cfg.issuer, options={"require": ["exp", "iss", "aud"]})
@@ -57,21 +65,25 @@ def _jwt_name(token: str, cfg: JwtSettings) -> str | None:
     return f"jwt:{name}" if name else None
 
 
-def authenticate(settings: Settings, authorization: str | None) -> str:
-    """The caller's name for the audit log; raises a 401 problem otherwise."""
+def _bearer(authorization: str | None) -> str:
     if not authorization:
         raise _unauthorized("missing Authorization header (use: Bearer <token>)")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _unauthorized("unsupported authorization scheme (use: Bearer <token>)")
-    token = token.strip()
-    name = _token_name(token, settings.api_token_map()) or _jwt_name(token, settings.jwt)
+    return token.strip()
+
+
+async def authenticate(settings: Settings, authorization: str | None) -> str:
+    """The caller's name for the audit log; raises a 401 problem otherwise (503 while the JWKS is down)."""
+    token = _bearer(authorization)
+    name = _token_name(token, settings.api_token_map()) or await _jwt_name(token, settings.jwt)
     if name is None:
         raise _unauthorized("invalid or expired credentials")
     return name
 
 
-def authenticate_notification(settings: Settings, authorization: str | None) -> str:
+async def authenticate_notification(settings: Settings, authorization: str | None) -> str:
     """The NRC sends back the `auth` value of the abonnement; API tokens are accepted too.
 
     `afsprakenhub zgw subscribe` registers `zgw.abonnement_auth` when set, else `notificaties_auth`; either
@@ -81,12 +93,12 @@ def authenticate_notification(settings: Settings, authorization: str | None) -> 
               if s is not None and s.get_secret_value()]
     if authorization and _token_name(authorization, dict.fromkeys(agreed, "nrc")):
         return "nrc"
-    return authenticate(settings, authorization)
+    return await authenticate(settings, authorization)
 
 
-def caller(request: Request) -> str:
-    """FastAPI dependency: the authenticated caller's name."""
+async def caller(request: Request) -> str:
+    """FastAPI dependency: the authenticated caller's name (on the event loop: no worker thread is held)."""
     hub = request.app.state.hub
-    name = authenticate(hub.settings, request.headers.get("authorization"))
+    name = await authenticate(hub.settings, request.headers.get("authorization"))
     request.state.caller = name
     return name

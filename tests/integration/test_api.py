@@ -257,11 +257,11 @@ def test_jwt_validation(settings: Settings, recorder: Recorder, rsa_key: rsa.RSA
                         monkeypatch: pytest.MonkeyPatch, claims: dict[str, Any], ok: bool) -> None:
     from tests.support.flows import registry_with
 
-    class FakeJwks:
-        def get_signing_key_from_jwt(self, token: str) -> Any:
+    class FakeKeys:
+        async def key(self, kid: str) -> Any:
             return type("K", (), {"key": rsa_key.public_key()})()
 
-    monkeypatch.setattr(auth_module, "_jwks_client", lambda url: FakeJwks())
+    monkeypatch.setattr(auth_module, "keys_for", lambda cfg: FakeKeys())
     s = settings.model_copy(update={"jwt": JwtSettings(jwks_url="https://login.example.nl/keys",
                                                       issuer="https://login.example.nl/tenant",
                                                       audience="api://afsprakenhub")})
@@ -294,7 +294,7 @@ def test_unreachable_jwks_answers_503_with_retry_after_and_stores_nothing(
         with TestClient(create_app(h)) as c:
             r = c.post("/api/v1/events", json=cloudevent(), headers={"Authorization": f"Bearer {_jwt(rsa_key)}"})
             body = _problem(r, 503)
-            assert r.headers["retry-after"] == str(auth_module.JWKS_RETRY_AFTER_S)
+            assert r.headers["retry-after"] == str(s.jwt.jwks_retry_after_seconds)
             assert "JWKS" in body["detail"]
             _problem(c.post("/api/v1/events", json=cloudevent(), headers={"Authorization": "Bearer a.b.c"}), 401)
             assert c.post("/api/v1/events", json=cloudevent(), headers=AUTH).status_code == 202  # tokens still work

@@ -86,14 +86,14 @@ BAD_CREDENTIALS: dict[str, dict[str, str]] = {
 }
 
 
-class FakeJwks:
-    def get_signing_key_from_jwt(self, token: str) -> Any:
+class FakeKeys:
+    async def key(self, kid: str) -> Any:
         return type("Key", (), {"key": KEY.public_key()})()
 
 
 @pytest.fixture
 def app(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[FastAPI, Hub]]:
-    monkeypatch.setattr(auth_module, "_jwks_client", lambda url: FakeJwks())
+    monkeypatch.setattr(auth_module, "keys_for", lambda cfg: FakeKeys())
     with_jwt = settings.model_copy(update={"jwt": JwtSettings(jwks_url="https://login.example.nl/keys",
                                                               issuer=ISSUER, audience=AUDIENCE)})
     hub = Hub(with_jwt, registry=registry_with(Recorder()))
