@@ -56,7 +56,7 @@ class Hub:
                 load_flow_modules(self.settings.flow_modules)
             registry = REGISTRY
         self.registry = registry
-        self.db = Database(self.settings.database_url)
+        self.db = Database(self.settings.database_url, self.settings.store)
         self.links = LinkStore(self.db, now)
         self.locks = LockManager(self.db, now)
         self.audit = AuditLog(self.db, now)

@@ -13,15 +13,23 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
+from hub.store.limits import StoreLimits
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str, *, reader: bool = False) -> Engine:
+class StoreUnavailable(Exception):
+    """This process's queue for the SQLite write lock did not move within the lock timeout."""
+
+
+def make_engine(url: str, *, reader: bool = False, limits: StoreLimits | None = None) -> Engine:
     """An engine for `url`; SQLite gets WAL, a busy timeout and foreign keys. A SQLite `reader` engine begins
-    deferred (a read snapshot, which WAL lets run beside the one writer) instead of taking the write lock."""
+    deferred (a read snapshot, which WAL lets run beside the one writer) instead of taking the write lock.
+    With `limits`, every wait is bounded: PostgreSQL lock and statement timeouts, SQLite's busy timeout."""
+    busy = limits.lock_timeout_seconds if limits is not None else 30.0
     if url.startswith("sqlite"):
         # hide_parameters: a statement's values (names, BSNs) never travel in an error message into the log.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -29,7 +37,7 @@ def make_engine(url: str, *, reader: bool = False) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy * 1000)}")
             cur.close()
 
         # pysqlite's own transaction handling defers BEGIN; take the write lock up front instead,
@@ -45,7 +53,13 @@ def make_engine(url: str, *, reader: bool = False) -> Engine:
         return engine
     # pool_size above the concurrent requests a server runs (its threadpool): an overflow connection is
     # closed when it is returned, so sizing it too small reconnects (a new backend process) per request.
-    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20, hide_parameters=True)
+    extra: dict[str, Any] = {}
+    if limits is not None and url.startswith("postgresql"):
+        options = f"-c lock_timeout={int(limits.lock_timeout_seconds * 1000)}"
+        options += f" -c statement_timeout={int(limits.statement_timeout_seconds * 1000)}"
+        extra = {"connect_args": {"options": options, "connect_timeout": max(1, round(limits.connect_timeout_seconds))},
+                 "pool_timeout": limits.connect_timeout_seconds}
+    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20, hide_parameters=True, **extra)
 
 
 def alembic_config(url: str) -> Config:
@@ -67,15 +81,17 @@ def schema_is_current(engine: Engine) -> bool:
 class Database:
     """An engine plus a session factory; `unit_of_work()` commits or rolls back as one."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, limits: StoreLimits | None = None) -> None:
         self.url = url
-        self.engine = make_engine(url)
+        self.limits = limits or StoreLimits()
+        self.engine = make_engine(url, limits=self.limits)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time and its busy handler sleeps up to 100 ms between tries; queueing
         # this process's units of work on a lock hands the database over at once instead.
         self._serial: threading.RLock | None = threading.RLock() if self.backend == "sqlite" else None
         # Reads need neither: on a SQLite file they get their own deferred-BEGIN connections (WAL snapshots).
-        self._reader = make_engine(url, reader=True) if self._serial is not None and not _in_memory(url) else None
+        self._reader = (make_engine(url, reader=True, limits=self.limits)
+                        if self._serial is not None and not _in_memory(url) else None)
         self._readers = sessionmaker(self._reader, expire_on_commit=False) if self._reader is not None else None
         # PostgreSQL: a read or a one-statement write needs no BEGIN and COMMIT around it (two of its three
         # round trips). Autocommit connections come from the same pool; a statement commits when it answers.
@@ -95,8 +111,13 @@ class Database:
             with self._session() as session:
                 yield session
             return
-        with self._serial, self._session() as session:
-            yield session
+        if not self._serial.acquire(timeout=self.limits.lock_timeout_seconds):
+            raise StoreUnavailable(f"the store's write lock was not free within {self.limits.lock_timeout_seconds} s")
+        try:
+            with self._session() as session:
+                yield session
+        finally:
+            self._serial.release()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
