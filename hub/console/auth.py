@@ -1,8 +1,10 @@
 """Console login: signed session cookies, CSRF tokens, API-token login and OpenID Connect (Entra ID).
 
-The session cookie holds the operator's name and how they logged in, signed with itsdangerous (HttpOnly,
-SameSite=Lax, Secure on https). Every form carries a CSRF token: a random value in its own signed cookie
-(SameSite=Strict) that the POST must echo (signed double submit), so it also protects the login form.
+The session cookie holds a random session id, signed with itsdangerous (HttpOnly, SameSite=Lax, Secure on
+https); the session itself lives in the store (`hub.console.session_store`), so logging out ends it for good, as
+does removing the API token that opened it from the configuration. Every form carries a CSRF token: a random
+value in its own signed cookie (SameSite=Strict) that the POST must echo (signed double submit), so it also
+protects the login form.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub.api.auth import _jwks_client, _token_name
+from hub.console.session_store import SessionStore
 from hub.console.settings import OidcSettings
 from hub.settings import Settings
+from hub.store.db import Database
 
 log = structlog.get_logger("afsprakenhub.console")
 
@@ -56,7 +60,8 @@ class Operator:
 class Sessions:
     """Signs and reads the console's cookies."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
         cfg = settings.console
         secret = cfg.session_secret.get_secret_value() if cfg.session_secret else ""
         if not secret:
@@ -64,6 +69,7 @@ class Sessions:
             log.warning("console.session_secret_generated",
                         detail="console.session_secret is not set: a random one is used, sessions end at restart")
         self._signer = URLSafeTimedSerializer(secret, salt="afsprakenhub-console")
+        self.store = SessionStore(db, secret)
         self.max_age = int(cfg.session_hours * 3600)
         self.secure = cfg.secure_cookies if cfg.secure_cookies is not None else settings.public_url.startswith(
             "https://")
@@ -82,17 +88,26 @@ class Sessions:
                             samesite=samesite, secure=self.secure, path="/console")  # type: ignore[arg-type]
 
     # --- session -------------------------------------------------------------------------------
-    def operator(self, request: Request) -> Operator | None:
+    def _session_id(self, request: Request) -> str | None:
         data = self._load(request.cookies.get(SESSION_COOKIE), "session", self.max_age)
-        if not isinstance(data, dict) or not isinstance(data.get("name"), str):
-            return None
-        return Operator(name=data["name"], method=str(data.get("method", "token")))
+        return data["sid"] if isinstance(data, dict) and isinstance(data.get("sid"), str) else None
 
-    def start(self, response: Response, operator: Operator) -> None:
-        self._set(response, SESSION_COOKIE, "session", {"name": operator.name, "method": operator.method},
-                  self.max_age, "lax")
+    def operator(self, request: Request) -> Operator | None:
+        """The operator of a live session: in the store, not expired, its token (if any) still configured."""
+        session_id = self._session_id(request)
+        found = self.store.find(session_id, self.settings.api_token_map()) if session_id else None
+        return Operator(name=found[0], method=found[1]) if found else None
 
-    def end(self, response: Response) -> None:
+    def start(self, response: Response, operator: Operator, token: str | None = None) -> None:
+        """Open a session (`token`: the API token it was opened with, so revoking the token ends it)."""
+        session_id = self.store.open(operator.name, operator.method, self.max_age, token)
+        self._set(response, SESSION_COOKIE, "session", {"sid": session_id}, self.max_age, "lax")
+
+    def end(self, request: Request, response: Response) -> None:
+        """Logout: the session ends in the store (a copied cookie stops working) and the cookie is removed."""
+        session_id = self._session_id(request)
+        if session_id:
+            self.store.end(session_id)
         response.delete_cookie(SESSION_COOKIE, path="/console", secure=self.secure, httponly=True, samesite="lax")
 
     # --- CSRF ------------------------------------------------------------------------------------

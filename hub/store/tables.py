@@ -148,3 +148,19 @@ class PeerCallStats(Base):
     headroom_used: Mapped[int | None] = mapped_column(Integer)
     headroom_limit: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ConsoleSession(Base):
+    """An open console session: the cookie carries only its random id (the row keys on a hash of it).
+
+    A session ends when its row is gone (logout) or past `expires_at`; one opened with an API token also ends
+    when that token is no longer configured (`token_fingerprint` is an HMAC of the token, never the token).
+    """
+
+    __tablename__ = "console_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator: Mapped[str] = mapped_column(String(200))
+    method: Mapped[str] = mapped_column(String(20))
+    token_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
