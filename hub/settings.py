@@ -23,6 +23,7 @@ from connectors.salesforce.settings import SalesforceSettings
 from connectors.tip.settings import TipSettings
 from connectors.zgw.settings import ZgwSettings
 from hub.console.settings import ConsoleSettings
+from hub.store.limits import StoreLimits
 from migration.settings import MigrationSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///./afsprakenhub.db"
@@ -36,6 +37,10 @@ class JwtSettings(BaseModel):
     audience: str | None = None
     algorithms: list[str] = Field(default_factory=lambda: ["RS256"])
     name_claim: str = "azp"
+    jwks_timeout_seconds: float = Field(default=5.0, gt=0)  # one fetch of the key set, at most
+    jwks_cache_seconds: float = Field(default=300.0, gt=0)  # how long a fetched key set is used
+    unknown_kid_seconds: float = Field(default=60.0, ge=0)  # an unknown `kid` fetches again only after this
+    jwks_retry_after_seconds: int = Field(default=30, ge=1)  # no fetch after a failed one; Retry-After of the 503
 
 
 class RetrySettings(BaseModel):
@@ -73,6 +78,7 @@ class Settings(BaseSettings):
     )
 
     database_url: str = DEFAULT_DATABASE_URL
+    store: StoreLimits = Field(default_factory=StoreLimits)
     broker_url: str = "stub"
     api_tokens: SecretStr = SecretStr("")
     notificaties_auth: SecretStr | None = None

@@ -18,7 +18,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub import metrics, operations
-from hub.api import problems
+from hub.api import problems, store_errors
 from hub.api.auth import authenticate_notification, caller
 from hub.api.collectors import delivery_state_collector
 from hub.api.problems import Problem
@@ -149,6 +149,7 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
     )
     api.state.hub = hub
     problems.install(api)
+    store_errors.install(api)  # a store that cannot answer in time: 503 + Retry-After
 
     event_schema = CloudEvent.model_json_schema()
     appointment_schema = AppointmentEvent.model_json_schema(by_alias=True)
@@ -189,7 +190,7 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         responses={204: {"description": "received"}, **problems.documented(401, 413, 415, 422)},
     )
     async def receive_notificatie(request: Request) -> Response:
-        who = authenticate_notification(settings, request.headers.get("authorization"))
+        who = await authenticate_notification(settings, request.headers.get("authorization"))
         if media_type(request) not in ("application/json", ""):
             raise Problem(415, "content type must be application/json")
         raw = await read_json(request, settings.max_body_bytes)
@@ -198,10 +199,12 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         except ValidationError as exc:
             raise Problem(422, "invalid notification: nothing was stored", code="invalid-notification",
                           invalid_params=problems.invalid_params(exc)) from None
-        [accepted] = hub.intake.accept([message.as_cloudevent()], who, dedupe_keys=[message.dedupe_key])
+        # On a worker thread, as for events: a locked store must not stall the event loop (and liveness).
+        [accepted] = await run_in_threadpool(hub.intake.accept, [message.as_cloudevent()], who,
+                                             dedupe_keys=[message.dedupe_key])
         (metrics.EVENTS_DUPLICATE if accepted.duplicate else metrics.EVENTS_RECEIVED).labels(
             endpoint="notificaties").inc()
-        hub.runtime.enqueue_many(accepted.delivery_ids)
+        await run_in_threadpool(hub.runtime.enqueue_many, accepted.delivery_ids)
         return Response(status_code=204)
 
     @api.get("/health/live", tags=["health"], summary="Liveness (no auth)")
@@ -210,7 +213,7 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
 
     @api.get("/health/ready", tags=["health"], summary="Readiness: store and broker reachable",
              responses={503: {"description": "store or broker down (same body, status down)"}})
-    async def ready(_: Caller) -> JSONResponse:
+    def ready(_: Caller) -> JSONResponse:  # sync: FastAPI runs it on a worker thread, off the event loop
         checks: dict[str, str] = {}
         try:
             with hub.db.engine.connect() as conn:
@@ -223,17 +226,17 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         return JSONResponse({"status": "up" if ok else "down", "checks": checks}, status_code=200 if ok else 503)
 
     @api.get("/deliveries", tags=["operations"], summary="List deliveries")
-    async def deliveries(_: Caller, status: Annotated[str | None, Query(pattern=STATUS_PATTERN)] = None,
-                         flow: Annotated[str | None, Query(max_length=100, pattern=TEXT_PATTERN)] = None,
-                         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                         offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0) -> dict[str, Any]:
+    def deliveries(_: Caller, status: Annotated[str | None, Query(pattern=STATUS_PATTERN)] = None,
+                   flow: Annotated[str | None, Query(max_length=100, pattern=TEXT_PATTERN)] = None,
+                   limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                   offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0) -> dict[str, Any]:
         rows = operations.list_deliveries(hub, status_=status, flow=flow, limit=limit, offset=offset)
         return {"items": [r.model_dump(mode="json") for r in rows], "limit": limit, "offset": offset}
 
     @api.post("/deliveries/{deliveryId}/replay", status_code=202, tags=["operations"],
               responses=problems.documented(409),
               summary="Replay a failed, dead or skipped delivery")
-    async def replay(deliveryId: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], who: Caller) -> dict[str, Any]:
+    def replay(deliveryId: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], who: Caller) -> dict[str, Any]:
         current = operations.get_delivery(hub, deliveryId)
         if current is None:
             raise Problem(404, f"no delivery {deliveryId}")
@@ -244,8 +247,8 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         return view.model_dump(mode="json")
 
     @api.get("/appointments/{appointmentId}/trace", tags=["operations"], summary="Trace one appointment")
-    async def trace(appointmentId: Annotated[str, Path(max_length=500, pattern=TEXT_PATTERN)],
-                    _: Caller) -> dict[str, Any]:
+    def trace(appointmentId: Annotated[str, Path(max_length=500, pattern=TEXT_PATTERN)],
+              _: Caller) -> dict[str, Any]:
         return operations.trace(hub, appointmentId)
 
     @asynccontextmanager
@@ -261,12 +264,13 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
     root = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False, lifespan=lifespan)
     root.state.hub = hub
     problems.install(root)
+    store_errors.install(root)
     app_registry = delivery_state_collector(hub)
 
     @root.get("/metrics", include_in_schema=False)
     async def metrics_endpoint(request: Request) -> PlainTextResponse:
-        caller(request)
-        body = generate_latest() + generate_latest(app_registry)
+        await caller(request)
+        body = await run_in_threadpool(lambda: generate_latest() + generate_latest(app_registry))  # reads the store
         return PlainTextResponse(body.decode(), media_type=CONTENT_TYPE_LATEST)
 
     root.mount("/api/v1", api)

@@ -17,6 +17,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hub import operations
+from hub.api.store_errors import STORE_UNAVAILABLE
 from hub.bootstrap import Hub
 from hub.console import i18n, jobs, queries
 from hub.console.auth import (
@@ -81,7 +82,7 @@ def _safe_next(target: str | None) -> str:
 def build_console(hub: Hub) -> FastAPI:
     """The console app for `hub` (its own session signer, templates and static files)."""
     settings = hub.settings
-    sessions = Sessions(settings)
+    sessions = Sessions(settings, hub.db)
     env = Environment(loader=PackageLoader("hub.console", "templates"), autoescape=select_autoescape(["j2", "html"]))
     env.filters.update(when=_when, age=_age, mask=queries.mask, brief=_brief)
     templates = Jinja2Templates(env=env)
@@ -126,6 +127,15 @@ def build_console(hub: Hub) -> FastAPI:
     async def csrf_failed(request: Request, _: CsrfFailed) -> Response:
         return page(request, "error.html.j2", status_code=403, message_key="csrf")
 
+    async def store_unavailable(request: Request, exc: Exception) -> Response:
+        log.warning("store_unavailable", path=request.url.path, error=type(getattr(exc, "orig", None) or exc).__name__)
+        response = page(request, "error.html.j2", status_code=503, message_key="store_unavailable")
+        response.headers["Retry-After"] = str(settings.store.retry_after_seconds)
+        return response
+
+    for kind in STORE_UNAVAILABLE:
+        app.add_exception_handler(kind, store_unavailable)
+
     # --- login and logout ---------------------------------------------------------------------
     @app.get("/login", response_class=HTMLResponse)
     def login_form(request: Request, next: str | None = None, error: str | None = None) -> Response:
@@ -140,7 +150,7 @@ def build_console(hub: Hub) -> FastAPI:
             log.info("console.login_refused", method="token")
             return page(request, "login.html.j2", status_code=401, next=_safe_next(next), error="login_failed")
         response = RedirectResponse(_safe_next(next), status_code=303)
-        sessions.start(response, who)
+        sessions.start(response, who, token=token.strip())
         hub.audit.record(actor=f"console:{who.name}", action="console-login", purpose="operations console",
                          outcome="ok", references={"method": "token"})
         return response
@@ -172,8 +182,12 @@ def build_console(hub: Hub) -> FastAPI:
     @app.post("/logout")
     def logout(request: Request, csrf: Csrf = "") -> Response:
         sessions.check_csrf(request, csrf)
+        who = sessions.operator(request)
         response = RedirectResponse("/console/login?error=logged_out", status_code=303)
-        sessions.end(response)
+        sessions.end(request, response)
+        if who is not None:
+            hub.audit.record(actor=f"console:{who.name}", action="console-logout", purpose="operations console",
+                             outcome="ok", references={"method": who.method})
         return response
 
     # --- pages ---------------------------------------------------------------------------------

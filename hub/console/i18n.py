@@ -127,6 +127,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "unfinished": ("Niet afgerond", "Not finished"),
     "csrf": ("Het formulier is verlopen of ongeldig; laad de pagina opnieuw.",
              "The form expired or is invalid; reload the page."),
+    "store_unavailable": ("De opslag antwoordt nu niet op tijd; probeer het zo opnieuw.",
+                          "The store is not answering in time; try again shortly."),
     "ago": ("{age} geleden", "{age} ago"),
     "none": ("—", "—"),
     "generated": ("Stand van", "As of"),
