@@ -114,11 +114,17 @@ def serve(
     with_worker: Annotated[bool, typer.Option(help="Also run worker threads (always on with the stub broker).")]
     = False,
 ) -> None:
-    """Run the HTTP API (webhooks, operations, metrics)."""
+    """Run the HTTP API (webhooks, operations, metrics).
+
+    Slow clients are cut off: a request head must arrive within AFSPRAKENHUB_HTTP__HEADER_TIMEOUT_SECONDS (10),
+    its body within __BODY_TIMEOUT_SECONDS (30); idle keep-alive connections close after __KEEP_ALIVE_SECONDS (5)
+    and at most __MAX_CONNECTIONS (1000) are open.
+    """
     import uvicorn
 
     from hub.api.app import create_app
     from hub.serving import bind_tcp
+    from hub.slow_clients import uvicorn_options
 
     hub = _hub(upgrade=True)
     in_process = hub.runtime.is_stub or with_worker
@@ -126,7 +132,8 @@ def serve(
     host, port = host or hub.settings.host, port or hub.settings.port
     out.print(f"afsprakenhub on http://{host}:{port}/api/v1, console http://{host}:{port}/console/ "
               f"(workers {'in-process' if in_process else 'separate'})")
-    config = uvicorn.Config(api, log_config=None, access_log=False)
+    # Slow clients are cut off (head/body deadlines) and open connections bounded: settings.http.
+    config = uvicorn.Config(api, log_config=None, access_log=False, **uvicorn_options(hub.settings.http))
     uvicorn.Server(config).run(sockets=[bind_tcp(port, host)])
 
 

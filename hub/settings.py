@@ -23,6 +23,7 @@ from connectors.salesforce.settings import SalesforceSettings
 from connectors.tip.settings import TipSettings
 from connectors.zgw.settings import ZgwSettings
 from hub.console.settings import ConsoleSettings
+from hub.http_limits import HttpLimits
 from hub.store.limits import StoreLimits
 from migration.settings import MigrationSettings
 
@@ -84,6 +85,7 @@ class Settings(BaseSettings):
     notificaties_auth: SecretStr | None = None
     jwt: JwtSettings = Field(default_factory=JwtSettings)
     max_body_bytes: int = 1024 * 1024
+    http: HttpLimits = Field(default_factory=HttpLimits)
     public_url: str = "http://127.0.0.1:8700"
     host: str = "127.0.0.1"
     port: int = 8700
