@@ -35,7 +35,7 @@ class JwksServer:
         self.fetches = 0
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 outer.fetches += 1
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
