@@ -23,7 +23,8 @@ from tests.support.flows import Recorder, registry_with
 from tests.support.hung_server import HungServer
 
 FAKES = 60
-WAIT = 120.0  # generous bound for a busy machine; the assertions are about order, not time
+pytestmark = pytest.mark.timeout(600)  # the bounded waits below fail first, with a message
+WAIT = 60.0  # generous bound for a busy machine; the assertions are about order, not time
 
 
 @pytest.fixture

@@ -29,7 +29,8 @@ from tests.support.events import cloudevent
 
 SLOWLORIS = 200
 SLOW_BODY = 200
-WAIT = 120.0  # generous bound for a busy machine; the assertions are about what happened, not when
+pytestmark = pytest.mark.timeout(600)  # the bounded waits below fail first, with a message
+WAIT = 60.0  # generous bound for a busy machine; the assertions are about what happened, not when
 
 
 @contextmanager

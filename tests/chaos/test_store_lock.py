@@ -28,7 +28,8 @@ from tests.conftest import AUTH
 from tests.support.events import cloudevent
 from tests.support.flows import Recorder, registry_with
 
-WAIT = 120.0  # generous bound for a busy machine; the assertions are about order, not time
+pytestmark = pytest.mark.timeout(600)  # the bounded waits below fail first, with a message
+WAIT = 60.0  # generous bound for a busy machine; the assertions are about order, not time
 RETRY_AFTER = 7
 
 
