@@ -29,7 +29,9 @@ def make_engine(url: str, *, reader: bool = False, limits: StoreLimits | None = 
     busy = limits.lock_timeout_seconds if limits is not None else 30.0
     if url.startswith("sqlite"):
         # hide_parameters: a statement's values (names, BSNs) never travel in an error message into the log.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy}, hide_parameters=True)
+        pool = {"pool_timeout": limits.connect_timeout_seconds} if limits is not None and not _in_memory(url) else {}
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy}, hide_parameters=True,
+                               **pool)
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
