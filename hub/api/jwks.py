@@ -95,16 +95,25 @@ class JwksKeys:
         try:
             # shield: a caller that goes away does not cancel the fetch the others wait on
             return await asyncio.wait_for(asyncio.shield(inflight), timeout=self.timeout + 1.0)
-        except (jwt.PyJWTError, TimeoutError, OSError) as exc:
-            self._failed_at = time.monotonic()
-            log.warning("jwks_unreachable", jwks_url=self.url, reason=type(exc).__name__)
+        except TimeoutError:  # the fetch outlived its own timeout (a peer dribbling bytes): give up waiting
+            self._failed(TimeoutError())
+            raise JwksUnavailable(self.url) from None
+        except (jwt.PyJWTError, OSError):  # logged once by the fetch, not by every caller that awaited it
             raise JwksUnavailable(self.url) from None
 
     def _fetch(self) -> jwt.PyJWKSet:
-        keys = self._client.get_jwk_set(refresh=True)
+        try:
+            keys = self._client.get_jwk_set(refresh=True)
+        except (jwt.PyJWTError, OSError) as exc:
+            self._failed(exc)
+            raise
         self._fetched_at = time.monotonic()
         self._failed_at = None
         return keys
+
+    def _failed(self, exc: BaseException) -> None:
+        self._failed_at = time.monotonic()
+        log.warning("jwks_unreachable", jwks_url=self.url, reason=type(exc).__name__)
 
 
 def _match(keys: jwt.PyJWKSet, kid: str) -> jwt.PyJWK | None:

@@ -7,6 +7,7 @@ the hub fetches the key set once (single flight), then not again until `jwks_ret
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Iterator
 
 import httpx
@@ -80,5 +81,7 @@ async def _scenario(url: str, jwks: HungServer) -> None:
         assert jwks.accepted == 1
 
 
-def test_valid_intake_is_answered_while_the_jwks_hangs(hub_url: str, jwks: HungServer) -> None:
+def test_valid_intake_is_answered_while_the_jwks_hangs(hub_url: str, jwks: HungServer,
+                                                      debug_log: io.StringIO) -> None:
     asyncio.run(_scenario(hub_url, jwks))
+    assert debug_log.getvalue().count("jwks_unreachable") == 1  # one failed fetch, one line
