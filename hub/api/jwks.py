@@ -1,11 +1,11 @@
 """The identity provider's signing keys (JWKS) for bearer JWTs: cached, fetched once at a time, bounded.
 
 No caller can make the hub fetch on every request, and no caller waits on the JWKS endpoint on the event loop
-or on a worker thread of its own: PyJWKClient caches the key set (`cache_seconds`) and refuses to re-fetch for
-an unknown `kid` within `unknown_kid_seconds` of the last fetch (its cooldown); on top of that an unknown `kid`
-is remembered for `unknown_kid_seconds`, one fetch runs at a time on one thread while every other caller awaits
-it on the event loop, each fetch is bounded by `timeout_seconds`, and after a failed fetch none is tried for
-`retry_after_seconds` (JWTs whose key is not cached get a 503 at once meanwhile).
+or on a worker thread of its own: the key set is cached (`jwks_cache_seconds`); no fetch for an unknown `kid`
+within `unknown_kid_seconds` of the last fetch, and an unknown `kid` is remembered that long; one fetch runs at
+a time on one thread while every other caller awaits it on the event loop; each fetch is bounded by
+`jwks_timeout_seconds`; after a failed fetch none is tried for `jwks_retry_after_seconds` (JWTs whose key is
+not cached get a 503 at once meanwhile).
 """
 
 from __future__ import annotations
@@ -42,13 +42,14 @@ class JwksKeys:
         self.timeout = cfg.jwks_timeout_seconds
         self.retry_after = cfg.jwks_retry_after_seconds
         self.unknown_ttl = cfg.unknown_kid_seconds
+        # PyJWKClient fetches (bounded by its timeout) and caches the key set for `lifespan`; the lookups by kid,
+        # the single flight and the back-off are here, so no caller waits on a thread of its own.
         self._client = jwt.PyJWKClient(cfg.jwks_url, cache_jwk_set=True, lifespan=cfg.jwks_cache_seconds,
-                                       timeout=cfg.jwks_timeout_seconds, cooldown_duration=cfg.unknown_kid_seconds)
+                                       timeout=cfg.jwks_timeout_seconds)
         self._unknown: OrderedDict[str, float] = OrderedDict()
         self._failed_at: float | None = None
         self._fetched_at: float | None = None
         self._inflight: asyncio.Future[jwt.PyJWKSet] | None = None
-        self.fetches = 0  # fetches started (for tests and the log)
 
     async def key(self, kid: str) -> jwt.PyJWK:
         """The signing key for `kid`; raises UnknownKey (answer 401) or JwksUnavailable (answer 503)."""
@@ -90,7 +91,6 @@ class JwksKeys:
         loop = asyncio.get_running_loop()
         inflight = self._inflight
         if inflight is None or inflight.done() or inflight.get_loop() is not loop:
-            self.fetches += 1
             inflight = self._inflight = asyncio.ensure_future(run_in_threadpool(self._fetch))
         try:
             # shield: a caller that goes away does not cancel the fetch the others wait on
