@@ -137,7 +137,6 @@ TEXT: dict[str, tuple[str, str]] = {
                       "AFSPRAKENHUB_EVENT_ROUTES als ze wel verwerkt moeten worden.",
                       "Accepted events whose type no flow consumes. Add a route with AFSPRAKENHUB_EVENT_ROUTES "
                       "if they should be processed."),
-    "event_type": ("Berichttype", "Event type"),
     "count": ("Aantal", "Count"),
     "no_unrouted": ("Geen: elk geaccepteerd bericht ging naar een stroom.",
                     "None: every accepted event went to a flow."),
