@@ -117,7 +117,8 @@ def test_a_notification_naming_another_api_is_refused_naming_the_rule(client: Te
 
 def test_a_zaken_cloudevent_naming_another_api_is_refused(client: TestClient, hub: Hub) -> None:
     event = SdkEvent({"type": "nl.overheid.zaken.zaak-gesloten",
-                      "source": "urn:nld:oin:00000001823288444000:systeem:oz", "id": "z-1", "datacontenttype": "application/json"},
+                      "source": "urn:nld:oin:00000001823288444000:systeem:oz", "id": "z-1",
+                      "datacontenttype": "application/json"},
                      {"zaak": "https://evil.example.nl/zaken/api/v1/zaken/1"})
     message = to_structured(event, JSONFormat())
     for path in ("/api/v1/events", "/api/v1/notificaties"):
