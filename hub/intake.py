@@ -89,7 +89,7 @@ class Intake:
         } for key, (event, flows, payload) in fresh.items()]
         for _, (event, flows, _) in fresh.items():
             if not flows:
-                log.warning("intake.unrouted", type=event.type[:200], source=event.source[:200],
+                log.warning("intake.unrouted", type=event.type[:200],
                             hint="no flow consumes this type; add it to AFSPRAKENHUB_EVENT_ROUTES")
         pairs = [(key, flow) for key, (_, flows, _) in fresh.items() for flow in flows]
         if self._db.backend == "postgresql":

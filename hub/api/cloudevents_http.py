@@ -81,8 +81,8 @@ def check_structured(item: Any, prefix: str = "") -> None:
     if not isinstance(item, dict):
         raise Problem(422, "invalid event: nothing was stored", code="invalid-event", invalid_params=[
             {"name": prefix.rstrip(".") or "body", "code": "type", "reason": "expected a JSON object"}])
-    try:
-        _FORMAT.read(None, json.dumps(item))
+    try:  # JSON format: a null attribute is the same as an absent one
+        _FORMAT.read(None, json.dumps({k: v for k, v in item.items() if v is not None}))
     except (BaseCloudEventException, ValueError, TypeError, AttributeError) as exc:
         raise _sdk_problem(exc, prefix) from None
 

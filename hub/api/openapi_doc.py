@@ -18,6 +18,7 @@ from hub.model import AppointmentEvent, CloudEvent
 from hub.notificaties import Notificatie
 
 NO_NUL = r"^[^\x00]*$"
+BASE64 = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 REF = "#/components/schemas/{model}"
 PUBLIC = ("/health/live", "/openapi.json")
 #: Any JSON value without NUL characters (what `data` of a CloudEvent may hold).
@@ -68,9 +69,14 @@ def _cloudevent_schemas(schemas: dict[str, Any]) -> None:
         schema.pop("additionalProperties", None)
         schema["patternProperties"] = {"^[a-z0-9]+$": EXTENSION}
         schema["additionalProperties"] = False
-        schema["properties"]["data_base64"] = {"type": "string", "contentEncoding": "base64",
-                                               "description": "binary data (instead of data)"}
-    schemas["CloudEvent"]["properties"]["data"] = {"$ref": "#/components/schemas/JsonValue"}
+    event = schemas["CloudEvent"]
+    event["properties"]["data"] = {"$ref": "#/components/schemas/JsonValue"}
+    event["properties"]["data_base64"] = {
+        "anyOf": [{"type": "string", "contentEncoding": "base64", "pattern": BASE64}, {"type": "null"}],
+        "description": "binary data, instead of data"}
+    # data and data_base64 exclude each other (a null attribute counts as absent)
+    event["not"] = {"required": ["data", "data_base64"], "properties": {
+        "data": {"not": {"type": "null"}}, "data_base64": {"not": {"type": "null"}}}}
     schemas["JsonValue"] = JSON_VALUE
 
 
@@ -91,6 +97,8 @@ def _responses(document: dict[str, Any]) -> None:
                 response.setdefault("headers", {})["API-Version"] = API_VERSION_HEADER
             if path in PUBLIC or path.startswith("/health/live") or method == "options":
                 operation["security"] = []
+            if method == "options":  # the handshake answers in headers only
+                responses["200"].pop("content", None)
     schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         schemas.pop(name, None)
