@@ -13,6 +13,9 @@ from hub.api.problems import Problem
 MAX_DEPTH = 32
 #: Integers a body may hold: signed 64-bit (the store's widest column); larger ones are refused unparsed.
 MAX_INT = 2**63 - 1
+#: A \u escape in D800-DFFF that is not part of a pair: no UTF-8 text (nor PostgreSQL) can hold it.
+_LONE_SURROGATE = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+                             rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
@@ -58,6 +61,9 @@ def loads(body: bytes) -> Any:
     """Parse `body`, or raise a 400 problem saying which bound or JSON rule it breaks; nothing is stored."""
     if nesting_depth(body) > MAX_DEPTH:
         raise Problem(400, f"body nests arrays and objects deeper than {MAX_DEPTH} levels", code="too-deep")
+    if _LONE_SURROGATE.search(body):
+        raise Problem(400, "body holds a \\u escape of half a surrogate pair (not a character)",
+                      code="malformed-json")
     try:
         return json.loads(body, parse_int=_int, parse_float=_float, parse_constant=_constant)
     except _OutOfBounds as exc:

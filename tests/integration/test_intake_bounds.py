@@ -68,6 +68,8 @@ def _with_version(version: str) -> bytes:
     pytest.param(_with_version("1e400"), 400, id="a number too large for a float"),
     pytest.param(_with_version("NaN"), 400, id="NaN"),
     pytest.param(_nested_extension(2), 422, id="an extension that is a JSON array"),
+    pytest.param(json.dumps(cloudevent(), ensure_ascii=True).replace("Jan", "\\ud800").encode(), 400,
+                 id="half a surrogate pair"),
 ])
 def test_out_of_bounds_bodies_are_problems_and_store_nothing(client: TestClient, hub: Hub, body: bytes,
                                                             status: int) -> None:
