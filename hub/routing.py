@@ -35,10 +35,10 @@ class EventRoutes:
         for pattern, flows in extra.items():
             table[pattern] = tuple(dict.fromkeys([*table.get(pattern, ()), *flows]))
         self.table = table
-
-    def unknown_flows(self) -> list[str]:
-        """Flows the table names that are not registered (operator typos show up at start, not as drops)."""
-        return sorted({f for flows in self.table.values() for f in flows if f not in self._registry.flows})
+        unknown = sorted({f for flows in extra.values() for f in flows if f not in registry.flows})
+        if unknown:  # an operator's typo shows up at start, not as events that silently go nowhere
+            log.warning("routing.unknown_flow", flows=unknown, known=sorted(registry.flows),
+                        hint="AFSPRAKENHUB_EVENT_ROUTES names flows that are not registered; they are ignored")
 
     def flows_for(self, event_type: str) -> tuple[str, ...]:
         """Flow names for one type, each once, in registration order then table order."""

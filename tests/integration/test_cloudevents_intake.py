@@ -230,3 +230,12 @@ def test_an_operator_route_sends_a_type_to_a_flow(settings: Settings, recorder: 
     finally:
         h.close()
 
+
+
+def test_a_route_to_an_unknown_flow_is_named_at_start(settings: Settings, recorder: Recorder,
+                                                     debug_log: Any) -> None:
+    h = Hub(settings.model_copy(update={"event_routes": {"nl.example.x": ["recordr"]}}),
+            registry=registry_with(recorder))
+    h.close()
+    logged = [json.loads(line) for line in debug_log.getvalue().splitlines() if line.startswith("{")]
+    assert any(r.get("event") == "routing.unknown_flow" and r.get("flows") == ["recordr"] for r in logged)
