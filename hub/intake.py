@@ -46,9 +46,6 @@ class Intake:
         self._now = now
         self.routes = EventRoutes(registry, routes or {})
 
-    def _router(self, event_type: str) -> tuple[str, ...]:
-        return self.routes.flows_for(event_type)
-
     def accept(self, events: Sequence[CloudEvent], caller: str,
                dedupe_keys: Sequence[str] | None = None,
                received: Sequence[dict[str, Any]] | None = None) -> list[Accepted]:
@@ -77,7 +74,7 @@ class Intake:
         now = self._now()
         fresh: dict[str, tuple[CloudEvent, tuple[str, ...], dict[str, Any]]] = {}
         for event, key, payload in zip(events, keys, payloads, strict=True):
-            fresh.setdefault(key, (event, self._router(event.type), payload))
+            fresh.setdefault(key, (event, self.routes.flows_for(event.type), payload))
         # An appointment event is about `data.id`, with or without `subject`: that id takes the order lock
         # and the stale-snapshot guard, so a producer leaving `subject` out cannot bypass either.
         rows = [{
