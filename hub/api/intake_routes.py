@@ -151,6 +151,12 @@ def install_intake(api: FastAPI, hub: Hub) -> None:
     rate = "*"
     event_errors = problems.documented(400, 401, 413, 415, 422, 429, 503)
 
+    async def take(received: Received, who: str, endpoint: str) -> list[Accepted]:
+        """Validate the received CloudEvents, apply the intake rules, store them: all or nothing."""
+        events = validate(received)
+        refuse_foreign_zgw_urls(hub, events)
+        return await store(hub, events, who, received.events, endpoint)
+
     @api.options("/events", tags=["intake"], summary="Webhook validation handshake (CloudEvents, NL GOV)",
                  responses={200: {"description": "allowed; WebHook-Allowed-Origin and -Rate answer the request",
                                   "headers": {"WebHook-Allowed-Origin": {"schema": {"type": "string"}},
@@ -173,9 +179,7 @@ def install_intake(api: FastAPI, hub: Hub) -> None:
         await backlog.admit()
         body = await read_body(request, settings.max_body_bytes)
         received = receive(mode, request.headers, body, MAX_BATCH)
-        events = validate(received)
-        refuse_foreign_zgw_urls(hub, events)
-        accepted = await store(hub, events, who, received.events, "events")
+        accepted = await take(received, who, "events")
         items = [{"id": a.event_id, "duplicate": a.duplicate} for a in accepted]
         if received.mode != "batch":
             return JSONResponse(items[0], status_code=202)
@@ -202,10 +206,7 @@ def install_intake(api: FastAPI, hub: Hub) -> None:
         await backlog.admit()
         body = await read_body(request, settings.max_body_bytes)
         if mode is not None:  # an abonnement with CloudEvents switched on
-            received = receive(mode, request.headers, body, MAX_BATCH)
-            events = validate(received)
-            refuse_foreign_zgw_urls(hub, events)
-            await store(hub, events, who, received.events, "notificaties")
+            await take(receive(mode, request.headers, body, MAX_BATCH), who, "notificaties")
             return Response(status_code=204)
         raw = bounded_json.loads(body)
         if not isinstance(raw, dict):
@@ -213,10 +214,7 @@ def install_intake(api: FastAPI, hub: Hub) -> None:
                           invalid_params=[{"name": "body", "code": "type", "reason": "expected a JSON object"}])
         if "specversion" in raw:  # a structured CloudEvent sent as application/json
             check_structured(raw)
-            received = Received("structured", [raw])
-            events = validate(received)
-            refuse_foreign_zgw_urls(hub, events)
-            await store(hub, events, who, received.events, "notificaties")
+            await take(Received("structured", [raw]), who, "notificaties")
             return Response(status_code=204)
         try:
             message = Notificatie.model_validate(raw)
