@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import structlog
 from sqlalchemy import Insert, Table, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -16,8 +17,11 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.model import AppointmentEvent, CloudEvent
 from hub.registry import FlowRegistry
+from hub.routing import EventRoutes
 from hub.store.db import Database
 from hub.store.tables import Delivery, DeliveryStatus, InboxEvent, utcnow
+
+log = structlog.get_logger("afsprakenhub.intake")
 
 
 def hashed_key(dedupe_key: str) -> str:
@@ -35,42 +39,56 @@ class Accepted:
 
 
 class Intake:
-    def __init__(self, db: Database, registry: FlowRegistry, now: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, db: Database, registry: FlowRegistry, now: Callable[[], datetime] = utcnow,
+                 routes: Mapping[str, Sequence[str]] | None = None) -> None:
         self._db = db
         self._registry = registry
         self._now = now
+        self.routes = EventRoutes(registry, routes or {})
 
     def accept(self, events: Sequence[CloudEvent], caller: str,
-               dedupe_keys: Sequence[str] | None = None) -> list[Accepted]:
+               dedupe_keys: Sequence[str] | None = None,
+               received: Sequence[dict[str, Any]] | None = None) -> list[Accepted]:
         """Store the events not seen before (and one delivery per consuming flow), all or nothing.
 
         `dedupe_keys` overrides the CloudEvent `source`+`id` key (ZGW messages use a content hash).
+        `received` is what the producer sent, one structured CloudEvent per event: stored as it came, so a
+        trace or a replay shows the producer's own words (without it, the parsed event is serialised).
         """
         keys = [hashed_key(k) for k in (dedupe_keys or [e.dedupe_key for e in events])]
+        payloads = list(received) if received is not None else [e.model_dump(mode="json") for e in events]
         for attempt in range(3):
             try:
-                return self._accept_once(events, keys, caller)
+                return self._accept_once(events, keys, caller, payloads)
             except IntegrityError:
                 # A concurrent request stored one of these keys first; the next pass sees it.
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    def _accept_once(self, events: Sequence[CloudEvent], keys: list[str], caller: str) -> list[Accepted]:
+    def _accept_once(self, events: Sequence[CloudEvent], keys: list[str], caller: str,
+                     payloads: list[dict[str, Any]]) -> list[Accepted]:
         """Store the new events and their deliveries atomically, whatever the batch size: insert the inbox
         rows, skipping keys already stored (RETURNING the new ids), and their deliveries (RETURNING theirs).
         Only when a key was there already does another statement look its id up."""
         now = self._now()
-        fresh: dict[str, tuple[CloudEvent, tuple[str, ...]]] = {}
-        for event, key in zip(events, keys, strict=True):
-            fresh.setdefault(key, (event, tuple(f.name for f in self._registry.for_type(event.type))))
+        fresh: dict[str, tuple[CloudEvent, tuple[str, ...], dict[str, Any]]] = {}
+        for event, key, payload in zip(events, keys, payloads, strict=True):
+            fresh.setdefault(key, (event, self.routes.flows_for(event.type), payload))
+        # An appointment event is about `data.id`, with or without `subject`: that id takes the order lock
+        # and the stale-snapshot guard, so a producer leaving `subject` out cannot bypass either.
         rows = [{
             "dedupe_key": key, "source": event.source, "event_id": event.id, "type": event.type,
-            "subject": event.subject, "version": event.data.version if isinstance(event, AppointmentEvent) else None,
-            "payload": event.model_dump(mode="json"), "caller": caller, "received_at": now,
+            "subject": event.appointment_id if isinstance(event, AppointmentEvent) else event.subject,
+            "version": event.data.version if isinstance(event, AppointmentEvent) else None,
+            "payload": payload, "caller": caller, "received_at": now,
             "purged_at": None, "processed_at": None if flows else now,
-        } for key, (event, flows) in fresh.items()]
-        pairs = [(key, flow) for key, (_, flows) in fresh.items() for flow in flows]
+        } for key, (event, flows, payload) in fresh.items()]
+        for _, (event, flows, _) in fresh.items():
+            if not flows:
+                log.warning("intake.unrouted", type=event.type[:200],
+                            hint="no flow consumes this type; add it to AFSPRAKENHUB_EVENT_ROUTES")
+        pairs = [(key, flow) for key, (_, flows, _) in fresh.items() for flow in flows]
         if self._db.backend == "postgresql":
             new_ids, delivery_ids = self._store_in_one_statement(rows, pairs, now)
         else:

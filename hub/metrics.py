@@ -14,3 +14,4 @@ END_TO_END_SECONDS = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
 )
 PEER_CALLS = Counter("afsprakenhub_peer_calls_total", "Calls to peer systems", ["connector", "outcome"])
+EVENTS_SHED = Counter("afsprakenhub_events_shed_total", "Intake requests refused with 429 (backlog above its bound)")

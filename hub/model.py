@@ -6,6 +6,9 @@ connector translates from and to these classes.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 from datetime import date, datetime
 from enum import StrEnum
@@ -166,11 +169,23 @@ class Counter(CanonicalModel):
     name: str | None = None
 
 
+def _whole_number(value: Any) -> Any:
+    """JSON `true` is not the number 1: a version is a whole number, never a boolean."""
+    if isinstance(value, bool):
+        raise ValueError("must be a whole number, not a boolean")
+    return value
+
+
+#: The store's integer columns are 32-bit on PostgreSQL: a larger version could not be stored.
+MAX_VERSION = 2**31 - 1
+Version = Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=MAX_VERSION)]
+
+
 class Appointment(CanonicalModel):
     """The full snapshot of one appointment after a change."""
 
     id: str = Field(min_length=1, max_length=200)
-    version: int = Field(ge=1)
+    version: Version
     status: AppointmentStatus
     start: AwareDatetime
     end: AwareDatetime
@@ -199,6 +214,54 @@ class Appointment(CanonicalModel):
         return self.customer is None or self.customer.anonymous
 
 
+#: CloudEvents 1.0: attribute names are lowercase letters a-z and digits 0-9 only.
+ATTRIBUTE_NAME = re.compile(r"[a-z0-9]+")
+#: The context attributes the spec defines; anything else in an envelope is an extension.
+CORE_ATTRIBUTES = frozenset({"specversion", "id", "source", "type", "subject", "time", "datacontenttype",
+                             "dataschema"})
+#: CloudEvents Integer is a signed 32-bit number.
+CE_INTEGER = range(-(2**31), 2**31)
+
+
+def _extension_problem(name: str, value: Any) -> str | None:
+    """Why an extension attribute breaks the CloudEvents type system, or None when it is fine."""
+    if not ATTRIBUTE_NAME.fullmatch(name):
+        return f"attribute name {name!r} must be lowercase letters a-z and digits 0-9 only"
+    if value is None or isinstance(value, bool | str):
+        return None
+    if isinstance(value, float) and value.is_integer():  # JSON does not tell 5 from 5.0
+        value = int(value)
+    if isinstance(value, int):
+        return None if value in CE_INTEGER else f"attribute {name!r} is an Integer outside the signed 32-bit range"
+    return f"attribute {name!r} must be a String, Integer or Boolean (not a JSON object, array or fraction)"
+
+
+def decode_data_base64(raw: dict[str, Any]) -> dict[str, Any]:
+    """A structured event with `data_base64` (binary data): `data` as its decoded form, JSON when declared so."""
+    encoded = raw.get("data_base64")
+    if encoded is None or raw.get("data") is not None:
+        return raw
+    if not isinstance(encoded, str):
+        raise ValueError("data_base64 must be a base64 string")
+    try:
+        blob = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("data_base64 is not valid base64") from None
+    kind = str(raw.get("datacontenttype") or "application/json").split(";")[0].strip().lower()
+    data: Any = blob
+    if kind == "application/json" or kind.endswith("+json"):
+        try:
+            data = json.loads(blob)
+        except (UnicodeDecodeError, ValueError):
+            data = encoded  # not JSON after all: an appointment event's check refuses it, others keep the text
+    else:
+        try:
+            data = blob.decode()
+        except UnicodeDecodeError:
+            data = encoded  # opaque bytes: kept as the base64 text
+    return {**raw, "data": data}
+
+
 class CloudEvent(BaseModel):
     """A CloudEvents 1.0 envelope in structured JSON mode; extension attributes are kept."""
 
@@ -208,16 +271,25 @@ class CloudEvent(BaseModel):
     id: str = Field(min_length=1, max_length=500)
     source: str = Field(min_length=1, max_length=2000)
     type: str = Field(min_length=1, max_length=500)
-    subject: str | None = Field(default=None, max_length=500)
+    subject: str | None = Field(default=None, min_length=1, max_length=500)
     time: AwareDatetime | None = None
-    datacontenttype: str | None = None
-    dataschema: str | None = None
+    datacontenttype: str | None = Field(default=None, min_length=1)
+    dataschema: str | None = Field(default=None, min_length=1)
     data: Any = None
 
     @model_validator(mode="before")
     @classmethod
     def _no_nul_anywhere(cls, raw: Any) -> Any:
-        return refuse_nul(raw)
+        raw = refuse_nul(raw)
+        if isinstance(raw, dict):
+            for name, value in raw.items():
+                if name in CORE_ATTRIBUTES or name in ("data", "data_base64"):
+                    continue
+                problem = _extension_problem(str(name), value)
+                if problem:
+                    raise ValueError(problem)
+            raw = decode_data_base64(raw)
+        return raw
 
     @property
     def dedupe_key(self) -> str:
@@ -245,8 +317,13 @@ class AppointmentEvent(CloudEvent):
                 f"<{'|'.join(sorted(APPOINTMENT_EVENT_KINDS))}>"
             )
         if self.subject is not None and self.subject != self.data.id:
-            raise ValueError("subject must equal data.id (the appointment id)")
+            raise ValueError("subject must equal data.id (the appointment id): the two fields disagree")
         return self
+
+    @property
+    def appointment_id(self) -> str:
+        """The appointment this event is about: always `data.id` (`subject`, when sent, must agree)."""
+        return self.data.id
 
 
 def parse_event(raw: object) -> CloudEvent:
@@ -263,6 +340,7 @@ def parse_event(raw: object) -> CloudEvent:
 __all__ = [
     "APPOINTMENT_EVENT_KINDS",
     "APPOINTMENT_EVENT_PREFIX",
+    "MAX_VERSION",
     "ZAKEN_EVENT_PREFIX",
     "Appointment",
     "AppointmentEvent",

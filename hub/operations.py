@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 
 from hub.bootstrap import Hub
 from hub.store.tables import AuditRecord, Delivery, DeliveryStatus, InboxEvent, Link
@@ -27,8 +27,17 @@ class DeliveryView(BaseModel):
     finishedAt: datetime | None
 
 
+def unrouted(hub: Hub) -> dict[str, int]:
+    """Accepted events that no flow consumes, by type: stored, acknowledged, and sent nowhere."""
+    no_delivery = ~exists(select(Delivery.id).where(Delivery.inbox_id == InboxEvent.id))
+    with hub.db.reading() as s:
+        rows = s.execute(select(InboxEvent.type, func.count()).where(no_delivery)
+                         .group_by(InboxEvent.type).order_by(InboxEvent.type)).all()
+    return {event_type: count for event_type, count in rows}
+
+
 def status(hub: Hub) -> dict[str, Any]:
-    """`{"inbox": {...}, "deliveries": {flow: {state: n}}}` as `status --json` prints it."""
+    """`{"inbox": {...}, "deliveries": {flow: {state: n}}, "unrouted": {type: n}}` as `status --json` prints it."""
     with hub.db.unit_of_work() as s:
         received = s.scalar(select(func.count()).select_from(InboxEvent)) or 0
         processed = s.scalar(select(func.count()).select_from(InboxEvent)
@@ -39,7 +48,7 @@ def status(hub: Hub) -> dict[str, Any]:
     for flow, state, count in rows:
         flows.setdefault(flow, dict.fromkeys(DeliveryStatus.ALL, 0))[state] = count
     return {"inbox": {"received": received, "processed": processed, "pending": received - processed},
-            "deliveries": flows}
+            "deliveries": flows, "unrouted": unrouted(hub)}
 
 
 def _view(d: Delivery, e: InboxEvent) -> DeliveryView:

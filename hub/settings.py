@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     log_format: str = "auto"  # auto | json | console
     retention_days: int = 30
     flow_modules: list[str] = Field(default_factory=lambda: ["flows"])
+    #: Extra event type (or `prefix*`) → flows routes, on top of hub.routing.DEFAULT_ROUTES (issue 21).
+    event_routes: dict[str, list[str]] = Field(default_factory=dict)
+    #: Load shedding: above this many pending deliveries the intake answers 429 + Retry-After.
+    intake_max_backlog: int = Field(default=50_000, ge=1)
+    intake_retry_after_seconds: int = Field(default=30, ge=1)
     schedules: dict[str, str] = Field(default_factory=dict)
     retry: RetrySettings = Field(default_factory=RetrySettings)
     register_api: RegisterSettings = Field(default_factory=RegisterSettings)

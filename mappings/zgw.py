@@ -19,6 +19,11 @@ _ACTIE_ALIASES = {"created": "create", "updated": "update", "partial_updated": "
 FINISHED: frozenset[AppointmentStatus] = frozenset({AppointmentStatus.COMPLETED, AppointmentStatus.CLOSED,
                                                     AppointmentStatus.CANCELLED})
 CLOSE_REASON = "zaak afgesloten"
+#: NL GOV CloudEvents profile types (`nl.overheid.zaken.<event>`) as the Notificaties API's resource and actie.
+PROFILE_TYPES: dict[str, tuple[str, str]] = {
+    "zaak-gesloten": ("zaak", "update"), "zaak-afgesloten": ("zaak", "update"), "zaak-gewijzigd": ("zaak", "update"),
+    "zaakstatus-gewijzigd": ("status", "create"), "zaakstatus-aangemaakt": ("status", "create"),
+}
 CaseReferenceMatch = Literal["url", "identificatie"]
 
 
@@ -68,8 +73,9 @@ def notification_from_event(event: CloudEvent) -> ZaakNotification | None:
     """The notification carried by a stored event, or None when it is not a ZGW zaken notification.
 
     `data` is the classic message (the hub's own conversion, or TIP forwarding it); otherwise the type
-    `nl.overheid.zaken.<resource>.<actie>` and `data.hoofdObject`/`data.resourceUrl` (or `data.url`,
-    or an absolute-URL `subject`) are used.
+    `nl.overheid.zaken.<resource>.<actie>` (or an NL GOV profile type, PROFILE_TYPES) and
+    `data.hoofdObject`/`data.resourceUrl` (or `data.zaak`, `data.url`, the `dataref` extension or an
+    absolute-URL `subject`) are used.
     """
     if not event.type.startswith(ZAKEN_EVENT_PREFIX):
         return None
@@ -80,10 +86,17 @@ def notification_from_event(event: CloudEvent) -> ZaakNotification | None:
                                 hoofd_object=m.hoofdObject, resource_url=m.resourceUrl)
     except ValidationError:
         pass
-    resource, _, actie = event.type.removeprefix(ZAKEN_EVENT_PREFIX).partition(".")
+    name = event.type.removeprefix(ZAKEN_EVENT_PREFIX)
+    if name in PROFILE_TYPES:
+        resource, actie = PROFILE_TYPES[name]
+    else:
+        resource, _, actie = name.partition(".")
     subject = event.subject if event.subject and "://" in event.subject else None
-    resource_url = data.get("resourceUrl") or data.get("url") or subject
-    hoofd_object = data.get("hoofdObject") or (resource_url if resource == "zaak" else None) or subject
+    dataref = getattr(event, "dataref", None)
+    zaak = data.get("zaak") if isinstance(data.get("zaak"), str) and "://" in data["zaak"] else None
+    zaak = zaak or (dataref if isinstance(dataref, str) and "://" in dataref else None)
+    resource_url = data.get("resourceUrl") or data.get("url") or data.get(resource) or subject or zaak
+    hoofd_object = data.get("hoofdObject") or zaak or (resource_url if resource == "zaak" else None) or subject
     if not (isinstance(resource_url, str) and isinstance(hoofd_object, str) and resource and actie):
         return None
     return ZaakNotification(kanaal="zaken", resource=resource, actie=normal_actie(actie),
@@ -99,5 +112,5 @@ def needs_closing(status: AppointmentStatus) -> bool:
     return status not in FINISHED
 
 
-__all__ = ["CLOSE_REASON", "FINISHED", "ROUTED", "CaseReferenceMatch", "HasRoute", "ZaakNotification",
+__all__ = ["CLOSE_REASON", "FINISHED", "PROFILE_TYPES", "ROUTED", "CaseReferenceMatch", "HasRoute", "ZaakNotification",
            "case_reference", "needs_closing", "normal_actie", "notification_from_event", "routes"]

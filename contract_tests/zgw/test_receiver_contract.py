@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from connectors.zgw.settings import ZgwSettings
 from contract_tests.openapi_check import OpenApiContract
 from contract_tests.zgw import samples
 from contract_tests.zgw.conftest import contract
@@ -31,7 +32,8 @@ def consumer() -> OpenApiContract:
 def client(tmp_path: Path) -> Iterator[TestClient]:
     url = f"sqlite:///{tmp_path / 'hub.db'}"
     upgrade(url)
-    hub = Hub(Settings(database_url=url, notificaties_auth=SecretStr(AGREED), flow_modules=[]),
+    hub = Hub(Settings(database_url=url, notificaties_auth=SecretStr(AGREED), flow_modules=[],
+                       zgw=ZgwSettings(zaken_base_urls=[samples.ZAKEN])),  # other URLs are refused at intake
               registry=FlowRegistry())
     with TestClient(create_app(hub)) as c:
         yield c

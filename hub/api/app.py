@@ -2,36 +2,30 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Path, Query, Request, Response
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import ValidationError
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub import metrics, operations
 from hub.api import problems, store_errors
-from hub.api.auth import authenticate_notification, caller
+from hub.api.auth import caller
 from hub.api.collectors import delivery_state_collector
+from hub.api.intake_routes import install_intake
+from hub.api.openapi_doc import custom_openapi
 from hub.api.problems import Problem
 from hub.bootstrap import Hub
 from hub.console.app import mount_console
-from hub.intake import Accepted
-from hub.model import AppointmentEvent, CloudEvent, parse_event
-from hub.notificaties import Notificatie
 
 API_VERSION = "1.0.0"
-CE_JSON = "application/cloudevents+json"
-CE_BATCH = "application/cloudevents-batch+json"
-MAX_BATCH = 1000
+OPENAPI_PATH = "/api/v1/openapi.json"
 STATUS_PATTERN = "^(pending|succeeded|failed|dead|skipped)$"
 TEXT_PATTERN = r"^[^\x00]*$"  # PostgreSQL text refuses NUL characters
 MAX_ROW_ID = 2**31 - 1  # the store's integer columns (PostgreSQL int4)
@@ -50,10 +44,14 @@ class ApiVersionHeader:
             await self.app(scope, receive, send)
             return
 
+        extra = [(b"api-version", API_VERSION.encode())]
+        if scope.get("path") == OPENAPI_PATH:  # ADR /core/publish-openapi: any site may read the document
+            extra.append((b"access-control-allow-origin", b"*"))
+
         async def send_with_version(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"api-version", API_VERSION.encode())]
+                message["headers"] = [*message["headers"], *extra]
             await send(message)
 
         length = dict(scope.get("headers") or []).get(b"content-length")
@@ -78,58 +76,6 @@ class ApiVersionHeader:
         await self.app(scope, receive_within_limit, send_with_version)
 
 
-async def read_json(request: Request, limit: int) -> Any:
-    """The body as JSON, at most `limit` bytes, or a 413/400 problem."""
-    size = 0
-    chunks: list[bytes] = []
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise Problem(413, f"body larger than {limit} bytes")
-            chunks.append(chunk)
-    except ClientDisconnect:
-        raise Problem(400, "the client went away before the body was complete; nothing was stored",
-                      code="incomplete-body") from None
-    try:
-        return json.loads(b"".join(chunks))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise Problem(400, f"body is not valid JSON: {exc.__class__.__name__}", code="malformed-json") from None
-
-
-def media_type(request: Request) -> str:
-    return request.headers.get("content-type", "").split(";")[0].strip().lower()
-
-
-def _validate_events(raw: Any, batch: bool) -> list[CloudEvent]:
-    items = raw if batch else [raw]
-    if batch and not isinstance(raw, list):
-        raise Problem(422, "a batch is a JSON array of CloudEvents", code="invalid-event")
-    if batch and not 0 < len(items) <= MAX_BATCH:
-        raise Problem(422, f"a batch holds 1 to {MAX_BATCH} events", code="invalid-event")
-    events: list[CloudEvent] = []
-    bad: list[dict[str, str]] = []
-    for index, item in enumerate(items):
-        prefix = f"[{index}]." if batch else ""
-        if not isinstance(item, dict):
-            bad.append({"name": prefix.rstrip(".") or "body", "code": "type", "reason": "expected a JSON object"})
-            continue
-        try:
-            events.append(parse_event(item))
-        except ValidationError as exc:
-            bad.extend(problems.invalid_params(exc, prefix))
-    if bad:
-        raise Problem(422, "invalid event: nothing was stored", code="invalid-event", invalid_params=bad)
-    return events
-
-
-def _store_and_enqueue(hub: Hub, events: list[CloudEvent], who: str) -> list[Accepted]:
-    """Commit the events, then queue their deliveries (a lost message is re-sent by the sweeper)."""
-    accepted = hub.intake.accept(events, who)
-    hub.runtime.enqueue_many([d for a in accepted for d in a.delivery_ids])
-    return accepted
-
-
 def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
     """The ASGI app. `start_runtime` runs in-process worker threads and the sweeper (embedded default)."""
     settings = hub.settings
@@ -151,61 +97,8 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
     problems.install(api)
     store_errors.install(api)  # a store that cannot answer in time: 503 + Retry-After
 
-    event_schema = CloudEvent.model_json_schema()
-    appointment_schema = AppointmentEvent.model_json_schema(by_alias=True)
-
-    @api.post(
-        "/events", status_code=202, tags=["intake"], summary="Receive CloudEvents from TIP",
-        openapi_extra={"requestBody": {"required": True, "content": {
-            CE_JSON: {"schema": {"anyOf": [appointment_schema, event_schema]}},
-            "application/json": {"schema": {"anyOf": [appointment_schema, event_schema]}},
-            CE_BATCH: {"schema": {"type": "array", "items": event_schema, "minItems": 1, "maxItems": MAX_BATCH}},
-        }}},
-        responses={202: {"description": "stored (or already stored: duplicate=true)"},
-                   400: {"description": "malformed JSON"}, 401: {"description": "missing or wrong token"},
-                   413: {"description": "body too large"}, 415: {"description": "wrong content type"},
-                   422: {"description": "invalid event"}},
-    )
-    async def receive_events(request: Request, who: Caller) -> JSONResponse:
-        kind = media_type(request)
-        if kind not in (CE_JSON, CE_BATCH, "application/json"):
-            raise Problem(415, f"content type must be {CE_JSON}, {CE_BATCH} or application/json")
-        raw = await read_json(request, settings.max_body_bytes)
-        batch = kind == CE_BATCH or (kind == "application/json" and isinstance(raw, list))
-        events = _validate_events(raw, batch)
-        # Store (and enqueue) on a worker thread: the commit waits on disk or the network, not the event loop.
-        accepted = await run_in_threadpool(_store_and_enqueue, hub, events, who)
-        for a in accepted:
-            (metrics.EVENTS_DUPLICATE if a.duplicate else metrics.EVENTS_RECEIVED).labels(endpoint="events").inc()
-        items = [{"id": a.event_id, "duplicate": a.duplicate} for a in accepted]
-        if not batch:
-            return JSONResponse(items[0], status_code=202)
-        return JSONResponse({"accepted": sum(not a.duplicate for a in accepted),
-                             "duplicates": sum(a.duplicate for a in accepted), "items": items}, status_code=202)
-
-    @api.post(
-        "/notificaties", status_code=204, tags=["intake"], summary="ZGW Notificaties callback",
-        openapi_extra={"requestBody": {"required": True, "content": {
-            "application/json": {"schema": Notificatie.model_json_schema()}}}},
-        responses={204: {"description": "received"}, **problems.documented(401, 413, 415, 422)},
-    )
-    async def receive_notificatie(request: Request) -> Response:
-        who = await authenticate_notification(settings, request.headers.get("authorization"))
-        if media_type(request) not in ("application/json", ""):
-            raise Problem(415, "content type must be application/json")
-        raw = await read_json(request, settings.max_body_bytes)
-        try:
-            message = Notificatie.model_validate(raw)
-        except ValidationError as exc:
-            raise Problem(422, "invalid notification: nothing was stored", code="invalid-notification",
-                          invalid_params=problems.invalid_params(exc)) from None
-        # On a worker thread, as for events: a locked store must not stall the event loop (and liveness).
-        [accepted] = await run_in_threadpool(hub.intake.accept, [message.as_cloudevent()], who,
-                                             dedupe_keys=[message.dedupe_key])
-        (metrics.EVENTS_DUPLICATE if accepted.duplicate else metrics.EVENTS_RECEIVED).labels(
-            endpoint="notificaties").inc()
-        await run_in_threadpool(hub.runtime.enqueue_many, accepted.delivery_ids)
-        return Response(status_code=204)
+    install_intake(api, hub)
+    api.openapi = custom_openapi(api)  # type: ignore[method-assign]
 
     @api.get("/health/live", tags=["health"], summary="Liveness (no auth)")
     async def live() -> dict[str, str]:

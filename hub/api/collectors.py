@@ -31,6 +31,11 @@ class DeliveryStateCollector(Collector):
         for state, count in snapshot["inbox"].items():
             inbox.add_metric([state], count)
         yield inbox
+        unrouted = GaugeMetricFamily("afsprakenhub_events_unrouted", "Accepted events no flow consumes, by type "
+                                     "(add a route: AFSPRAKENHUB_EVENT_ROUTES)", labels=["type"])
+        for event_type, count in snapshot["unrouted"].items():
+            unrouted.add_metric([event_type], count)
+        yield unrouted
 
 
 def delivery_state_collector(hub: Hub) -> CollectorRegistry:

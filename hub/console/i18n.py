@@ -134,6 +134,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "generated": ("Stand van", "As of"),
     "counts_note": ("Aantallen afleveringen per stroom en status, zoals afsprakenhub status ze telt.",
                     "Deliveries per flow and state, as afsprakenhub status counts them."),
+    "unrouted": ("Niet gerouteerd", "Unrouted"),
+    "unrouted_note": ("Geaccepteerde berichten waarvan geen stroom het type verwerkt. Voeg een route toe met "
+                      "AFSPRAKENHUB_EVENT_ROUTES als ze wel verwerkt moeten worden.",
+                      "Accepted events whose type no flow consumes. Add a route with AFSPRAKENHUB_EVENT_ROUTES "
+                      "if they should be processed."),
+    "count": ("Aantal", "Count"),
+    "no_unrouted": ("Geen: elk geaccepteerd bericht ging naar een stroom.",
+                    "None: every accepted event went to a flow."),
 }
 
 

@@ -80,11 +80,11 @@ def test_the_document_says_what_the_api_refuses(client: TestClient) -> None:
     doc = client.get("/api/v1/openapi.json").json()
     batch = doc["paths"]["/events"]["post"]["requestBody"]["content"]["application/cloudevents-batch+json"]
     assert batch["schema"]["minItems"] == 1
-    notificatie = doc["paths"]["/notificaties"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    notificatie = doc["components"]["schemas"]["Notificatie"]
     assert notificatie["properties"]["hoofdObject"]["pattern"].startswith("^")
     for path, operations in doc["paths"].items():
         for method, operation in operations.items():
-            if path != "/health/live":
+            if path != "/health/live" and method != "options":
                 assert {"400", "401"} <= set(operation["responses"]), (method, path)
     replay = doc["paths"]["/deliveries/{deliveryId}/replay"]["post"]["responses"]
     assert "application/problem+json" in replay["409"]["content"]

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from connectors.zgw.settings import ZgwSettings
 from hub import operations
 from hub.api import auth as auth_module
 from hub.api.app import create_app
@@ -182,9 +183,10 @@ def test_metrics_exposes_counts(client: TestClient) -> None:
     assert "afsprakenhub_events_received_total" in text and "afsprakenhub_peer_calls_total" in text
 
 
+ZAKEN_API = ZgwSettings().zaken_base_urls[0]  # notifications naming another API are refused at intake
 NOTIFICATIE = {
-    "kanaal": "zaken", "hoofdObject": "https://zaken.example.nl/api/v1/zaken/abc",
-    "resource": "status", "resourceUrl": "https://zaken.example.nl/api/v1/statussen/def",
+    "kanaal": "zaken", "hoofdObject": f"{ZAKEN_API}/zaken/abc",
+    "resource": "status", "resourceUrl": f"{ZAKEN_API}/statussen/def",
     "actie": "create", "aanmaakdatum": "2027-03-01T10:00:00Z",
     "kenmerken": {"bronorganisatie": "002564440", "zaaktype": "https://catalogi.example.nl/zaaktypen/1"},
 }

@@ -16,6 +16,9 @@ from typing import Any
 import httpx
 import pytest
 import respx
+from cloudevents.core.bindings.http import to_binary
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent as SdkEvent
 from pydantic import SecretStr
 from sqlalchemy import select
 
@@ -219,6 +222,38 @@ def test_cloudevent_on_the_events_endpoint(served: tuple[Hub, str], peers: Peers
     assert wait_for(lambda: settled(hub, 3), 10)
     assert peers.register.get(appointment.id).status == AppointmentStatus.CLOSED
     assert peers.close_calls() == [appointment.id, appointment.id]
+
+
+@pytest.mark.parametrize("kind", ["zaak-gesloten", "zaakstatus-gewijzigd"])
+def test_nl_gov_profile_zaak_event_closes_the_appointment(served: tuple[Hub, str], peers: Peers, kind: str) -> None:
+    """A zaak event in the NL GOV CloudEvents profile's shape, sent by the SDK in binary mode, ends with a closed
+    appointment: routed through the type → flow table, not left unrouted."""
+    hub, url = served
+    zaak = peers.openzaak.create_zaak("ZAAK-NL")
+    appointment = peers.book("ZAAK-NL")
+    assert peers.nrc.flush(10) and wait_for(lambda: settled(hub, 1), 10)
+    status = peers.openzaak.close_zaak("ZAAK-NL")  # its classic notification is not sent: only the CloudEvent
+    event = SdkEvent({"specversion": "1.0", "id": f"oz-nl-{kind}", "type": f"nl.overheid.zaken.{kind}",
+                      "source": "urn:nld:oin:00000001823288444000:systeem:openzaak", "subject": zaak["uuid"],
+                      "datacontenttype": "application/json", "dataref": zaak["url"]},
+                     {"zaak": zaak["url"], "status": status["url"]})
+    message = to_binary(event, JSONFormat())
+    response = httpx.post(f"{url}/api/v1/events", content=message.body, headers={**message.headers, **AUTH})
+    assert response.status_code == 202, response.text
+
+    def outcome() -> Delivery | None:
+        with hub.db.unit_of_work() as s:
+            row = s.scalars(select(Delivery).join(InboxEvent, InboxEvent.id == Delivery.inbox_id)
+                            .where(InboxEvent.type == f"nl.overheid.zaken.{kind}")).one_or_none()
+            if row is not None:
+                s.expunge(row)
+            return row
+
+    assert wait_for(lambda: (d := outcome()) is not None and d.status == "succeeded", 10)
+    assert peers.register.get(appointment.id).status == AppointmentStatus.CLOSED
+    mine = [a for a in audits(hub, "zaak-closed") if a.references.get("correlationId") == f"oz-nl-{kind}"]
+    assert [a.outcome for a in mine] == ["applied"]  # this event's delivery decided the zaak was closed
+    assert f"nl.overheid.zaken.{kind}" not in operations.status(hub)["unrouted"]
 
 
 def test_other_kanalen_get_204_and_no_delivery(served: tuple[Hub, str]) -> None:
