@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncssh
 import httpx
 
+from connectors.ssh import asyncssh
 from hub import peer_errors
 from hub.errors import DeliveryError, PermanentError, TransientError
 
