@@ -65,7 +65,7 @@ def test_unreachable_postgres_is_one_line_without_the_password(monkeypatch: pyte
                                                                command: list[str]) -> None:
     url = f"postgresql+psycopg://nobody:s3cret-pw@127.0.0.1:{_closed_port()}/hub"
     line = _one_line(_run(monkeypatch, {"AFSPRAKENHUB_DATABASE_URL": url}, *command))
-    assert line.startswith(f"error: cannot open the store postgresql+psycopg://nobody:***@127.0.0.1:")
+    assert line.startswith("error: cannot open the store postgresql+psycopg://nobody:***@127.0.0.1:")
     assert "s3cret-pw" not in line
     assert "refused" in line.lower() and "AFSPRAKENHUB_DATABASE_URL" in line and "--debug" in line
 
