@@ -13,6 +13,7 @@ from typer.testing import CliRunner, Result
 from hub.cli import app
 from hub.cli_errors import hide_password
 from hub.settings import get_settings
+from tests.conftest import POSTGRES_URL
 
 runner = CliRunner()
 
@@ -84,9 +85,7 @@ def test_unknown_kind_of_database(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_missing_postgres_database_says_create_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    import os
-
-    server = os.environ.get("AFSPRAKENHUB_TEST_POSTGRES_URL")
+    server = POSTGRES_URL  # read at start-up: this module's fixture clears AFSPRAKENHUB_* for each test
     if not server:
         pytest.skip("PostgreSQL not configured: set AFSPRAKENHUB_TEST_POSTGRES_URL")
     url = server.rsplit("/", 1)[0] + "/afsprakenhub_no_such_database"
