@@ -1,4 +1,4 @@
-"""`afsprakenhub`: the operations command line (typer + rich)."""
+"""`afsprakenhub`: the operations command line (typer + rich); heavy modules are imported by the command that runs."""
 
 from __future__ import annotations
 
@@ -7,18 +7,23 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from hub.bootstrap import Hub
-from hub.logging import configure_logging
-from hub.settings import get_settings
+from hub.cli_errors import DEBUG, broker_problem, hide_password, probe_broker, store_problem
+from hub.cli_lazy import LazyGroup
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
+    from hub.demo.runner import DemoReport
+    from hub.settings import Settings
 
 app = typer.Typer(help="afsprakenhub: keeps every system around the appointment register in step.",
-                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+                  rich_markup_mode=None, cls=LazyGroup)
 db_app = typer.Typer(help="The hub's own database.", no_args_is_help=True)
 deliveries_app = typer.Typer(help="Deliveries: one inbound event handed to one flow.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -29,18 +34,85 @@ err = Console(stderr=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
-def _hub(*, upgrade: bool = False, worker_name: str | None = None) -> Hub:
+@app.callback()
+def root(debug: Annotated[bool, typer.Option("--debug", help="Show the traceback under a one-line error.")]
+         = False) -> None:
+    """afsprakenhub: keeps every system around the appointment register in step."""
+    DEBUG["on"] = debug
+
+
+def _settings() -> Settings:
+    from hub.logging import configure_logging
+    from hub.settings import get_settings
+
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
-    hub = Hub(settings, worker_name=worker_name)
-    if upgrade:
-        hub.db.upgrade()
-    else:
-        from hub.store.db import schema_is_current
+    if settings.log_level.upper() == "DEBUG":
+        DEBUG["on"] = True
+    return settings
 
-        if not schema_is_current(hub.db.engine):
-            err.print("[red]The database has no schema yet.[/] Run: afsprakenhub db upgrade")
-            raise typer.Exit(2)
+
+def _sqlite_file_missing(url: str) -> Path | None:
+    """The SQLite file `url` names, when it does not exist yet (a read must not create it)."""
+    if not url.startswith("sqlite"):
+        return None
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    path = Path(name)
+    return None if path.exists() else path
+
+
+def _check_driver(url: str) -> None:
+    """Raise `Unavailable` when `url` is no database URL or its driver is not installed."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    try:
+        make_url(url).get_dialect().import_dbapi()
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
+        raise store_problem(exc, url) from exc
+
+
+def _hub(*, upgrade: bool = False, worker_name: str | None = None, broker: bool = False,
+         settings: Settings | None = None) -> Hub:
+    """The Hub on the configured store (checked: reachable, schema there); `broker=True` checks the broker too."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from hub.bootstrap import Hub
+    from hub.store.db import schema_is_current
+
+    settings = settings or _settings()
+    url = settings.database_url
+    missing = _sqlite_file_missing(url)
+    if not upgrade and missing is not None:
+        err.print(f"[red]The database {missing} does not exist yet (no schema).[/] Run: afsprakenhub db upgrade "
+                  "(or point AFSPRAKENHUB_DATABASE_URL at the hub's store)", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    _check_driver(url)
+    hub = Hub(settings, worker_name=worker_name)
+    try:
+        if upgrade:
+            hub.db.upgrade()
+            current = True
+        else:
+            current = schema_is_current(hub.db.engine)
+    except SQLAlchemyError as exc:
+        hub.close()
+        raise store_problem(exc, url) from exc
+    if not current:
+        hub.close()
+        err.print("[red]The database has no schema yet.[/] Run: afsprakenhub db upgrade", highlight=False,
+                  soft_wrap=True)
+        raise typer.Exit(2)
+    if broker and settings.broker_url not in ("", "stub"):
+        try:
+            probe_broker(hub.runtime.broker)
+        except Exception as exc:
+            hub.close()
+            raise broker_problem(exc, settings.broker_url) from exc
     return hub
 
 
@@ -49,14 +121,23 @@ def _print_json(data: Any) -> None:
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
+def db_upgrade(as_json: JsonOpt = False) -> None:
     """Create or migrate the schema (SQLite or PostgreSQL, per AFSPRAKENHUB_DATABASE_URL)."""
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_format)
+    from sqlalchemy.exc import SQLAlchemyError
+
     from hub.store.db import upgrade
 
-    upgrade(settings.database_url)
-    out.print(f"schema up to date ({settings.database_url.split('://')[0]})")
+    settings = _settings()
+    _check_driver(settings.database_url)
+    try:
+        upgrade(settings.database_url)
+    except SQLAlchemyError as exc:
+        raise store_problem(exc, settings.database_url) from exc
+    backend = settings.database_url.split("://")[0]
+    if as_json:
+        _print_json({"schema": "up to date", "backend": backend, "database": hide_password(settings.database_url)})
+    else:
+        out.print(f"schema up to date ({backend})")
 
 
 @app.command()
@@ -66,72 +147,133 @@ def demo(
     appointments: Annotated[int, typer.Option(help="Appointments in the scripted day")] = 200,
     keep_running: Annotated[bool, typer.Option("--keep-running", help="Leave hub and sandbox up afterwards")]
     = False,
-    workdir: Annotated[Path, typer.Option(help="Where the demo's database and log go")] = Path("var/demo"),
+    workdir: Annotated[Path, typer.Option(help="Where the demo's database, log and simulators' files go")]
+    = Path("var/demo"),
 ) -> None:
     """The main job: sandbox peers + the hub on the embedded default + a scripted register day, checked."""
-    from hub.demo.runner import DemoReport, run_demo
+    from hub.demo.runner import run_demo
+
+    # Progress on the terminal; under --json on stderr, so stdout stays one JSON document.
+    talk = err if as_json else out
+
+    def progress(message: str) -> None:
+        talk.print(f"demo: {message}", highlight=False, soft_wrap=True)
 
     def hold(report: DemoReport) -> None:
         _print_demo(report, as_json)
-        out.print(f"\nhub: {report.urls['hub']}   token: {report.urls['token']}")
-        for name, info in report.urls["sandbox"].items():
-            out.print(f"{name}: " + ", ".join(f"{k}={v}" for k, v in info.items()), highlight=False)
-        out.print("running; Ctrl-C to stop")
+        _print_running(report, talk)
         stop = threading.Event()
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         stop.wait()
 
-    if not as_json:
-        out.print(f"demo: {appointments} appointments, seed {seed}; sandbox peers and hub starting …")
+    progress(f"{appointments} appointments, seed {seed}; work dir {workdir}")
     try:
-        report = run_demo(seed=seed, count=appointments, workdir=workdir, keep_running=keep_running, on_ready=hold)
+        report = run_demo(seed=seed, count=appointments, workdir=workdir, keep_running=keep_running, on_ready=hold,
+                          progress=progress)
     except RuntimeError as exc:
-        err.print(f"[red]demo failed:[/] {exc}  (log: {workdir / 'hub.log'})")
+        err.print(f"[red]demo failed:[/] {exc}  (log: {workdir / 'hub.log'})", soft_wrap=True)
         raise typer.Exit(1) from None
     if not keep_running:
         _print_demo(report, as_json)
     raise typer.Exit(0 if report.ok else 1)
 
 
-def _print_demo(report: Any, as_json: bool) -> None:
+def _print_demo(report: DemoReport, as_json: bool) -> None:
     if as_json:
         _print_json(report.as_json())
         return
-    table = Table("flow", "expected", "observed", "dead", "result", "detail", title="afsprakenhub demo")
+    table = Table("flow", "expected", "observed", "dead", "result", title="afsprakenhub demo")
     for row in report.rows:
-        table.add_row(row.name, str(row.expected), str(row.observed), str(row.dead),
-                      "ok" if row.ok else "NOT OK", row.detail)
+        table.add_row(row.name, str(row.expected), str(row.observed), str(row.dead), "ok" if row.ok else "NOT OK")
     out.print(table)
-    out.print(f"{'ok' if report.ok else 'NOT OK'} in {report.duration_s:.1f} s; data: {report.urls.get('database')}, "
-              f"log: {report.urls.get('log')}")
+    # Details and paths below the table, never cut at the terminal's width.
+    details = [row for row in report.rows if row.detail]
+    if details:
+        out.print("details:")
+        for row in details:
+            out.print(f"  {row.name}: {row.detail}", highlight=False, soft_wrap=True, markup=False)
+    urls = report.urls
+    out.print(f"{'ok' if report.ok else 'NOT OK'} in {report.duration_s:.1f} s", highlight=False)
+    for label, key in (("data", "database"), ("log", "log"), ("simulators' files", "scratch")):
+        if urls.get(key):
+            out.print(f"  {label}: {urls[key]}", highlight=False, soft_wrap=True, markup=False)
+
+
+def _status_line(database_url: str) -> str:
+    """The shell line that runs `afsprakenhub status` on the demo's store, from any folder."""
+    import shlex
+
+    if database_url.startswith("sqlite:///"):
+        database_url = f"sqlite:///{Path(database_url.removeprefix('sqlite:///')).resolve()}"
+    return f"AFSPRAKENHUB_DATABASE_URL={shlex.quote(database_url)} afsprakenhub status"
+
+
+def _print_running(report: DemoReport, talk: Console) -> None:
+    urls = report.urls
+    lines = [f"hub:     {urls['hub']}", f"console: {urls['console']}  (log in with the token)",
+             f"token:   {urls['token']}", f"store:   {_status_line(urls['database_url'])}"]
+    lines += [f"{name}: " + ", ".join(f"{k}={v}" for k, v in info.items()) for name, info in urls["sandbox"].items()]
+    for line in ["", *lines, "running; Ctrl-C to stop"]:
+        talk.print(line, highlight=False, soft_wrap=True, markup=False)
+
+
+def _has_credentials(settings: Settings) -> bool:
+    return bool(settings.api_token_map()) or bool(settings.jwt.jwks_url)
+
+
+NO_CREDENTIALS = ("serve refuses to start without credentials: every request but liveness would answer 401 and "
+                  "nobody could log in to the console. Set AFSPRAKENHUB_API_TOKENS=name:long-random-token[,…] "
+                  "(or AFSPRAKENHUB_JWT__JWKS_URL, AFSPRAKENHUB_JWT__ISSUER and AFSPRAKENHUB_JWT__AUDIENCE for "
+                  "OAuth2 JWTs). For a local trial only: afsprakenhub serve --trial (a one-off token, printed).")
 
 
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Bind address [default: settings.host]")] = None,
     port: Annotated[int | None, typer.Option(help="Port [default: settings.port, 8700]")] = None,
-    with_worker: Annotated[bool, typer.Option(help="Also run worker threads (always on with the stub broker).")]
+    with_worker: Annotated[bool, typer.Option("--with-worker",
+                                              help="Also run worker threads (always on with the stub broker).")]
+    = False,
+    trial: Annotated[bool, typer.Option("--trial", help="Local trial without configured credentials: a one-off "
+                                        "API token for this run, printed with a warning. Never in production.")]
     = False,
 ) -> None:
-    """Run the HTTP API (webhooks, operations, metrics).
+    """Run the HTTP API (webhooks, operations, metrics); needs AFSPRAKENHUB_API_TOKENS or JWT settings.
 
     Slow clients are cut off: a request head must arrive within AFSPRAKENHUB_HTTP__HEADER_TIMEOUT_SECONDS (10),
     its body within __BODY_TIMEOUT_SECONDS (30); idle keep-alive connections close after __KEEP_ALIVE_SECONDS (5)
     and at most __MAX_CONNECTIONS (1000) are open.
     """
+    settings = _settings()
+    if not _has_credentials(settings):
+        if not trial:
+            err.print(f"error: {NO_CREDENTIALS}", soft_wrap=True, markup=False, highlight=False)
+            raise typer.Exit(2)
+        from pydantic import SecretStr
+
+        from hub.demo.runner import new_token
+
+        token = new_token()
+        settings = settings.model_copy(update={"api_tokens": SecretStr(f"trial:{token}")})
+        err.print(f"WARNING: TRIAL MODE, no AFSPRAKENHUB_API_TOKENS or JWT settings. This run accepts the one-off "
+                  f"token below (name 'trial') and no other; it ends with this process. Set "
+                  f"AFSPRAKENHUB_API_TOKENS before anyone else uses this hub.\n  token: {token}",
+                  style="bold red", soft_wrap=True, markup=False, highlight=False)
+    elif trial:
+        err.print("--trial ignored: credentials are configured", highlight=False)
     import uvicorn
 
     from hub.api.app import create_app
     from hub.serving import bind_tcp
     from hub.slow_clients import uvicorn_options
 
-    hub = _hub(upgrade=True)
+    hub = _hub(upgrade=True, broker=True, settings=settings)
     in_process = hub.runtime.is_stub or with_worker
     api = create_app(hub, start_runtime=in_process)
     host, port = host or hub.settings.host, port or hub.settings.port
     out.print(f"afsprakenhub on http://{host}:{port}/api/v1, console http://{host}:{port}/console/ "
-              f"(workers {'in-process' if in_process else 'separate'})")
+              f"(workers {'in-process' if in_process else 'separate'})", soft_wrap=True)
     # Slow clients are cut off (head/body deadlines) and open connections bounded: settings.http.
     config = uvicorn.Config(api, log_config=None, access_log=False, **uvicorn_options(hub.settings.http))
     uvicorn.Server(config).run(sockets=[bind_tcp(port, host)])
@@ -140,11 +282,12 @@ def serve(
 @app.command()
 def worker(threads: Annotated[int | None, typer.Option(help="Worker threads [default: settings]")] = None) -> None:
     """Process deliveries from Redis or RabbitMQ (run N of these on N machines)."""
-    hub = _hub(upgrade=True)
-    if hub.runtime.is_stub:
+    settings = _settings()
+    if settings.broker_url in ("", "stub"):
         err.print("[red]The stub broker lives inside `serve`.[/] Set AFSPRAKENHUB_BROKER_URL to redis://… "
-                  "or amqp://… to run separate workers.")
+                  "or amqp://… to run separate workers.", soft_wrap=True)
         raise typer.Exit(2)
+    hub = _hub(upgrade=True, broker=True, settings=settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -160,11 +303,14 @@ def worker(threads: Annotated[int | None, typer.Option(help="Worker threads [def
 
 
 @app.command()
-def deliver(delivery_id: int) -> None:
+def deliver(delivery_id: int, as_json: JsonOpt = False) -> None:
     """Process one delivery now, in the foreground (debugging; the queue is not used)."""
     hub = _hub()
     outcome = hub.runtime.processor.process(delivery_id)
-    out.print(f"delivery {delivery_id}: {outcome.status}" + (f" ({outcome.detail})" if outcome.detail else ""))
+    if as_json:
+        _print_json({"delivery": delivery_id, "status": outcome.status, "detail": outcome.detail})
+    else:
+        out.print(f"delivery {delivery_id}: {outcome.status}" + (f" ({outcome.detail})" if outcome.detail else ""))
 
 
 @app.command()
@@ -173,7 +319,7 @@ def scheduler(interval: Annotated[float, typer.Option(help="Seconds between chec
     from hub.console.peer_stats import start_flusher
     from hub.scheduler import Scheduler
 
-    hub = _hub(upgrade=True)
+    hub = _hub(upgrade=True, broker=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -192,13 +338,18 @@ def sync(
     force: Annotated[bool, typer.Option("--force", help="Jobs that deliver once: deliver again")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run one scheduled job once (options a job does not take are refused)."""
+    """Run one scheduled job once (options a job does not take are refused); no JOB lists the jobs."""
     from hub.scheduler import JOBS, run_job, schedule_of
 
     hub = _hub()
     if job is None:
+        specs = sorted(JOBS.values(), key=lambda j: j.name)
+        if as_json:
+            _print_json([{"job": s.name, "schedule": schedule_of(hub, s), "description": s.description}
+                         for s in specs])
+            return
         table = Table("job", "schedule", "what it does")
-        for spec in sorted(JOBS.values(), key=lambda j: j.name):
+        for spec in specs:
             table.add_row(spec.name, schedule_of(hub, spec), spec.description)
         out.print(table if JOBS else "no jobs registered yet")
         return
@@ -261,6 +412,7 @@ def replay(
     delivery_id: Annotated[int | None, typer.Argument(help="One delivery id")] = None,
     flow: Annotated[str | None, typer.Option(help="All deliveries of this flow …")] = None,
     status_: Annotated[str | None, typer.Option("--status", help="… in this state (dead, failed, skipped)")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Send failed or dead deliveries again (after fixing a mapping or a peer)."""
     from hub import operations
@@ -268,7 +420,7 @@ def replay(
     if (delivery_id is None) == (status_ is None):
         err.print("[red]Give a delivery id, or --status (with optional --flow).[/]")
         raise typer.Exit(2)
-    hub = _hub()
+    hub = _hub(broker=True)
     if delivery_id is not None:
         ids = operations.replay(hub, [delivery_id], "cli")
     else:
@@ -278,7 +430,10 @@ def replay(
         # No separate worker can see the in-process queue: process them here and now.
         for i in ids:
             hub.runtime.processor.process(i)
-    out.print(f"replayed {len(ids)} deliver{'y' if len(ids) == 1 else 'ies'}: {', '.join(map(str, ids)) or '-'}")
+    if as_json:
+        _print_json({"replayed": ids, "processedHere": hub.runtime.is_stub})
+    else:
+        out.print(f"replayed {len(ids)} deliver{'y' if len(ids) == 1 else 'ies'}: {', '.join(map(str, ids)) or '-'}")
 
 
 @app.command()
@@ -303,31 +458,25 @@ def trace(appointment_id: str, as_json: JsonOpt = False) -> None:
 
 @app.command()
 def purge(older_than: Annotated[int | None, typer.Option("--older-than", help="Days [default: retention]")] = None,
-          ) -> None:
+          as_json: JsonOpt = False) -> None:
     """Remove stored payloads and personal data past retention; the audit log stays."""
     from hub.operations import purge as do_purge
 
     hub = _hub()
     days = older_than if older_than is not None else hub.settings.retention_days
     counts = do_purge(hub, days, "cli")
-    out.print(f"purged payloads of {counts['events']} events and {counts['links']} link records older than {days} days")
+    if as_json:
+        _print_json({"olderThanDays": days, **counts})
+    else:
+        out.print(f"purged payloads of {counts['events']} events and {counts['links']} link records older than "
+                  f"{days} days")
 
 
-# --- command groups contributed by connectors, flows and the sandbox (one line each) ---------------
+# `contract-test` is light; the other groups (sandbox, zgw, surveys, roster, migrate) load on first use (cli_lazy).
 def _register_command_groups() -> None:
     from hub.cli_contract import register as register_contract_test
-    from sandbox.cli import register as register_sandbox
 
     register_contract_test(app)
-    register_sandbox(app)
-    from hub.cli_zgw import register as register_zgw
-    register_zgw(app)
-    from flows.surveys.cli import register as register_surveys
-    register_surveys(app)
-    from flows.roster.cli import register as register_roster
-    register_roster(app)
-    from hub.cli_migrate import register as register_migrate
-    register_migrate(app)
 
 
 _register_command_groups()

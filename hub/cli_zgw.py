@@ -19,6 +19,7 @@ app = typer.Typer(help="ZGW: the hub's abonnement (subscription) at the Notifica
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 out = Console()
 err = Console(stderr=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 CallbackOpt = Annotated[str | None, typer.Option("--callback-url", help="[default: AFSPRAKENHUB_ZGW__CALLBACK_URL]")]
 
 
@@ -55,20 +56,25 @@ def _fail(exc: Exception) -> typer.Exit:
 
 
 @app.command()
-def subscribe(callback_url: CallbackOpt = None) -> None:
+def subscribe(callback_url: CallbackOpt = None, as_json: JsonOpt = False) -> None:
     """Create the abonnement (kanaal zaken, the configured filters) unless one for the callback URL exists."""
     try:
         abonnement, created = ensure_subscription(get_settings(), callback_url=callback_url)
     except (DeliveryError, ValueError) as exc:
         raise _fail(exc) from None
-    out.print(f"{'created' if created else 'already subscribed'}: {abonnement.url} → {abonnement.callback_url}",
-              highlight=False)
+    if as_json:
+        sys.stdout.write(json.dumps({"created": created, "abonnement": abonnement.url,
+                                     "callbackUrl": abonnement.callback_url}) + "\n")
+    else:
+        out.print(f"{'created' if created else 'already subscribed'}: {abonnement.url} → {abonnement.callback_url}",
+                  highlight=False)
 
 
 @app.command()
 def unsubscribe(
     callback_url: CallbackOpt = None,
     url: Annotated[str | None, typer.Option("--url", help="Delete this one abonnement (its URL at the NRC)")] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Delete the abonnement(en) that send to the callback URL (or the one given with --url)."""
     settings = get_settings()
@@ -82,11 +88,14 @@ def unsubscribe(
         raise _fail(exc) from None
     finally:
         with_client.close()
-    out.print(f"deleted {len(targets)} abonnement(en)" + "".join(f"\n  {t}" for t in targets), highlight=False)
+    if as_json:
+        sys.stdout.write(json.dumps({"deleted": targets}) + "\n")
+    else:
+        out.print(f"deleted {len(targets)} abonnement(en)" + "".join(f"\n  {t}" for t in targets), highlight=False)
 
 
 @app.command()
-def subscriptions(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def subscriptions(as_json: JsonOpt = False) -> None:
     """List the NRC's abonnementen visible to the hub's client id; marks the hub's own callback URL."""
     settings = get_settings()
     client = NotificatiesClient.from_settings(settings.zgw)

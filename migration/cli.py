@@ -279,6 +279,7 @@ def run(
 @app.command("waivers-template")
 def waivers_template(
     out_file: Annotated[Path, typer.Option("--out", help="Where to write the waiver file to fill in")],
+    as_json: JsonOpt = False,
 ) -> None:
     """Write a waiver file listing every unexplained discrepancy of the last reconcile, reasons to fill in."""
     from sqlalchemy import select
@@ -294,13 +295,17 @@ def waivers_template(
     ctx.close()
     unique = list(dict.fromkeys(rows))
     out_file.write_text(template(unique), encoding="utf-8")
-    out.print(f"{len(unique)} waiver(s) to fill in: {out_file}")
+    if as_json:
+        sys.stdout.write(json.dumps({"waivers": len(unique), "file": str(out_file)}) + "\n")
+    else:
+        out.print(f"{len(unique)} waiver(s) to fill in: {out_file}")
 
 
 @app.command()
 def reset(
     yes: Annotated[bool, typer.Option("--yes", help="Really delete the staged data and checkpoints")] = False,
     dry_run: DryRunOpt = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Delete every staged appointment, plan, checkpoint and report row (the staging database only)."""
     from migration.db import metadata
@@ -308,12 +313,18 @@ def reset(
     ctx = MigrationContext.open(_settings().migration, progress=False)
     counts = {t.name: ctx.staging.count(t) for t in metadata.sorted_tables}
     if dry_run or not yes:
-        out.print(f"would delete: {counts}" + ("" if dry_run else " (add --yes)"))
+        if as_json:
+            sys.stdout.write(json.dumps({"deleted": False, "wouldDelete": counts}) + "\n")
+        else:
+            out.print(f"would delete: {counts}" + ("" if dry_run else " (add --yes)"))
         ctx.close()
         raise typer.Exit(0 if dry_run else 2)
     ctx.staging.clear(*reversed(metadata.sorted_tables))
     ctx.close()
-    out.print(f"deleted: {counts}")
+    if as_json:
+        sys.stdout.write(json.dumps({"deleted": True, "counts": counts}) + "\n")
+    else:
+        out.print(f"deleted: {counts}")
 
 
 @app.command()

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import asyncssh
 import httpx
 
+from connectors.ssh import asyncssh
 from hub import peer_errors
 from hub.errors import DeliveryError, PermanentError, TransientError
 
 CONNECTOR = "kcm"
 
-_PERMANENT_SFTP_CODES = {asyncssh.FX_PERMISSION_DENIED, asyncssh.FX_NO_SUCH_FILE, asyncssh.FX_NO_SUCH_PATH,
-                         asyncssh.FX_WRITE_PROTECT, asyncssh.FX_OP_UNSUPPORTED}
+
+
+def _permanent_sftp_codes() -> set[int]:
+    """SFTP status codes that retrying cannot fix (read when needed: asyncssh loads on first use)."""
+    return {asyncssh.FX_PERMISSION_DENIED, asyncssh.FX_NO_SUCH_FILE, asyncssh.FX_NO_SUCH_PATH,
+            asyncssh.FX_WRITE_PROTECT, asyncssh.FX_OP_UNSUPPORTED}
 
 
 def sftp_error(call: str, exc: BaseException) -> DeliveryError:
@@ -21,7 +25,7 @@ def sftp_error(call: str, exc: BaseException) -> DeliveryError:
         return PermanentError(f"{CONNECTOR} sftp {call} failed: {kind} (check credentials / known_hosts)")
     if isinstance(exc, asyncssh.SFTPError) and not isinstance(exc, asyncssh.SFTPConnectionLost):
         reason = f"{CONNECTOR} sftp {call} failed: {kind} (code {exc.code})"
-        return PermanentError(reason) if exc.code in _PERMANENT_SFTP_CODES else TransientError(reason)
+        return PermanentError(reason) if exc.code in _permanent_sftp_codes() else TransientError(reason)
     if isinstance(exc, asyncssh.Error | OSError | TimeoutError | EOFError):
         return TransientError(f"{CONNECTOR} sftp {call} failed: {kind}")
     return PermanentError(f"{CONNECTOR} sftp {call} failed: unexpected {kind}")

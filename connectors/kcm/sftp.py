@@ -9,12 +9,11 @@ import posixpath
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
-import asyncssh
-
 from connectors.kcm.errors import sftp_error
 from connectors.kcm.models import Receipt, RemoteFile
 from connectors.kcm.settings import KcmSettings
 from connectors.kcm.transport import PART_SUFFIX, sha256_hex
+from connectors.ssh import asyncssh
 from hub.errors import DeliveryError, TransientError
 
 T = TypeVar("T")

@@ -14,12 +14,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-import asyncssh
-
 from connectors.rostarcas.csv_export import parse_csv
 from connectors.rostarcas.errors import CONNECTOR, sftp_error
 from connectors.rostarcas.models import RosterExport, RowProblem
 from connectors.rostarcas.settings import RostarcasSettings
+from connectors.ssh import asyncssh
 from hub.errors import DeliveryError, PermanentError, TransientError
 from hub.metrics import PEER_CALLS
 

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import jwt
 import requests
-from simple_salesforce.exceptions import SalesforceAuthenticationFailed
-from simple_salesforce.login import token_login
 
 from connectors.salesforce.errors import CONNECTOR, error_for_transport
 from connectors.salesforce.settings import SalesforceSettings
@@ -92,6 +90,9 @@ class TokenProvider:
 
         def note(response: requests.Response, *args: object, **kwargs: object) -> None:
             statuses.append(response.status_code)
+
+        from simple_salesforce.exceptions import SalesforceAuthenticationFailed
+        from simple_salesforce.login import token_login
 
         self._http.hooks["response"].append(note)
         try:

@@ -10,13 +10,11 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from urllib.parse import quote
 
 import requests
 from pydantic import ValidationError
-from simple_salesforce import Salesforce
-from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
 
 from connectors.salesforce.auth import Session, TokenProvider
 from connectors.salesforce.errors import (
@@ -34,6 +32,9 @@ from hub.backoff import parse_retry_after
 from hub.errors import DeliveryError, TransientError
 from hub.logging import outbound_headers
 from hub.metrics import PEER_CALLS
+
+if TYPE_CHECKING:
+    from simple_salesforce import Salesforce
 
 T = TypeVar("T")
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
@@ -121,6 +122,8 @@ class SalesforceClient:
         return {"headers": headers, "timeout": self.settings.timeout_seconds}
 
     def _api(self, session: Session) -> Salesforce:
+        from simple_salesforce import Salesforce  # imported on first call: commands that never call it start faster
+
         sf = Salesforce(session_id=session.access_token, instance_url=session.instance_url,
                         version=self.settings.api_version, session=self._http)
         # simple-salesforce assumes https://<host>/; keep the configured scheme and path (TIP proxy, sandbox).
@@ -128,6 +131,8 @@ class SalesforceClient:
         return sf
 
     def _call(self, call: str, send: Callable[[Salesforce], T]) -> T:
+        from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
+
         for attempt in (1, 2):
             session = self._tokens.session()
             self._local.retry_after = None

@@ -1,7 +1,8 @@
-"""Fixtures: the project's WSDL, the published one (when ../shared is present) and a canned SOAP transport."""
+"""Fixtures: the project's WSDL, JCC's published one (AFSPRAKENHUB_JCC_CONTRACTS) and a canned SOAP transport."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,26 @@ from requests.adapters import BaseAdapter
 
 from sandbox.jcc.simulator import wsdl_text
 
-PUBLISHED = Path(__file__).resolve().parents[3] / "shared" / "contracts" / "jcc" / "GenericGuidanceSystem2.wsdl"
+#: The folder holding JCC's published GenericGuidanceSystem2.wsdl; default: shared/contracts/jcc beside the checkout.
+CONTRACTS_ENV = "AFSPRAKENHUB_JCC_CONTRACTS"
+WSDL_NAME = "GenericGuidanceSystem2.wsdl"
+
+
+def published_location() -> Path:
+    """Where the published WSDL is looked for: $AFSPRAKENHUB_JCC_CONTRACTS, else ../shared/contracts/jcc."""
+    folder = os.environ.get(CONTRACTS_ENV)
+    checkout = Path(__file__).resolve().parents[2]
+    return (Path(folder) if folder else checkout.parent / "shared" / "contracts" / "jcc") / WSDL_NAME
+
+
+def published_wsdl_or_skip() -> Path:
+    """The published WSDL, or a skip that says where it was looked for and which variable to set."""
+    path = published_location()
+    if not path.exists():
+        pytest.skip(f"the published JCC WSDL is not at {path}: set {CONTRACTS_ENV} to the folder that holds "
+                    f"{WSDL_NAME} (default: shared/contracts/jcc beside the checkout); offline checks use the "
+                    f"project's own")
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -24,9 +44,7 @@ def project_wsdl(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def published_wsdl() -> Path:
-    if not PUBLISHED.exists():
-        pytest.skip(f"the published JCC WSDL is not present ({PUBLISHED}); offline checks use the project's own")
-    return PUBLISHED
+    return published_wsdl_or_skip()
 
 
 class CannedSoap(BaseAdapter):

@@ -70,6 +70,7 @@ def send(
 def purge(
     older_than: Annotated[int | None, typer.Option("--older-than", help="Days after delivery [default: "
                                                    "AFSPRAKENHUB_KCM__RETENTION_DAYS]")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Remove candidate personal data past retention (the invitation markers stay)."""
     from flows.surveys.store import SurveyStore
@@ -80,15 +81,22 @@ def purge(
     hub.audit.record(actor="cli", flow="surveys", action="purge-candidates", outcome="done",
                      purpose="retention (AVG): remove survey candidate data",
                      references={"purged": count, "retentionDays": days})
-    out.print(f"purged candidate data of {count} visits older than {days} days after delivery")
+    if as_json:
+        sys.stdout.write(json.dumps({"purged": count, "olderThanDays": days}) + "\n")
+    else:
+        out.print(f"purged candidate data of {count} visits older than {days} days after delivery")
 
 
 @app.command("files")
-def files() -> None:
+def files(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List the KCM drop folder (read only)."""
     from flows.surveys.batch import SurveyBatch
 
-    for f in SurveyBatch(_hub()).client.list_files():
+    found = SurveyBatch(_hub()).client.list_files()
+    if as_json:
+        sys.stdout.write(json.dumps([f.model_dump(mode="json") for f in found], indent=2) + "\n")
+        return
+    for f in found:
         out.print(f"{f.name}\t{f.size}", highlight=False)
 
 

@@ -7,6 +7,7 @@ Each peer's `sandbox/<peer>/demo.py` defines a `DemoPart` subclass and registers
 from __future__ import annotations
 
 import random
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,6 +97,18 @@ class DemoPart:
         """This part's peers as they ended, comparable across two runs of the same seed (the chaos oracle):
         without generated ids or clock times, and with counts where a duplicate would show."""
         return {}
+
+
+#: The running demo's folder for its simulators' files (`DemoStack` sets it to `<workdir>/tmp`).
+SCRATCH: dict[str, Path] = {}
+
+
+def scratch_dir(prefix: str) -> Path:
+    """A new folder for a simulator's files: under the running demo's work dir, else a system temp folder."""
+    root = SCRATCH.get("dir")
+    if root is not None:
+        root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=root))
 
 
 #: The registered parts, in registration order.

@@ -6,6 +6,7 @@ import importlib
 import pkgutil
 import random
 import secrets
+import shutil
 import socket
 import threading
 import time
@@ -19,6 +20,7 @@ import structlog
 from sqlalchemy import select
 
 from hub.bootstrap import Hub
+from hub.demo import parts as demo_parts
 from hub.demo.day import DayPlan, PlannedAppointment, plan_day
 from hub.demo.parts import DEMO_PARTS, DemoContext, DemoPart, DemoRow, counted
 from hub.logging import configure_logging
@@ -28,6 +30,20 @@ from hub.settings import RetrySettings, Settings
 from hub.store.tables import InboxEvent
 
 log = structlog.get_logger("afsprakenhub.demo")
+#: Where the demo says how far it is (phases and counts); the CLI prints it, tests and benchmarks ignore it.
+Progress = Callable[[str], None]
+
+
+def _quiet(_message: str) -> None:
+    """The default progress: say nothing."""
+
+
+def new_token(nbytes: int = 24) -> str:
+    """A random URL-safe token that does not start with `-` (so it is never read as a command-line option)."""
+    while True:
+        token = secrets.token_urlsafe(nbytes)
+        if not token.startswith("-"):
+            return token
 
 
 @dataclass
@@ -78,10 +94,13 @@ def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 
     return predicate()
 
 
+def _open_deliveries(snapshot: dict[str, Any]) -> int:
+    return sum(s["pending"] + s["failed"] for s in snapshot["deliveries"].values())
+
+
 def _settled(hub: Hub) -> bool:
     snapshot = status(hub)
-    open_deliveries = sum(s["pending"] + s["failed"] for s in snapshot["deliveries"].values())
-    return snapshot["inbox"]["pending"] == 0 and open_deliveries == 0
+    return snapshot["inbox"]["pending"] == 0 and _open_deliveries(snapshot) == 0
 
 
 def play(register: Any, plan: DayPlan) -> int:
@@ -146,9 +165,13 @@ class DemoStack:
 
     def __init__(self, *, seed: int = 20270301, count: int = 200, day: date | None = None,
                  workdir: Path = Path("var/demo"), timeout: float = 120.0, overrides: dict[str, Any] | None = None,
-                 launcher: Callable[[Hub], HubLauncher] = serve_in_process, log_level: str = "INFO") -> None:
+                 launcher: Callable[[Hub], HubLauncher] = serve_in_process, log_level: str = "INFO",
+                 progress: Progress = _quiet) -> None:
         self.seed, self.count, self.day, self.workdir, self.timeout = seed, count, day, workdir, timeout
         self.overrides, self.launcher, self.log_level = overrides or {}, launcher, log_level
+        self.progress = progress
+        #: The simulators' folders (SFTP root, drop folders, reports): under the work dir, emptied at each start.
+        self.scratch = workdir / "tmp"
         self.parts: list[DemoPart] = []
         self._stoppers: list[Callable[[], None]] = []
 
@@ -157,7 +180,12 @@ class DemoStack:
         from sandbox.server import SandboxServer
 
         self.t0 = time.monotonic()
+        self.progress("starting the sandbox peers and the hub …")
         self.workdir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        self.scratch.mkdir()
+        demo_parts.SCRATCH["dir"] = self.scratch
+        self._stoppers.append(demo_parts.SCRATCH.clear)
         db_path = self.workdir / "demo.db"
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
@@ -168,7 +196,7 @@ class DemoStack:
         self._stoppers.append(lambda: configure_logging("INFO", "auto"))
 
         self.parts = load_parts()
-        self.token = token = secrets.token_urlsafe(24)
+        self.token = token = new_token()
         hub_sock = bind_tcp()
         self.hub_url = hub_url = "http://{}:{}".format(*hub_sock.getsockname()[:2])
         self.register = register = RegisterSimulator(seed=self.seed, hub_url=hub_url, hub_token=token)
@@ -200,6 +228,8 @@ class DemoStack:
         except BaseException:
             self.close()
             raise
+        self.progress(f"up: hub {hub_url}, {len(simulators) + 1} simulators, {len(self.parts)} parts "
+                      f"({time.monotonic() - self.t0:.1f} s)")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -210,27 +240,46 @@ class DemoStack:
             self._stoppers.pop()()
 
     def settle(self) -> None:
-        """Wait until the register's outbox is empty and the hub has nothing open."""
+        """Wait until the register's outbox is empty and the hub has nothing open (saying how far, every 2 s)."""
         if not self.register.emitter.flush(self.timeout):
             raise RuntimeError("the register's events did not all reach the hub")
-        if not wait_until(lambda: _settled(self.hub), self.timeout):
+        said = [time.monotonic()]
+
+        def settled() -> bool:
+            snapshot = status(self.hub)
+            open_now = _open_deliveries(snapshot)
+            if snapshot["inbox"]["pending"] == 0 and open_now == 0:
+                return True
+            if time.monotonic() - said[0] >= 2.0:
+                said[0] = time.monotonic()
+                inbox = snapshot["inbox"]
+                self.progress(f"  settling: {inbox['processed']} of {inbox['received']} events processed, "
+                              f"{open_now} deliveries open")
+            return False
+
+        if not wait_until(settled, self.timeout):
             raise RuntimeError(f"the hub did not settle within {self.timeout:.0f} s: {status(self.hub)}")
 
     def before_day(self) -> None:
+        self.progress(f"before the day: seeding {len(self.parts)} peers")
         for part in self.parts:
             part.before_day(self.ctx)
 
     def play(self) -> int:
+        self.progress(f"playing the day: {len(self.plan.appointments)} appointments")
         events = play(self.register, self.plan)
         log.info("demo.day_played", appointments=len(self.plan.appointments), events=events)
+        self.progress(f"  the register emitted {events} events; the hub is processing them")
         return events
 
     def after_day(self) -> None:
-        for part in self.parts:  # one at a time: each part sees the effects of the ones before it
+        for n, part in enumerate(self.parts, 1):  # one at a time: each part sees the effects of the ones before it
+            self.progress(f"after the day {n}/{len(self.parts)}: {part.name}")
             part.after_day(self.ctx)
             self.settle()
 
     def check(self) -> list[DemoRow]:
+        self.progress("checking what every peer holds")
         rows = [intake_row(self.hub, self.register)]
         for part in self.parts:
             rows.extend(part.check(self.ctx))
@@ -248,16 +297,18 @@ class DemoStack:
                 **{part.name: part.snapshot(self.ctx) for part in self.parts}}
 
     def report(self, rows: list[DemoRow]) -> DemoReport:
-        urls = {"hub": f"{self.hub_url}/api/v1", "token": self.token, "sandbox": self.sandbox.describe(),
-                "database": self.settings_data["database_url"].removeprefix("sqlite:///"), "log": str(self.log_path)}
+        urls = {"hub": f"{self.hub_url}/api/v1", "console": f"{self.hub_url}/console/", "token": self.token,
+                "sandbox": self.sandbox.describe(), "database_url": self.settings_data["database_url"],
+                "database": self.settings_data["database_url"].removeprefix("sqlite:///"), "log": str(self.log_path),
+                "scratch": str(self.scratch)}
         return DemoReport(rows, time.monotonic() - self.t0, self.workdir, urls)
 
 
 def run_demo(*, seed: int = 20270301, count: int = 200, day: date | None = None, workdir: Path = Path("var/demo"),
              keep_running: bool = False, on_ready: Callable[[DemoReport], None] | None = None,
-             timeout: float = 120.0) -> DemoReport:
+             timeout: float = 120.0, progress: Progress = _quiet) -> DemoReport:
     """Run the whole demo in this process and return its report."""
-    with DemoStack(seed=seed, count=count, day=day, workdir=workdir, timeout=timeout) as stack:
+    with DemoStack(seed=seed, count=count, day=day, workdir=workdir, timeout=timeout, progress=progress) as stack:
         stack.before_day()
         stack.play()
         stack.settle()

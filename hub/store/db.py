@@ -6,14 +6,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.store.limits import StoreLimits
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -65,6 +66,8 @@ def make_engine(url: str, *, reader: bool = False, limits: StoreLimits | None = 
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config  # imported when used: `status` and `--help` start faster
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -73,6 +76,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the schema at `url` to `revision` (idempotent)."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
 
 

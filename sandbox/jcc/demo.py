@@ -7,12 +7,10 @@ expects every in-scope appointment converted once and no discrepancy left beside
 
 from __future__ import annotations
 
-import tempfile
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from hub.demo.parts import DemoContext, DemoPart, DemoRow, demo_part
+from hub.demo.parts import DemoContext, DemoPart, DemoRow, demo_part, scratch_dir
 from hub.settings import RegisterSettings
 from migration.settings import MigrationSettings
 from sandbox.framework import Simulator
@@ -43,7 +41,7 @@ class JccConversionPart(DemoPart):
         from migration.context import MigrationContext
 
         assert self.jcc is not None and self.target is not None
-        folder = Path(tempfile.mkdtemp(prefix="demo-jcc-"))
+        folder = scratch_dir("demo-jcc-")
         settings = ctx.hub.settings.model_copy(update={
             "register_api": RegisterSettings(base_url=self.target.api_url, token_url=self.target.token_url),
             "migration": MigrationSettings(staging_database_url=f"sqlite:///{folder / 'migration.db'}",

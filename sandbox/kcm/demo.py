@@ -9,11 +9,9 @@ from __future__ import annotations
 import atexit
 import csv
 import io
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from hub.demo.parts import DemoContext, DemoPart, DemoRow, dead_deliveries, demo_part
+from hub.demo.parts import DemoContext, DemoPart, DemoRow, dead_deliveries, demo_part, scratch_dir
 from mappings.kcm import History, candidate_from_appointment, load_mapping, select
 from sandbox.server import SandboxServer
 from sandbox.sftp import SftpServer
@@ -45,7 +43,7 @@ class SurveysPart(DemoPart):
         self.expected = 0
 
     def settings(self, sandbox: SandboxServer) -> dict[str, Any]:
-        root = Path(tempfile.mkdtemp(prefix="demo-kcm-sftp-"))
+        root = scratch_dir("demo-kcm-sftp-")
         (root / FOLDER).mkdir()
         self.sftp = SftpServer(root, username=USERNAME, password=PASSWORD).start()
         atexit.register(self.sftp.stop)

@@ -9,14 +9,12 @@ ready are flagged). After the day: some documents are handed out, some lapse, th
 from __future__ import annotations
 
 import random
-import tempfile
 from dataclasses import dataclass, field
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from hub.demo.day import fake_bsn
-from hub.demo.parts import DemoContext, DemoPart, DemoRow, comparable, counted, dead_deliveries, demo_part
+from hub.demo.parts import DemoContext, DemoPart, DemoRow, comparable, counted, dead_deliveries, demo_part, scratch_dir
 from hub.model import AppointmentStatus
 from mappings.key2burgerzaken import ELIGIBLE, LAPSED, READY, REMINDER, RESCHEDULE
 from sandbox.key2burgerzaken.fixture import Key2BurgerzakenFixture
@@ -71,7 +69,7 @@ class PickupReadinessPart(DemoPart):
 
     def settings(self, sandbox: SandboxServer) -> dict[str, Any]:
         assert self.tip is not None
-        path = Path(tempfile.mkdtemp(prefix="afsprakenhub-k2b-")) / "key2burgerzaken.db"
+        path = scratch_dir("afsprakenhub-k2b-") / "key2burgerzaken.db"
         self.fixture = Key2BurgerzakenFixture(path)
         return {"key2burgerzaken": self.fixture.settings(),
                 "tip": {"events_url": self.tip.events_url, "secret": self.tip.secret}}

@@ -8,14 +8,13 @@ The roster covers two days after the scripted day's reschedule targets, so the d
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hub.demo.parts import DemoContext, DemoPart, DemoRow, dead_deliveries, demo_part
+from hub.demo.parts import DemoContext, DemoPart, DemoRow, dead_deliveries, demo_part, scratch_dir
 from sandbox.rostarcas.roster import RosterEntry
 from sandbox.rostarcas.simulator import RostarcasSimulator
 from sandbox.server import SandboxServer
@@ -82,8 +81,8 @@ class RosterPart(DemoPart):
 
     def __init__(self) -> None:
         self.sim: RostarcasSimulator | None = None
-        self.drop = Path(tempfile.mkdtemp(prefix="demo-rostarcas-drop-"))
-        self.reports = Path(tempfile.mkdtemp(prefix="demo-roster-reports-"))
+        self.drop = scratch_dir("demo-rostarcas-drop-")
+        self.reports = scratch_dir("demo-roster-reports-")
         self.checkpoints: list[Checkpoint] = []
         self.planted: set[tuple[str, frozenset[str]]] = set()
         self.found: set[tuple[str, frozenset[str]]] = set()

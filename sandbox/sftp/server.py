@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
-import asyncssh
+from connectors.ssh import asyncssh
 
 
 def generate_client_key() -> tuple[str, str]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,8 @@ from typer.testing import CliRunner
 
 from hub.cli import app
 from hub.demo.day import plan_day
-from hub.demo.runner import run_demo
+from hub.demo.runner import DemoReport, run_demo
+from hub.settings import get_settings
 
 
 def test_day_plan_is_reproducible_and_varied() -> None:
@@ -38,6 +41,85 @@ def test_demo_reports_every_event_once(tmp_path: Path) -> None:
 def test_demo_cli_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["demo", "--json", "--appointments", "30", "--seed", "3"])
-    data = json.loads(result.output)
+    data = json.loads(result.stdout)  # stdout is the JSON document alone; progress goes to stderr
     assert result.exit_code == 0 and data["ok"] is True
     assert set(data) == {"ok", "flows", "durationS"} and data["flows"]["intake"]["dead"] == 0
+    assert "demo: playing the day: 30 appointments" in result.stderr and "demo: checking" in result.stderr
+
+
+SCRATCH_PREFIXES = ("demo-jcc-", "demo-kcm-sftp-", "demo-rostarcas-drop-", "demo-roster-reports-", "afsprakenhub-k2b-")
+
+
+@pytest.mark.slow
+def test_demo_cli_shows_progress_details_in_full_and_keeps_its_folders(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Progress on the terminal; details and paths below the table, whole at 80 columns; no folder in /tmp."""
+    system_tmp = tmp_path / "system-tmp"
+    system_tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_tmp))  # where the simulators' folders used to go
+    workdir = tmp_path / "work"
+    (workdir / "tmp" / "demo-jcc-left-from-last-run").mkdir(parents=True)
+    result = CliRunner().invoke(app, ["demo", "--appointments", "30", "--seed", "3", "--workdir", str(workdir)],
+                                terminal_width=80)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    for phase in ("demo: starting the sandbox peers", "demo: up: hub http://127.0.0.1:",
+                  "demo: playing the day: 30 appointments", "the register emitted", "demo: after the day 1/",
+                  "demo: checking what every peer holds"):
+        assert phase in out, phase
+    table, _, below = out.partition("details:")
+    assert "detail" not in table.split("\n", 3)[2]  # the header has no detail column any more
+    scratch = workdir / "tmp"
+    roster_line = next(line for line in below.splitlines() if line.strip().startswith("roster_conflicts:"))
+    assert str(scratch) in roster_line and "demo-roster-reports-" in roster_line  # the whole path, on one line
+    assert f"simulators' files: {scratch}" in below and f"data: {workdir / 'demo.db'}" in below
+    assert list(system_tmp.iterdir()) == []
+    made = sorted(p.name for p in scratch.iterdir())
+    assert all(name.startswith(SCRATCH_PREFIXES) for name in made), made
+    assert {prefix for prefix in SCRATCH_PREFIXES if any(name.startswith(prefix) for name in made)} == \
+        set(SCRATCH_PREFIXES)
+    assert "demo-jcc-left-from-last-run" not in made  # emptied at the start of each run
+
+
+@pytest.mark.slow
+def test_keep_running_prints_console_token_and_status_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `demo --keep-running` prints while it holds: the console URL, a token, a status line that works."""
+    from rich.console import Console
+
+    from hub.cli import _print_running
+
+    printed: list[str] = []
+
+    def hold(report: DemoReport) -> None:
+        console = Console(width=80, record=True, file=io.StringIO())
+        _print_running(report, console)
+        printed.append(console.export_text())
+
+    monkeypatch.chdir(tmp_path)
+    run_demo(seed=5, count=20, workdir=Path("relative-work"), keep_running=True, on_ready=hold)
+    [text] = printed
+    lines = {line.split(":", 1)[0]: line.split(":", 1)[1].strip() for line in text.splitlines() if ":" in line}
+    assert lines["console"].startswith("http://127.0.0.1:") and "/console/" in lines["console"]
+    assert not lines["token"].startswith("-") and len(lines["token"]) >= 30
+    command = lines["store"]
+    assert command.startswith("AFSPRAKENHUB_DATABASE_URL=sqlite:///") and command.endswith(" afsprakenhub status")
+    url = command.split("=", 1)[1].split(" ", 1)[0]
+    assert url == f"sqlite:///{tmp_path / 'relative-work' / 'demo.db'}"  # absolute: works from any folder
+    monkeypatch.chdir(tmp_path.parent)
+    monkeypatch.setenv("AFSPRAKENHUB_DATABASE_URL", url)
+    monkeypatch.setenv("AFSPRAKENHUB_LOG_LEVEL", "WARNING")
+    get_settings.cache_clear()
+    try:
+        status = CliRunner().invoke(app, ["status", "--json"])
+    finally:
+        get_settings.cache_clear()
+    assert status.exit_code == 0, status.output
+    assert json.loads(status.stdout)["inbox"]["received"] > 20
+
+
+def test_tokens_never_start_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    from hub.demo import runner
+
+    answers = iter(["-starts-with-dash", "--also", "fine-token"])
+    monkeypatch.setattr(runner.secrets, "token_urlsafe", lambda n: next(answers))
+    assert runner.new_token() == "fine-token"

@@ -48,6 +48,8 @@ def _kill_mid_delivery(cmd: list[str], env: dict[str, str], workdir: Path) -> No
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(30)
+        if proc.stderr is not None:
+            proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
     assert not (workdir / "effects").exists()  # killed before its effect
 

@@ -100,9 +100,9 @@ class Server:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, name: str) -> None:
-        log = (self.workdir / f"{name}.log").open("wb")
-        self.proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "serve", "--port", str(self.port)], cwd=ROOT,
-                                     env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        with (self.workdir / f"{name}.log").open("wb") as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen([sys.executable, "-m", "hub.cli", "serve", "--port", str(self.port)],
+                                         cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         if not wait_for(self._live, timeout=60):
             self.stop()
             raise AssertionError(f"the hub did not come up: {(self.workdir / f'{name}.log').read_text()[-2000:]}")

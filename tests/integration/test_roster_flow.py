@@ -267,12 +267,18 @@ def test_full_run_repairs_blocks_changed_in_the_register(env: Env) -> None:
 
 def test_basic_auth(env: Env) -> None:
     settings = env.hub.settings.rostarcas.model_copy(update={"auth": "basic"})
-    run = sync_roster(env.hub, client=RostarcasClient.from_settings(settings))
+    client = RostarcasClient.from_settings(settings)
+    try:
+        run = sync_roster(env.hub, client=client)
+    finally:
+        client.close()
     assert run.outcome == "ok" and len(env.blocks()) == 5
     assert env.rostarcas.calls.find(path="/api/v1/roster", status=200)
-    wrong = settings.model_copy(update={"password": None})
-    assert sync_roster(env.hub, client=RostarcasClient.from_settings(wrong)).error == \
-        "rostarcas get_roster failed: 401 Unauthorized"
+    wrong = RostarcasClient.from_settings(settings.model_copy(update={"password": None}))
+    try:
+        assert sync_roster(env.hub, client=wrong).error == "rostarcas get_roster failed: 401 Unauthorized"
+    finally:
+        wrong.close()
 
 
 def test_csv_folder_pickup_reports_bad_lines_and_pushes_the_rest(env: Env, tmp_path: Path) -> None:

@@ -70,8 +70,9 @@ def test_layout_rejects_an_unknown_source_column() -> None:
 
 
 def test_error_classification_names_the_peer_and_keeps_data_out() -> None:
-    import asyncssh
     import httpx
+
+    from connectors.ssh import asyncssh
 
     assert isinstance(sftp_error("connect", asyncssh.PermissionDenied("no")), PermanentError)
     assert isinstance(sftp_error("upload", asyncssh.ConnectionLost("gone")), TransientError)

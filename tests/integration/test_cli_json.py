@@ -1,0 +1,80 @@
+"""`--json` on the commands that report something: replay, purge, deliver, db upgrade, sync (listing)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from hub.bootstrap import Hub
+from hub.cli import app
+from hub.model import parse_event
+from hub.registry import REGISTRY, FlowSpec
+from hub.settings import Settings, get_settings
+from tests.support.events import cloudevent
+from tests.support.flows import Recorder, permanent
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch, recorder: Recorder) -> Iterator[Settings]:
+    monkeypatch.setenv("AFSPRAKENHUB_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("AFSPRAKENHUB_FLOW_MODULES", "[]")
+    monkeypatch.setenv("AFSPRAKENHUB_LOG_LEVEL", "WARNING")
+    saved = dict(REGISTRY.flows)
+    REGISTRY.flows.clear()
+    REGISTRY.add(FlowSpec("recorder", ("nl.tilburg.afspraken.appointment.*",), recorder.handler, "test"))
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+    REGISTRY.flows.clear()
+    REGISTRY.flows.update(saved)
+
+
+def _json(*args: str) -> object:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _dead_delivery(settings: Settings, recorder: Recorder) -> int:
+    recorder.failures = [permanent("REQUIRED_FIELD_MISSING")]
+    hub = Hub(settings)
+    try:
+        [accepted] = hub.intake.accept([parse_event(cloudevent(appointment_id="A-1"))], "t")
+        delivery_id = accepted.delivery_ids[0]
+        hub.runtime.processor.process(delivery_id)
+    finally:
+        hub.close()
+    return delivery_id
+
+
+def test_replay_and_deliver_json(cli_env: Settings, recorder: Recorder) -> None:
+    delivery_id = _dead_delivery(cli_env, recorder)
+    assert _json("replay", "--status", "dead", "--json") == {"replayed": [delivery_id], "processedHere": True}
+    data = _json("deliver", str(delivery_id), "--json")
+    assert isinstance(data, dict) and set(data) == {"delivery", "status", "detail"} and data["delivery"] == delivery_id
+
+
+def test_purge_json(cli_env: Settings) -> None:
+    assert _json("purge", "--older-than", "30", "--json") == {"olderThanDays": 30, "events": 0, "links": 0}
+
+
+def test_sync_listing_json(cli_env: Settings) -> None:
+    jobs = _json("sync", "--json")
+    assert isinstance(jobs, list)
+    assert all(set(j) == {"job", "schedule", "description"} for j in jobs)
+
+
+def test_db_upgrade_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AFSPRAKENHUB_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    get_settings.cache_clear()
+    try:
+        assert _json("db", "upgrade", "--json") == {"schema": "up to date", "backend": "sqlite",
+                                                    "database": f"sqlite:///{tmp_path / 'fresh.db'}"}
+    finally:
+        get_settings.cache_clear()
