@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub import metrics, operations
+from hub import loops, metrics, operations
 from hub.api import problems
 from hub.api.auth import authenticate_notification, caller
 from hub.api.collectors import delivery_state_collector
@@ -219,6 +219,8 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         except Exception as exc:
             checks["store"] = f"down: {type(exc).__name__}"
         checks["broker"] = hub.runtime.broker_health()
+        stale = loops.LOOPS.stale()  # a background loop without a completed pass in several intervals
+        checks["loops"] = f"down: no pass lately: {', '.join(stale)}" if stale else "up"
         ok = all(v == "up" for v in checks.values())
         return JSONResponse({"status": "up" if ok else "down", "checks": checks}, status_code=200 if ok else 503)
 
