@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import structlog
 from prometheus_client import Counter, Gauge
+from sqlalchemy.exc import StatementError
 
 from hub.logging import redact_text
 
@@ -95,8 +96,11 @@ LOOPS = LoopRegistry()
 
 
 def describe(error: BaseException) -> str:
-    """An exception as one redacted line: its type and message, no traceback."""
-    return redact_text(f"{type(error).__name__}: {error}")[:300]
+    """An exception as one redacted line: its type and the first line of its message, no traceback. For a
+    database error only the driver's own first line: SQLAlchemy appends the statement and its parameters."""
+    message = str(error.orig) if isinstance(error, StatementError) and error.orig is not None else str(error)
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    return redact_text(f"{type(error).__name__}: {first}")[:300]
 
 
 def run_loop(name: str, interval: float, step: Callable[[], object], stop: threading.Event,
