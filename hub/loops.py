@@ -45,38 +45,39 @@ class Heartbeat:
 
 
 class LoopRegistry:
-    """The heartbeats of this process's loops (thread-safe); `clock` is monotonic seconds."""
+    """The heartbeats of this process's loops (thread-safe); `clock` is monotonic seconds. Each running loop
+    has its own heartbeat, so two loops of one name (two hubs in one process) never clear each other's."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._beats: dict[str, Heartbeat] = {}
+        self._beats: dict[int, Heartbeat] = {}
         self._lock = threading.Lock()
 
-    def register(self, name: str, interval: float) -> None:
+    def register(self, name: str, interval: float) -> Heartbeat:
         """A loop starts: it counts as having passed now, so a fresh process is ready."""
+        beat = Heartbeat(name, interval, self._clock())
         with self._lock:
-            self._beats[name] = Heartbeat(name, interval, self._clock())
+            self._beats[id(beat)] = beat
         LAST_PASS.labels(loop=name).set_to_current_time()
+        return beat
 
-    def unregister(self, name: str) -> None:
+    def unregister(self, beat: Heartbeat) -> None:
         """A loop stopped on purpose: it no longer counts for readiness."""
         with self._lock:
-            self._beats.pop(name, None)
+            self._beats.pop(id(beat), None)
 
-    def passed(self, name: str) -> None:
+    def passed(self, beat: Heartbeat) -> int:
+        """Stamp a completed pass; the length of the failure streak it ends."""
         with self._lock:
-            beat = self._beats.get(name)
-            if beat is not None:
-                beat.last_pass, beat.failures, beat.last_error = self._clock(), 0, None
-        LAST_PASS.labels(loop=name).set_to_current_time()
+            streak = beat.failures
+            beat.last_pass, beat.failures, beat.last_error = self._clock(), 0, None
+        LAST_PASS.labels(loop=beat.name).set_to_current_time()
+        return streak
 
-    def failed(self, name: str, error: str) -> int:
+    def failed(self, beat: Heartbeat, error: str) -> int:
         """Count a failed pass; the length of the failure streak."""
-        FAILED_PASSES.labels(loop=name).inc()
+        FAILED_PASSES.labels(loop=beat.name).inc()
         with self._lock:
-            beat = self._beats.get(name)
-            if beat is None:
-                return 1
             beat.failures += 1
             beat.last_error = error
             return beat.failures
@@ -88,7 +89,7 @@ class LoopRegistry:
     def stale(self) -> list[str]:
         """Names of loops without a completed pass in `STALE_AFTER_INTERVALS` intervals."""
         now = self._clock()
-        return sorted(b.name for b in self.snapshot() if now - b.last_pass > STALE_AFTER_INTERVALS * b.interval)
+        return sorted({b.name for b in self.snapshot() if now - b.last_pass > STALE_AFTER_INTERVALS * b.interval})
 
 
 #: This process's loops.
@@ -107,7 +108,7 @@ def run_loop(name: str, interval: float, step: Callable[[], object], stop: threa
              registry: LoopRegistry | None = None) -> None:
     """Run `step` every `interval` seconds until `stop` is set, whatever it raises."""
     loops = registry or LOOPS
-    loops.register(name, interval)
+    beat = loops.register(name, interval)
     delay = interval
     try:
         while not stop.wait(delay):
@@ -115,20 +116,19 @@ def run_loop(name: str, interval: float, step: Callable[[], object], stop: threa
                 step()
             except Exception as exc:
                 error = describe(exc)
-                streak = loops.failed(name, error)
+                streak = loops.failed(beat, error)
                 delay = interval * min(2 ** streak, MAX_BACKOFF_INTERVALS)
                 if streak == 1:  # once per streak: a store outage does not flood the log
                     log.warning("loop.failed", loop=name, error=error, retry_in=round(delay, 3))
                 else:
                     log.debug("loop.failed_again", loop=name, error=error, failures=streak)
                 continue
-            streak = next((b.failures for b in loops.snapshot() if b.name == name), 0)
-            loops.passed(name)
+            streak = loops.passed(beat)
             if streak:
                 log.info("loop.recovered", loop=name, failed_passes=streak)
             delay = interval
     finally:
-        loops.unregister(name)
+        loops.unregister(beat)
 
 
 def start_loop(name: str, interval: float, step: Callable[[], object], stop: threading.Event,

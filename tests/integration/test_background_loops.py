@@ -101,15 +101,26 @@ def stale_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[LoopRegist
 def test_readiness_is_503_while_a_loop_has_not_passed_in_several_intervals(
         hub: Hub, stale_registry: tuple[LoopRegistry, FakeClock]) -> None:
     registry, clock = stale_registry
-    registry.register("sweeper", 30.0)
+    beat = registry.register("sweeper", 30.0)
     with TestClient(create_app(hub)) as client:
         assert client.get("/api/v1/health/ready", headers=AUTH).json()["checks"]["loops"] == "up"
         clock.now += STALE_AFTER_INTERVALS * 30.0 + 1
         r = client.get("/api/v1/health/ready", headers=AUTH)
         assert r.status_code == 503 and r.json()["status"] == "down"
         assert "sweeper" in r.json()["checks"]["loops"]
-        registry.passed("sweeper")
+        registry.passed(beat)
         assert client.get("/api/v1/health/ready", headers=AUTH).status_code == 200
+
+
+def test_two_loops_of_one_name_keep_their_own_heartbeats() -> None:
+    clock = FakeClock()
+    registry = LoopRegistry(clock)
+    first, second = registry.register("sweeper", 1.0), registry.register("sweeper", 1.0)
+    registry.unregister(second)  # another hub in this process stopped its sweeper
+    clock.now += STALE_AFTER_INTERVALS + 1
+    assert registry.stale() == ["sweeper"]
+    registry.failed(first, "OperationalError: gone")
+    assert [b.failures for b in registry.snapshot()] == [1]
 
 
 def test_metrics_show_each_loops_last_pass(hub: Hub) -> None:
