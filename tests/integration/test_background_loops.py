@@ -138,3 +138,40 @@ def test_metrics_show_each_loops_last_pass(hub: Hub) -> None:
     [line] = [ln for ln in body.splitlines()
               if ln.startswith('afsprakenhub_loop_last_pass_timestamp_seconds{loop="metrics-probe"}')]
     assert float(line.split()[-1]) > 0
+
+
+def test_the_scheduler_and_the_flusher_survive_a_store_error(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hub.console import peer_stats
+    from hub.scheduler import Scheduler
+
+    ticked, flushed = threading.Event(), threading.Event()
+    ticks: list[int] = []
+
+    def tick(self: Scheduler, now: object = None) -> list[str]:
+        ticks.append(1)
+        if len(ticks) <= 2:  # the first tick and the first loop pass meet a store that is away
+            raise OperationalError("SELECT job_state", {}, Exception("server closed the connection"))
+        ticked.set()
+        return []
+
+    flushes: list[int] = []
+
+    def flush(_hub: Hub) -> None:
+        flushes.append(1)
+        if len(flushes) == 1:
+            raise OperationalError("UPDATE peer_call_stats", {}, Exception("database is locked"))
+        flushed.set()
+
+    monkeypatch.setattr(Scheduler, "tick", tick)
+    monkeypatch.setattr(peer_stats, "flush", flush)
+    stop = threading.Event()
+    scheduler = threading.Thread(target=Scheduler(hub).run_forever, args=(stop, 0.001), daemon=True)
+    scheduler.start()
+    flusher = peer_stats.start_flusher(hub, interval=0.001)
+    try:
+        assert ticked.wait(WAIT) and flushed.wait(WAIT)
+        assert scheduler.is_alive()
+    finally:
+        stop.set()
+        flusher.set()
+        scheduler.join(WAIT)
