@@ -106,4 +106,3 @@ def test_a_sqlite_write_lock_held_past_the_sweep_interval_loses_nothing(tmp_path
         rig.wait_acked(BATCH)
         rig.settle()
         rig.check()
-        assert "sweeper" not in loops.LOOPS.stale()
