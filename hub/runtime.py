@@ -12,6 +12,7 @@ from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import select, update
 
 from hub.delivery import DeliveryProcessor
+from hub.loops import start_loop
 from hub.store.tables import Delivery, DeliveryStatus
 
 if TYPE_CHECKING:
@@ -127,18 +128,14 @@ class Runtime:
         return self._worker
 
     def start_sweeper(self) -> None:
+        """The sweeper loop: survives store and broker errors (`hub.loops`), one sweeper at a time per store."""
         interval = self.hub.settings.retry.sweep_interval_seconds
 
-        def loop() -> None:
-            while not self._stop.wait(interval):
-                if self.hub.locks.acquire("sweeper", self.processor.worker_name, interval * 2):
-                    try:
-                        self.sweep()
-                    except Exception:
-                        log.exception("sweeper.failed")
+        def sweep_once() -> None:
+            if self.hub.locks.acquire("sweeper", self.processor.worker_name, interval * 2):
+                self.sweep()
 
-        self._sweeper = threading.Thread(target=loop, name="afsprakenhub-sweeper", daemon=True)
-        self._sweeper.start()
+        self._sweeper = start_loop("sweeper", interval, sweep_once, self._stop)
 
     def join(self, timeout: float = 30.0) -> bool:
         """Wait until the in-process queue is empty (stub broker); True when drained."""
@@ -154,6 +151,9 @@ class Runtime:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._sweeper is not None:
+            self._sweeper.join(5.0)
+            self._sweeper = None
         if self._worker:
             self._worker.stop(timeout=5000)
             self._worker = None

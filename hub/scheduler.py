@@ -14,6 +14,7 @@ from croniter import croniter
 from sqlalchemy import select
 
 from hub.bootstrap import Hub
+from hub.loops import describe, run_loop
 from hub.store.tables import JobState
 
 log = structlog.get_logger("afsprakenhub.scheduler")
@@ -145,7 +146,10 @@ class Scheduler:
         return ran
 
     def run_forever(self, stop: threading.Event, interval: float = 15.0) -> None:
+        """Tick every `interval` seconds until `stop`; a tick that fails (store down) is logged and retried."""
         log.info("scheduler.start", jobs=sorted(JOBS))
-        while not stop.is_set():
+        try:
             self.tick()
-            stop.wait(interval)
+        except Exception as exc:
+            log.warning("loop.failed", loop="scheduler", error=describe(exc))
+        run_loop("scheduler", interval, self.tick, stop)

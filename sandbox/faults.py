@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-FaultKind = Literal["fail_next", "drop", "throttle", "error", "stall", "reject"]
+FaultKind = Literal["fail_next", "drop", "throttle", "error", "stall", "reject", "hold"]
 
 
 class Faults(BaseModel):
@@ -31,6 +31,10 @@ class Faults(BaseModel):
     reject_matching: list[str] = Field(default_factory=list,
                                        description="Calls whose path or body contains one of these: reject_status")
     reject_status: int = Field(default=400, ge=400, le=599, description="Answer to a call reject_matching hits")
+    hold_matching: list[str] = Field(
+        default_factory=list, description="Calls whose path or body contains one of these wait until the test "
+        "releases them (`FaultInjector.release_held`), then are carried out: a write that lands after the client "
+        "gave up")
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,9 @@ class FaultInjector:
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
+        self._held = threading.Condition()
+        self._holding = 0
+        self._release = threading.Event()
 
     @property
     def faults(self) -> Faults:
@@ -85,6 +92,22 @@ class FaultInjector:
         with self._lock:
             self._counts.clear()
 
+    def hold(self, timeout: float = 600.0) -> None:
+        """Block one held call until `release_held` (bounded, so a forgotten release cannot hang a server)."""
+        with self._held:
+            self._holding += 1
+            self._held.notify_all()
+        self._release.wait(timeout)
+
+    def wait_held(self, count: int, timeout: float) -> bool:
+        """Wait until `count` calls are being (or were) held."""
+        with self._held:
+            return self._held.wait_for(lambda: self._holding >= count, timeout)
+
+    def release_held(self) -> None:
+        """Let every held call (and any later one) go on to be carried out."""
+        self._release.set()
+
     def decide(self, text: str = "") -> FaultDecision:
         """Roll the dice for one call (`text`: its path and body, for `reject_matching`), and count the fault."""
         with self._lock:
@@ -98,6 +121,8 @@ class FaultInjector:
         f = self._faults
         if f.reject_matching and any(m in text for m in f.reject_matching):
             return FaultDecision("reject", f.reject_status, latency_ms=f.latency_ms)
+        if f.hold_matching and any(m in text for m in f.hold_matching):
+            return FaultDecision("hold", latency_ms=f.latency_ms)
         if f.fail_next:
             status = f.fail_next.pop(0)
             retry = f.retry_after_s if status == 429 else None

@@ -186,6 +186,8 @@ class _Recorder:
         try:
             if decision.latency_ms or decision.stall_ms:
                 await asyncio.sleep((decision.latency_ms + decision.stall_ms) / 1000)
+            if decision.kind == "hold":  # carried out once the test releases it, whether the client waited or not
+                await asyncio.to_thread(self.sim.injector.hold)
             await self._answer(decision, scope, replay, send_out)
         finally:
             record()

@@ -86,7 +86,7 @@ class KlantinteractiesClient:
             self._http.close()
 
     def _send(self, call: str, method: str, path: str, *, json: Any = None,
-              params: dict[str, str] | None = None) -> httpx.Response:
+              params: dict[str, str] | None = None, allow: tuple[int, ...] = ()) -> httpx.Response:
         headers = {"Authorization": f"Token {self.settings.token.get_secret_value()}", "Accept": "application/json"}
         outbound_headers(headers)
         self.calls += 1
@@ -95,7 +95,7 @@ class KlantinteractiesClient:
         except httpx.TransportError as exc:
             PEER_CALLS.labels(connector=CONNECTOR, outcome="transient").inc()
             raise unanswered(f"{CONNECTOR} {call} failed: {type(exc).__name__}", exc, method) from None
-        if not response.is_success:
+        if not response.is_success and response.status_code not in allow:
             error = _error(call, response)
             outcome = "transient" if isinstance(error, TransientError) else "permanent"
             PEER_CALLS.labels(connector=CONNECTOR, outcome=outcome).inc()
@@ -119,6 +119,10 @@ class KlantinteractiesClient:
     def update_klantcontact(self, uuid: str, body: dict[str, Any]) -> None:
         """`PATCH /klantcontacten/{uuid}`."""
         self._send("update_klantcontact", "PATCH", f"/klantcontacten/{uuid}", json=body)
+
+    def delete_klantcontact(self, uuid: str) -> None:
+        """`DELETE /klantcontacten/{uuid}` (its betrokkenen and onderwerpobjecten go with it); gone already is fine."""
+        self._send("delete_klantcontact", "DELETE", f"/klantcontacten/{uuid}", allow=(404,))
 
     def klantcontacten_for(self, object_id: str, code_objecttype: str, code_register: str) -> list[KlantcontactRecord]:
         """`GET /klantcontacten` of one onderwerpobject (the appointment), every page."""

@@ -88,6 +88,19 @@ def test_patch_and_list_follow_the_contract(mock: respx.MockRouter, client: Klan
     checked(listing)
 
 
+def test_delete_follows_the_contract_and_gone_already_is_fine(mock: respx.MockRouter,
+                                                                client: KlantinteractiesClient) -> None:
+    key = str(uuid.uuid4())
+    route = mock.delete(f"/klantcontacten/{key}").mock(side_effect=[
+        httpx.Response(204),
+        httpx.Response(404, headers={"Content-Type": "application/problem+json"},
+                       content=json.dumps({"type": "x", "code": "not_found", "title": "Niet gevonden.", "status": 404,
+                                           "detail": "x"}).encode())])
+    client.delete_klantcontact(key)
+    client.delete_klantcontact(key)  # another converger removed it first
+    checked(route)
+
+
 def test_the_contract_catches_a_misspelt_field() -> None:
     request = httpx.Request("POST", f"{BASE}/maak-klantcontact", json={"klantcontact": {
         "kanaal": "x", "onderwerp": "y", "taal": "dut", "vertrouwelijk": False, "plaatsGevondenOp": "z"}})

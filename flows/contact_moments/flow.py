@@ -56,7 +56,10 @@ def handle(event: InboundEvent, ctx: FlowContext) -> str | None:
     if ki.enabled and moments:
         identity = AppointmentIdentity(code_objecttype=ki.code_objecttype, code_register=ki.code_register,
                                        code_soort_object_id=ki.code_soort_object_id)
-        written = KlantinteractiesSink(ctx.peers.klantinteracties, identity, ctx).apply(appointment, moments)
+        sink = KlantinteractiesSink(ctx.peers.klantinteracties, identity, ctx,
+                                    window_seconds=ki.unanswered_write_window_seconds,
+                                    retry_seconds=2 * ki.timeout_seconds)
+        written = sink.apply(appointment, moments)
         refs["klantinteracties"] = {"written": written}
         notes.append(f"klantinteracties: {', '.join(written) or 'unchanged'}")
     ctx.audit("record-contact-moments", outcome="succeeded", references=refs)

@@ -1,16 +1,28 @@
 """Write an appointment's contact moments to the Klantinteracties API (the optional second sink).
 
-Per contact moment: unchanged content or an older version → no call; known klantcontact → PATCH; else
-look for one carrying the moment's key (a create whose answer was lost) → PATCH it, or create the
-klantcontact with its betrokkene and onderwerpobject in one `maak-klantcontact` call.
+Open Klant has no idempotency key, and a create that was sent but not answered may land at any later time. So
+the sink does not try to prevent a second klantcontact; it makes the outcome converge. Per changed contact
+moment (unchanged content or an older version → no call): list the appointment's klantcontacten, create one
+when none carries the moment's key, list again, and keep exactly one per key — the oldest (by the creation
+time the hub stamps in its metadata, then uuid), PATCHed with the newest content — deleting the others.
+
+Every create carries a fresh attempt token in its metadata and is noted in the link (before it is sent) as
+unanswered until its answer arrives. While a moment has an unanswered create that has neither been seen at the
+peer nor outlived `unanswered_write_window_seconds`, the delivery stays open (a transient error) and converges
+again on its retry, so a write that lands late is removed however slow the peer or the machine.
 """
 
 from __future__ import annotations
 
+import uuid as uuids
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from connectors.klantinteracties import KlantinteractiesClient
-from hub.links import content_hash
+from connectors.klantinteracties.client import KlantcontactRecord
+from hub.errors import TransientError
+from hub.links import LinkState, content_hash
 from hub.model import Appointment
 from mappings.klantinteracties import KEY_METADATA, AppointmentIdentity, klantcontact, maak_klantcontact
 from mappings.salesforce import ContactMoment
@@ -19,46 +31,135 @@ if TYPE_CHECKING:
     from hub.context import FlowContext
 
 PEER = "klantinteracties"
+#: Metadata the hub stamps on a create: when it was sent (orders "oldest") and the attempt's token.
+CREATED_METADATA = "afsprakenhubAangemaakt"
+ATTEMPT_METADATA = "afsprakenhubPoging"
+#: Link data: attempt token → when that create was sent, for creates whose answer never arrived.
+UNANSWERED = "unanswered"
 
 
 def link_name(moment: ContactMoment) -> str:
     return f"{PEER}:{moment.kind.value}"
 
 
+def oldest_first(record: KlantcontactRecord) -> tuple[str, str]:
+    """Records the hub made before it stamped a creation time count as oldest; uuid breaks ties."""
+    return record.metadata.get(CREATED_METADATA, ""), record.uuid
+
+
+@dataclass
+class _Work:
+    moment: ContactMoment
+    digest: str
+    link: LinkState | None
+    unanswered: dict[str, str]
+
+
 class KlantinteractiesSink:
-    def __init__(self, client: KlantinteractiesClient, identity: AppointmentIdentity, ctx: FlowContext) -> None:
+    def __init__(self, client: KlantinteractiesClient, identity: AppointmentIdentity, ctx: FlowContext,
+                 window_seconds: float = 60.0, retry_seconds: float = 20.0) -> None:
         self.client = client
         self.identity = identity
         self.ctx = ctx
+        self.window = timedelta(seconds=window_seconds)
+        self.retry_seconds = retry_seconds
 
     def apply(self, appointment: Appointment, moments: list[ContactMoment]) -> list[str]:
-        """The kinds written (created or updated)."""
-        written: list[str] = []
-        existing: dict[str, str] | None = None
+        """The kinds written (created or updated); raises a transient error while a create may still land."""
+        work: list[_Work] = []
         for moment in moments:
-            body = maak_klantcontact(moment, appointment, self.identity)
-            digest = content_hash(body.wire())
+            digest = content_hash(maak_klantcontact(moment, appointment, self.identity).wire())
             link = self.ctx.links.get(appointment.id, link_name(moment))
+            unanswered = dict((link.data or {}).get(UNANSWERED) or {}) if link is not None else {}
             if link is not None and link.last_version is not None and link.last_version > moment.version:
                 continue
-            if link is not None and link.content_hash == digest:
+            if link is not None and link.content_hash == digest and not unanswered:
                 continue
-            uuid = link.remote_id if link is not None else None
-            if uuid is None:
-                if existing is None:
-                    existing = self._existing(appointment.id)
-                uuid = existing.get(moment.key)
-            if uuid is None:
-                uuid = self.client.maak_klantcontact(body.wire()).klantcontact.uuid
-            else:
-                self.client.update_klantcontact(uuid, klantcontact(moment, appointment).wire())
-            self.ctx.links.put(appointment.id, link_name(moment), remote_id=uuid, version=moment.version,
-                               hash_=digest)
-            written.append(moment.kind.value)
+            work.append(_Work(moment, digest, link, unanswered))
+        if not work:
+            return []
+        records = self._records(appointment.id)
+        written: list[str] = []
+        for item in work:
+            records = self._converge(appointment, item, records)
+            written.append(item.moment.kind.value)
+        waiting = [w for w in work if w.unanswered]
+        if waiting:
+            sent = min(datetime.fromisoformat(t) for w in waiting for t in w.unanswered.values())
+            left = (sent + self.window - self.ctx.now()).total_seconds()
+            raise TransientError(f"{PEER}: {sum(len(w.unanswered) for w in waiting)} unanswered create(s) of "
+                                 f"{', '.join(w.moment.kind.value for w in waiting)} may still land; converging "
+                                 "again", retry_after=max(0.0, min(left, self.retry_seconds)))
         return written
 
-    def _existing(self, appointment_id: str) -> dict[str, str]:
-        """The hub's klantcontacten of this appointment by their key (one list call)."""
+    def _records(self, appointment_id: str) -> list[KlantcontactRecord]:
+        """The hub's klantcontacten of this appointment (one list call)."""
         found = self.client.klantcontacten_for(appointment_id, self.identity.code_objecttype,
                                                self.identity.code_register)
-        return {r.metadata[KEY_METADATA]: r.uuid for r in found if KEY_METADATA in r.metadata}
+        return [r for r in found if KEY_METADATA in r.metadata]
+
+    def _converge(self, appointment: Appointment, item: _Work,
+                  records: list[KlantcontactRecord]) -> list[KlantcontactRecord]:
+        """Make the peer hold exactly one klantcontact for this moment, with this content; the new listing."""
+        moment = item.moment
+        same = [r for r in records if r.metadata[KEY_METADATA] == moment.key]
+        self._settle(item, same)
+        created: str | None = None
+        if not same:
+            created = self._create(appointment, item)
+            records = self._records(appointment.id)  # a write that landed meanwhile shows up here
+            same = [r for r in records if r.metadata[KEY_METADATA] == moment.key]
+            self._settle(item, same)
+        if not same:  # created, yet not listed (an eventually consistent list): the next write converges it
+            survivor_id = created
+        else:
+            survivor, *extras = sorted(same, key=oldest_first)
+            for extra in extras:
+                self.client.delete_klantcontact(extra.uuid)
+            records = [r for r in records if r not in extras]
+            desired = klantcontact(moment, appointment).wire()
+            if not _holds(survivor, desired):
+                # Keep the survivor's own stamps: they decide which record is the oldest next time.
+                desired["metadata"] = {**survivor.metadata, KEY_METADATA: moment.key}
+                self.client.update_klantcontact(survivor.uuid, desired)
+            survivor_id = survivor.uuid
+        self.ctx.links.put(appointment.id, link_name(moment), remote_id=survivor_id, version=moment.version,
+                           hash_=item.digest, data={UNANSWERED: item.unanswered})
+        return records
+
+    def _create(self, appointment: Appointment, item: _Work) -> str:
+        """`maak-klantcontact` with a fresh attempt token, noted as unanswered until its answer arrives."""
+        token, sent = uuids.uuid4().hex, self.ctx.now()
+        item.unanswered[token] = sent.isoformat()
+        self.ctx.links.put(appointment.id, link_name(item.moment), data={UNANSWERED: item.unanswered})
+        body = maak_klantcontact(item.moment, appointment, self.identity).wire()
+        contact = body["klantcontact"]
+        assert isinstance(contact, dict)
+        contact["metadata"] = {**contact["metadata"], CREATED_METADATA: sent.isoformat(), ATTEMPT_METADATA: token}
+        try:
+            result = self.client.maak_klantcontact(body)
+        except TransientError as exc:
+            if not exc.in_flight:  # refused or never sent: it cannot land
+                del item.unanswered[token]
+                self.ctx.links.put(appointment.id, link_name(item.moment), data={UNANSWERED: item.unanswered})
+            raise
+        except Exception:
+            del item.unanswered[token]
+            self.ctx.links.put(appointment.id, link_name(item.moment), data={UNANSWERED: item.unanswered})
+            raise
+        del item.unanswered[token]
+        return result.klantcontact.uuid
+
+    def _settle(self, item: _Work, same: list[KlantcontactRecord]) -> None:
+        """Forget unanswered creates that were seen at the peer or have outlived the window."""
+        seen = {r.metadata.get(ATTEMPT_METADATA) for r in same}
+        now = self.ctx.now()
+        for token, sent in list(item.unanswered.items()):
+            if token in seen or datetime.fromisoformat(sent) + self.window <= now:
+                del item.unanswered[token]
+
+
+def _holds(record: KlantcontactRecord, desired: dict[str, object]) -> bool:
+    """Whether the record already carries this content (then no PATCH)."""
+    extra = record.model_extra or {}
+    return all(extra.get(k, getattr(record, k, None)) == v for k, v in desired.items() if k != "metadata")

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub import metrics, operations
+from hub import loops, metrics, operations
 from hub.api import problems, store_errors
 from hub.api.auth import caller
 from hub.api.collectors import delivery_state_collector
@@ -115,8 +115,12 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         except Exception as exc:
             checks["store"] = f"down: {type(exc).__name__}"
         checks["broker"] = hub.runtime.broker_health()
+        stale = loops.LOOPS.stale()  # a background loop without a completed pass in several intervals
+        checks["loops"] = f"down: no pass lately: {', '.join(stale)}" if stale else "up"
         ok = all(v == "up" for v in checks.values())
-        return JSONResponse({"status": "up" if ok else "down", "checks": checks}, status_code=200 if ok else 503)
+        headers = {} if ok else {"Retry-After": str(hub.settings.store.retry_after_seconds)}
+        return JSONResponse({"status": "up" if ok else "down", "checks": checks}, status_code=200 if ok else 503,
+                            headers=headers)
 
     @api.get("/deliveries", tags=["operations"], summary="List deliveries")
     def deliveries(_: Caller, status: Annotated[str | None, Query(pattern=STATUS_PATTERN)] = None,

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from hub.bootstrap import Hub
 from hub.console import headroom
 from hub.console.headroom import note_headroom
+from hub.loops import describe, run_loop
 from hub.metrics import PEER_CALLS
 from hub.store.tables import PeerCallStats
 
@@ -116,15 +117,14 @@ def start_flusher(hub: Hub, interval: float = 10.0) -> threading.Event:
     """Flush every `interval` seconds in a daemon thread (worker processes); set the returned event to stop."""
     stop = threading.Event()
 
-    def loop() -> None:
-        while not stop.wait(interval):
-            try:
-                flush(hub)
-            except Exception:  # the store may be briefly unavailable; the next flush carries the counts
-                log.warning("console.peer_stats_flush_failed", exc_info=True)
-        flush(hub)
+    def run() -> None:
+        run_loop("peer-stats", interval, lambda: flush(hub), stop)  # not written: the next flush carries them
+        try:
+            flush(hub)
+        except Exception as exc:
+            log.warning("console.peer_stats_flush_failed", error=describe(exc))
 
-    threading.Thread(target=loop, name="afsprakenhub-peer-stats", daemon=True).start()
+    threading.Thread(target=run, name="afsprakenhub-peer-stats", daemon=True).start()
     return stop
 
 

@@ -1,4 +1,4 @@
-"""`KlantinteractiesSimulator`: an Open Klant subset — maak-klantcontact, klantcontacten list/get/patch.
+"""`KlantinteractiesSimulator`: an Open Klant subset — maak-klantcontact, klantcontacten list/get/patch/delete.
 
 Bodies are checked like Open Klant does (required fields, max lengths) and errors come as its
 problem shape with `invalidParams`. Auth: `Authorization: Token <token>`.
@@ -168,3 +168,16 @@ class KlantinteractiesSimulator(Simulator):
                     return problem(404, "not_found", "Niet gevonden.")
                 kc.update({k: v for k, v in changes.items() if k not in ("uuid", "url")})
                 return JSONResponse(self._view(kc))
+
+        @app.delete(API_PREFIX + "/klantcontacten/{key}")
+        async def delete(key: str, request: Request) -> Response:
+            """Like Open Klant: the klantcontact goes, and its betrokkenen and onderwerpobjecten with it."""
+            if not authorised(request):
+                return problem(401, "not_authenticated", "Authenticatiegegevens zijn niet opgegeven.")
+            with self._lock:
+                if self.klantcontacten.pop(key, None) is None:
+                    return problem(404, "not_found", "Niet gevonden.")
+                for table, field in ((self.betrokkenen, "hadKlantcontact"), (self.onderwerpobjecten, "klantcontact")):
+                    for child in [k for k, v in table.items() if v[field] == key]:
+                        del table[child]
+            return Response(status_code=204)

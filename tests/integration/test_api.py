@@ -145,9 +145,9 @@ def test_liveness_open_everything_else_needs_auth(client: TestClient) -> None:
         _problem(getattr(client, method)(path), 401)
 
 
-def test_readiness_checks_store_and_broker(client: TestClient) -> None:
+def test_readiness_checks_store_broker_and_loops(client: TestClient) -> None:
     r = client.get("/api/v1/health/ready", headers=AUTH)
-    assert r.status_code == 200 and r.json()["checks"] == {"store": "up", "broker": "up"}
+    assert r.status_code == 200 and r.json()["checks"] == {"store": "up", "broker": "up", "loops": "up"}
 
 
 def test_openapi_document_follows_design_rules(client: TestClient) -> None:
