@@ -129,6 +129,15 @@ class Product(CanonicalModel):
     quantity: int = Field(default=1, ge=1)
 
 
+class Identification(StrEnum):
+    """How the customer was identified when the appointment was made (`customer.identification`)."""
+
+    DIGID = "digid"  # logged in with DigiD: the BSN is the citizen's own
+    EHERKENNING = "eherkenning"  # logged in with eHerkenning: the KvK number is the business's own
+    VERIFIED_AT_COUNTER = "verified-at-counter"  # an employee checked an identity document
+    SELF_DECLARED = "self-declared"  # typed into a form by the customer or someone else: proves nothing
+
+
 class Customer(CanonicalModel):
     bsn: Bsn = None
     kvk: KvkNumber = None
@@ -141,6 +150,13 @@ class Customer(CanonicalModel):
     phone: str | None = None
     language: str | None = None
     anonymous: bool = False
+    #: Absent means self-declared: only an authenticated level lets a BSN or KvK number decide the customer.
+    identification: Identification | None = None
+
+    @property
+    def identified_by(self) -> Identification:
+        """The identification level, `self-declared` when the register sent none."""
+        return self.identification or Identification.SELF_DECLARED
 
     @property
     def display_name(self) -> str:
@@ -272,6 +288,7 @@ __all__ = [
     "Customer",
     "DateTimeText",
     "Employee",
+    "Identification",
     "Location",
     "Product",
     "Room",

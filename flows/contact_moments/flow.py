@@ -8,6 +8,7 @@ import structlog
 
 from connectors.klantinteracties import KlantinteractiesSettings
 from connectors.salesforce import SalesforceSettings
+from flows.contact_moments.identity import IdentityResolver
 from flows.contact_moments.klantinteracties_sink import KlantinteractiesSink
 from flows.contact_moments.salesforce_sink import SalesforceSink
 from hub.context import FlowContext, InboundEvent
@@ -43,21 +44,27 @@ def handle(event: InboundEvent, ctx: FlowContext) -> str | None:
     refs: dict[str, object] = {"appointmentId": appointment.id, "version": appointment.version,
                                "kinds": [m.kind.value for m in moments]}
     notes: list[str] = []
+    identity = IdentityResolver(ctx, appointment.id, appointment.customer)
     if sf.enabled and moments:
-        outcome = SalesforceSink(ctx.peers.salesforce, mapping, ctx).apply(appointment, moments)
+        outcome = SalesforceSink(ctx.peers.salesforce, mapping, ctx, identity).apply(appointment, moments)
         if outcome is None:
             notes.append("salesforce: unchanged")
         else:
             refs.update(salesforce={"written": outcome.written, "recordIds": outcome.record_ids,
-                                    "account": outcome.account, "roundTrips": outcome.round_trips})
+                                    "account": outcome.account, "roundTrips": outcome.round_trips,
+                                    "trust": outcome.trust, "review": outcome.review,
+                                    "linkedLater": outcome.linked_later})
             notes.append(f"salesforce: {', '.join(outcome.written)} ({outcome.account})")
             log.info("contact_moments.salesforce", appointment_id=appointment.id, written=outcome.written,
-                     account=outcome.account, round_trips=outcome.round_trips)
+                     account=outcome.account, round_trips=outcome.round_trips, trust=outcome.trust,
+                     review=outcome.review, linked_later=outcome.linked_later)
     if ki.enabled and moments:
-        identity = AppointmentIdentity(code_objecttype=ki.code_objecttype, code_register=ki.code_register,
-                                       code_soort_object_id=ki.code_soort_object_id)
-        written = KlantinteractiesSink(ctx.peers.klantinteracties, identity, ctx).apply(appointment, moments)
+        onderwerp = AppointmentIdentity(code_objecttype=ki.code_objecttype, code_register=ki.code_register,
+                                        code_soort_object_id=ki.code_soort_object_id)
+        written = KlantinteractiesSink(ctx.peers.klantinteracties, onderwerp, ctx).apply(appointment, moments)
         refs["klantinteracties"] = {"written": written}
         notes.append(f"klantinteracties: {', '.join(written) or 'unchanged'}")
+    if identity.brp is not None:
+        refs["brp"] = identity.brp
     ctx.audit("record-contact-moments", outcome="succeeded", references=refs)
     return "; ".join(notes) or "no contact moments"
