@@ -371,3 +371,15 @@ def test_a_manual_link_by_the_kcc_survives_later_self_declared_events(env_no_brp
     env.sf.org.records["contactmoment__c"][booked["Id"]] = {**booked, "Klant__c": chosen}  # KCC links it by hand
     env.deliver(event("rescheduled", 2, customer=customer(**SELF), start="2027-03-02T10:00:00+01:00"))
     assert env.moments()["A-1001:booked"]["Klant__c"] == chosen
+
+
+def test_an_account_added_later_is_found_by_the_conservative_match_and_links_earlier_moments(env_no_brp: Env) -> None:
+    env = env_no_brp
+    env.deliver(event("booked", 1, customer=customer(**SELF)))
+    env.deliver(event("rescheduled", 2, customer=customer(**SELF), start="2027-03-02T10:00:00+01:00"))
+    jan = env.sf.add_account(LastName="van Dijk", PersonEmail="jan@example.nl", PersonBirthdate="1980-01-28")
+    env.deliver(event("checked_in", 3, customer=customer(**SELF), start="2027-03-02T10:00:00+01:00"))
+    moments = env.moments()
+    assert set(moments) == {"A-1001:booked", "A-1001:rescheduled", "A-1001:visit"}
+    assert all(m["Klant__c"] == jan for m in moments.values()), "the rescheduled one too, not in this snapshot"
+    assert env.sf.tasks()[0]["Status"] == "Completed"
