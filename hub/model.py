@@ -151,7 +151,12 @@ class Customer(CanonicalModel):
     language: str | None = None
     anonymous: bool = False
     #: Absent means self-declared: only an authenticated level lets a BSN or KvK number decide the customer.
-    identification: Identification | None = None
+    identification: Identification | None = Field(
+        default=None,
+        description="How the customer was identified: digid (the BSN is the citizen's own), eherkenning (the KvK "
+                    "number is the business's own), verified-at-counter (an employee checked an identity document) "
+                    "or self-declared (typed into a form). Absent or null means self-declared: only the first "
+                    "three let a BSN or KvK number decide whose customer view a contact moment lands in.")
 
     @property
     def identified_by(self) -> Identification:
