@@ -11,6 +11,7 @@ from connectors.salesforce.errors import error_for_api_errors, parse_error_body
 from connectors.salesforce.models import Subrequest, SubResult, ref_first_record_id
 from hub.errors import PermanentError, TransientError
 from hub.model import Appointment, Customer
+from mappings.identity import Trust, TrustedKeys, trusted_keys
 from mappings.salesforce import (
     DEFAULT_MAPPING,
     SalesforceMapping,
@@ -25,7 +26,6 @@ from mappings.salesforce import (
     soql_literal,
     truncate,
 )
-from mappings.identity import Trust, TrustedKeys, trusted_keys
 from tests.support.events import appointment
 
 MAPPING = load_mapping()
