@@ -9,6 +9,7 @@ import structlog
 from connectors.klantinteracties import KlantinteractiesSettings
 from connectors.salesforce import SalesforceSettings
 from flows.contact_moments.identity import IdentityResolver
+from flows.contact_moments.klantinteracties_partij import PartijResolver
 from flows.contact_moments.klantinteracties_sink import KlantinteractiesSink
 from flows.contact_moments.salesforce_sink import SalesforceSink
 from hub.context import FlowContext, InboundEvent
@@ -61,7 +62,9 @@ def handle(event: InboundEvent, ctx: FlowContext) -> str | None:
     if ki.enabled and moments:
         onderwerp = AppointmentIdentity(code_objecttype=ki.code_objecttype, code_register=ki.code_register,
                                         code_soort_object_id=ki.code_soort_object_id)
-        written = KlantinteractiesSink(ctx.peers.klantinteracties, onderwerp, ctx).apply(appointment, moments)
+        client = ctx.peers.klantinteracties
+        written = KlantinteractiesSink(client, onderwerp, ctx, PartijResolver(client, ctx, identity)).apply(
+            appointment, moments)
         refs["klantinteracties"] = {"written": written}
         notes.append(f"klantinteracties: {', '.join(written) or 'unchanged'}")
     if identity.brp is not None:

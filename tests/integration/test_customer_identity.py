@@ -383,3 +383,57 @@ def test_an_account_added_later_is_found_by_the_conservative_match_and_links_ear
     assert set(moments) == {"A-1001:booked", "A-1001:rescheduled", "A-1001:visit"}
     assert all(m["Klant__c"] == jan for m in moments.values()), "the rescheduled one too, not in this snapshot"
     assert env.sf.tasks()[0]["Status"] == "Completed"
+
+
+# -- Open Klant (Klantinteracties) ---------------------------------------------------------------
+
+
+@pytest.fixture
+def env_ki(settings: Settings) -> Iterator[Env]:
+    yield from make_env(settings, brp=False, klantinteracties=True)
+
+
+def partij(env: Env, bsn: str) -> str:
+    return env.ki.add_partij(code_objecttype="natuurlijk_persoon", code_register="brp", code_soort_object_id="bsn",
+                             object_id=bsn)
+
+
+def test_open_klant_links_the_betrokkene_to_the_partij_of_an_authenticated_bsn(env_ki: Env) -> None:
+    env = env_ki
+    jan = partij(env, FAKE_BSN)
+    env.deliver(event("booked", 1))
+    env.deliver(event("checked_in", 2))
+    betrokkenen = env.ki.betrokkenen_of("A-1001")
+    assert len(betrokkenen) == 2 and all(b["wasPartij"] == {"uuid": jan} for b in betrokkenen)
+    assert len(env.ki.calls.find("GET", "/api/v1/partijen")) == 1, "looked up once per appointment"
+
+
+def test_open_klant_never_links_a_typed_bsn(env_ki: Env) -> None:
+    env = env_ki
+    partij(env, OTHER_BSN)
+    env.deliver(event("booked", 1, customer=customer(bsn=OTHER_BSN, **SELF)))
+    [betrokkene] = env.ki.betrokkenen_of("A-1001")
+    assert betrokkene.get("wasPartij") is None
+    assert env.ki.calls.find("GET", "/api/v1/partijen") == [], "an unverified BSN is not even looked up"
+
+
+def test_open_klant_links_earlier_betrokkenen_when_the_customer_authenticates_later_once(env_ki: Env) -> None:
+    env = env_ki
+    jan = partij(env, FAKE_BSN)
+    env.deliver(event("booked", 1, customer=customer(**SELF)))
+    env.deliver(event("rescheduled", 2, customer=customer(**SELF), start="2027-03-02T10:00:00+01:00"))
+    assert all(b.get("wasPartij") is None for b in env.ki.betrokkenen_of("A-1001"))
+    env.ki.set_faults(fail_next=[503])  # the first try fails somewhere on the way; the retry finishes
+    [delivery] = env.accept(event("checked_in", 3, customer=customer(identification="digid"),
+                                  start="2027-03-02T10:00:00+01:00"))
+    first = env.processor.process(delivery)
+    if first.status == "failed":
+        assert env.retry(delivery).status == "succeeded"
+    betrokkenen = env.ki.betrokkenen_of("A-1001")
+    assert len(betrokkenen) == 3 and all(b["wasPartij"] == {"uuid": jan} for b in betrokkenen)
+    patches = len(env.ki.calls.find("PATCH"))
+    env.deliver(dict(event("checked_in", 3, customer=customer(identification="digid"),
+                           start="2027-03-02T10:00:00+01:00"), id="resend"))
+    env.deliver(dict(event("booked", 1, customer=customer(**SELF)), id="late-copy"))
+    assert len(env.ki.calls.find("PATCH")) == patches
+    assert len(env.audit("link-klantcontacten")) == 1
