@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from connectors.klantinteracties import KlantinteractiesClient
+from flows.contact_moments.klantinteracties_partij import PartijResolver
 from hub.links import content_hash
 from hub.model import Appointment
 from mappings.klantinteracties import KEY_METADATA, AppointmentIdentity, klantcontact, maak_klantcontact
@@ -26,17 +27,20 @@ def link_name(moment: ContactMoment) -> str:
 
 
 class KlantinteractiesSink:
-    def __init__(self, client: KlantinteractiesClient, identity: AppointmentIdentity, ctx: FlowContext) -> None:
+    def __init__(self, client: KlantinteractiesClient, identity: AppointmentIdentity, ctx: FlowContext,
+                 partijen: PartijResolver | None = None) -> None:
         self.client = client
         self.identity = identity
         self.ctx = ctx
+        self.partijen = partijen
 
     def apply(self, appointment: Appointment, moments: list[ContactMoment]) -> list[str]:
         """The kinds written (created or updated)."""
         written: list[str] = []
         existing: dict[str, str] | None = None
+        partij = self.partijen.partij(appointment) if self.partijen is not None and moments else None
         for moment in moments:
-            body = maak_klantcontact(moment, appointment, self.identity)
+            body = maak_klantcontact(moment, appointment, self.identity, partij)
             digest = content_hash(body.wire())
             link = self.ctx.links.get(appointment.id, link_name(moment))
             if link is not None and link.last_version is not None and link.last_version > moment.version:
@@ -48,13 +52,19 @@ class KlantinteractiesSink:
                 if existing is None:
                     existing = self._existing(appointment.id)
                 uuid = existing.get(moment.key)
+            data = None
             if uuid is None:
-                uuid = self.client.maak_klantcontact(body.wire()).klantcontact.uuid
+                made = self.client.maak_klantcontact(body.wire())
+                uuid = made.klantcontact.uuid
+                # The betrokkene's uuid, to give it the customer's partij if a later event verifies the customer.
+                data = {"betrokkene": made.betrokkene.uuid if made.betrokkene else None, "partij": partij}
             else:
                 self.client.update_klantcontact(uuid, klantcontact(moment, appointment).wire())
             self.ctx.links.put(appointment.id, link_name(moment), remote_id=uuid, version=moment.version,
-                               hash_=digest)
+                               hash_=digest, data=data)
             written.append(moment.kind.value)
+        if partij is not None and self.partijen is not None:
+            self.partijen.link_earlier(appointment.id, partij)
         return written
 
     def _existing(self, appointment_id: str) -> dict[str, str]:
