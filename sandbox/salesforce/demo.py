@@ -178,7 +178,10 @@ class ContactMomentsPart(DemoPart):
                                                                 "account": bool(m.get("Klant__c"))}
                                    for m in moments},
             "salesforce.accounts": len(self.salesforce.accounts()),
-            "salesforce.tasks": counted(t.get("Subject") for t in self.salesforce.tasks()),
+            # Open review Tasks only: a verified event that arrives before the older self-declared one links the
+            # appointment at once, so no Task is ever made where in-order delivery made one and then closed it.
+            "salesforce.openTasks": counted(t.get("Subject") for t in self.salesforce.tasks()
+                                            if t.get("Status") != "Completed"),
             "klantinteracties.count": counted(k.get("metadata", {}).get(KEY_METADATA) for k in contacts),
         }
 
