@@ -29,10 +29,13 @@ CONFIRMED = "confirmed"
 
 
 def person_fingerprint(customer: Customer) -> str:
-    """A hash of the customer's identifying data, without the identification level (no personal data stored)."""
+    """A hash of the customer's identifying data, without the identification level (no personal data stored).
+
+    48 hex digits (192 bits), so `<trust>:<fingerprint>` fits the link table's 64-character content hash.
+    """
     return content_hash([customer.bsn, customer.kvk, str(customer.email or ""), str(customer.birth_date or ""),
                          customer.phone, customer.first_name, customer.initials, customer.last_name_prefix,
-                         customer.last_name])
+                         customer.last_name])[:48]
 
 
 class IdentityResolver:

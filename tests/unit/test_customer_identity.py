@@ -144,3 +144,12 @@ def test_a_connection_failure_is_transient_and_not_in_flight() -> None:
     with pytest.raises(TransientError) as raised:
         brp_client(httpx.MockTransport(fail)).raadpleeg(FAKE_BSN)
     assert not raised.value.in_flight, "a question, not a write: nothing can land later"
+
+
+def test_a_decision_fits_the_link_tables_content_hash_column() -> None:
+    from flows.contact_moments.identity import person_fingerprint
+    from hub.store.tables import Link
+
+    width = Link.__table__.c.content_hash.type.length  # type: ignore[attr-defined]
+    longest = max(len(t.value) for t in Trust) + 1 + len(person_fingerprint(cust()))
+    assert longest <= width, "PostgreSQL refuses a longer value (SQLite would not notice)"
