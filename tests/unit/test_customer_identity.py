@@ -153,3 +153,13 @@ def test_a_decision_fits_the_link_tables_content_hash_column() -> None:
     width = Link.__table__.c.content_hash.type.length  # type: ignore[attr-defined]
     longest = max(len(t.value) for t in Trust) + 1 + len(person_fingerprint(cust()))
     assert longest <= width, "PostgreSQL refuses a longer value (SQLite would not notice)"
+
+
+def test_the_openapi_document_names_the_levels() -> None:
+    """The events endpoint's request schema is the model's JSON schema (hub/api/app.py)."""
+    from hub.model import AppointmentEvent
+
+    schema = json.dumps(AppointmentEvent.model_json_schema(by_alias=True))
+    assert '"identification"' in schema and "Absent or null means self-declared" in schema
+    for level in ("digid", "eherkenning", "verified-at-counter", "self-declared"):
+        assert f'"{level}"' in schema
