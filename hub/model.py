@@ -132,6 +132,15 @@ class Product(CanonicalModel):
     quantity: int = Field(default=1, ge=1)
 
 
+class Identification(StrEnum):
+    """How the customer was identified when the appointment was made (`customer.identification`)."""
+
+    DIGID = "digid"  # logged in with DigiD: the BSN is the citizen's own
+    EHERKENNING = "eherkenning"  # logged in with eHerkenning: the KvK number is the business's own
+    VERIFIED_AT_COUNTER = "verified-at-counter"  # an employee checked an identity document
+    SELF_DECLARED = "self-declared"  # typed into a form by the customer or someone else: proves nothing
+
+
 class Customer(CanonicalModel):
     bsn: Bsn = None
     kvk: KvkNumber = None
@@ -144,6 +153,18 @@ class Customer(CanonicalModel):
     phone: str | None = None
     language: str | None = None
     anonymous: bool = False
+    #: Absent means self-declared: only an authenticated level lets a BSN or KvK number decide the customer.
+    identification: Identification | None = Field(
+        default=None,
+        description="How the customer was identified: digid (the BSN is the citizen's own), eherkenning (the KvK "
+                    "number is the business's own), verified-at-counter (an employee checked an identity document) "
+                    "or self-declared (typed into a form). Absent or null means self-declared: only the first "
+                    "three let a BSN or KvK number decide whose customer view a contact moment lands in.")
+
+    @property
+    def identified_by(self) -> Identification:
+        """The identification level, `self-declared` when the register sent none."""
+        return self.identification or Identification.SELF_DECLARED
 
     @property
     def display_name(self) -> str:
@@ -350,6 +371,7 @@ __all__ = [
     "Customer",
     "DateTimeText",
     "Employee",
+    "Identification",
     "Location",
     "Product",
     "Room",

@@ -14,6 +14,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from connectors.brp.settings import BrpSettings
 from connectors.kcm.settings import KcmSettings
 from connectors.key2burgerzaken.settings import Key2BurgerzakenSettings
 from connectors.klantinteracties.settings import KlantinteractiesSettings
@@ -106,6 +107,7 @@ class Settings(BaseSettings):
     rostarcas: RostarcasSettings = Field(default_factory=RostarcasSettings)
     salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
     klantinteracties: KlantinteractiesSettings = Field(default_factory=KlantinteractiesSettings)
+    brp: BrpSettings = Field(default_factory=BrpSettings)
     outlook: OutlookSettings = Field(default_factory=OutlookSettings)
     kcm: KcmSettings = Field(default_factory=KcmSettings)
     key2burgerzaken: Key2BurgerzakenSettings = Field(default_factory=Key2BurgerzakenSettings)

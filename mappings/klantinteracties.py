@@ -53,9 +53,15 @@ class Contactnaam(_Body):
     achternaam: str | None = Field(default=None, max_length=200)
 
 
+class PartijRef(_Body):
+    uuid: str
+
+
 class Betrokkene(_Body):
     rol: str = "klant"
     initiator: bool = True
+    #: The customer's partij, only when a verified BSN/KvK found it (never for a self-declared one).
+    was_partij: PartijRef | None = Field(default=None, alias="wasPartij")
     contactnaam: Contactnaam | None = None
     organisatienaam: str | None = Field(default=None, max_length=200)
 
@@ -105,22 +111,29 @@ def klantcontact(moment: ContactMoment, appointment: Appointment) -> Klantcontac
         metadata={KEY_METADATA: moment.key})
 
 
-def betrokkene(appointment: Appointment) -> Betrokkene | None:
-    """The customer as betrokkene (rol klant); None for anonymous appointments."""
+#: How a partij-identificator names a verified key (Open Klant's code lists): (codeObjecttype, codeRegister,
+#: codeSoortObjectId).
+PARTIJ_BSN = ("natuurlijk_persoon", "brp", "bsn")
+PARTIJ_KVK = ("niet_natuurlijk_persoon", "hr", "kvk_nummer")
+
+
+def betrokkene(appointment: Appointment, partij: str | None = None) -> Betrokkene | None:
+    """The customer as betrokkene (rol klant), linked to `partij` when given; None for anonymous appointments."""
     c = appointment.customer
     if c is None or c.anonymous:
         return None
+    was = PartijRef(uuid=partij) if partij else None
     if c.kvk and not c.bsn:
-        return Betrokkene(organisatienaam=truncate(c.display_name, 200) or None)
-    return Betrokkene(contactnaam=Contactnaam(
+        return Betrokkene(organisatienaam=truncate(c.display_name, 200) or None, was_partij=was)
+    return Betrokkene(was_partij=was, contactnaam=Contactnaam(
         voorletters=truncate(c.initials, 10), voornaam=truncate(c.first_name, 200),
         voorvoegsel_achternaam=truncate(c.last_name_prefix, 10), achternaam=truncate(c.last_name, 200)))
 
 
 def maak_klantcontact(moment: ContactMoment, appointment: Appointment,
-                      identity: AppointmentIdentity) -> MaakKlantcontact:
+                      identity: AppointmentIdentity, partij: str | None = None) -> MaakKlantcontact:
     return MaakKlantcontact(
-        klantcontact=klantcontact(moment, appointment), betrokkene=betrokkene(appointment),
+        klantcontact=klantcontact(moment, appointment), betrokkene=betrokkene(appointment, partij),
         onderwerpobject=Onderwerpobject(onderwerpobjectidentificator=Onderwerpobjectidentificator(
             object_id=appointment.id, code_objecttype=identity.code_objecttype,
             code_register=identity.code_register, code_soort_object_id=identity.code_soort_object_id)))

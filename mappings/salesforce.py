@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.model import Appointment, AppointmentStatus, Customer
+from mappings.identity import Trust, TrustedKeys
 
 DEFAULT_MAPPING = Path(__file__).with_name("salesforce.yaml")
 ELLIPSIS = "…"
@@ -130,6 +131,8 @@ class ContactMomentFields(_Table):
     department_field: str = "Afdeling__c"
     appointment_id_field: str = "Afspraak_Id__c"
     status_field: str = "Status__c"
+    #: Checkbox set on a contact moment the hub could not link to a customer (review mode `field`).
+    review_field: str = "Klantcontrole_Nodig__c"
 
 
 class Lengths(_Table):
@@ -142,12 +145,40 @@ class Lengths(_Table):
     appointment_id: int = 200
 
 
-MatchRule = Literal["email_birth_date", "phone_birth_date"]
+MatchField = Literal["first_name", "last_name", "birth_date", "email", "phone"]
+NamedRule = Literal["name_birth_date_email", "email_birth_date", "phone_birth_date"]
+#: A named rule, or the list of customer fields that must all be equal on exactly one account.
+MatchRule = NamedRule | list[MatchField]
+NAMED_RULES: dict[str, tuple[MatchField, ...]] = {
+    "name_birth_date_email": ("last_name", "birth_date", "email"),
+    "email_birth_date": ("email", "birth_date"),
+    "phone_birth_date": ("phone", "birth_date"),
+}
+
+
+class ReviewPolicy(_Table):
+    """How a contact moment the hub could not link safely reaches the KCC's review queue."""
+
+    #: `task`: one Task per appointment on its first unlinked contact moment; `field`: the contact moment's
+    #: review checkbox (`contact_moment.review_field`); `none`: no flag (not advised).
+    mode: Literal["task", "field", "none"] = "task"
+    task_subject: str = "Klantcontrole: contactmoment zonder klant"
+    task_description: str = ("De klant van deze afspraak kon niet veilig worden bepaald (BSN niet geverifieerd). "
+                             "Koppel het contactmoment aan de juiste klant of laat het ongekoppeld.")
+    task_status: str = "Not Started"
+    task_priority: str = "Normal"
+    #: A queue or user id for the Task's OwnerId (None: the integration user owns it).
+    task_owner_id: str | None = None
 
 
 class CustomerPolicy(_Table):
-    match: list[MatchRule] = ["email_birth_date"]
-    on_no_match: Literal["create_unverified", "anonymous"] = "create_unverified"
+    #: Rules tried in order when no BSN/KvK decides (a self-declared one never does); each matches only
+    #: when exactly one account fits all its fields.
+    match: list[MatchRule] = ["name_birth_date_email"]
+    #: No account for a verified BSN/KvK: `create` an account (marked verified) or `anonymous` (no account).
+    #: `create_unverified` is the old name of `create`. A self-declared customer never gets an account.
+    on_no_match: Literal["create", "create_unverified", "anonymous"] = "create"
+    review: ReviewPolicy = Field(default_factory=ReviewPolicy)
 
 
 class MigratedPolicy(_Table):
@@ -261,6 +292,7 @@ def soql_literal(value: str | date | bool | None) -> str:
 
 
 def soql_select(sobject: str, where: dict[str, str | date | bool | None], limit: int) -> str:
+    """`SELECT Id FROM sobject WHERE a = x AND … LIMIT n`."""
     conditions = " AND ".join(f"{field} = {soql_literal(value)}" for field, value in where.items())
     return f"SELECT Id FROM {sobject} WHERE {conditions} LIMIT {limit}"
 
@@ -275,40 +307,70 @@ class CustomerQuery(BaseModel):
     key: bool
 
 
-def customer_queries(mapping: SalesforceMapping, customer: Customer) -> list[CustomerQuery]:
-    """BSN or KvK first, then the policy's rules that the customer's data allows, in order."""
+def _rule_fields(rule: MatchRule) -> tuple[MatchField, ...]:
+    return NAMED_RULES[rule] if isinstance(rule, str) else tuple(rule)
+
+
+def _rule_name(rule: MatchRule) -> str:
+    return rule if isinstance(rule, str) else "+".join(rule)
+
+
+def full_last_name(customer: Customer) -> str | None:
+    """Prefix and last name as the hub writes an account's last name ("van Dijk")."""
+    return " ".join(p for p in (customer.last_name_prefix, customer.last_name) if p) or None
+
+
+def _match_value(customer: Customer, name: MatchField) -> str | date | None:
+    values: dict[str, str | date | None] = {
+        "first_name": customer.first_name, "last_name": full_last_name(customer), "birth_date": customer.birth_date,
+        "email": str(customer.email) if customer.email else None, "phone": customer.phone}
+    return values[name]
+
+
+def customer_queries(mapping: SalesforceMapping, customer: Customer, keys: TrustedKeys) -> list[CustomerQuery]:
+    """A verified BSN or KvK first, then the policy's rules that the customer's data allows, in order.
+
+    An unverified BSN or KvK is never queried: a typo that passes the 11-proef may be another person's.
+    """
     a = mapping.account
     queries: list[CustomerQuery] = []
-    if customer.bsn:
-        queries.append(CustomerQuery(rule="bsn", soql=soql_select(a.object, {a.bsn_field: customer.bsn}, 1), key=True))
-    elif customer.kvk:
-        queries.append(CustomerQuery(rule="kvk", soql=soql_select(a.object, {a.kvk_field: customer.kvk}, 1), key=True))
+    if keys.bsn:
+        queries.append(CustomerQuery(rule="bsn", soql=soql_select(a.object, {a.bsn_field: keys.bsn}, 1), key=True))
+    elif keys.kvk:
+        queries.append(CustomerQuery(rule="kvk", soql=soql_select(a.object, {a.kvk_field: keys.kvk}, 1), key=True))
+    columns: dict[MatchField, str] = {"first_name": a.first_name_field, "last_name": a.last_name_field,
+                                      "birth_date": a.birth_date_field, "email": a.email_field,
+                                      "phone": a.phone_field}
     for rule in mapping.customer.match:
-        where: dict[str, str | date | bool | None] | None = None
-        if rule == "email_birth_date" and customer.email and customer.birth_date:
-            where = {a.email_field: str(customer.email), a.birth_date_field: customer.birth_date}
-        elif rule == "phone_birth_date" and customer.phone and customer.birth_date:
-            where = {a.phone_field: customer.phone, a.birth_date_field: customer.birth_date}
-        if where is not None:
-            queries.append(CustomerQuery(rule=rule, soql=soql_select(a.object, where, 2), key=False))
+        fields = _rule_fields(rule)
+        values = {name: _match_value(customer, name) for name in fields}
+        if not fields or any(v is None for v in values.values()):
+            continue
+        where: dict[str, str | date | bool | None] = {columns[name]: values[name] for name in fields}
+        queries.append(CustomerQuery(rule=_rule_name(rule), soql=soql_select(a.object, where, 2), key=False))
     return queries
 
 
-def new_account_fields(mapping: SalesforceMapping, customer: Customer) -> dict[str, Any]:
-    """A new account marked unverified: a person account, or a business account for KvK without BSN."""
+def new_account_fields(mapping: SalesforceMapping, customer: Customer, keys: TrustedKeys) -> dict[str, Any] | None:
+    """A new account for a verified BSN/KvK (marked verified); None when nothing is verified.
+
+    A person account for a BSN, a business account for a KvK number without one. Never carries an
+    unverified BSN or KvK number.
+    """
+    if keys.trust == Trust.SELF_DECLARED or not keys.any:
+        return None
     a = mapping.account
-    business = bool(customer.kvk and not customer.bsn)
-    fields: dict[str, Any] = {a.verified_field: False}
+    business = bool(keys.kvk and not keys.bsn)
+    fields: dict[str, Any] = {a.verified_field: True}
     if business:
-        fields[a.name_field] = customer.display_name or f"KvK {customer.kvk}"
-        fields[a.kvk_field] = customer.kvk
+        fields[a.name_field] = customer.display_name or f"KvK {keys.kvk}"
+        fields[a.kvk_field] = keys.kvk
         record_type = a.business_record_type_id
     else:
         fields[a.first_name_field] = customer.first_name or customer.initials
-        fields[a.last_name_field] = " ".join(p for p in (customer.last_name_prefix, customer.last_name) if p) \
-            or "Onbekend"
-        fields[a.bsn_field] = customer.bsn
-        fields[a.kvk_field] = customer.kvk
+        fields[a.last_name_field] = full_last_name(customer) or "Onbekend"
+        fields[a.bsn_field] = keys.bsn
+        fields[a.kvk_field] = keys.kvk
         fields[a.email_field] = str(customer.email) if customer.email else None
         fields[a.birth_date_field] = customer.birth_date.isoformat() if customer.birth_date else None
         fields[a.phone_field] = customer.phone
@@ -323,7 +385,8 @@ def identity_fingerprint(customer: Customer | None) -> str | None:
     if customer is None or customer.anonymous:
         return None
     identity = [customer.bsn, customer.kvk, str(customer.email or ""), str(customer.birth_date or ""),
-                customer.phone]
+                customer.phone, customer.first_name, customer.last_name_prefix, customer.last_name,
+                customer.identified_by.value]
     return hashlib.sha256(json.dumps(identity).encode()).hexdigest()
 
 
@@ -350,8 +413,15 @@ def required_fields(mapping: SalesforceMapping) -> list[FieldRequirement]:
     out += [FieldRequirement(sobject=c.object, field=name) for name in (
         c.account_field, c.channel_field, c.kind_field, c.subject_field, c.start_field, c.location_field,
         c.department_field, c.appointment_id_field, c.status_field)]
+    review = mapping.customer.review
+    if review.mode == "field":
+        out.append(FieldRequirement(sobject=c.object, field=c.review_field))
+    elif review.mode == "task":
+        out += [FieldRequirement(sobject="Task", field=name, update=False) for name in (
+            "Subject", "WhatId", "Status", "Priority", "Description")]
     out += [FieldRequirement(sobject=a.object, field=name, update=False, query=True) for name in (
         a.bsn_field, a.kvk_field, a.email_field, a.birth_date_field, a.phone_field)]
-    out += [FieldRequirement(sobject=a.object, field=name, update=False) for name in (
-        a.first_name_field, a.last_name_field, a.verified_field)]
+    out += [FieldRequirement(sobject=a.object, field=name, update=False, query=True) for name in (
+        a.first_name_field, a.last_name_field)]
+    out.append(FieldRequirement(sobject=a.object, field=a.verified_field, update=False))
     return out

@@ -11,6 +11,7 @@ from connectors.klantinteracties.client import (
     KlantcontactRecord,
     KlantinteractiesClient,
     MaakKlantcontactResult,
+    PartijRecord,
     Reference,
 )
 from connectors.klantinteracties.settings import KlantinteractiesSettings
@@ -30,4 +31,4 @@ def peer_factory(settings: Settings) -> KlantinteractiesClient:
 register_peer(PEER, peer_factory)
 
 __all__ = ["PEER", "KlantcontactRecord", "KlantinteractiesClient", "KlantinteractiesSettings",
-           "MaakKlantcontactResult", "Reference", "peer_factory"]
+           "MaakKlantcontactResult", "PartijRecord", "Reference", "peer_factory"]

@@ -40,6 +40,14 @@ class KlantcontactRecord(BaseModel):
     metadata: dict[str, str] = Field(default_factory=dict)
 
 
+class PartijRecord(BaseModel):
+    """A partij as listed (the hub reads only its uuid)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    uuid: str
+
+
 class MaakKlantcontactResult(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -146,3 +154,24 @@ class KlantinteractiesClient:
             if not body.get("next"):
                 return found
             page += 1
+
+    def partij_for(self, code_objecttype: str, code_register: str, code_soort_object_id: str,
+                   object_id: str) -> str | None:
+        """`GET /partijen` by one partij-identificator (e.g. `bsn` in the `brp`): the only match's uuid, or None
+        when there is none or more than one."""
+        params = {"partijIdentificator__codeObjecttype": code_objecttype,
+                  "partijIdentificator__codeRegister": code_register,
+                  "partijIdentificator__codeSoortObjectId": code_soort_object_id,
+                  "partijIdentificator__objectId": object_id, "pageSize": "2"}
+        body = self._send("list_partijen", "GET", "/partijen", params=params).json()
+        if not isinstance(body, dict) or not isinstance(body.get("results"), list):
+            raise PermanentError(f"{CONNECTOR} list_partijen failed: answer is not a page")
+        try:
+            found = [PartijRecord.model_validate(r) for r in body["results"]]
+        except ValidationError:
+            raise PermanentError(f"{CONNECTOR} list_partijen failed: answer does not match the API") from None
+        return found[0].uuid if len(found) == 1 else None
+
+    def update_betrokkene(self, uuid: str, body: dict[str, Any]) -> None:
+        """`PATCH /betrokkenen/{uuid}` (e.g. `wasPartij` once the customer is known)."""
+        self._send("update_betrokkene", "PATCH", f"/betrokkenen/{uuid}", json=body)

@@ -41,6 +41,12 @@ class Subrequest(SalesforceModel):
         return cls(method="POST", path=f"sobjects/{quote(sobject)}", reference_id=reference_id, body=fields)
 
     @classmethod
+    def update(cls, reference_id: str, sobject: str, record_id: str, fields: dict[str, Any]) -> Self:
+        """Update one record by id: `PATCH sobjects/<Object>/<Id>`."""
+        path = f"sobjects/{quote(sobject)}/{quote(record_id, safe='')}"
+        return cls(method="PATCH", path=path, reference_id=reference_id, body=fields)
+
+    @classmethod
     def upsert(cls, reference_id: str, sobject: str, external_id_field: str, external_id: str,
                fields: dict[str, Any]) -> Self:
         """Upsert by external id: `PATCH sobjects/<Object>/<ExtIdField>/<value>`."""

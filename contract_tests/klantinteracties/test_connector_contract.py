@@ -122,3 +122,22 @@ def test_errors_are_classified_without_values(mock: respx.MockRouter, client: Kl
     with pytest.raises(TransientError) as transient:
         client.maak_klantcontact({"klantcontact": {}})
     assert transient.value.retry_after == 7
+
+
+def test_partij_lookup_and_betrokkene_patch_follow_the_contract(mock: respx.MockRouter,
+                                                                client: KlantinteractiesClient) -> None:
+    p, b, kc = (str(uuid.uuid4()) for _ in range(3))
+    listing = mock.get("/partijen").respond(200, json={"count": 1, "next": None, "previous": None, "results": [
+        {"uuid": p, "url": f"{BASE}/partijen/{p}", "partijIdentificatoren": []}]})
+    assert client.partij_for("natuurlijk_persoon", "brp", "bsn", "999993653") == p
+    patch = mock.patch(f"/betrokkenen/{b}").respond(200, json={"uuid": b, "url": f"{BASE}/betrokkenen/{b}",
+                                                               "wasPartij": {"uuid": p}})
+    client.update_betrokkene(b, {"wasPartij": {"uuid": p}})
+    made = mock.post("/maak-klantcontact").respond(201, json={
+        "klantcontact": _kc(kc), "betrokkene": {"uuid": b, "url": f"{BASE}/betrokkenen/{b}"}})
+    a = Appointment.model_validate({**APPOINTMENT, "customer": {**APPOINTMENT["customer"], "identification": "digid"}})
+    client.maak_klantcontact(maak_klantcontact(moments_for(a, "no_show")[-1], a, AppointmentIdentity(), p).wire())
+    assert json.loads(made.calls.last.request.content)["betrokkene"]["wasPartij"] == {"uuid": p}
+    for route in (listing, patch, made):
+        for call in route.calls:
+            CONTRACT.check_exchange(call.request, call.response)

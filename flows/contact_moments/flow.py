@@ -8,6 +8,8 @@ import structlog
 
 from connectors.klantinteracties import KlantinteractiesSettings
 from connectors.salesforce import SalesforceSettings
+from flows.contact_moments.identity import IdentityResolver
+from flows.contact_moments.klantinteracties_partij import PartijResolver
 from flows.contact_moments.klantinteracties_sink import KlantinteractiesSink
 from flows.contact_moments.salesforce_sink import SalesforceSink
 from hub.context import FlowContext, InboundEvent
@@ -43,24 +45,31 @@ def handle(event: InboundEvent, ctx: FlowContext) -> str | None:
     refs: dict[str, object] = {"appointmentId": appointment.id, "version": appointment.version,
                                "kinds": [m.kind.value for m in moments]}
     notes: list[str] = []
+    identity = IdentityResolver(ctx, appointment.id, appointment.customer)
     if sf.enabled and moments:
-        outcome = SalesforceSink(ctx.peers.salesforce, mapping, ctx).apply(appointment, moments)
+        outcome = SalesforceSink(ctx.peers.salesforce, mapping, ctx, identity).apply(appointment, moments)
         if outcome is None:
             notes.append("salesforce: unchanged")
         else:
             refs.update(salesforce={"written": outcome.written, "recordIds": outcome.record_ids,
-                                    "account": outcome.account, "roundTrips": outcome.round_trips})
+                                    "account": outcome.account, "roundTrips": outcome.round_trips,
+                                    "trust": outcome.trust, "review": outcome.review,
+                                    "linkedLater": outcome.linked_later})
             notes.append(f"salesforce: {', '.join(outcome.written)} ({outcome.account})")
             log.info("contact_moments.salesforce", appointment_id=appointment.id, written=outcome.written,
-                     account=outcome.account, round_trips=outcome.round_trips)
+                     account=outcome.account, round_trips=outcome.round_trips, trust=outcome.trust,
+                     review=outcome.review, linked_later=outcome.linked_later)
     if ki.enabled and moments:
-        identity = AppointmentIdentity(code_objecttype=ki.code_objecttype, code_register=ki.code_register,
-                                       code_soort_object_id=ki.code_soort_object_id)
-        sink = KlantinteractiesSink(ctx.peers.klantinteracties, identity, ctx,
-                                    window_seconds=ki.unanswered_write_window_seconds,
-                                    retry_seconds=2 * ki.timeout_seconds)
+        onderwerp = AppointmentIdentity(code_objecttype=ki.code_objecttype, code_register=ki.code_register,
+                                        code_soort_object_id=ki.code_soort_object_id)
+        client = ctx.peers.klantinteracties
+        sink = KlantinteractiesSink(client, onderwerp, ctx, window_seconds=ki.unanswered_write_window_seconds,
+                                    retry_seconds=2 * ki.timeout_seconds,
+                                    partijen=PartijResolver(client, ctx, identity))
         written = sink.apply(appointment, moments)
         refs["klantinteracties"] = {"written": written}
         notes.append(f"klantinteracties: {', '.join(written) or 'unchanged'}")
+    if identity.brp is not None:
+        refs["brp"] = identity.brp
     ctx.audit("record-contact-moments", outcome="succeeded", references=refs)
     return "; ".join(notes) or "no contact moments"

@@ -10,6 +10,9 @@ Every create carries a fresh attempt token in its metadata and is noted in the l
 unanswered until its answer arrives. While a moment has an unanswered create that has neither been seen at the
 peer nor outlived `unanswered_write_window_seconds`, the delivery stays open (a transient error) and converges
 again on its retry, so a write that lands late is removed however slow the peer or the machine.
+
+The betrokkene of a new klantcontact gets the customer's partij only when the customer is verified
+(`PartijResolver`); when a later event verifies the customer, earlier betrokkenen are linked then, once.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from connectors.klantinteracties import KlantinteractiesClient
 from connectors.klantinteracties.client import KlantcontactRecord
+from flows.contact_moments.klantinteracties_partij import PartijResolver
 from hub.errors import TransientError
 from hub.links import LinkState, content_hash
 from hub.model import Appointment
@@ -53,36 +57,48 @@ class _Work:
     digest: str
     link: LinkState | None
     unanswered: dict[str, str]
+    kept: dict[str, object]  # the link's other data (the betrokkene and its partij), kept on every write
+
+    def data(self) -> dict[str, object]:
+        """The link data to store: the other data plus the unanswered creates."""
+        return {**self.kept, UNANSWERED: self.unanswered}
 
 
 class KlantinteractiesSink:
     def __init__(self, client: KlantinteractiesClient, identity: AppointmentIdentity, ctx: FlowContext,
-                 window_seconds: float = 60.0, retry_seconds: float = 20.0) -> None:
+                 window_seconds: float = 60.0, retry_seconds: float = 20.0,
+                 partijen: PartijResolver | None = None) -> None:
         self.client = client
         self.identity = identity
         self.ctx = ctx
+        self.partijen = partijen
+        self.partij: str | None = None
         self.window = timedelta(seconds=window_seconds)
         self.retry_seconds = retry_seconds
 
     def apply(self, appointment: Appointment, moments: list[ContactMoment]) -> list[str]:
         """The kinds written (created or updated); raises a transient error while a create may still land."""
         work: list[_Work] = []
+        self.partij = self.partijen.partij(appointment) if self.partijen is not None and moments else None
         for moment in moments:
-            digest = content_hash(maak_klantcontact(moment, appointment, self.identity).wire())
+            digest = content_hash(maak_klantcontact(moment, appointment, self.identity, self.partij).wire())
             link = self.ctx.links.get(appointment.id, link_name(moment))
             unanswered = dict((link.data or {}).get(UNANSWERED) or {}) if link is not None else {}
             if link is not None and link.last_version is not None and link.last_version > moment.version:
                 continue
             if link is not None and link.content_hash == digest and not unanswered:
                 continue
-            work.append(_Work(moment, digest, link, unanswered))
+            kept = {k: v for k, v in (link.data or {}).items() if k != UNANSWERED} if link is not None else {}
+            work.append(_Work(moment, digest, link, unanswered, kept))
         if not work:
+            self._link_earlier(appointment.id)
             return []
         records = self._records(appointment.id)
         written: list[str] = []
         for item in work:
             records = self._converge(appointment, item, records)
             written.append(item.moment.kind.value)
+        self._link_earlier(appointment.id)
         waiting = [w for w in work if w.unanswered]
         if waiting:
             sent = min(datetime.fromisoformat(t) for w in waiting for t in w.unanswered.values())
@@ -123,16 +139,23 @@ class KlantinteractiesSink:
                 desired["metadata"] = {**survivor.metadata, KEY_METADATA: moment.key}
                 self.client.update_klantcontact(survivor.uuid, desired)
             survivor_id = survivor.uuid
+            if created is not None and survivor_id != created:  # an earlier create landed late and stays
+                item.kept.pop("betrokkene", None)  # its betrokkene is not known here
         self.ctx.links.put(appointment.id, link_name(moment), remote_id=survivor_id, version=moment.version,
-                           hash_=item.digest, data={UNANSWERED: item.unanswered})
+                           hash_=item.digest, data=item.data())
         return records
+
+    def _link_earlier(self, appointment_id: str) -> None:
+        """Once the customer is verified, give earlier betrokkenen without a partij this one."""
+        if self.partij is not None and self.partijen is not None:
+            self.partijen.link_earlier(appointment_id, self.partij)
 
     def _create(self, appointment: Appointment, item: _Work) -> str:
         """`maak-klantcontact` with a fresh attempt token, noted as unanswered until its answer arrives."""
         token, sent = uuids.uuid4().hex, self.ctx.now()
         item.unanswered[token] = sent.isoformat()
-        self.ctx.links.put(appointment.id, link_name(item.moment), data={UNANSWERED: item.unanswered})
-        body = maak_klantcontact(item.moment, appointment, self.identity).wire()
+        self.ctx.links.put(appointment.id, link_name(item.moment), data=item.data())
+        body = maak_klantcontact(item.moment, appointment, self.identity, self.partij).wire()
         contact = body["klantcontact"]
         assert isinstance(contact, dict)
         contact["metadata"] = {**contact["metadata"], CREATED_METADATA: sent.isoformat(), ATTEMPT_METADATA: token}
@@ -141,13 +164,15 @@ class KlantinteractiesSink:
         except TransientError as exc:
             if not exc.in_flight:  # refused or never sent: it cannot land
                 del item.unanswered[token]
-                self.ctx.links.put(appointment.id, link_name(item.moment), data={UNANSWERED: item.unanswered})
+                self.ctx.links.put(appointment.id, link_name(item.moment), data=item.data())
             raise
         except Exception:
             del item.unanswered[token]
-            self.ctx.links.put(appointment.id, link_name(item.moment), data={UNANSWERED: item.unanswered})
+            self.ctx.links.put(appointment.id, link_name(item.moment), data=item.data())
             raise
         del item.unanswered[token]
+        # The betrokkene's uuid, to give it the customer's partij if a later event verifies the customer.
+        item.kept.update(betrokkene=result.betrokkene.uuid if result.betrokkene else None, partij=self.partij)
         return result.klantcontact.uuid
 
     def _settle(self, item: _Work, same: list[KlantcontactRecord]) -> None:

@@ -1,13 +1,23 @@
 """Write an appointment's contact moments to Salesforce: resolve the customer, upsert by external id.
 
+Whose customer view a contact moment lands in (issue: a typed BSN never decides it):
+- a verified BSN/KvK (DigiD, eHerkenning, checked at the counter, or a self-declared BSN the BRP confirmed)
+  finds the account; without one the hub creates an account (marked verified);
+- otherwise the policy's conservative rules (name, birth date and e-mail together by default) must find
+  exactly one account; failing that the contact moment stays unlinked and goes to the KCC's review queue
+  (a Task, once per appointment, or a checkbox on the contact moment). No account is ever created for, or
+  found by, an unverified BSN;
+- when a later event of the appointment links the customer (say the customer logged in with DigiD), the
+  earlier unlinked contact moments are linked in the same composite, once, and the Task is closed.
+
 Round trips per event (after login): 0 when nothing changed; 1 when the account is known (cached per
-appointment) or found by BSN/KvK, or the appointment is anonymous; 2 when the customer is new or has
-no BSN/KvK (find by policy, then create-and-upsert in one composite).
+appointment) or found by a verified BSN/KvK, or the appointment is anonymous; 2 when the customer is new or
+has no verified BSN/KvK (find by policy, then write); +1 to close the review Task when linked later.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -20,9 +30,11 @@ from connectors.salesforce import (
     ref_first_record_id,
     ref_id,
 )
+from flows.contact_moments.identity import IdentityResolver, person_fingerprint
 from hub.errors import PermanentError
-from hub.links import content_hash
+from hub.links import LinkState, content_hash
 from hub.model import Appointment, Customer
+from mappings.identity import Trust, TrustedKeys
 from mappings.salesforce import (
     ContactMoment,
     CustomerQuery,
@@ -31,6 +43,8 @@ from mappings.salesforce import (
     identity_fingerprint,
     moment_fields,
     new_account_fields,
+    soql_select,
+    truncate,
 )
 
 if TYPE_CHECKING:
@@ -40,7 +54,15 @@ log = structlog.get_logger("afsprakenhub.flows.contact_moments")
 
 PEER = "salesforce"
 ACCOUNT_LINK = "salesforce:account"
+#: data `{"kinds": [...]}`: contact moments written without a customer, to link once the customer is known.
+UNLINKED_LINK = "salesforce:unlinked"
+#: remote_id: the review Task's id; hash `open` or `closed`.
+REVIEW_LINK = "salesforce:review"
 NEW_ACCOUNT_REF = "newAccount"
+TASK_REF = "reviewTask"
+TASK_QUERY_REF = "reviewTaskFound"
+#: An account link's remote id when the decision was: no customer.
+NO_ACCOUNT = ""
 
 
 def link_name(moment: ContactMoment) -> str:
@@ -54,6 +76,7 @@ class Planned:
     moment: ContactMoment
     fields: dict[str, Any]
     hash: str
+    new: bool = False
 
     @property
     def ref(self) -> str:
@@ -66,17 +89,46 @@ class Outcome:
 
     written: list[str]
     record_ids: list[str]
-    account: str  # how the account was found: cached, bsn, kvk, <policy rule>, created, anonymous, none
+    account: str  # how: cached, bsn, kvk, <policy rule>, created, anonymous, none, review, newer
     round_trips: int
+    trust: str | None = None  # authenticated, brp-verified, self-declared (None: anonymous)
+    review: bool = False  # left unlinked for the KCC's review queue
+    linked_later: list[str] = field(default_factory=list)  # earlier unlinked moments linked now
+
+
+@dataclass(frozen=True)
+class _Decision:
+    """An account link's content hash: `<trust>:<person fingerprint>`."""
+
+    trust: str
+    person: str
+
+    @classmethod
+    def of(cls, link: LinkState | None) -> _Decision | None:
+        if link is None or not link.content_hash or ":" not in link.content_hash:
+            return None
+        trust, _, person = link.content_hash.partition(":")
+        return cls(trust, person)
+
+    @property
+    def verified(self) -> bool:
+        return self.trust in (Trust.AUTHENTICATED.value, Trust.BRP_VERIFIED.value)
+
+    def text(self) -> str:
+        return f"{self.trust}:{self.person}"
 
 
 class SalesforceSink:
     """The Salesforce half of the contact-moments flow, for one delivery."""
 
-    def __init__(self, client: SalesforceClient, mapping: SalesforceMapping, ctx: FlowContext) -> None:
+    def __init__(self, client: SalesforceClient, mapping: SalesforceMapping, ctx: FlowContext,
+                 identity: IdentityResolver | None = None) -> None:
         self.client = client
         self.mapping = mapping
         self.ctx = ctx
+        self.identity = identity
+        self._linked_later: list[str] = []
+        self._review = False
 
     def plan(self, appointment: Appointment, moments: list[ContactMoment]) -> list[Planned]:
         """The moments whose content changed and whose stored version is not newer (per-record guard)."""
@@ -90,7 +142,7 @@ class SalesforceSink:
                 continue
             if link is not None and link.content_hash == digest:
                 continue
-            out.append(Planned(moment, fields, digest))
+            out.append(Planned(moment, fields, digest, new=link is None))
         return out
 
     def apply(self, appointment: Appointment, moments: list[ContactMoment]) -> Outcome | None:
@@ -99,72 +151,218 @@ class SalesforceSink:
             return None
         before = self.client.round_trips
         customer = appointment.customer
+        trust: str | None = None
         if customer is None or customer.anonymous:
             results, account = self._write(planned, None), "anonymous"
         else:
-            results, account = self._write_for(appointment.id, customer, planned)
+            identity = self.identity or IdentityResolver(self.ctx, appointment.id, customer)
+            keys = identity.keys()
+            trust = keys.trust.value
+            results, account = self._write_for(appointment, customer, keys, planned)
         ids = self._remember(appointment.id, planned, results)
-        return Outcome([p.moment.kind.value for p in planned], ids, account, self.client.round_trips - before)
+        return Outcome([p.moment.kind.value for p in planned], ids, account, self.client.round_trips - before,
+                       trust, self._review, self._linked_later)
 
     # -- writing --------------------------------------------------------------------------------
 
-    def _upserts(self, planned: list[Planned], account: str | None) -> list[Subrequest]:
-        f = self.mapping.contact_moment
-        return [Subrequest.upsert(p.ref, f.object, f.external_id_field, p.moment.key,
-                                  {**p.fields, f.account_field: account}) for p in planned]
+    def _upserts(self, planned: list[Planned], account: str | None, *, review: bool = False,
+                 clear: bool = True) -> list[Subrequest]:
+        """Upserts of the planned moments: with `account`; without one, the lookup is emptied only when
+        `clear` (the hub had linked it), so a KCC employee's manual link survives later events."""
+        f, mode = self.mapping.contact_moment, self.mapping.customer.review.mode
+        out = []
+        for p in planned:
+            values = dict(p.fields)
+            if account is not None or clear:
+                values[f.account_field] = account
+            if mode == "field" and account is not None:
+                values[f.review_field] = False
+            elif mode == "field" and review and p.new:
+                values[f.review_field] = True
+            out.append(Subrequest.upsert(p.ref, f.object, f.external_id_field, p.moment.key, values))
+        return out
 
-    def _write(self, planned: list[Planned], account_id: str | None,
-               create: dict[str, Any] | None = None) -> list[SubResult]:
-        """One composite, all or none: [create account,] upsert every planned contact moment."""
+    def _write(self, planned: list[Planned], account_id: str | None, create: dict[str, Any] | None = None, *,
+               extra: list[Subrequest] | None = None, review: bool = False, clear: bool = True) -> list[SubResult]:
+        """One composite, all or none: [create account,] upsert every planned contact moment[, extra]."""
         subrequests: list[Subrequest] = []
         if create is not None:
             subrequests.append(Subrequest.create(NEW_ACCOUNT_REF, self.mapping.account.object, create))
             account_id = ref_id(NEW_ACCOUNT_REF)
-        subrequests += self._upserts(planned, account_id)
+        subrequests += self._upserts(planned, account_id, review=review, clear=clear)
+        subrequests += extra or []
         results = self.client.composite(subrequests, all_or_none=True)
         self.client.raise_for_results("composite", results)
         return results
 
-    def _write_for(self, appointment_id: str, customer: Customer,
+    def _write_for(self, appointment: Appointment, customer: Customer, keys: TrustedKeys,
                    planned: list[Planned]) -> tuple[list[SubResult], str]:
-        fingerprint = identity_fingerprint(customer)
-        link = self.ctx.links.get(appointment_id, ACCOUNT_LINK)
-        if link is not None and link.remote_id and link.content_hash == fingerprint:
+        aid = appointment.id
+        decision = _Decision(keys.trust.value, person_fingerprint(customer))
+        link = self.ctx.links.get(aid, ACCOUNT_LINK)
+        prior = _Decision.of(link)
+        if link is not None and prior is not None and link.remote_id is not None and \
+                link.last_version is not None and link.last_version > appointment.version:
+            # A newer snapshot already decided whose contact moments these are: an older one keeps to it.
+            return self._write_decided(aid, planned, link.remote_id or None, prior), "newer"
+        if link is not None and link.remote_id and prior is not None and \
+                (prior == decision or (prior.verified and prior.person == decision.person)):
             try:
-                return self._write(planned, link.remote_id), "cached"
+                return self._write_linked(aid, planned, link.remote_id, prior, appointment.version), "cached"
             except PermanentError as exc:
                 if "INVALID_CROSS_REFERENCE_KEY" not in exc.reason:
                     raise
                 # The account was merged or deleted in Salesforce: forget it and find the customer again.
-                self.ctx.links.put(appointment_id, ACCOUNT_LINK, hash_="forgotten")
-        queries = customer_queries(self.mapping, customer)
+                self.ctx.links.put(aid, ACCOUNT_LINK, hash_="forgotten")
+        queries = customer_queries(self.mapping, customer, keys)
         results: list[SubResult] = []
         if queries and queries[0].key:
-            # Optimistic: the account exists under its BSN/KvK; resolve and upsert in one round trip.
+            # Optimistic: the account exists under its verified BSN/KvK; resolve and upsert in one round trip.
             key_ref = "customer0"
-            subrequests = self._queries(queries) + self._upserts(planned, ref_first_record_id(key_ref))
+            pending = self._pending(aid, planned)
+            subrequests = self._queries(queries) + self._upserts(planned, ref_first_record_id(key_ref)) + \
+                self._link_upserts(aid, pending, ref_first_record_id(key_ref))
             results = self.client.composite(subrequests, all_or_none=False)
             by_ref = {r.reference_id: r for r in results}
             found = by_ref[key_ref].records
-            if found and all(by_ref[p.ref].ok for p in planned):
-                self._remember_account(appointment_id, str(found[0]["Id"]), fingerprint)
+            writes = [by_ref[p.ref] for p in planned] + [by_ref[f"link_{k}"] for k in pending]
+            if found and all(r.ok for r in writes):
+                self._linked(aid, str(found[0]["Id"]), decision, appointment.version, pending)
                 return [by_ref[p.ref] for p in planned], queries[0].rule
-            if found or not halted_only([by_ref[p.ref] for p in planned]):
+            if found or not halted_only(writes):
                 self.client.raise_for_results("composite", results)
-        elif queries:
-            results = self.client.composite(self._queries(queries), all_or_none=False)
-        self.client.raise_for_results("composite", [r for r in results if r.reference_id.startswith("customer")])
+        else:
+            task_query = self._task_query(aid, keys)
+            subrequests = self._queries(queries) + ([task_query] if task_query else [])
+            if subrequests:
+                results = self.client.composite(subrequests, all_or_none=False)
+        self.client.raise_for_results("composite", [r for r in results if r.reference_id.startswith("customer")
+                                                    or r.reference_id == TASK_QUERY_REF])
         account_id, rule = self._pick(queries, results)
         if account_id is not None:
-            written = self._write(planned, account_id)
-        elif self.mapping.customer.on_no_match == "create_unverified":
-            written, rule = self._write(planned, None, create=new_account_fields(self.mapping, customer)), "created"
+            written = self._write_linked(aid, planned, account_id, decision, appointment.version)
+            return written, rule
+        create = new_account_fields(self.mapping, customer, keys)
+        if create is not None and self.mapping.customer.on_no_match != "anonymous":
+            pending = self._pending(aid, planned)
+            written = self._write(planned, None, create=create,
+                                  extra=self._link_upserts(aid, pending, ref_id(NEW_ACCOUNT_REF)))
             account_id = next(r.record_id for r in written if r.reference_id == NEW_ACCOUNT_REF)
-        else:
-            return self._write(planned, None), "none"
-        if account_id:
-            self._remember_account(appointment_id, account_id, fingerprint)
-        return [r for r in written if r.reference_id != NEW_ACCOUNT_REF], rule
+            if account_id:
+                self._linked(aid, account_id, decision, appointment.version, pending)
+            return [r for r in written if r.reference_id != NEW_ACCOUNT_REF], "created"
+        review = keys.trust == Trust.SELF_DECLARED
+        found_task = next((r for r in results if r.reference_id == TASK_QUERY_REF), None)
+        written = self._write_unlinked(aid, planned, review=review, clear=bool(link and link.remote_id),
+                                       found_task=found_task)
+        self.ctx.links.put(aid, ACCOUNT_LINK, remote_id=NO_ACCOUNT, version=appointment.version,
+                           hash_=decision.text())
+        return written, "review" if review else "none"
+
+    def _write_linked(self, aid: str, planned: list[Planned], account_id: str, decision: _Decision,
+                      version: int) -> list[SubResult]:
+        """Upsert the planned moments with the account, and link the appointment's earlier unlinked ones."""
+        pending = self._pending(aid, planned)
+        results = self._write(planned, account_id, extra=self._link_upserts(aid, pending, account_id))
+        self._linked(aid, account_id, decision, version, pending)
+        return results
+
+    def _write_decided(self, aid: str, planned: list[Planned], account_id: str | None,
+                       prior: _Decision) -> list[SubResult]:
+        """A late, older snapshot: write with the newer decision's account (or unlinked, as it was)."""
+        if account_id is not None:
+            return self._write(planned, account_id)
+        review = prior.trust == Trust.SELF_DECLARED.value
+        return self._write_unlinked(aid, planned, review=review, clear=False, found_task=None)
+
+    def _write_unlinked(self, aid: str, planned: list[Planned], *, review: bool, clear: bool,
+                        found_task: SubResult | None) -> list[SubResult]:
+        """Upsert without a customer; with `review`, flag it for the KCC (a Task once per appointment)."""
+        extra: list[Subrequest] = []
+        task = self.ctx.links.get(aid, REVIEW_LINK)
+        policy = self.mapping.customer.review
+        if review and policy.mode == "task" and (task is None or not task.remote_id):
+            existing = found_task.records if found_task is not None else []
+            if existing:  # created by an earlier attempt whose answer was lost
+                self.ctx.links.put(aid, REVIEW_LINK, remote_id=str(existing[0]["Id"]), hash_="open")
+            else:
+                extra.append(Subrequest.create(TASK_REF, "Task", self._task_fields(aid, ref_id(planned[0].ref))))
+        results = self._write(planned, None, extra=extra, review=review, clear=clear)
+        created = next((r.record_id for r in results if r.reference_id == TASK_REF), None)
+        if created:
+            self.ctx.links.put(aid, REVIEW_LINK, remote_id=created, hash_="open")
+        if review:
+            self._review = True
+            known = self.ctx.links.get(aid, UNLINKED_LINK)
+            kinds = set((known.data or {}).get("kinds", [])) if known is not None else set()
+            kinds |= {p.moment.kind.value for p in planned}
+            self.ctx.links.put(aid, UNLINKED_LINK, remote_id="pending", data={"kinds": sorted(kinds)})
+        return [r for r in results if r.reference_id != TASK_REF]
+
+    # -- linking later --------------------------------------------------------------------------
+
+    def _pending(self, aid: str, planned: list[Planned]) -> list[str]:
+        """Kinds written unlinked earlier that this event does not write anyway."""
+        known = self.ctx.links.get(aid, UNLINKED_LINK)
+        kinds = (known.data or {}).get("kinds", []) if known is not None else []
+        writing = {p.moment.kind.value for p in planned}
+        return [k for k in kinds if k not in writing]
+
+    def _link_upserts(self, aid: str, kinds: list[str], account: str) -> list[Subrequest]:
+        """Set the account (and clear the review checkbox) on earlier unlinked moments, by external id."""
+        f = self.mapping.contact_moment
+        values: dict[str, Any] = {f.account_field: account}
+        if self.mapping.customer.review.mode == "field":
+            values[f.review_field] = False
+        return [Subrequest.upsert(f"link_{kind}", f.object, f.external_id_field, f"{aid}:{kind}", values)
+                for kind in kinds]
+
+    def _linked(self, aid: str, account_id: str, decision: _Decision, version: int, pending: list[str]) -> None:
+        """Remember the account; mark earlier unlinked moments linked and close the review Task (once)."""
+        self.ctx.links.put(aid, ACCOUNT_LINK, remote_id=account_id, version=version, hash_=decision.text())
+        known = self.ctx.links.get(aid, UNLINKED_LINK)
+        if known is not None and (known.data or {}).get("kinds"):
+            self._linked_later = pending
+            self.ctx.links.put(aid, UNLINKED_LINK, remote_id="linked", data={"kinds": []})
+            self.ctx.audit("link-contact-moments", outcome="succeeded",
+                           references={"appointmentId": aid, "kinds": sorted((known.data or {}).get("kinds", []))})
+        task = self.ctx.links.get(aid, REVIEW_LINK)
+        if task is not None and task.remote_id and task.content_hash == "open":
+            self._close_task(aid, task.remote_id)
+
+    def _close_task(self, aid: str, task_id: str) -> None:
+        """Best effort: a Task someone deleted or closed already is no reason to fail the delivery."""
+        results = self.client.composite(
+            [Subrequest.update("closeTask", "Task", task_id, {"Status": "Completed"})], all_or_none=False)
+        if not all(r.ok for r in results):
+            log.info("contact_moments.review_task_not_closed", appointment_id=aid,
+                     codes=[e.error_code for r in results for e in r.errors])
+        self.ctx.links.put(aid, REVIEW_LINK, hash_="closed")
+
+    # -- the review Task ------------------------------------------------------------------------
+
+    def _task_subject(self, aid: str) -> str:
+        return truncate(f"{self.mapping.customer.review.task_subject} (afspraak {aid})", 255) or aid
+
+    def _task_fields(self, aid: str, what_id: str) -> dict[str, Any]:
+        policy = self.mapping.customer.review
+        fields: dict[str, Any] = {"Subject": self._task_subject(aid), "WhatId": what_id,
+                                  "Status": policy.task_status, "Priority": policy.task_priority,
+                                  "Description": truncate(policy.task_description, 32000)}
+        if policy.task_owner_id:
+            fields["OwnerId"] = policy.task_owner_id
+        return fields
+
+    def _task_query(self, aid: str, keys: TrustedKeys) -> Subrequest | None:
+        """Looks for this appointment's review Task when one may be needed and none is known."""
+        if keys.trust != Trust.SELF_DECLARED or self.mapping.customer.review.mode != "task":
+            return None
+        known = self.ctx.links.get(aid, REVIEW_LINK)
+        if known is not None and known.remote_id:
+            return None
+        return Subrequest.query(TASK_QUERY_REF, soql_select("Task", {"Subject": self._task_subject(aid)}, 1))
+
+    # -- helpers --------------------------------------------------------------------------------
 
     @staticmethod
     def _queries(queries: list[CustomerQuery]) -> list[Subrequest]:
@@ -180,9 +378,6 @@ class SalesforceSink:
             if records and (query.key or len(records) == 1):
                 return str(records[0]["Id"]), query.rule
         return None, "none"
-
-    def _remember_account(self, appointment_id: str, account_id: str, fingerprint: str | None) -> None:
-        self.ctx.links.put(appointment_id, ACCOUNT_LINK, remote_id=account_id, hash_=fingerprint)
 
     def _remember(self, appointment_id: str, planned: list[Planned], results: list[SubResult]) -> list[str]:
         by_ref = {r.reference_id: r for r in results}

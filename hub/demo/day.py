@@ -91,10 +91,70 @@ class PlannedAppointment:
     reschedule_to: datetime | None = None
     reassign_to: dict[str, str] = field(default_factory=dict)
     appointment_id: str | None = None  # assigned by the register when booked
+    #: For a self-declared customer: one of IDENTITY_CASES (None for everyone else).
+    identity_case: str | None = None
+    true_bsn: str | None = None  # the citizen's own BSN when the form holds another (or none)
+    brp_first_names: str | None = None  # the BRP's first names when the customer typed another one
+    typo_of: str | None = None  # the key of the appointment whose customer owns the typed BSN
 
     @property
     def anonymous(self) -> bool:
         return self.customer is None
+
+    @property
+    def identity_outcome(self) -> str | None:
+        """For a self-declared customer: verified, linked, later (at the counter) or review."""
+        case = self.identity_case
+        if case is None:
+            return None
+        if case == "nickname":
+            return "later" if "check_in_verified" in self.actions else "review"
+        return {"brp": "verified", "known": "linked"}.get(case, "review")
+
+
+#: What happens to a self-declared customer in the demo, and the outcome the contact moments must show:
+#: brp — the BRP confirms the typed BSN (verified, linked by BSN); nickname — the first name differs from the
+#: BRP's (not verified; linked later when the check-in includes an ID check at the counter, else review);
+#: typo — the typed BSN is another citizen's (review; never on that citizen's account); known — no BSN, an
+#: account with the same name, birth date and e-mail (linked); unknown — no BSN, no such account (review).
+IDENTITY_CASES = ("brp", "nickname", "typo", "known", "unknown")
+SELF_DECLARED_SHARE = 0.3
+
+
+def assign_identities(plans: list[PlannedAppointment], rng: random.Random) -> None:
+    """Set `customer.identification` for the day: eHerkenning for businesses, an ID check for counter
+    bookings, DigiD for most others and self-declared for the rest, each with an identity case."""
+    for p in plans:
+        c = p.customer
+        if c is None:
+            continue
+        if c.get("kvk"):
+            c["identification"] = "eherkenning"
+        elif p.channel == "counter":
+            c["identification"] = "verified-at-counter"
+        elif rng.random() >= SELF_DECLARED_SHARE:
+            c["identification"] = "digid"
+        else:
+            c["identification"] = "self-declared"
+            p.identity_case = rng.choice(IDENTITY_CASES)
+            p.true_bsn = c.get("bsn")
+    owners = [p for p in plans if p.customer and p.customer.get("identification") == "digid" and p.customer.get("bsn")]
+    for p in plans:
+        c = p.customer
+        if c is None or p.identity_case is None:
+            continue
+        if p.identity_case == "typo" and owners:
+            owner = rng.choice(owners)
+            c["bsn"], p.typo_of = owner.customer["bsn"] if owner.customer else None, owner.key
+        elif p.identity_case == "typo":
+            p.identity_case = "unknown"
+        if p.identity_case == "known" and not (c.get("email") and c.get("birthDate") and c.get("lastName")):
+            p.identity_case = "unknown"
+        if p.identity_case in ("known", "unknown"):
+            c["bsn"] = None
+        if p.identity_case == "nickname":
+            p.brp_first_names = rng.choice([n for n in FIRST_NAMES if n != c.get("firstName")])
+            p.actions = tuple("check_in_verified" if a == "check_in" else a for a in p.actions)
 
 
 @dataclass
@@ -142,4 +202,5 @@ def plan_day(seed: int = 20270301, count: int = 200, day: date | None = None) ->
             plan.reassign_to = ({"employee": "EMP-001" if employee != "EMP-001" else "EMP-002"} if employee
                                 else {"counter": "BALIE-3" if counter != "BALIE-3" else "BALIE-4"})
         plans.append(plan)
+    assign_identities(plans, random.Random(seed * 31 + 29))  # its own dice: the rest of the day stays as it was
     return DayPlan(day=day, seed=seed, appointments=plans)

@@ -1,4 +1,5 @@
-"""`KlantinteractiesSimulator`: an Open Klant subset — maak-klantcontact, klantcontacten list/get/patch/delete.
+"""`KlantinteractiesSimulator`: an Open Klant subset — maak-klantcontact, klantcontacten list/get/patch/delete,
+partijen listed by partij-identificator, betrokkenen patch.
 
 Bodies are checked like Open Klant does (required fields, max lengths) and errors come as its
 problem shape with `invalidParams`. Auth: `Authorization: Token <token>`.
@@ -58,6 +59,7 @@ class KlantinteractiesSimulator(Simulator):
         self.klantcontacten: dict[str, dict[str, Any]] = {}
         self.betrokkenen: dict[str, dict[str, Any]] = {}
         self.onderwerpobjecten: dict[str, dict[str, Any]] = {}
+        self.partijen: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._add_routes()
 
@@ -82,6 +84,25 @@ class KlantinteractiesSimulator(Simulator):
                 "hadBetrokkenen": [ref("betrokkenen", k) for k, b in self.betrokkenen.items()
                                    if b["hadKlantcontact"] == kc["uuid"]],
                 "hadBetrokkenActoren": [], "omvatteBijlagen": [], "leiddeTotInterneTaken": []}
+
+    def add_partij(self, *, code_objecttype: str, code_register: str, code_soort_object_id: str,
+                   object_id: str) -> str:
+        """A partij (persoon or organisatie) with one partij-identificator, e.g. a BSN in the BRP."""
+        key = str(uuid.uuid4())
+        identificator = {"codeObjecttype": code_objecttype, "codeRegister": code_register,
+                         "codeSoortObjectId": code_soort_object_id, "objectId": object_id}
+        with self._lock:
+            self.partijen[key] = {"uuid": key, "url": self._url("partijen", key),
+                                  "soortPartij": "persoon" if code_soort_object_id == "bsn" else "organisatie",
+                                  "partijIdentificatoren": [{"uuid": str(uuid.uuid4()),
+                                                             "partijIdentificator": identificator}]}
+        return key
+
+    def betrokkenen_of(self, appointment_id: str) -> list[dict[str, Any]]:
+        """The betrokkenen of this appointment's klantcontacten."""
+        keys = {k["uuid"] for k in self.for_appointment(appointment_id)}
+        with self._lock:
+            return [dict(b) for b in self.betrokkenen.values() if b["hadKlantcontact"] in keys]
 
     def for_appointment(self, appointment_id: str) -> list[dict[str, Any]]:
         """The klantcontacten whose onderwerpobject names this appointment."""
@@ -143,6 +164,40 @@ class KlantinteractiesSimulator(Simulator):
             more = page * size < len(keys)
             return JSONResponse({"count": len(keys), "previous": None, "results": results,
                                  "next": str(request.url.include_query_params(page=page + 1)) if more else None})
+
+        @app.get(f"{API_PREFIX}/partijen")
+        async def partijen(request: Request) -> Response:
+            if not authorised(request):
+                return problem(401, "not_authenticated", "Authenticatiegegevens zijn niet opgegeven.")
+            q = request.query_params
+            prefix = "partijIdentificator__"
+            wanted = {k.removeprefix(prefix): v for k, v in q.items() if k.startswith(prefix)}
+            page, size = int(q.get("page", "1")), int(q.get("pageSize", "100"))
+            with self._lock:
+                found = [p for p in self.partijen.values()
+                         if any(all(i["partijIdentificator"].get(f) == v for f, v in wanted.items())
+                                for i in p["partijIdentificatoren"])]
+            results = found[(page - 1) * size: page * size]
+            more = page * size < len(found)
+            return JSONResponse({"count": len(found), "previous": None, "results": results,
+                                 "next": str(request.url.include_query_params(page=page + 1)) if more else None})
+
+        @app.patch(API_PREFIX + "/betrokkenen/{key}")
+        async def patch_betrokkene(key: str, request: Request) -> Response:
+            if not authorised(request):
+                return problem(401, "not_authenticated", "Authenticatiegegevens zijn niet opgegeven.")
+            changes = await request.json()
+            was = changes.get("wasPartij") if isinstance(changes, dict) else None
+            with self._lock:
+                betrokkene = self.betrokkenen.get(key)
+                if betrokkene is None:
+                    return problem(404, "not_found", "Niet gevonden.")
+                if was is not None and (not isinstance(was, dict) or was.get("uuid") not in self.partijen):
+                    return problem(400, "invalid", "Invalid input.", [
+                        {"name": "wasPartij", "code": "does_not_exist", "reason": "Partij bestaat niet."}])
+                allowed = {k: v for k, v in changes.items() if k in ("wasPartij", "rol", "initiator", "contactnaam")}
+                self.betrokkenen[key] = {**betrokkene, **allowed}
+                return JSONResponse({**self.betrokkenen[key], "url": self._url("betrokkenen", key)})
 
         @app.get(API_PREFIX + "/klantcontacten/{key}")
         async def get(key: str, request: Request) -> Response:

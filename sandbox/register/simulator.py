@@ -157,6 +157,15 @@ class RegisterSimulator(Simulator):
     def check_in(self, appointment_id: str) -> Appointment:
         return self._to(appointment_id, S.CHECKED_IN)
 
+    def check_in_verified(self, appointment_id: str) -> Appointment:
+        """Check in at the counter after an employee checked the customer's identity document: the event
+        carries `customer.identification` = `verified-at-counter`."""
+        old = self.get(appointment_id)
+        updates: dict[str, Any] = {"status": S.CHECKED_IN}
+        if old.customer is not None and not old.customer.anonymous:
+            updates["customer"] = old.customer.model_dump() | {"identification": "verified-at-counter"}
+        return self._change(appointment_id, updates, S.CHECKED_IN.value, ALLOWED_FROM[S.CHECKED_IN])
+
     def call(self, appointment_id: str, counter: str | None = None) -> Appointment:
         """Call the customer to the desk (optionally to a counter)."""
         extra = {"counter": self.catalog.counter_ref(counter)} if counter else {}

@@ -59,7 +59,8 @@ def _object(name: str, prefix: str, fields: list[FieldDef], required_one_of: tup
 
 
 def default_schema() -> dict[str, ObjectDef]:
-    """Person Accounts with BSN/KvK fields and the contact-moment object of `mappings/salesforce.yaml`."""
+    """Person Accounts with BSN/KvK fields, the contact-moment object of `mappings/salesforce.yaml` and Tasks
+    (the KCC's review queue)."""
     account = _object("Account", "001", [
         FieldDef("Name", length=255), FieldDef("FirstName", length=40), FieldDef("LastName", length=80),
         FieldDef("PersonEmail", type="email", length=80), FieldDef("PersonBirthdate", type="date"),
@@ -75,5 +76,12 @@ def default_schema() -> dict[str, ObjectDef]:
         FieldDef("Onderwerp__c", length=255), FieldDef("Starttijd__c", type="datetime"),
         FieldDef("Locatie__c", length=255), FieldDef("Afdeling__c", length=100),
         FieldDef("Afspraak_Id__c", length=200), FieldDef("Status__c", type="picklist", length=40),
+        FieldDef("Klantcontrole_Nodig__c", type="boolean"),
     ])
-    return {o.name.lower(): o for o in (account, moment)}
+    task = _object("Task", "00T", [
+        FieldDef("Subject", length=255), FieldDef("WhatId", type="reference", reference_to=("Contactmoment__c",)),
+        FieldDef("Status", type="picklist", length=40), FieldDef("Priority", type="picklist", length=40),
+        FieldDef("Description", type="textarea", length=32000),
+        FieldDef("OwnerId", type="reference", reference_to=("User", "Group")),
+    ])
+    return {o.name.lower(): o for o in (account, moment, task)}

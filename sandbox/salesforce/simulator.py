@@ -55,6 +55,10 @@ class SalesforceSimulator(Simulator):
     def contact_moments(self) -> list[dict[str, Any]]:
         return self.org.all(CONTACT_MOMENT)
 
+    def tasks(self) -> list[dict[str, Any]]:
+        """The org's Tasks (the KCC's review queue)."""
+        return self.org.all("Task")
+
     def add_account(self, **fields: Any) -> str:
         return self.org.insert("Account", fields)
 

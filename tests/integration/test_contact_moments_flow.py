@@ -50,7 +50,7 @@ def event(kind: str, version: int, *, appointment_id: str = "A-1001", status: st
 def customer(**changes: Any) -> dict[str, Any]:
     base = {"bsn": FAKE_BSN, "kvk": None, "initials": "J.", "firstName": "Jan", "lastNamePrefix": "van",
             "lastName": "Dijk", "birthDate": "1980-01-28", "email": "jan@example.nl", "phone": "0612345678",
-            "language": "nl", "anonymous": False}
+            "language": "nl", "anonymous": False, "identification": "digid"}
     return {**base, **changes}
 
 
@@ -286,36 +286,43 @@ def test_expired_session_logs_in_again(env: Env) -> None:
 
 def test_kvk_exact_match(env: Env) -> None:
     account = env.sf.add_account(Name="Bakkerij Smit", KvK_Nummer__c="12345678")
-    env.deliver(event("booked", 1, customer=customer(bsn=None, kvk="12345678")))
+    env.deliver(event("booked", 1, customer=customer(bsn=None, kvk="12345678", identification="eherkenning")))
     assert env.moments()["A-1001:booked"]["Klant__c"] == account and env.data_calls() == 1
 
 
-def test_email_and_birth_date_match_when_bsn_is_unknown(env: Env) -> None:
-    account = env.sf.add_account(LastName="Dijk", PersonEmail="jan@example.nl", PersonBirthdate="1980-01-28")
+def test_name_birth_date_and_email_match_when_the_verified_bsn_is_unknown(env: Env) -> None:
+    account = env.sf.add_account(LastName="van Dijk", PersonEmail="jan@example.nl", PersonBirthdate="1980-01-28")
     env.deliver(event("booked", 1))
     assert env.moments()["A-1001:booked"]["Klant__c"] == account
     assert len(env.sf.accounts()) == 1 and env.data_calls() == 2
 
 
-def test_email_and_birth_date_match_without_bsn(env: Env) -> None:
-    account = env.sf.add_account(LastName="Dijk", PersonEmail="jan@example.nl", PersonBirthdate="1980-01-28")
-    env.deliver(event("booked", 1, customer=customer(bsn=None)))
+def test_name_birth_date_and_email_match_without_bsn(env: Env) -> None:
+    account = env.sf.add_account(LastName="van Dijk", PersonEmail="jan@example.nl", PersonBirthdate="1980-01-28")
+    env.deliver(event("booked", 1, customer=customer(bsn=None, identification=None)))
     assert env.moments()["A-1001:booked"]["Klant__c"] == account
 
 
-def test_ambiguous_policy_match_creates_an_unverified_account(env: Env) -> None:
+def test_email_and_birth_date_alone_are_not_enough_by_default(env: Env) -> None:
+    env.sf.add_account(LastName="Jansen", PersonEmail="jan@example.nl", PersonBirthdate="1980-01-28")
+    env.deliver(event("booked", 1, customer=customer(bsn=None, identification=None)))
+    assert env.moments()["A-1001:booked"].get("Klant__c") is None
+
+
+def test_ambiguous_policy_match_with_a_verified_bsn_creates_a_verified_account(env: Env) -> None:
     for _ in range(2):
-        env.sf.add_account(LastName="Dijk", PersonEmail="jan@example.nl", PersonBirthdate="1980-01-28")
-    env.deliver(event("booked", 1, customer=customer(bsn=None)))
-    created = [a for a in env.sf.accounts() if a.get("Klant_Geverifieerd__c") is False]
-    assert len(created) == 1 and env.moments()["A-1001:booked"]["Klant__c"] == created[0]["Id"]
+        env.sf.add_account(LastName="van Dijk", PersonEmail="jan@example.nl", PersonBirthdate="1980-01-28")
+    env.deliver(event("booked", 1))
+    created = [a for a in env.sf.accounts() if a.get("BSN__c") == FAKE_BSN]
+    assert len(created) == 1 and created[0]["Klant_Geverifieerd__c"] is True
+    assert env.moments()["A-1001:booked"]["Klant__c"] == created[0]["Id"]
 
 
-def test_no_match_creates_an_unverified_account_in_the_same_round_trip_as_the_upsert(env: Env) -> None:
+def test_no_match_creates_a_verified_account_in_the_same_round_trip_as_the_upsert(env: Env) -> None:
     env.sf.add_account(LastName="Ander", BSN__c=OTHER_BSN)
     env.deliver(event("booked", 1))
     [created] = [a for a in env.sf.accounts() if a.get("BSN__c") == FAKE_BSN]
-    assert created["Klant_Geverifieerd__c"] is False and created["LastName"] == "van Dijk"
+    assert created["Klant_Geverifieerd__c"] is True and created["LastName"] == "van Dijk"
     assert created["PersonEmail"] == "jan@example.nl" and created["PersonBirthdate"] == "1980-01-28"
     assert env.moments()["A-1001:booked"]["Klant__c"] == created["Id"]
     assert env.data_calls() == 2
@@ -328,12 +335,14 @@ def test_policy_anonymous_on_no_match(settings: Settings, tmp_path: Path) -> Non
     from mappings.salesforce import DEFAULT_MAPPING
 
     mapping = tmp_path / "salesforce.yaml"
-    mapping.write_text(DEFAULT_MAPPING.read_text().replace("on_no_match: create_unverified",
-                                                           "on_no_match: anonymous"))
+    text = DEFAULT_MAPPING.read_text()
+    assert "on_no_match: create\n" in text
+    mapping.write_text(text.replace("on_no_match: create\n", "on_no_match: anonymous\n"))
     gen = _make_env(settings, mapping_file=str(mapping))
     env = next(gen)
     env.deliver(event("booked", 1))
     assert env.sf.accounts() == [] and env.moments()["A-1001:booked"].get("Klant__c") is None
+    assert env.sf.tasks() == [], "a verified customer without an account is no case for review"
     gen.close()
 
 

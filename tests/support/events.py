@@ -21,7 +21,7 @@ def appointment(appointment_id: str = "A-1001", version: int = 1, status: str = 
         "products": [{"code": "PASPOORT-AANVRAAG", "name": "Paspoort aanvragen", "quantity": 1}],
         "customer": {"bsn": FAKE_BSN, "kvk": None, "initials": "J.", "firstName": "Jan", "lastNamePrefix": "van",
                      "lastName": "Dijk", "birthDate": "1980-01-28", "email": "jan@example.nl",
-                     "phone": "0612345678", "language": "nl", "anonymous": False},
+                     "phone": "0612345678", "language": "nl", "anonymous": False, "identification": "digid"},
         "employee": {"id": "E-17", "upn": "p.jansen@example.nl"},
         "room": {"id": "SK-3", "mailbox": "spreekkamer3@example.nl"},
         "counter": None, "caseReference": None, "groupSize": 1, "notes": None,

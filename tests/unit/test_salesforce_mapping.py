@@ -11,6 +11,7 @@ from connectors.salesforce.errors import error_for_api_errors, parse_error_body
 from connectors.salesforce.models import Subrequest, SubResult, ref_first_record_id
 from hub.errors import PermanentError, TransientError
 from hub.model import Appointment, Customer
+from mappings.identity import Trust, TrustedKeys, trusted_keys
 from mappings.salesforce import (
     DEFAULT_MAPPING,
     SalesforceMapping,
@@ -38,7 +39,8 @@ def cust(**changes: object) -> Customer:
 def test_the_packaged_mapping_loads_with_the_issue_defaults() -> None:
     assert MAPPING.account.object == "Account" and MAPPING.account.bsn_field == "BSN__c"
     assert MAPPING.contact_moment.external_id_field == "Extern_Id__c"
-    assert MAPPING.customer.match == ["email_birth_date"] and MAPPING.customer.on_no_match == "create_unverified"
+    assert MAPPING.customer.match == ["name_birth_date_email"] and MAPPING.customer.on_no_match == "create"
+    assert MAPPING.customer.review.mode == "task"
     assert MAPPING.migrated.booked is False
 
 
@@ -83,24 +85,44 @@ def test_soql_literals_are_escaped() -> None:
     assert soql_literal(date(1980, 1, 28)) == "1980-01-28" and soql_literal(None) == "null"
 
 
-def test_bsn_first_then_the_policy_rules_the_data_allows() -> None:
-    queries = customer_queries(MAPPING, cust())
-    assert [(q.rule, q.key) for q in queries] == [("bsn", True), ("email_birth_date", False)]
+def test_a_verified_bsn_first_then_the_policy_rules_the_data_allows() -> None:
+    queries = customer_queries(MAPPING, cust(), trusted_keys(cust()))
+    assert [(q.rule, q.key) for q in queries] == [("bsn", True), ("name_birth_date_email", False)]
     assert queries[0].soql == "SELECT Id FROM Account WHERE BSN__c = '999993653' LIMIT 1"
-    assert queries[1].soql == ("SELECT Id FROM Account WHERE PersonEmail = 'jan@example.nl' AND "
-                               "PersonBirthdate = 1980-01-28 LIMIT 2")
-    assert [q.rule for q in customer_queries(MAPPING, cust(bsn=None, kvk="12345678"))] == ["kvk", "email_birth_date"]
-    assert customer_queries(MAPPING, cust(bsn=None, email=None)) == []
+    assert queries[1].soql == ("SELECT Id FROM Account WHERE LastName = 'van Dijk' AND PersonBirthdate = 1980-01-28"
+                               " AND PersonEmail = 'jan@example.nl' LIMIT 2")
+    business = cust(bsn=None, kvk="12345678", identification="eherkenning")
+    assert [q.rule for q in customer_queries(MAPPING, business, trusted_keys(business))] == \
+        ["kvk", "name_birth_date_email"]
+    no_email = cust(bsn=None, email=None)
+    assert customer_queries(MAPPING, no_email, trusted_keys(no_email)) == []
     phone = MAPPING.model_copy(update={"customer": MAPPING.customer.model_copy(update={"match": ["phone_birth_date"]})})
-    assert [q.rule for q in customer_queries(phone, cust(bsn=None))] == ["phone_birth_date"]
+    assert [q.rule for q in customer_queries(phone, cust(bsn=None), trusted_keys(cust(bsn=None)))] == \
+        ["phone_birth_date"]
+    fields = MAPPING.model_copy(update={"customer": MAPPING.customer.model_copy(
+        update={"match": [["first_name", "last_name", "birth_date"]]})})
+    [query] = customer_queries(fields, cust(bsn=None), trusted_keys(cust(bsn=None)))
+    assert query.rule == "first_name+last_name+birth_date" and "FirstName = 'Jan'" in query.soql
 
 
-def test_new_accounts_are_unverified_person_or_business_accounts() -> None:
-    person = new_account_fields(MAPPING, cust())
-    assert person["Klant_Geverifieerd__c"] is False and person["BSN__c"] == "999993653"
+@pytest.mark.parametrize("identification", [None, "self-declared"])
+def test_an_unverified_bsn_or_kvk_is_never_queried(identification: str | None) -> None:
+    customer = cust(kvk="12345678", identification=identification)
+    queries = customer_queries(MAPPING, customer, trusted_keys(customer))
+    assert [q.rule for q in queries] == ["name_birth_date_email"]
+    assert all("999993653" not in q.soql and "12345678" not in q.soql for q in queries)
+
+
+def test_new_accounts_are_verified_person_or_business_accounts_and_never_for_an_unverified_key() -> None:
+    person = new_account_fields(MAPPING, cust(), trusted_keys(cust()))
+    assert person is not None and person["Klant_Geverifieerd__c"] is True and person["BSN__c"] == "999993653"
     assert person["LastName"] == "van Dijk" and person["PersonBirthdate"] == "1980-01-28"
-    business = new_account_fields(MAPPING, cust(bsn=None, kvk="12345678"))
-    assert business == {"Klant_Geverifieerd__c": False, "Name": "Jan van Dijk", "KvK_Nummer__c": "12345678"}
+    eh = cust(bsn=None, kvk="12345678", identification="eherkenning")
+    business = new_account_fields(MAPPING, eh, trusted_keys(eh))
+    assert business == {"Klant_Geverifieerd__c": True, "Name": "Jan van Dijk", "KvK_Nummer__c": "12345678"}
+    self_declared = cust(identification="self-declared")
+    assert new_account_fields(MAPPING, self_declared, trusted_keys(self_declared)) is None
+    assert new_account_fields(MAPPING, cust(), TrustedKeys(trust=Trust.SELF_DECLARED, bsn="999993653")) is None
 
 
 def test_identity_fingerprint_is_stable_and_holds_no_personal_data() -> None:
@@ -114,7 +136,9 @@ def test_required_fields_name_every_mapped_field_and_the_external_id() -> None:
     reqs = required_fields(SalesforceMapping())
     ext = [r for r in reqs if r.external_id]
     assert [(r.sobject, r.field) for r in ext] == [("Contactmoment__c", "Extern_Id__c")]
-    assert {r.field for r in reqs} >= {"Klant__c", "Status__c", "BSN__c", "KvK_Nummer__c", "Klant_Geverifieerd__c"}
+    assert {r.field for r in reqs} >= {"Klant__c", "Status__c", "BSN__c", "KvK_Nummer__c", "Klant_Geverifieerd__c",
+                                       "LastName"}
+    assert {(r.sobject, r.field) for r in reqs} >= {("Task", "Subject"), ("Task", "WhatId")}
 
 
 @pytest.mark.parametrize(("code", "status", "transient"), [
