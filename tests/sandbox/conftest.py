@@ -44,7 +44,7 @@ def token(server: SandboxServer, register: RegisterSimulator) -> str:
 @pytest.fixture
 def api(register: RegisterSimulator, token: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=register.api_url, headers={"Authorization": f"Bearer {token}"},
-                      timeout=5) as client:
+                      timeout=60) as client:  # generous: a busy 2-core CI machine, not a timing check
         yield client
 
 
