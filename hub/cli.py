@@ -321,6 +321,8 @@ def _register_command_groups() -> None:
     register_roster(app)
     from hub.cli_migrate import register as register_migrate
     register_migrate(app)
+    from hub.cli_export import register as register_export
+    register_export(app)
 
 
 _register_command_groups()
