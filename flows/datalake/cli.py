@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from flows.datalake.job import JOB, LOCK
@@ -45,7 +45,7 @@ def parse_since(text: str) -> datetime:
 @app.command("datalake")
 def datalake(
     target: Annotated[str | None, typer.Option(help="Folder or abfss://container@account.dfs.core.windows.net/path "
-                                               "[default: setting datalake.target]")] = None,
+                                               "(default: the datalake.target setting)")] = None,
     since: Annotated[str | None, typer.Option(help="Export again from this time (YYYY-MM-DD or ISO date-time) "
                                               "instead of each table's watermark; rows already there are "
                                               "not duplicated")] = None,
@@ -63,7 +63,7 @@ def datalake(
         raise typer.Exit(3)
     try:
         with _progress(enabled=not as_json and err.is_terminal) as bar:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def step(name: str, done: int, total: int) -> None:
                 if bar is None:

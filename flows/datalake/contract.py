@@ -37,7 +37,7 @@ class TableContract(BaseModel):
     watermark: str | None = None
     columns: dict[str, Column]
 
-    def schema(self) -> pa.Schema:
+    def arrow_schema(self) -> pa.Schema:
         return pa.schema([pa.field(name, _ARROW[c.type], nullable=name not in self.key)
                           for name, c in self.columns.items()])
 
@@ -54,7 +54,7 @@ def contract() -> Contract:
 
 
 def schema_of(table: str) -> pa.Schema:
-    return contract().tables[table].schema()
+    return contract().tables[table].arrow_schema()
 
 
 def keys_of(table: str) -> list[str]:

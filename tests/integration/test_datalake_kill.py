@@ -13,8 +13,8 @@ import polars as pl
 import pytest
 
 from connectors.datalake import DatalakeSettings
-from flows.datalake.export import EVENT_TABLES, export_datalake
 from flows.datalake.contract import keys_of
+from flows.datalake.export import EVENT_TABLES, export_datalake
 from hub.bootstrap import Hub
 from tests.support.lake import read, seed_events
 

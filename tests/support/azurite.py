@@ -7,6 +7,7 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,13 +17,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 #: Azurite's documented development account key (public; the emulator accepts only this one).
 ACCOUNT = "devstoreaccount1"
-ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="  # noqa: S105
-CONTAINER = "datalake"
+ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 
 
 @dataclass(frozen=True)
 class Azurite:
     port: int
+    container: str
 
     @property
     def blob_url(self) -> str:
@@ -34,13 +35,14 @@ class Azurite:
                 f"BlobEndpoint={self.blob_url}/{ACCOUNT};")
 
     def target(self, path: str) -> str:
-        return f"abfss://{CONTAINER}@{ACCOUNT}.dfs.core.windows.net/{path}"
+        return f"abfss://{self.container}@{ACCOUNT}.dfs.core.windows.net/{path}"
 
     def blobs(self, prefix: str) -> Iterator[tuple[str, bytes]]:
         """(name, content) of every blob under prefix (for the privacy scan)."""
         from azure.storage.blob import BlobServiceClient
 
-        container = BlobServiceClient.from_connection_string(self.connection_string).get_container_client(CONTAINER)
+        service = BlobServiceClient.from_connection_string(self.connection_string)
+        container = service.get_container_client(self.container)
         for blob in container.list_blobs(name_starts_with=prefix):
             yield blob.name, container.download_blob(blob.name).readall()
 
@@ -65,7 +67,22 @@ def _accepts(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _with_container(port: int) -> Azurite:
+    from azure.storage.blob import BlobServiceClient
+
+    azurite = Azurite(port, f"datalake-{uuid.uuid4().hex[:12]}")
+    BlobServiceClient.from_connection_string(azurite.connection_string).create_container(azurite.container)
+    return azurite
+
+
 def start_azurite(folder: Path) -> Iterator[Azurite]:
+    """The Azurite `.ci/run` started (AFSPRAKENHUB_TEST_AZURITE_URL), else a private one on a free port."""
+    running = os.environ.get("AFSPRAKENHUB_TEST_AZURITE_URL")
+    if running:
+        port = int(running.rstrip("/").rsplit(":", 1)[1])
+        if _accepts(port):
+            yield _with_container(port)
+            return
     binary = azurite_binary()
     if binary is None:
         pytest.skip("Azurite not installed: `.ci/run` installs it (npm azurite), or set AFSPRAKENHUB_TEST_AZURITE "
@@ -79,11 +96,7 @@ def start_azurite(folder: Path) -> Iterator[Azurite]:
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Azurite did not start: {proc.stderr.read() if proc.stderr else b''!r}")
             time.sleep(0.1)  # polling a port: no event to wait on across processes
-        from azure.storage.blob import BlobServiceClient
-
-        azurite = Azurite(port)
-        BlobServiceClient.from_connection_string(azurite.connection_string).create_container(CONTAINER)
-        yield azurite
+        yield _with_container(port)
     finally:
         proc.terminate()
         try:
