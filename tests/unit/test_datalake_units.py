@@ -58,3 +58,15 @@ def test_local_target_and_azure_credentials() -> None:
         resolve(DatalakeSettings(target=ABFSS, auth="service_principal"))
     with pytest.raises(ValueError, match="unsupported target"):
         resolve(DatalakeSettings(target="s3://bucket/x"))
+
+
+def test_readme_documents_every_table_and_column_of_the_contract() -> None:
+    from pathlib import Path
+
+    from flows.datalake.contract import contract
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Data platform export", 1)[1].split("\n## ", 1)[0]
+    for name, table in contract().tables.items():
+        assert f"`{name}`" in section, name
+        assert all(f"`{column}`" in section for column in table.columns), name
