@@ -77,6 +77,7 @@ class _Run:
     on_commit: CommitHook | None
     result: ExportResult
     p: R.Pseudonymiser = field(init=False)
+    floors: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.p = R.Pseudonymiser(self.settings.customer_key_secret.get_secret_value(),
@@ -135,6 +136,7 @@ def export_datalake(hub: Hub, *, target: str | None = None, since: datetime | No
 
 def _export_events(run: _Run, cutoff: datetime) -> None:
     marks = {name: _inbox_mark(run.lake, name) for name in EVENT_TABLES}
+    run.floors = dict(marks)  # a --since run never moves a watermark back (a crash in it must not re-append)
     if run.since is not None:
         start = source.first_id_since(run.hub, run.since)
         marks = {name: min(mark, start) for name, mark in marks.items()}
@@ -156,31 +158,38 @@ def _export_events(run: _Run, cutoff: datetime) -> None:
 
 
 def _write_event_batch(run: _Run, batch: source.EventBatch, marks: dict[str, int]) -> None:
-    mark: Watermark = {"inboxId": batch.last_id}
+    def mark(name: str) -> Watermark:
+        return {"inboxId": max(batch.last_id, run.floors.get(name, 0))}
+
     fresh = {name: [r for r in batch.records if r.inbox_id > marks[name]] for name in EVENT_TABLES}
     counted = fresh["fact_appointment_version"]
     run.result.events += len(counted)
+    columns: dict[int, R.Row] = {}  # per inbox id, shared by the history and the current-state rows
     if marks["fact_appointment_version"] < batch.last_id:
         run.result.purged_events += batch.purged
         run.result.unreadable_events += batch.unreadable
-        run.write("fact_appointment_version", [R.version_row(r, run.p) for r in counted], mark, append=True)
+        run.write("fact_appointment_version", [R.version_row(r, run.p, columns) for r in counted],
+                  mark("fact_appointment_version"), append=True)
     if marks["fact_appointment_product"] < batch.last_id:
         run.write("fact_appointment_product",
-                  [row for r in fresh["fact_appointment_product"] for row in R.product_rows(r)], mark, append=True)
+                  [row for r in fresh["fact_appointment_product"] for row in R.product_rows(r)],
+                  mark("fact_appointment_product"), append=True)
     if marks["fact_appointment"] < batch.last_id:
-        _write_current(run, fresh["fact_appointment"], marks["fact_appointment"], mark)
+        _write_current(run, fresh["fact_appointment"], marks["fact_appointment"], mark("fact_appointment"), columns)
     if marks["fact_visit"] < batch.last_id:
-        _write_visits(run, fresh["fact_visit"], batch.last_id, mark)
+        _write_visits(run, fresh["fact_visit"], batch.last_id, mark("fact_visit"))
     dims: dict[int, dict[str, list[R.Row]]] = {}  # by watermark: one pass when the dimensions are in step
     for name in R.DIMENSIONS:
         if marks[name] < batch.last_id:
-            members = dims.setdefault(marks[name], R.dimension_rows(fresh[name]))
-            run.write(name, members[name], mark)
+            if marks[name] not in dims:
+                dims[marks[name]] = R.dimension_rows(fresh[name])
+            run.write(name, dims[marks[name]][name], mark(name))
 
 
-def _write_current(run: _Run, records: list[R.EventRecord], mark_before: int, mark: Watermark) -> None:
+def _write_current(run: _Run, records: list[R.EventRecord], mark_before: int, mark: Watermark,
+                   columns: dict[int, R.Row]) -> None:
     """Appointments seen before may be in the lake: upsert them (newer version wins); append the new ones."""
-    current = R.current_rows(records, run.p)
+    current = R.current_rows(records, run.p, columns)
     ids = [row["appointment_id"] for row in current]
     known = source.seen_before(run.hub, ids, mark_before)
     changed = [row for row in current if row["appointment_id"] in known]

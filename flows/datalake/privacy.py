@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import date
+from functools import lru_cache
 
 #: Upper bounds (inclusive) of each age band; the last band is open.
 AGE_BANDS: tuple[tuple[int, str], ...] = ((17, "0-17"), (29, "18-29"), (44, "30-44"), (64, "45-64"))
 OLDEST_BAND = "65+"
 
 
+@lru_cache(maxsize=65_536)  # an appointment's versions repeat its customer: compute the HMAC once
 def customer_key(secret: str, *, bsn: str | None, kvk: str | None) -> str | None:
     """HMAC-SHA256 of `bsn:<BSN>` or `kvk:<KvK>` with the export's secret, 32 hex characters; None without id."""
     if not secret:

@@ -79,9 +79,12 @@ def appointment_columns(rec: EventRecord, p: Pseudonymiser) -> Row:
     }
 
 
-def version_row(rec: EventRecord, p: Pseudonymiser) -> Row:
+def version_row(rec: EventRecord, p: Pseudonymiser, cache: dict[int, Row] | None = None) -> Row:
+    columns = appointment_columns(rec, p)
+    if cache is not None:
+        cache[rec.inbox_id] = columns
     return {"event_id": rec.inbox_id, "event_kind": rec.kind, "event_at": _utc(rec.event_at),
-            "received_at": _utc(rec.received_at), **appointment_columns(rec, p)}
+            "received_at": _utc(rec.received_at), **columns}
 
 
 def product_rows(rec: EventRecord) -> list[Row]:
@@ -93,7 +96,7 @@ def product_rows(rec: EventRecord) -> list[Row]:
              "quantity": quantity} for code, quantity in merged.items()]
 
 
-def current_rows(records: Iterable[EventRecord], p: Pseudonymiser) -> list[Row]:
+def current_rows(records: Iterable[EventRecord], p: Pseudonymiser, cache: dict[int, Row] | None = None) -> list[Row]:
     """One row per appointment: its highest version (the latest received among equal versions)."""
     latest: dict[str, EventRecord] = {}
     for rec in records:
@@ -102,7 +105,8 @@ def current_rows(records: Iterable[EventRecord], p: Pseudonymiser) -> list[Row]:
             latest[rec.event.data.id] = rec
     rows = []
     for rec in latest.values():
-        row = appointment_columns(rec, p)
+        cached = cache.get(rec.inbox_id) if cache is not None else None
+        row = dict(cached) if cached is not None else appointment_columns(rec, p)
         row.update(last_event_kind=rec.kind, last_event_at=_utc(rec.event_at),
                    is_cancelled=row["status"] == "cancelled", is_no_show=row["status"] == "no_show")
         rows.append(row)

@@ -122,6 +122,44 @@ def test_since_exports_again_without_duplicates(hub: Hub, lake: Path) -> None:
     assert read(lake, "fact_appointment_version").height == events
 
 
+def test_a_since_run_that_fails_half_way_moves_no_watermark_back(hub: Hub, lake: Path) -> None:
+    events = seed_events(hub, 30)
+    hub.settings.datalake = hub.settings.datalake.model_copy(update={"batch_size": 10})
+    export_datalake(hub)
+    commits = 0
+
+    def fail_on_second(table: str, rows: int) -> None:
+        nonlocal commits
+        commits += table == "fact_appointment_version"
+        if commits == 2:
+            raise RuntimeError("storage went away")
+
+    with hub.db.unit_of_work() as s:
+        first_received = s.scalar(select(func.min(InboxEvent.received_at)))
+    assert first_received is not None
+    from deltalake import DeltaTable
+
+    DeltaTable(str(lake / "fact_appointment_version")).delete("event_id <= 20")  # rows lost downstream
+    with pytest.raises(RuntimeError):  # the repair run re-inserts 1-20 and fails after the second batch
+        export_datalake(hub, since=first_received - timedelta(seconds=1), on_commit=fail_on_second)
+    assert export_datalake(hub).events == 0  # the watermark stayed at the end: nothing appended twice
+    versions = read(lake, "fact_appointment_version")
+    assert versions.height == events and versions["event_id"].n_unique() == events
+
+
+def test_events_purged_before_export_are_counted_and_the_job_says_partial(hub: Hub, lake: Path) -> None:
+    from hub.operations import purge
+
+    events = seed_events(hub, 6)
+    with hub.db.unit_of_work() as s:
+        for row in s.scalars(select(InboxEvent)):
+            row.processed_at = row.received_at
+    purge(hub, -1, "test")  # every payload gone, as after a long outage of the export
+    result = run_job(hub, "datalake")
+    assert result.outcome == "partial" and result.counts["purgedEvents"] == events
+    assert read(lake, "fact_appointment_version").height == 0
+
+
 def test_dry_run_writes_nothing(hub: Hub, lake: Path) -> None:
     events = seed_events(hub, 6)
     result = export_datalake(hub, dry_run=True)
