@@ -78,6 +78,7 @@ def lake_numbers(read: Any) -> dict[str, Any]:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)  # a whole demo day; generous for a busy 2-core machine
 def test_demo_day_in_a_local_folder(demo_day: tuple[Hub, frozenset[str]], tmp_path: Path) -> None:
     hub, personal = demo_day
     target = tmp_path / "lake"
@@ -90,6 +91,7 @@ def test_demo_day_in_a_local_folder(demo_day: tuple[Hub, frozenset[str]], tmp_pa
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(600)
 def test_demo_day_on_azurite(demo_day: tuple[Hub, frozenset[str]], azurite: Azurite,
                              monkeypatch: pytest.MonkeyPatch) -> None:
     hub, personal = demo_day

@@ -40,6 +40,7 @@ def _kill_after(env: dict[str, str], table: str, commits: int) -> str:
     return line[0]
 
 
+@pytest.mark.timeout(600)  # three exports and a child process on a busy 2-core machine
 @pytest.mark.parametrize(("table", "commits"), [("fact_appointment_version", 3), ("fact_appointment", 4),
                                                  ("fact_visit", 2), ("dim_room", 5)])
 def test_kill_mid_export_then_resume_equals_one_clean_run(hub: Hub, tmp_path: Path, table: str, commits: int) -> None:

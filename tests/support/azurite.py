@@ -100,7 +100,7 @@ def start_azurite(folder: Path) -> Iterator[Azurite]:
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # a throw-away emulator in a temp folder: nothing to lose
             proc.kill()
-            proc.wait(timeout=30)
+            proc.wait(timeout=60)
