@@ -76,6 +76,12 @@ def datalake(
     except ValueError as exc:  # a target or credential setting that cannot work
         err.print(f"[red]{exc}[/]")
         raise typer.Exit(2) from None
+    except Exception as exc:  # storage unreachable, credentials refused, …: each table stays at its last commit
+        hub.audit.record(actor="cli", action=f"job:{JOB}", purpose="export to the data platform", outcome="failed",
+                         references={"dryRun": dry_run, "error": type(exc).__name__})
+        err.print(f"[red]export failed[/] ({type(exc).__name__}): {exc}\nEvery table stays at its last complete "
+                  "commit; fix the cause and run the command again (runbooks/data-platform.md).")
+        raise typer.Exit(1) from None
     finally:
         hub.locks.release(LOCK, holder)
     hub.audit.record(actor="cli", action=f"job:{JOB}", purpose="export to the data platform", outcome="ok",

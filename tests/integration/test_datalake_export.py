@@ -196,8 +196,20 @@ def test_cli_and_job(hub: Hub, lake: Path, monkeypatch: pytest.MonkeyPatch, tmp_
         assert data["events"] == events and data["tables"]["fact_appointment"]["rows"] == 4
         dry = CliRunner().invoke(app, ["export", "datalake", "--target", str(tmp_path / "dry"), "--dry-run"])
         assert dry.exit_code == 0 and "dry run" in dry.output and not (tmp_path / "dry").exists()
+        bad = CliRunner().invoke(app, ["export", "datalake", "--target", "s3://bucket/x"])
+        assert bad.exit_code == 2 and "unsupported target" in bad.output
+        (tmp_path / "file").write_text("not a folder")
+        broken = CliRunner().invoke(app, ["export", "datalake", "--target", str(tmp_path / "file" / "lake")])
+        assert broken.exit_code == 1 and "export failed" in broken.output
+        assert hub.locks.acquire("job:datalake", "scheduler", 600.0)  # the failed run released the lock
+        busy = CliRunner().invoke(app, ["export", "datalake", "--target", str(tmp_path / "busy")])
+        assert busy.exit_code == 3 and not (tmp_path / "busy").exists()  # the scheduled job holds it
+        hub.locks.release("job:datalake", "scheduler")
     finally:
         get_settings.cache_clear()
+    from hub.console.jobs import job_rows
+
+    assert any(row.name == "datalake" for row in job_rows(hub))  # on the console's jobs page
     result = run_job(hub, "datalake")  # the scheduled job writes to the configured target
     assert result.counts["fact_appointment"] == 4 and read(lake, "fact_appointment").height == 4
 
