@@ -190,7 +190,7 @@ def _write_current(run: _Run, records: list[R.EventRecord], mark_before: int, ma
                    columns: dict[int, R.Row]) -> None:
     """Appointments seen before may be in the lake: upsert them (newer version wins); append the new ones."""
     current = R.current_rows(records, run.p, columns)
-    ids = [row["appointment_id"] for row in current]
+    ids = [str(row["appointment_id"]) for row in current]
     known = source.seen_before(run.hub, ids, mark_before)
     changed = [row for row in current if row["appointment_id"] in known]
     new = [row for row in current if row["appointment_id"] not in known]
@@ -244,10 +244,9 @@ def _export_dates(run: _Run) -> None:
     have = (date.fromisoformat(str(mark["first"])), date.fromisoformat(str(mark["last"]))) if mark else None
     if have is not None and have[0] <= first and last <= have[1]:
         return
-    wanted = R.date_rows(first if have is None else min(first, have[0]), last if have is None else max(last, have[1]))
-    new = [row for row in wanted if have is None or not (have[0] <= row["date"] <= have[1])]
-    span = (min(first, have[0]) if have else first, max(last, have[1]) if have else last)
-    run.write(DATE_TABLE, new, {"first": span[0].isoformat(), "last": span[1].isoformat()}, append=True)
+    lo, hi = (first, last) if have is None else (min(first, have[0]), max(last, have[1]))
+    run.write(DATE_TABLE, R.date_rows(lo, hi, already=have), {"first": lo.isoformat(), "last": hi.isoformat()},
+              append=True)
 
 
 def contract_tables() -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.datalake.privacy import age_band, customer_key, customer_type
@@ -15,7 +14,8 @@ from hub.model import APPOINTMENT_EVENT_PREFIX
 AMS = ZoneInfo("Europe/Amsterdam")
 DIMENSIONS = ("dim_location", "dim_product", "dim_department", "dim_channel", "dim_room")
 VISIT_KINDS = ("checked_in", "called", "started", "completed", "no_show")
-Row = dict[str, Any]
+Cell = str | int | float | bool | datetime | date | None
+Row = dict[str, Cell]  # one table row, column name → value (typed by the contract's schema)
 
 
 @dataclass(frozen=True)
@@ -163,20 +163,24 @@ def dimension_rows(records: Iterable[EventRecord]) -> dict[str, list[Row]]:
             rooms[a.room.id] = (a.room.name or rooms.get(a.room.id, (None, ""))[0], "room")
         if a.counter:
             rooms[a.counter.id] = (a.counter.name or rooms.get(a.counter.id, (None, ""))[0], "counter")
-    return {
+    members: dict[str, list[Row]] = {
         "dim_location": [{"location_key": k, "location_name": v} for k, v in locations.items()],
         "dim_product": [{"product_key": k, "product_name": v} for k, v in products.items()],
         "dim_department": [{"department_key": k, "department_name": k} for k in sorted(departments)],
         "dim_channel": [{"channel_key": k, "channel_name": k} for k in sorted(channels)],
         "dim_room": [{"room_key": k, "room_name": v[0], "room_kind": v[1]} for k, v in rooms.items()],
     }
+    return members
 
 
-def date_rows(first: date, last: date) -> list[Row]:
-    """Every day from `first` to `last` inclusive."""
-    rows = []
+def date_rows(first: date, last: date, already: tuple[date, date] | None = None) -> list[Row]:
+    """Every day from `first` to `last` inclusive, except those in the span `already` (in the table)."""
+    rows: list[Row] = []
     day = first
     while day <= last:
+        if already is not None and already[0] <= day <= already[1]:
+            day = date.fromordinal(day.toordinal() + 1)
+            continue
         iso = day.isocalendar()
         rows.append({"date_key": date_key(day), "date": day, "year": day.year, "month": day.month, "day": day.day,
                      "iso_week": iso.week, "weekday": iso.weekday, "is_weekend": iso.weekday >= 6})

@@ -95,6 +95,24 @@ def test_a_second_run_adds_only_what_is_new(hub: Hub, lake: Path) -> None:
     assert read(lake, "fact_appointment").height == 25
 
 
+def test_dim_date_grows_by_whole_years_without_duplicates(hub: Hub, lake: Path) -> None:
+    from datetime import datetime
+
+    from hub.model import parse_event
+    from tests.support.events import AMS, cloudevent
+
+    seed_events(hub, 3)
+    export_datalake(hub)
+    before = read(lake, "dim_date").height
+    hub.intake.accept([parse_event(cloudevent("booked", "L-1", 1, start=datetime(2029, 6, 1, 9, tzinfo=AMS)))],
+                      caller="test")
+    export_datalake(hub)
+    dates = read(lake, "dim_date")
+    assert dates.height == dates["date_key"].n_unique() > before
+    assert dates["date_key"].max() == 20291231
+    assert dates.height == (dates["date"].max() - dates["date"].min()).days + 1  # no gap between the years
+
+
 def test_a_newer_version_replaces_the_current_row_and_keeps_history(hub: Hub, lake: Path) -> None:
     from hub.model import parse_event
     from tests.support.events import cloudevent
