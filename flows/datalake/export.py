@@ -191,7 +191,8 @@ def _write_current(run: _Run, records: list[R.EventRecord], mark_before: int, ma
     """Appointments seen before may be in the lake: upsert them (newer version wins); append the new ones."""
     current = R.current_rows(records, run.p, columns)
     ids = [str(row["appointment_id"]) for row in current]
-    known = source.seen_before(run.hub, ids, mark_before)
+    # a --since run may meet rows already in the lake: upsert them all (a newer version still wins)
+    known = set(ids) if run.since is not None else source.seen_before(run.hub, ids, mark_before)
     changed = [row for row in current if row["appointment_id"] in known]
     new = [row for row in current if row["appointment_id"] not in known]
     if changed:  # no watermark: repeating this after a crash changes nothing
