@@ -9,8 +9,10 @@ A run that dies part way leaves each table at its last commit; the next run goes
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -125,13 +127,33 @@ def export_datalake(hub: Hub, *, target: str | None = None, since: datetime | No
     run = _Run(hub, DeltaLake(location), settings, dry_run, since, progress, on_commit,
                ExportResult(target=location.describe(), dry_run=dry_run))
     cutoff = hub.now() - timedelta(seconds=settings.settle_seconds)
-    _export_events(run, cutoff)
+    with _collector_per_batch():
+        _export_events(run, cutoff)
     _export_contact_moments(run, cutoff)
     _export_delivery_days(run, cutoff)
     _export_dates(run)
     run.result.duration_s = round(time.monotonic() - t0, 3)
     log.info("datalake.export", target=run.result.target, dry_run=dry_run, **run.result.counts())
     return run.result
+
+
+@contextmanager
+def _collector_per_batch() -> Iterator[None]:
+    """Pause the cyclic garbage collector while event batches are built; the source collects between batches.
+
+    A batch makes ~10 tracked objects per event, so the collector's automatic passes re-scan the live batch
+    over and over: ~40 % of the export's CPU. Reference counting frees each batch; the source collects
+    between batches, for any cycles.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    gc.freeze()  # what lives before the export (modules, the hub) is not re-scanned per batch
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()
 
 
 def _export_events(run: _Run, cutoff: datetime) -> None:
@@ -151,6 +173,7 @@ def _export_events(run: _Run, cutoff: datetime) -> None:
         for name in EVENT_TABLES:
             marks[name] = max(marks[name], batch.last_id)
         done += len(batch.records) + batch.purged + batch.unreadable
+        del batch  # source.event_batches collects once it is gone (the collector is paused)
         if run.progress:
             run.progress("events", done, total)
     for name in EVENT_TABLES:

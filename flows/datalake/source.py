@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -67,7 +68,7 @@ def event_batches(hub: Hub, after_id: int, up_to_id: int, batch_size: int) -> It
     cursor = after_id
     while cursor < up_to_id:
         with hub.db.unit_of_work() as s:
-            rows = s.execute(select(InboxEvent.id, InboxEvent.received_at, _PAYLOAD_TEXT).where(
+            rows = s.connection().execute(select(InboxEvent.id, InboxEvent.received_at, _PAYLOAD_TEXT).where(
                 _APPOINTMENT, InboxEvent.id > cursor, InboxEvent.id <= up_to_id)
                 .order_by(InboxEvent.id).limit(batch_size)).all()
         if not rows:
@@ -84,7 +85,11 @@ def event_batches(hub: Hub, after_id: int, up_to_id: int, batch_size: int) -> It
             else:
                 batch.records.append(record)
         cursor = batch.last_id
+        del rows
         yield batch
+        del batch
+        if not gc.isenabled():  # the export pauses the collector: free what the last batch left, now that
+            gc.collect(1)       # nothing holds it (collecting while it lives would re-scan all of it)
 
 
 def events_of(hub: Hub, appointment_ids: Sequence[str], up_to_id: int) -> dict[str, list[EventRecord]]:
@@ -93,7 +98,7 @@ def events_of(hub: Hub, appointment_ids: Sequence[str], up_to_id: int) -> dict[s
     for i in range(0, len(appointment_ids), _IN_CHUNK):
         chunk = list(appointment_ids[i:i + _IN_CHUNK])
         with hub.db.unit_of_work() as s:
-            rows = s.execute(select(InboxEvent.id, InboxEvent.received_at, _PAYLOAD_TEXT).where(
+            rows = s.connection().execute(select(InboxEvent.id, InboxEvent.received_at, _PAYLOAD_TEXT).where(
                 _APPOINTMENT, InboxEvent.subject.in_(chunk), InboxEvent.id <= up_to_id)).all()
         for inbox_id, received_at, payload in rows:
             try:

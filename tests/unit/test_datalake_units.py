@@ -70,3 +70,17 @@ def test_readme_documents_every_table_and_column_of_the_contract() -> None:
     for name, table in contract().tables.items():
         assert f"`{name}`" in section, name
         assert all(f"`{column}`" in section for column in table.columns), name
+
+
+def test_the_collector_is_paused_only_while_events_are_exported() -> None:
+    import gc
+
+    from flows.datalake.export import _collector_per_batch
+
+    assert gc.isenabled()
+    with _collector_per_batch():
+        assert not gc.isenabled() and gc.get_freeze_count() > 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), _collector_per_batch():
+        raise RuntimeError("storage failure")
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # a failed export leaves the process as it was
