@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -53,6 +53,7 @@ def contract() -> Contract:
     return Contract.model_validate(yaml.safe_load(CONTRACT_PATH.read_text(encoding="utf-8")))
 
 
+@cache  # built once per table, not per commit
 def schema_of(table: str) -> pa.Schema:
     return contract().tables[table].arrow_schema()
 
