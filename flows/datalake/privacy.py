@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from datetime import date
 from functools import lru_cache
@@ -22,7 +23,7 @@ def customer_key(secret: str, *, bsn: str | None, kvk: str | None) -> str | None
         message = f"kvk:{kvk}"
     else:
         return None
-    return hmac.digest(secret.encode(), message.encode(), "sha256").hex()[:32]  # one-shot, in C
+    return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def customer_type(*, present: bool, anonymous: bool, bsn: str | None, kvk: str | None) -> str:
