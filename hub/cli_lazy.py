@@ -19,6 +19,7 @@ LAZY_GROUPS: dict[str, tuple[str, str]] = {
     "surveys": ("flows.surveys.cli", "KCM satisfaction-survey invitations."),
     "roster": ("flows.roster.cli", "RostarCAS roster → register staffing blocks."),
     "migrate": ("hub.cli_migrate", "The one-off JCC-Afspraken conversion into the register (dry-run first)."),
+    "export": ("hub.cli_export", "Exports to other platforms."),
 }
 
 

@@ -15,6 +15,7 @@ from pydantic_settings import (
 )
 
 from connectors.brp.settings import BrpSettings
+from connectors.datalake.settings import DatalakeSettings
 from connectors.kcm.settings import KcmSettings
 from connectors.key2burgerzaken.settings import Key2BurgerzakenSettings
 from connectors.klantinteracties.settings import KlantinteractiesSettings
@@ -115,6 +116,7 @@ class Settings(BaseSettings):
     zgw: ZgwSettings = Field(default_factory=ZgwSettings)
     migration: MigrationSettings = Field(default_factory=MigrationSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    datalake: DatalakeSettings = Field(default_factory=DatalakeSettings)
 
     @classmethod
     def settings_customise_sources(
