@@ -21,7 +21,8 @@ import pyarrow.compute as pc
 import structlog
 from pydantic import BaseModel, Field
 
-from connectors.datalake import DatalakeSettings, DeltaLake, Watermark, resolve
+from connectors.datalake import DatalakeSettings, resolve
+from connectors.datalake.delta import DeltaLake, Watermark
 from flows.datalake import rows as R
 from flows.datalake import source
 from flows.datalake.contract import contract, keys_of, schema_of

@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from connectors.datalake import DatalakeSettings, DeltaLake, resolve
+from connectors.datalake import DatalakeSettings, resolve
+from connectors.datalake.delta import DeltaLake
 from flows.datalake.contract import contract, schema_of
 from flows.datalake.export import ALL_TABLES, export_datalake
 from hub.bootstrap import Hub
