@@ -41,6 +41,7 @@ source = Table(
     Column("day", String(10), index=True),
     Column("location_id", String(64)),
     Column("record", Text, nullable=False),
+    Column("raw", Text),  # the payload as JCC answered it: what reconcile compares the register with
     Column("payload_hash", String(64), nullable=False),
     Column("origin", String(16), nullable=False),
     Column("extracted_at", DateTime(timezone=True), nullable=False),
@@ -71,6 +72,7 @@ register = Table(
     Column("external_id", KEY, nullable=False, index=True),
     Column("day", String(10)),
     Column("view", Text, nullable=False),
+    Column("body", Text),  # the appointment as the register's API answered it
 )
 loaded = Table(
     "mig_loaded", metadata,

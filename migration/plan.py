@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +15,9 @@ from sqlalchemy import select
 
 from mappings.jcc.mapping import compare_view, map_appointment
 from mappings.jcc.records import JccAppointment
-from migration.context import MigrationContext
+from migration import catalogue
+from migration.catalogue import CatalogueCheck
+from migration.context import SHIPPED, MigrationContext
 from migration.db import dumps, planned, reference, register, source
 from migration.progress import bar
 from migration.readback import local_day
@@ -40,8 +43,32 @@ def _unmapped_reference(ctx: MigrationContext) -> dict[str, list[str]]:
             "locations": sorted(r.code for r in refs if r.kind == "location" and r.code not in tables.locations)}
 
 
+def _usable(ctx: MigrationContext) -> CatalogueCheck:
+    """Refuse tables with empty targets, or the unnamed example tables against another JCC; the check."""
+    empty = ctx.tables.empty_targets
+    if empty:
+        names = "; ".join(str(e) for e in empty[:20])
+        raise ValueError(f"{len(empty)} mapping row(s) have no register target yet — fill them in first: {names}"
+                         + (" …" if len(empty) > 20 else ""))
+    found = catalogue.check(ctx.tables, catalogue.Catalogues.load(ctx.staging))
+    differ = found.source_side()
+    if differ and ctx.tables_dir is None:
+        raise ValueError(f"the shipped example tables ({SHIPPED}) describe the sandbox's catalogue, and {len(differ)} "
+                         f"row(s) differ from this JCC's (e.g. {differ[0]}). Write your own with `afsprakenhub "
+                         "migrate mapping scaffold --out DIR`, fill them in and pass --mapping-dir DIR "
+                         f"(or name {SHIPPED} with --mapping-dir to use the example anyway)")
+    return found
+
+
+def _catalogue_reasons(rec: JccAppointment, found: CatalogueCheck) -> list[str]:
+    keys = [("product", line.product_id) for line in rec.products]
+    keys += [("location", rec.location_id or ""), ("employee", rec.employee_id or "")]
+    return [f"catalogue-mismatch: {text}" for kind, key in keys for text in found.problems[kind].get(key, ())]
+
+
 def plan(ctx: MigrationContext, *, scope: str | None = None, cutover: datetime | None = None) -> dict[str, Any]:
     """Recompute `mig_planned` from `mig_source` and `mig_register` (read back just before)."""
+    found = _usable(ctx)
     staging = ctx.staging
     scope = scope or ctx.settings.scope
     moment = cutover or ctx.clock()
@@ -64,6 +91,10 @@ def plan(ctx: MigrationContext, *, scope: str | None = None, cutover: datetime |
                 rec = JccAppointment.model_validate_json(r.record)
                 out = map_appointment(rec, ctx.tables, now=moment, scope=scope,
                                       archive_days=ctx.settings.archive_days)
+                mismatch = _catalogue_reasons(rec, found)
+                if mismatch:  # never a silent remap: the row disagrees with a catalogue
+                    out = replace(out, outcome="rejected", appointment=None,
+                                  reasons=(*mismatch, *out.reasons))
                 body = view = digest = None
                 if out.appointment is not None:
                     body = out.appointment.model_dump_json(by_alias=True)
@@ -86,7 +117,8 @@ def plan(ctx: MigrationContext, *, scope: str | None = None, cutover: datetime |
             "staged": total, "create": actions["create"], "update": actions["update"], "leave": actions["leave"],
             "reject": actions["reject"], "outOfScope": actions["skip"],
             "rejectReasons": dict(reasons.most_common()), "warnings": dict(warnings.most_common()),
-            "unmappedReference": _unmapped_reference(ctx), "mappingTables": ctx.tables.digest}
+            "unmappedReference": _unmapped_reference(ctx), "catalogue": found.summary(),
+            "mappingTables": ctx.tables_label}
 
 
 __all__ = ["STEP", "plan"]

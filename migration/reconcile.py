@@ -16,13 +16,16 @@ from typing import Any
 from sqlalchemy import select
 
 from mappings.jcc.mapping import EXTERNAL_ID_PREFIX, PERSONAL_FIELDS
+from migration import source_check
+from migration.catalogue import Catalogues
 from migration.context import MigrationContext
-from migration.db import aggregates, discrepancies, planned, register
+from migration.db import aggregates, discrepancies, planned, register, source
 from migration.progress import bar
 from migration.waivers import Waivers
 
 STEP = "reconcile"
-KINDS = ("missing", "unexpected", "mismatched", "duplicate", "rejected")
+KINDS = ("source-mismatch", "missing", "unexpected", "mismatched", "duplicate", "rejected")
+EXAMPLES = 3
 AggKey = tuple[str, str, str]
 
 
@@ -57,6 +60,8 @@ class _Writer:
         self.kinds: Counter[str] = Counter()
         self.unexplained: Counter[str] = Counter()
         self.fields: Counter[str] = Counter()
+        self.source_fields: Counter[str] = Counter()
+        self.examples: dict[str, list[dict[str, str | None]]] = {}
 
     def add(self, kind: str, ext: str, day: str | None, *, field: str | None = None, source: str | None = None,
             target: str | None = None, reason: str | None = None) -> None:
@@ -64,8 +69,13 @@ class _Writer:
         self.kinds[kind] += 1
         if waiver is None:
             self.unexplained[kind] += 1
-        if field:
+        if field and kind == "mismatched":
             self.fields[field] += 1
+        if field and kind == "source-mismatch":
+            self.source_fields[field] += 1
+            shown = self.examples.setdefault(field, [])
+            if len(shown) < EXAMPLES:
+                shown.append({"appointment": ext, "jcc": mask(field, source), "register": mask(field, target)})
         self.rows.append({"kind": kind, "external_id": ext, "day": day, "field": field,
                           "source_value": mask(field or "", source), "target_value": mask(field or "", target),
                           "reason": reason, "explained": waiver is not None,
@@ -129,6 +139,7 @@ def compare(ctx: MigrationContext, waivers: Waivers | None = None) -> dict[str, 
                     _count(agg, 1, r.day, json.loads(r.view))
                     out.add("unexpected", r.external_id, r.day, reason="no such JCC appointment was staged")
             tick(len(batch))
+    compared = _source_against_register(ctx, out)
     out.flush()
     rows = [{"day": d, "location_id": loc, "product": p, "source_count": s, "target_count": t}
             for (d, loc, p), (s, t) in agg.items()]
@@ -141,9 +152,37 @@ def compare(ctx: MigrationContext, waivers: Waivers | None = None) -> dict[str, 
             "discrepancies": {k: out.kinds[k] for k in KINDS},
             "unexplained": {k: out.unexplained[k] for k in KINDS}, "unexplainedTotal": unexplained,
             "explainedTotal": sum(out.kinds.values()) - unexplained, "waivers": len(waivers or ()),
-            "mismatchedFields": dict(out.fields.most_common()),
+            "mismatchedFields": dict(out.fields.most_common()), "sourceCompared": compared,
+            "sourceMismatchedFields": dict(out.source_fields.most_common()), "sourceExamples": out.examples,
+            "mappingTables": ctx.tables_label,
             "aggregateCellsDiffering": sum(1 for s, t in agg.values() if s != t),
             "clean": unexplained == 0}
+
+
+def _source_against_register(ctx: MigrationContext, out: _Writer) -> int:
+    """JCC's raw payload against the register's appointment, for every staged one the register holds."""
+    staging = ctx.staging
+    walk = source_check.Crosswalk.build(ctx.tables, Catalogues.load(staging))
+    compared = 0
+    with bar("source vs register", staging.count(source), enabled=ctx.progress) as tick:
+        for batch in staging.stream(source, columns=["external_id", "day", "raw"]):
+            keys = [r.external_id for r in batch if r.raw]
+            held: dict[str, str] = {}
+            with staging.engine.connect() as conn:
+                for t in conn.execute(select(register.c.external_id, register.c.body)
+                                      .where(register.c.external_id.in_(keys))):
+                    if t.body:
+                        held.setdefault(t.external_id, t.body)
+            for r in batch:
+                body = held.get(r.external_id)
+                if body is None or not r.raw:
+                    continue
+                compared += 1
+                for field, jcc, reg in source_check.compare(json.loads(r.raw), json.loads(body), walk):
+                    out.add("source-mismatch", r.external_id, r.day, field=field, source=jcc, target=reg,
+                            reason="the register differs from what JCC held")
+            tick(len(batch))
+    return compared
 
 
 __all__ = ["KINDS", "STEP", "compare", "mask"]

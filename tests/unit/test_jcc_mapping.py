@@ -107,12 +107,27 @@ def test_compare_view_is_instant_based_and_lists_products_with_quantities(tables
     assert {k for k in view if k.startswith("customer.")} == set(PERSONAL_FIELDS)
 
 
-def test_tables_refuse_duplicates_and_missing_columns() -> None:
+def test_tables_refuse_duplicates_missing_columns_and_rows_without_jcc_identity() -> None:
+    locations = "jcc_location_id,jcc_description,register_location_id\n"
     with pytest.raises(ValueError, match="appears twice"):
-        parse_tables({"products.csv": "jcc_product_id,register_code\n1,A\n1,B\n",
-                      "locations.csv": "jcc_location_id,register_location_id\n"})
+        parse_tables({"products.csv": "jcc_product_id,jcc_code,jcc_description,register_code\n1,A,,X\n1,B,,Y\n",
+                      "locations.csv": locations})
     with pytest.raises(ValueError, match="missing column"):
-        parse_tables({"products.csv": "id,code\n", "locations.csv": "jcc_location_id,register_location_id\n"})
+        parse_tables({"products.csv": "id,code\n", "locations.csv": locations})
+    with pytest.raises(ValueError, match=r"missing column.*jcc_code"):  # the old tables without JCC's identity
+        parse_tables({"products.csv": "jcc_product_id,register_code\n1,A\n", "locations.csv": locations})
+    with pytest.raises(ValueError, match="line 2: JCC 1 needs jcc_code and/or jcc_description"):
+        parse_tables({"products.csv": "jcc_product_id,jcc_code,jcc_description,register_code\n1,,,X\n",
+                      "locations.csv": locations})
+
+
+def test_empty_targets_parse_and_are_named() -> None:
+    products = "jcc_product_id,jcc_code,jcc_description,register_code\n1,PASAAN,Paspoort,\n"
+    tables = parse_tables({"products.csv": products,
+                           "locations.csv": "jcc_location_id,jcc_description,register_location_id\n4,Milieustraat,X\n"})
+    assert tables.products == {} and tables.locations["4"].register_id == "X"
+    assert [str(e) for e in tables.empty_targets] == [
+        "products.csv line 2: JCC 1 (PASAAN Paspoort) has no register target"]
 
 
 def test_normalisers() -> None:
