@@ -161,6 +161,9 @@ def _products(raw: Mapping[str, Any], reg: Mapping[str, Any], cw: Crosswalk) -> 
         code, desc = cw.jcc_product(pid)
         if code is None and desc is None and len(product_counts(raw.get("productID"))) == 1:
             desc = _text(raw.get("productDescription")) or None
+        if code is None and desc is None:  # no catalogue (an export without descriptions): the row's own claim
+            row = cw.tables.products.get(pid)
+            code, desc = (row.jcc_code, row.jcc_description) if row else (None, None)
         target = cw.product_target(code, desc)
         label = " ".join(x for x in (code, f"'{desc}'" if desc else None) if x) or f"id {pid} (not in JCC's catalogue)"
         shown.append(f"{label} x{qty}")
@@ -192,6 +195,8 @@ def _location(raw: Mapping[str, Any], reg: Mapping[str, Any], cw: Crosswalk) -> 
     lid = _text(raw.get("locationID"))
     entry = cw.cats.jcc.get("location", {}).get(lid)
     desc = (entry.name if entry else None) or _text(raw.get("locationDescription")) or None
+    if desc is None and lid in cw.tables.locations:  # no catalogue and no description: the row's own claim
+        desc = cw.tables.locations[lid].jcc_description
     targets = set(cw.locations.get(text_key(desc), [])) if desc else set()
     held_id = _text((reg.get("location") or {}).get("id"))
     held_name = cw.register_name("location", held_id)

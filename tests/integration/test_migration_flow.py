@@ -220,6 +220,8 @@ def test_export_file_is_staged_like_the_web_service(sandbox: Sandbox, tmp_path: 
     ctx = sandbox.context()
     assert ctx.staging.count(loaded) == 1
     ctx.close()
+    result = reconcile(sandbox)  # the export's rows against the register, field by field
+    assert result["sourceCompared"] == 1 and result["discrepancies"]["source-mismatch"] == 0  # type: ignore[index]
 
 
 def test_rollback_cancels_converted_appointments_silently(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:

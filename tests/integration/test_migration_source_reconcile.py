@@ -253,3 +253,15 @@ def test_scaffold_writes_the_catalogue_with_empty_targets_and_plan_refuses_until
     summary = json.loads(out)
     assert summary["catalogue"]["mismatchedRows"] == 0 and summary["reject"] == 4
     assert summary["mappingTables"].startswith(str(folder))
+
+
+def test_with_the_plans_catalogue_check_bypassed_reconcile_still_finds_the_other_catalogue(
+        other_jcc: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    other_jcc.settings = other_jcc.settings.model_copy(update={"migration": other_jcc.settings.migration.model_copy(
+        update={"mapping_dir": write_tables(tmp_path / "shipped")})})
+    monkeypatch.setattr(plan_module, "_catalogue_reasons", lambda rec, found: [])
+    _, result = run_to_reconcile(other_jcc)
+    assert result["clean"] is False
+    assert {"products", "location"} <= set(result["sourceMismatchedFields"])  # type: ignore[arg-type]
+    example = result["sourceExamples"]["products"][0]  # type: ignore[index]
+    assert "IDAAN" in example["jcc"] or "PASAAN" in example["jcc"]
