@@ -82,7 +82,13 @@ def _execute(step: str, as_json: bool, body: Callable[[MigrationContext, Setting
              verdict: Callable[[dict[str, Any]], int] = lambda _: 0, *, record: bool = True,
              command: str | None = None, quiet: bool = False) -> tuple[int, dict[str, Any]]:
     settings = _settings()
-    ctx = MigrationContext.open(settings.migration)
+    try:
+        ctx = MigrationContext.open(settings.migration)
+    except (ValueError, FileNotFoundError) as exc:  # an old staging database, a mapping folder without tables
+        failed = {"step": step, "error": str(exc)}
+        if not quiet:
+            _print(failed, True) if as_json else err.print(f"[red]{step} failed:[/] {exc}")
+        return 2, failed
     run_id = runlog.start(ctx.staging, step, command or _command(step),
                           {"jccWsdl": settings.migration.jcc_wsdl_url, "register": settings.register_api.base_url,
                            "mappingTables": ctx.tables_label, "staging": ctx.staging.dialect}) if record else 0

@@ -24,6 +24,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -146,6 +147,18 @@ class Staging:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
+        self._check_columns()
+
+    def _check_columns(self) -> None:
+        """Refuse a staging database written by an older version (its tables lack columns this one needs)."""
+        found = inspect(self.engine)
+        for table in (source, register):
+            have = {c["name"] for c in found.get_columns(table.name)}
+            lacking = sorted({c.name for c in table.columns} - have)
+            if lacking:
+                raise ValueError(f"the staging database {self.url.split('://')[0]}:… was made by an older version "
+                                 f"({table.name} lacks {', '.join(lacking)}): start a new one with --staging-db "
+                                 "and extract again")
 
     @property
     def dialect(self) -> str:
