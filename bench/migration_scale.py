@@ -42,6 +42,7 @@ from migration import plan, readback, reconcile  # noqa: E402
 from migration.context import MigrationContext  # noqa: E402
 from migration.db import dumps, now, planned, reference, source  # noqa: E402
 from migration.settings import MigrationSettings  # noqa: E402
+from sandbox.jcc.dataset import LOCATIONS as JCC_LOCATIONS  # noqa: E402
 from sandbox.jcc.dataset import PRODUCTS as JCC_PRODUCTS  # noqa: E402
 
 CUTOVER = datetime(2027, 1, 1, tzinfo=UTC)
@@ -81,8 +82,8 @@ def generate(url: str, count: int, days: int = 700) -> dict[str, float]:
         conn.execute(reference.insert(), [
             {"kind": "product", "code": pid, "payload": dumps({"product_id": pid, "code": code, "description": desc})}
             for pid, (code, desc, _) in JCC_PRODUCTS.items()] + [
-            {"kind": "location", "code": "1", "payload": dumps({"location_id": "1",
-                                                                "description": "Stadswinkel Koningsplein"})}])
+            {"kind": "location", "code": lid, "payload": dumps({"location_id": lid, "description": desc})}
+            for lid, (desc, _, _) in JCC_LOCATIONS.items()])
     batch: list[dict[str, object]] = []
     for n in range(count):
         day = first + timedelta(days=n % days)
