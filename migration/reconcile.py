@@ -29,9 +29,13 @@ EXAMPLES = 3
 AggKey = tuple[str, str, str]
 
 
+#: Free text that may hold personal data, masked like the customer's fields.
+FREE_TEXT_FIELDS = frozenset({"notes"})
+
+
 def mask(field: str, value: str | None) -> str | None:
     """Personal values are replaced by a fingerprint (equal values give equal fingerprints)."""
-    if value is None or field not in PERSONAL_FIELDS:
+    if value is None or (field not in PERSONAL_FIELDS and field not in FREE_TEXT_FIELDS):
         return value
     if value == "":
         return "(empty)"
@@ -180,7 +184,7 @@ def _source_against_register(ctx: MigrationContext, out: _Writer) -> int:
                 compared += 1
                 for field, jcc, reg in source_check.compare(json.loads(r.raw), json.loads(body), walk):
                     out.add("source-mismatch", r.external_id, r.day, field=field, source=jcc, target=reg,
-                            reason="the register differs from what JCC held")
+                            reason=f"{field}: the register differs from what JCC held")
             tick(len(batch))
     return compared
 

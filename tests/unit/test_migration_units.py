@@ -53,6 +53,7 @@ def test_personal_values_are_masked_consistently() -> None:
     assert "999993653" not in (mask("customer.bsn", "999993653") or "")
     assert mask("location", "LOC-ZVH") == "LOC-ZVH"
     assert mask("customer.email", "") == "(empty)"
+    assert (mask("notes", "Gezin: twee paspoorten") or "").startswith("[masked #")  # free text may be personal
 
 
 class FakeTime:
