@@ -110,6 +110,13 @@ def test_every_start_time_one_hour_late_is_no_go_with_counts_and_examples_then_t
     assert all(r["source_value"] and r["target_value"] and r["source_value"] != r["target_value"] for r in rows)
     html = (tmp_path / "report" / "report.html").read_text()
     assert "NO-GO" in html and "Register against JCC: fields that differ" in html
+    ctx = sandbox.context()
+    digest = ctx.tables.digest
+    ctx.close()
+    summary = json.loads((tmp_path / "report" / "summary.json").read_text())
+    used = summary["mappingTables"]["reconcile"]
+    assert digest in used and "shipped example" in used
+    assert summary["unexplainedByKind"]["source-mismatch"] == 2 * n
 
     # the fix: the mapping is right again, the plan updates every appointment, reconcile is clean of them
     monkeypatch.undo()
@@ -265,3 +272,20 @@ def test_with_the_plans_catalogue_check_bypassed_reconcile_still_finds_the_other
     assert {"products", "location"} <= set(result["sourceMismatchedFields"])  # type: ignore[arg-type]
     example = result["sourceExamples"]["products"][0]  # type: ignore[index]
     assert "IDAAN" in example["jcc"] or "PASAAN" in example["jcc"]
+
+
+def test_a_source_mismatch_accepted_with_a_reason_is_explained(
+        sandbox: Sandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mutate_output(monkeypatch, drop_email)
+    _, result = run_to_reconcile(sandbox)
+    affected = result["sourceMismatchedFields"]["customer.email"]  # type: ignore[index]
+    assert isinstance(affected, int) and affected > 0 and result["clean"] is False
+    code, _ = cli(sandbox, monkeypatch, "waivers-template", "--out", str(tmp_path / "w.yaml"))
+    assert code == 0
+    text = (tmp_path / "w.yaml").read_text()
+    assert "customer.email: the register differs from what JCC held" in text and "kind: source-mismatch" in text
+    (tmp_path / "w.yaml").write_text(text.replace("TODO (", "customer asked us to drop the address ("))
+    waived = reconcile(sandbox, tmp_path / "w.yaml")
+    assert waived["discrepancies"]["source-mismatch"] == affected  # type: ignore[index]
+    assert waived["unexplained"]["source-mismatch"] == 0  # type: ignore[index]
+    assert waived["explainedTotal"] == affected + 4 and waived["clean"] is True
