@@ -61,6 +61,8 @@ class Catalogues:
             rows = list(conn.execute(select(reference.c.kind, reference.c.code, reference.c.payload)))
         out = cls()
         for kind, code, payload in rows:
+            if kind not in JCC_KINDS and not kind.startswith(REGISTER_PREFIX):
+                continue
             data: dict[str, Any] = json.loads(payload)
             entry = Entry(code, data.get("code"), data.get("description") or data.get("name"))
             if kind.startswith(REGISTER_PREFIX):

@@ -23,6 +23,8 @@ from migration.progress import bar
 from migration.readback import local_day
 
 STEP = "plan"
+#: mig_reference kind holding the last plan's cutover moment, scope and archive period.
+SCOPE_KIND = "plan-scope"
 
 
 def _action(outcome: str, view: dict[str, str] | None, targets: list[dict[str, str]]) -> str:
@@ -78,6 +80,9 @@ def plan(ctx: MigrationContext, *, scope: str | None = None, cutover: datetime |
     reasons: Counter[str] = Counter()
     warnings: Counter[str] = Counter()
     total = staging.count(source)
+    with staging.engine.begin() as conn:  # reconcile judges the scope again, on its own, from these
+        staging.upsert(conn, reference, [{"kind": SCOPE_KIND, "code": "last", "payload": dumps(
+            {"cutover": moment.isoformat(), "scope": scope, "archiveDays": ctx.settings.archive_days})}])
     with bar("plan", total, enabled=ctx.progress) as tick:
         for batch in staging.stream(source, columns=["external_id", "record"]):
             keys = [r.external_id for r in batch]
@@ -121,4 +126,4 @@ def plan(ctx: MigrationContext, *, scope: str | None = None, cutover: datetime |
             "mappingTables": ctx.tables_label}
 
 
-__all__ = ["STEP", "plan"]
+__all__ = ["SCOPE_KIND", "STEP", "plan"]

@@ -19,7 +19,8 @@ from mappings.jcc.mapping import EXTERNAL_ID_PREFIX, PERSONAL_FIELDS
 from migration import source_check
 from migration.catalogue import Catalogues
 from migration.context import MigrationContext
-from migration.db import aggregates, discrepancies, planned, register, source
+from migration.db import aggregates, discrepancies, planned, reference, register, source
+from migration.plan import SCOPE_KIND
 from migration.progress import bar
 from migration.waivers import Waivers
 
@@ -167,6 +168,9 @@ def _source_against_register(ctx: MigrationContext, out: _Writer) -> int:
     """JCC's raw payload against the register's appointment, for every staged one the register holds."""
     staging = ctx.staging
     walk = source_check.Crosswalk.build(ctx.tables, Catalogues.load(staging))
+    with staging.engine.connect() as conn:
+        scope_row = conn.execute(select(reference.c.payload).where(reference.c.kind == SCOPE_KIND)).first()
+    plan_scope = json.loads(scope_row.payload) if scope_row else None
     compared = 0
     with bar("source vs register", staging.count(source), enabled=ctx.progress) as tick:
         for batch in staging.stream(source, columns=["external_id", "day", "raw"]):
@@ -177,8 +181,15 @@ def _source_against_register(ctx: MigrationContext, out: _Writer) -> int:
                                       .where(register.c.external_id.in_(keys))):
                     if t.body:
                         held.setdefault(t.external_id, t.body)
+            skipped = _skipped_as_history(ctx, [r.external_id for r in batch if r.raw and r.external_id not in held])
             for r in batch:
                 body = held.get(r.external_id)
+                if body is None and r.raw and plan_scope and r.external_id in skipped:
+                    why = source_check.belongs_in_register(json.loads(r.raw), plan_scope)
+                    if why:  # the plan called it history; JCC's own start time says otherwise
+                        out.add("source-mismatch", r.external_id, r.day, field="scope", source=why,
+                                target="not in the register (the plan skipped it as history)",
+                                reason="scope: JCC's start time puts it in scope")
                 if body is None or not r.raw:
                     continue
                 compared += 1
@@ -187,6 +198,14 @@ def _source_against_register(ctx: MigrationContext, out: _Writer) -> int:
                             reason=f"{field}: the register differs from what JCC held")
             tick(len(batch))
     return compared
+
+
+def _skipped_as_history(ctx: MigrationContext, keys: list[str]) -> set[str]:
+    if not keys:
+        return set()
+    with ctx.staging.engine.connect() as conn:
+        return {k for (k,) in conn.execute(select(planned.c.external_id).where(
+            planned.c.external_id.in_(keys), planned.c.outcome == "out-of-scope"))}
 
 
 __all__ = ["KINDS", "STEP", "compare", "mask"]

@@ -21,7 +21,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,7 +40,10 @@ def wall_clock_of_jcc(value: object) -> str:
     text = _text(value)
     if not text:
         return ""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return f"(not a time: {text})"
     if moment.tzinfo is not None:
         moment = moment.astimezone(LOCAL).replace(tzinfo=None)
     return moment.strftime("%Y-%m-%d %H:%M")
@@ -51,7 +54,10 @@ def wall_clock_of_register(value: object) -> str:
     text = _text(value)
     if not text:
         return ""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return f"(not a time: {text})"
     if moment.tzinfo is None:
         return f"{moment.strftime('%Y-%m-%d %H:%M')} (no offset)"
     return moment.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
@@ -259,9 +265,26 @@ def compare(raw: Mapping[str, Any], reg: Mapping[str, Any], cw: Crosswalk) -> li
     return diffs
 
 
+def belongs_in_register(raw: Mapping[str, Any], plan_scope: Mapping[str, Any]) -> str | None:
+    """Why JCC's appointment should be in the register under the plan's scope rule (None: it need not be).
+
+    Judged from JCC's own wall-clock start against the cutover moment seen in Europe/Amsterdam.
+    """
+    start = wall_clock_of_jcc(raw.get("appStartTime"))
+    if not start or start.startswith("("):
+        return None
+    cutover = datetime.fromisoformat(str(plan_scope["cutover"])).astimezone(LOCAL)
+    first = cutover - timedelta(days=int(plan_scope.get("archiveDays") or 0)) \
+        if plan_scope.get("scope") == "all" else cutover
+    limit = first.strftime("%Y-%m-%d %H:%M")
+    if start < limit:
+        return None
+    return f"starts {start}, on or after {limit} ({plan_scope.get('scope')} scope, cutover {cutover:%Y-%m-%d %H:%M})"
+
+
 def load_json(text: str | None) -> dict[str, Any]:
     return json.loads(text) if text else {}
 
 
-__all__ = ["Crosswalk", "Diff", "bsn_of", "compare", "email_of", "initials_of", "load_json", "phone_of",
-           "product_counts", "wall_clock_of_jcc", "wall_clock_of_register"]
+__all__ = ["Crosswalk", "Diff", "belongs_in_register", "bsn_of", "compare", "email_of", "initials_of", "load_json",
+           "phone_of", "product_counts", "wall_clock_of_jcc", "wall_clock_of_register"]

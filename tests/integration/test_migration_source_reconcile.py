@@ -23,7 +23,7 @@ from mappings.jcc.tables import MappingTables
 from migration import plan as plan_module
 from sandbox.jcc.dataset import LOCATIONS, PRODUCTS
 from tests.integration.test_migration_flow import cli, extract, load, plan, reconcile
-from tests.integration.test_migration_support import FIRST, LAST, Sandbox, start_sandbox
+from tests.integration.test_migration_support import AUTUMN_DST, FIRST, LAST, TODAY, Sandbox, start_sandbox
 
 Change = Callable[[MappingOutcome], MappingOutcome]
 
@@ -146,6 +146,21 @@ def test_a_mutated_mapping_is_no_go_with_the_field_named(
         assert example["jcc"] != example["register"]
     if "customer.email" in fields:  # personal values only as fingerprints
         assert "example.nl" not in json.dumps(result["sourceExamples"])
+
+
+def test_appointments_the_mapping_wrongly_calls_history_are_no_go(
+        sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    mutate_output(monkeypatch, lambda out: replace(out, outcome="out-of-scope"))
+    planned, result = run_to_reconcile(sandbox)
+    assert planned["create"] == 0 and sandbox.converted() == []
+    # nothing planned, nothing in the register: the plan-against-register check alone finds nothing
+    assert {k: v for k, v in result["discrepancies"].items() if k != "source-mismatch"} == {  # type: ignore[attr-defined]
+        "missing": 0, "unexpected": 0, "mismatched": 0, "duplicate": 0, "rejected": 4}
+    in_future = [r for r in sandbox.jcc.records.values()  # what extract staged: the window and the autumn DST day
+                 if (FIRST <= r.start.date() <= LAST or r.start.date() == AUTUMN_DST) and r.start.date() >= TODAY]
+    assert result["sourceMismatchedFields"] == {"scope": len(in_future) - 4}  # the 4 rejects are reported as such
+    assert result["clean"] is False
+    assert "on or after" in result["sourceExamples"]["scope"][0]["jcc"]  # type: ignore[index]
 
 
 def write_tables(folder: Path, edit: Callable[[str, str], str] = lambda name, text: text) -> Path:

@@ -90,3 +90,18 @@ def test_catalogue_check_names_the_row_the_tables_value_and_the_catalogues() -> 
     cats.partial.add("product")  # known only from an export's rows: a missing id is no evidence
     assert "5" not in {k for k, v in catalogue.check(read_tables(), cats).problems["product"].items()
                        if any("JCC says" in t for t in v)}
+
+
+def test_scope_is_judged_from_jccs_wall_clock_against_the_cutover_in_amsterdam() -> None:
+    from migration.source_check import belongs_in_register
+
+    future = {"cutover": "2027-03-20T00:00:00+01:00", "scope": "future", "archiveDays": 30}
+    assert belongs_in_register({"appStartTime": "2027-03-19T23:59:00"}, future) is None
+    assert belongs_in_register({"appStartTime": "2027-03-20T00:00:00"}, future) == \
+        "starts 2027-03-20 00:00, on or after 2027-03-20 00:00 (future scope, cutover 2027-03-20 00:00)"
+    utc = {**future, "cutover": "2027-03-19T23:00:00+00:00"}  # the same moment written in UTC
+    assert belongs_in_register({"appStartTime": "2027-03-19T23:30:00"}, utc) is None
+    history = {**future, "scope": "all"}
+    assert belongs_in_register({"appStartTime": "2027-03-01T09:00:00"}, history) is not None
+    assert belongs_in_register({"appStartTime": "2027-01-01T09:00:00"}, history) is None
+    assert belongs_in_register({"appStartTime": "not a time"}, future) is None
