@@ -1,6 +1,10 @@
 """Plan: transform every staged appointment, validate it and compare with the register, writing nothing
 to the register. Each appointment gets an action: create, update, leave, reject (with reasons) or skip
-(out of scope: history that is not loaded)."""
+(out of scope: history that is not loaded).
+
+Before mapping, the tables are checked (`catalogue`): plan refuses rows with empty targets and the unnamed
+shipped example against another JCC; an appointment that uses a row either catalogue contradicts is
+rejected with the row, the table's value and the catalogue's value as its reason."""
 
 from __future__ import annotations
 

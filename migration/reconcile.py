@@ -1,7 +1,10 @@
-"""Reconcile: read the register back and compare it with what was planned, appointment by appointment.
+"""Reconcile: compare the register, read back through its API, with what JCC held and with what was planned.
 
-Classes: missing (planned, not in the register), unexpected (a `jcc:` appointment the source does not
-have), mismatched (per field: source and target value), duplicate (one JCC appointment twice in the
+Two independent passes. JCC against the register (`source_check`, without the mapping code): every field
+that differs is a `source-mismatch` (with JCC's and the register's value), as is an appointment the plan
+skipped as history although JCC's start time puts it in scope. The plan against the register: missing
+(planned, not in the register), unexpected (a `jcc:` appointment the source does not have), mismatched
+(per field: what was sent and what is there — load errors), duplicate (one JCC appointment twice in the
 register), rejected (at transform, with the reason). A waiver explains a discrepancy. Aggregates per
 day * location * product are counted on both sides. Everything streams in batches.
 """
