@@ -56,8 +56,16 @@ def _usable(ctx: MigrationContext) -> CatalogueCheck:
         names = "; ".join(str(e) for e in empty[:20])
         raise ValueError(f"{len(empty)} mapping row(s) have no register target yet — fill them in first: {names}"
                          + (" …" if len(empty) > 20 else ""))
-    found = catalogue.check(ctx.tables, catalogue.Catalogues.load(ctx.staging))
+    cats = catalogue.Catalogues.load(ctx.staging)
+    found = catalogue.check(ctx.tables, cats)
     differ = found.source_side()
+    unknown = [k for k in ("product", "location") if k not in cats.jcc or k in cats.partial]
+    if ctx.tables_dir is None and unknown and ctx.staging.count(source):
+        raise ValueError(f"the shipped example tables ({SHIPPED}) describe the sandbox's catalogue, and JCC's "
+                         f"{' and '.join(unknown)} catalogue was not extracted in full (an export file?), so "
+                         "nothing shows this JCC is the sandbox. Name the tables to use with --mapping-dir DIR "
+                         f"(`afsprakenhub migrate mapping scaffold --out DIR` writes them; --mapping-dir {SHIPPED} "
+                         "uses the example)")
     if differ and ctx.tables_dir is None:
         raise ValueError(f"the shipped example tables ({SHIPPED}) describe the sandbox's catalogue, and {len(differ)} "
                          f"row(s) differ from this JCC's (e.g. {differ[0]}). Write your own with `afsprakenhub "

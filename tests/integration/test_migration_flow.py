@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hub.settings import get_settings
+from mappings import jcc as jcc_tables
 from migration import steps
 from migration.db import loaded, source
 from sandbox.jcc.dataset import LOCATIONS
@@ -211,6 +212,10 @@ def test_export_file_is_staged_like_the_web_service(sandbox: Sandbox, tmp_path: 
     result = steps.run_extract_export(ctx, path, dry_run=False)
     assert result["staged"] == 2
     ctx.close()
+    with pytest.raises(ValueError, match="nothing shows this JCC is the sandbox"):
+        plan(sandbox)  # an export has no full catalogue: the shipped example only when named
+    sandbox.settings = sandbox.settings.model_copy(update={"migration": sandbox.settings.migration.model_copy(
+        update={"mapping_dir": Path(jcc_tables.__file__).parent})})
     planned = plan(sandbox)
     assert planned["create"] == 1 and planned["reject"] == 1
     assert any(r.startswith("unmapped-employee") for r in planned["rejectReasons"])  # type: ignore[union-attr]
