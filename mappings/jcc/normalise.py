@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import re
 
-from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
+from email_validator import EmailNotValidError, validate_email
 
 from hub.bsn import passes_elfproef
+from hub.email_fast import plain_email
 
 _SPACES = re.compile(r"\s+")
 _PHONE_JUNK = re.compile(r"[\s\-().]")
-#: The plain ASCII addresses `validate_email` always accepts unchanged but for case (dot-atom local part of
-#: letters and digits joined by single `._+-`; host names whose labels neither start nor end with `-` nor hold
-#: `--`; a letters-only top-level domain): checked here in microseconds, everything else goes to the library.
-_PLAIN_EMAIL = re.compile(r"[A-Za-z0-9]+(?:[._+-][A-Za-z0-9]+)*@(?:[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\.)+[A-Za-z]{2,63}")
-_SPECIAL_USE = frozenset(SPECIAL_USE_DOMAIN_NAMES)
 
 
 def clean(value: str | None) -> str | None:
@@ -68,21 +64,14 @@ def phone(value: str | None) -> str | None:
     return None
 
 
-def _suffixes(domain: str) -> set[str]:
-    labels = domain.split(".")
-    return {".".join(labels[i:]) for i in range(len(labels))}
-
-
 def email(value: str | None) -> str | None:
     """A syntactically valid e-mail address, lower case; None otherwise (no DNS look-up)."""
     text = clean(value)
     if text is None:
         return None
-    local, _, domain = text.partition("@")
-    if (_PLAIN_EMAIL.fullmatch(text) and len(local) <= 64 and len(domain) <= 253 and len(text) <= 254
-            and all(len(label) <= 63 for label in domain.split("."))
-            and _SPECIAL_USE.isdisjoint(_suffixes(domain.lower()))):
-        return text.lower()
+    plain = plain_email(text)  # most addresses: the same answer as the library's, in microseconds
+    if plain is not None:
+        return plain.lower()
     try:
         return validate_email(text, check_deliverability=False).normalized.lower()
     except EmailNotValidError:

@@ -12,6 +12,7 @@ from mappings.jcc.mapping import PERSONAL_FIELDS, compare_view, map_appointment
 from mappings.jcc.records import JccAppointment
 from mappings.jcc.tables import MappingTables, parse_tables
 from migration.context import read_tables
+from tests.unit.test_email_fast import EMAIL_CASES
 
 NOW = datetime(2027, 2, 1, 8, 0, tzinfo=UTC)
 
@@ -140,21 +141,13 @@ def test_normalisers() -> None:
     assert date(2027, 1, 1)  # keeps the import honest
 
 
-EMAIL_CASES = ["jan@example.nl", "Jan.de.Vries@Example.NL", "a+b_c-d@sub.example-test.nl", "x@localhost",
-               "x@foo.test", "x@foo.local", "x@a.invalid", "x@b.onion", "x@c.arpa", "x@example", "x@-a.nl",
-               "x@a-.nl", "x@a--b.nl", "x@xn--bcher-kva.nl", "x..y@example.nl", ".x@example.nl", "x.@example.nl",
-               "x@example.n", "x@example.123", "x@1.2.3.4", "x@[127.0.0.1]", "\"q\"@example.nl",
-               "a" * 64 + "@example.nl", "a" * 65 + "@example.nl", "x@" + "a" * 63 + ".nl", "x@" + "a" * 64 + ".nl",
-               "x@" + ".".join(["a" * 60] * 5) + ".nl", "Jan <jan@example.nl>", "jan@example.nl.", "jan@@example.nl",
-               "jän@example.nl", "jan@exämple.nl", "JAN@EXAMPLE.NL", "x@ex_ample.nl", "x_@example.nl", "_x@example.nl"]
-
 
 @pytest.mark.parametrize("address", EMAIL_CASES)
 def test_the_fast_email_check_agrees_with_email_validator(address: str) -> None:
     from email_validator import EmailNotValidError, validate_email
 
     try:
-        expected: str | None = validate_email(address, check_deliverability=False).normalized.lower()
+        expected: str | None = validate_email(address.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError:
         expected = None
     assert normalise.email(address) == expected
