@@ -119,13 +119,16 @@ def plan(ctx: MigrationContext, *, scope: str | None = None, cutover: datetime |
                     digest = hashlib.sha256(body.encode()).hexdigest()
                 action = _action(out.outcome, view, targets.get(out.external_id, []))
                 actions[action] += 1
-                reasons.update(out.reasons)
-                warnings.update(out.warnings)
+                if out.reasons:
+                    reasons.update(out.reasons)
+                if out.warnings:
+                    warnings.update(out.warnings)
                 day = local_day(out.appointment.start) if out.appointment else (
                     out.day.isoformat() if out.day else None)
                 rows.append({"external_id": out.external_id, "app_id": out.app_id, "day": day,
                              "location_id": out.location_id, "outcome": out.outcome, "action": action,
-                             "reasons": dumps(list(out.reasons)), "warnings": dumps(list(out.warnings)),
+                             "reasons": dumps(list(out.reasons)) if out.reasons else "[]",
+                             "warnings": dumps(list(out.warnings)) if out.warnings else "[]",
                              "body": body, "view": dumps(view) if view else None, "content_hash": digest})
             with staging.engine.begin() as conn:
                 staging.upsert(conn, planned, rows)
