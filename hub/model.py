@@ -22,11 +22,13 @@ from pydantic import (
     EmailStr,
     Field,
     ValidationError,
+    WrapValidator,
     model_validator,
 )
 from pydantic.alias_generators import to_camel
 
 from hub.bsn import passes_elfproef
+from hub.email_fast import email_fast_path
 
 APPOINTMENT_EVENT_PREFIX = "nl.tilburg.afspraken.appointment."
 ZAKEN_EVENT_PREFIX = "nl.overheid.zaken."
@@ -149,7 +151,7 @@ class Customer(CanonicalModel):
     last_name_prefix: str | None = None
     last_name: str | None = None
     birth_date: date | None = None
-    email: EmailStr | None = None
+    email: Annotated[EmailStr, WrapValidator(email_fast_path)] | None = None
     phone: str | None = None
     language: str | None = None
     anonymous: bool = False

@@ -82,10 +82,16 @@ def _execute(step: str, as_json: bool, body: Callable[[MigrationContext, Setting
              verdict: Callable[[dict[str, Any]], int] = lambda _: 0, *, record: bool = True,
              command: str | None = None, quiet: bool = False) -> tuple[int, dict[str, Any]]:
     settings = _settings()
-    ctx = MigrationContext.open(settings.migration)
+    try:
+        ctx = MigrationContext.open(settings.migration)
+    except (ValueError, FileNotFoundError) as exc:  # an old staging database, a mapping folder without tables
+        failed = {"step": step, "error": str(exc)}
+        if not quiet:
+            _print(failed, True) if as_json else err.print(f"[red]{step} failed:[/] {exc}")
+        return 2, failed
     run_id = runlog.start(ctx.staging, step, command or _command(step),
                           {"jccWsdl": settings.migration.jcc_wsdl_url, "register": settings.register_api.base_url,
-                           "mappingTables": ctx.tables.digest, "staging": ctx.staging.dialect}) if record else 0
+                           "mappingTables": ctx.tables_label, "staging": ctx.staging.dialect}) if record else 0
     try:
         summary = body(ctx, settings)
         code = verdict(summary)
@@ -273,6 +279,28 @@ def run(
     if as_json:
         sys.stdout.write(json.dumps({"step": "run", "dryRun": dry_run, "exitCode": code, "steps": results},
                                     indent=2, default=str) + "\n")
+    raise typer.Exit(code)
+
+
+mapping_app = typer.Typer(help="The mapping tables (products, locations, employees, rules).", no_args_is_help=True)
+app.add_typer(mapping_app, name="mapping")
+
+
+@mapping_app.command("scaffold")
+def mapping_scaffold(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write products.csv, locations.csv, "
+                                                         "employees.csv and rules.yaml to")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite tables already in the folder")] = False,
+    dry_run: DryRunOpt = False, as_json: JsonOpt = False,
+) -> None:
+    """Write the mapping tables from the catalogue JCC answered at extract, register targets empty to fill in.
+
+    plan refuses while a target is empty; pass the folder with --mapping-dir.
+    """
+    from migration.scaffold import scaffold
+
+    code, _ = _execute("mapping", as_json, lambda ctx, s: scaffold(ctx.staging, out_dir, dry_run=dry_run,
+                                                                   force=force))
     raise typer.Exit(code)
 
 

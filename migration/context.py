@@ -12,6 +12,8 @@ from mappings.jcc.tables import TABLE_FILES, MappingTables, parse_tables
 from migration.db import Staging
 from migration.settings import MigrationSettings
 
+SHIPPED = "mappings/jcc"
+
 
 def read_tables(folder: Path | None = None) -> MappingTables:
     """The mapping tables from `folder` (default: the shipped `mappings/jcc/` folder)."""
@@ -40,13 +42,22 @@ class MigrationContext:
     tables: MappingTables
     progress: bool = True
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    #: The folder the tables came from; None: the shipped example (`mappings/jcc`, the sandbox's catalogue).
+    tables_dir: Path | None = None
 
     @classmethod
     def open(cls, settings: MigrationSettings, *, progress: bool = True) -> MigrationContext:
-        return cls(settings, Staging(settings.staging_database_url), read_tables(settings.mapping_dir), progress)
+        return cls(settings, Staging(settings.staging_database_url), read_tables(settings.mapping_dir), progress,
+                   tables_dir=settings.mapping_dir)
+
+    @property
+    def tables_label(self) -> str:
+        """Which tables a run used, for the run log and the report."""
+        where = str(self.tables_dir) if self.tables_dir else f"{SHIPPED} (shipped example, not named)"
+        return f"{where} digest {self.tables.digest}"
 
     def close(self) -> None:
         self.staging.close()
 
 
-__all__ = ["MigrationContext", "read_tables"]
+__all__ = ["SHIPPED", "MigrationContext", "read_tables"]

@@ -24,6 +24,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -41,6 +42,7 @@ source = Table(
     Column("day", String(10), index=True),
     Column("location_id", String(64)),
     Column("record", Text, nullable=False),
+    Column("raw", Text),  # the payload as JCC answered it: what reconcile compares the register with
     Column("payload_hash", String(64), nullable=False),
     Column("origin", String(16), nullable=False),
     Column("extracted_at", DateTime(timezone=True), nullable=False),
@@ -71,6 +73,7 @@ register = Table(
     Column("external_id", KEY, nullable=False, index=True),
     Column("day", String(10)),
     Column("view", Text, nullable=False),
+    Column("body", Text),  # the appointment as the register's API answered it
 )
 loaded = Table(
     "mig_loaded", metadata,
@@ -144,6 +147,18 @@ class Staging:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
+        self._check_columns()
+
+    def _check_columns(self) -> None:
+        """Refuse a staging database written by an older version (its tables lack columns this one needs)."""
+        found = inspect(self.engine)
+        for table in (source, register):
+            have = {c["name"] for c in found.get_columns(table.name)}
+            lacking = sorted({c.name for c in table.columns} - have)
+            if lacking:
+                raise ValueError(f"the staging database {self.url.split('://')[0]}:… was made by an older version "
+                                 f"({table.name} lacks {', '.join(lacking)}): start a new one with --staging-db "
+                                 "and extract again")
 
     @property
     def dialect(self) -> str:

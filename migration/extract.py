@@ -8,7 +8,7 @@ drops staged appointments JCC no longer lists.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from itertools import islice
@@ -20,7 +20,7 @@ from sqlalchemy import and_, select
 from mappings.jcc.mapping import external_id
 from mappings.jcc.records import JccAppointment, JccLocation, JccProduct
 from migration.context import MigrationContext
-from migration.db import now, reference, source
+from migration.db import dumps, now, reference, source
 from migration.progress import bar
 
 STEP = "extract"
@@ -39,15 +39,16 @@ class JccSource(Protocol):
 
     def appointment_ids(self, day: date, location_id: str) -> list[str]: ...
 
-    def appointments(self, app_ids: Iterable[str], location_id: str | None = None,
-                     concurrency: int | None = None) -> Iterator[tuple[JccAppointment, str]]: ...
+    def payloads(self, app_ids: Iterable[str], location_id: str | None = None,
+                 concurrency: int | None = None) -> Iterator[tuple[JccAppointment, str, dict[str, Any] | None]]: ...
 
 
-def _row(rec: JccAppointment, digest: str, origin: str, day: date | None) -> dict[str, Any]:
+def _row(rec: JccAppointment, digest: str, origin: str, day: date | None,
+         raw: Mapping[str, Any] | None = None) -> dict[str, Any]:
     when = day or (rec.start.date() if rec.start else None)
     return {"external_id": external_id(rec.app_id), "app_id": rec.app_id, "day": when.isoformat() if when else None,
             "location_id": rec.location_id, "record": rec.model_dump_json(), "payload_hash": digest,
-            "origin": origin, "extracted_at": now()}
+            "raw": dumps(dict(raw)) if raw is not None else None, "origin": origin, "extracted_at": now()}
 
 
 def days_between(first: date, last: date) -> list[date]:
@@ -81,7 +82,8 @@ def extract_soap(ctx: MigrationContext, client: JccSource, first: date, last: da
         if key in done:
             return None
         ids = client.appointment_ids(day, loc)
-        return key, [_row(rec, digest, "jcc-soap", day) for rec, digest in client.appointments(ids, loc, concurrency)]
+        return key, [_row(rec, digest, "jcc-soap", day, raw)
+                     for rec, digest, raw in client.payloads(ids, loc, concurrency)]
 
     with bar("extract", len(work), enabled=ctx.progress) as tick, \
             ThreadPoolExecutor(max_workers=LISTING_WORKERS, thread_name_prefix="jcc-days") as pool:
@@ -121,21 +123,40 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 def extract_export(ctx: MigrationContext, path: Path, *, dry_run: bool = False) -> dict[str, Any]:
     """Stage every row of a JCC export file (re-running replaces rows with the same appointment id)."""
-    from connectors.jcc.export import count_rows, read_export
+    from connectors.jcc.export import count_rows, read_export_rows
 
     staging = ctx.staging
     counts = {"staged": 0, "incomplete": 0, "withProblems": 0}
+    employees: dict[str, str | None] = {}
+    seen: dict[str, dict[str, str | None]] = {"location": {}, "product": {}}
     with bar("extract", count_rows(path), enabled=ctx.progress) as tick:
-        for chunk in _chunks(read_export(path), 1000):
-            rows = [_row(rec, digest, "jcc-export", None) for rec, digest in chunk]
-            counts["withProblems"] += sum(1 for rec, _ in chunk if rec.problems)
+        for chunk in _chunks(read_export_rows(path), 1000):
+            rows = [_row(rec, digest, "jcc-export", None, raw) for rec, digest, raw in chunk]
+            counts["withProblems"] += sum(1 for rec, _, _ in chunk if rec.problems)
+            for rec, _, raw in chunk:
+                if rec.employee_id:
+                    name = (raw.get("employeeName") or "").strip() or None
+                    employees[rec.employee_id] = employees.get(rec.employee_id) or name
+                if rec.location_id:
+                    seen["location"][rec.location_id] = (seen["location"].get(rec.location_id)
+                                                         or rec.location_description)
+                if len(rec.products) == 1:  # a row's productDescription describes its (first) product
+                    pid = rec.products[0].product_id
+                    seen["product"][pid] = seen["product"].get(pid) or rec.product_description
             if not dry_run:
                 with staging.engine.begin() as conn:
                     staging.upsert(conn, source, rows)
             counts["staged"] += len(rows)
             tick(len(rows))
+    if not dry_run:  # the export is JCC's only catalogue of employees; of the rest, what its rows say
+        refs = [{"kind": "employee", "code": k, "payload": dumps({"employee_id": k, "name": v, "partial": True})}
+                for k, v in sorted(employees.items())]
+        refs += [{"kind": kind, "code": k, "payload": dumps({"description": v, "partial": True})}
+                 for kind, found in seen.items() for k, v in sorted(found.items()) if v]
+        with staging.engine.begin() as conn:
+            staging.upsert(conn, reference, refs)
     return {"step": STEP, "source": "jcc-export", "file": str(path), "dryRun": dry_run, **counts,
-            "stagedTotal": staging.count(source)}
+            "employees": len(employees), "stagedTotal": staging.count(source)}
 
 
 __all__ = ["STEP", "JccSource", "days_between", "extract_export", "extract_soap"]

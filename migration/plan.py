@@ -1,12 +1,17 @@
 """Plan: transform every staged appointment, validate it and compare with the register, writing nothing
 to the register. Each appointment gets an action: create, update, leave, reject (with reasons) or skip
-(out of scope: history that is not loaded)."""
+(out of scope: history that is not loaded).
+
+Before mapping, the tables are checked (`catalogue`): plan refuses rows with empty targets and the unnamed
+shipped example against another JCC; an appointment that uses a row either catalogue contradicts is
+rejected with the row, the table's value and the catalogue's value as its reason."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -14,12 +19,16 @@ from sqlalchemy import select
 
 from mappings.jcc.mapping import compare_view, map_appointment
 from mappings.jcc.records import JccAppointment
-from migration.context import MigrationContext
+from migration import catalogue
+from migration.catalogue import CatalogueCheck
+from migration.context import SHIPPED, MigrationContext
 from migration.db import dumps, planned, reference, register, source
 from migration.progress import bar
 from migration.readback import local_day
 
 STEP = "plan"
+#: mig_reference kind holding the last plan's cutover moment, scope and archive period.
+SCOPE_KIND = "plan-scope"
 
 
 def _action(outcome: str, view: dict[str, str] | None, targets: list[dict[str, str]]) -> str:
@@ -40,8 +49,40 @@ def _unmapped_reference(ctx: MigrationContext) -> dict[str, list[str]]:
             "locations": sorted(r.code for r in refs if r.kind == "location" and r.code not in tables.locations)}
 
 
+def _usable(ctx: MigrationContext) -> CatalogueCheck:
+    """Refuse tables with empty targets, or the unnamed example tables against another JCC; the check."""
+    empty = ctx.tables.empty_targets
+    if empty:
+        names = "; ".join(str(e) for e in empty[:20])
+        raise ValueError(f"{len(empty)} mapping row(s) have no register target yet — fill them in first: {names}"
+                         + (" …" if len(empty) > 20 else ""))
+    cats = catalogue.Catalogues.load(ctx.staging)
+    found = catalogue.check(ctx.tables, cats)
+    differ = found.source_side()
+    unknown = [k for k in ("product", "location") if k not in cats.jcc or k in cats.partial]
+    if ctx.tables_dir is None and unknown and ctx.staging.count(source):
+        raise ValueError(f"the shipped example tables ({SHIPPED}) describe the sandbox's catalogue, and JCC's "
+                         f"{' and '.join(unknown)} catalogue was not extracted in full (an export file?), so "
+                         "nothing shows this JCC is the sandbox. Name the tables to use with --mapping-dir DIR "
+                         f"(`afsprakenhub migrate mapping scaffold --out DIR` writes them; --mapping-dir {SHIPPED} "
+                         "uses the example)")
+    if differ and ctx.tables_dir is None:
+        raise ValueError(f"the shipped example tables ({SHIPPED}) describe the sandbox's catalogue, and {len(differ)} "
+                         f"row(s) differ from this JCC's (e.g. {differ[0]}). Write your own with `afsprakenhub "
+                         "migrate mapping scaffold --out DIR`, fill them in and pass --mapping-dir DIR "
+                         f"(or name {SHIPPED} with --mapping-dir to use the example anyway)")
+    return found
+
+
+def _catalogue_reasons(rec: JccAppointment, found: CatalogueCheck) -> list[str]:
+    keys = [("product", line.product_id) for line in rec.products]
+    keys += [("location", rec.location_id or ""), ("employee", rec.employee_id or "")]
+    return [f"catalogue-mismatch: {text}" for kind, key in keys for text in found.problems[kind].get(key, ())]
+
+
 def plan(ctx: MigrationContext, *, scope: str | None = None, cutover: datetime | None = None) -> dict[str, Any]:
     """Recompute `mig_planned` from `mig_source` and `mig_register` (read back just before)."""
+    found = _usable(ctx)
     staging = ctx.staging
     scope = scope or ctx.settings.scope
     moment = cutover or ctx.clock()
@@ -51,6 +92,9 @@ def plan(ctx: MigrationContext, *, scope: str | None = None, cutover: datetime |
     reasons: Counter[str] = Counter()
     warnings: Counter[str] = Counter()
     total = staging.count(source)
+    with staging.engine.begin() as conn:  # reconcile judges the scope again, on its own, from these
+        staging.upsert(conn, reference, [{"kind": SCOPE_KIND, "code": "last", "payload": dumps(
+            {"cutover": moment.isoformat(), "scope": scope, "archiveDays": ctx.settings.archive_days})}])
     with bar("plan", total, enabled=ctx.progress) as tick:
         for batch in staging.stream(source, columns=["external_id", "record"]):
             keys = [r.external_id for r in batch]
@@ -64,6 +108,10 @@ def plan(ctx: MigrationContext, *, scope: str | None = None, cutover: datetime |
                 rec = JccAppointment.model_validate_json(r.record)
                 out = map_appointment(rec, ctx.tables, now=moment, scope=scope,
                                       archive_days=ctx.settings.archive_days)
+                mismatch = _catalogue_reasons(rec, found)
+                if mismatch:  # never a silent remap: the row disagrees with a catalogue
+                    out = replace(out, outcome="rejected", appointment=None,
+                                  reasons=(*mismatch, *out.reasons))
                 body = view = digest = None
                 if out.appointment is not None:
                     body = out.appointment.model_dump_json(by_alias=True)
@@ -71,13 +119,16 @@ def plan(ctx: MigrationContext, *, scope: str | None = None, cutover: datetime |
                     digest = hashlib.sha256(body.encode()).hexdigest()
                 action = _action(out.outcome, view, targets.get(out.external_id, []))
                 actions[action] += 1
-                reasons.update(out.reasons)
-                warnings.update(out.warnings)
+                if out.reasons:
+                    reasons.update(out.reasons)
+                if out.warnings:
+                    warnings.update(out.warnings)
                 day = local_day(out.appointment.start) if out.appointment else (
                     out.day.isoformat() if out.day else None)
                 rows.append({"external_id": out.external_id, "app_id": out.app_id, "day": day,
                              "location_id": out.location_id, "outcome": out.outcome, "action": action,
-                             "reasons": dumps(list(out.reasons)), "warnings": dumps(list(out.warnings)),
+                             "reasons": dumps(list(out.reasons)) if out.reasons else "[]",
+                             "warnings": dumps(list(out.warnings)) if out.warnings else "[]",
                              "body": body, "view": dumps(view) if view else None, "content_hash": digest})
             with staging.engine.begin() as conn:
                 staging.upsert(conn, planned, rows)
@@ -86,7 +137,8 @@ def plan(ctx: MigrationContext, *, scope: str | None = None, cutover: datetime |
             "staged": total, "create": actions["create"], "update": actions["update"], "leave": actions["leave"],
             "reject": actions["reject"], "outOfScope": actions["skip"],
             "rejectReasons": dict(reasons.most_common()), "warnings": dict(warnings.most_common()),
-            "unmappedReference": _unmapped_reference(ctx), "mappingTables": ctx.tables.digest}
+            "unmappedReference": _unmapped_reference(ctx), "catalogue": found.summary(),
+            "mappingTables": ctx.tables_label}
 
 
-__all__ = ["STEP", "plan"]
+__all__ = ["SCOPE_KIND", "STEP", "plan"]

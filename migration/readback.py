@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 
 from connectors.jcc.quirks import AMSTERDAM
+from connectors.register.models import Employee, Location, Product
+from hub.errors import DeliveryError
 from hub.model import Appointment
 from mappings.jcc.mapping import EXTERNAL_ID_PREFIX, compare_view
+from migration.catalogue import Entry, store_register
 from migration.context import MigrationContext
 from migration.db import dumps, register, source
 from migration.progress import bar
@@ -63,7 +66,8 @@ async def read_back(ctx: MigrationContext, reader: RegisterReader) -> dict[str, 
                 continue
             counts["converted"] += 1
             rows.append({"register_id": appointment.id, "external_id": ext, "day": local_day(appointment.start),
-                         "view": dumps(compare_view(appointment))})
+                         "view": dumps(compare_view(appointment)),
+                         "body": appointment.model_dump_json(by_alias=True, exclude_none=True)})
             if len(rows) >= BATCH:
                 flush()
         if rows:
@@ -71,4 +75,29 @@ async def read_back(ctx: MigrationContext, reader: RegisterReader) -> dict[str, 
     return counts
 
 
-__all__ = ["BATCH", "RegisterReader", "local_day", "read_back", "window"]
+class RegisterCatalogue(Protocol):
+    """The register's reference data (`AsyncRegisterClient`)."""
+
+    async def list_products(self) -> list[Product]: ...
+
+    async def list_locations(self) -> list[Location]: ...
+
+    async def list_employees(self) -> list[Employee]: ...
+
+
+async def read_catalogue(ctx: MigrationContext, client: RegisterCatalogue) -> dict[str, int | str]:
+    """Stage the register's products, locations and employees (what the mapping tables' targets must be)."""
+    counts: dict[str, int | str] = {}
+    try:
+        counts["products"] = store_register(ctx.staging, "product", [Entry(p.code, p.code, p.name)
+                                                                     for p in await client.list_products()])
+        counts["locations"] = store_register(ctx.staging, "location", [Entry(x.id, None, x.name)
+                                                                       for x in await client.list_locations()])
+        counts["employees"] = store_register(ctx.staging, "employee", [Entry(x.id, None, x.name)
+                                                                       for x in await client.list_employees()])
+    except DeliveryError as exc:  # a register without a catalogue API: the targets go unchecked, and it says so
+        counts["error"] = f"the register's catalogue could not be read ({exc}); mapping targets not checked"
+    return counts
+
+
+__all__ = ["BATCH", "RegisterCatalogue", "RegisterReader", "local_day", "read_back", "read_catalogue", "window"]

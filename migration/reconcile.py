@@ -1,7 +1,10 @@
-"""Reconcile: read the register back and compare it with what was planned, appointment by appointment.
+"""Reconcile: compare the register, read back through its API, with what JCC held and with what was planned.
 
-Classes: missing (planned, not in the register), unexpected (a `jcc:` appointment the source does not
-have), mismatched (per field: source and target value), duplicate (one JCC appointment twice in the
+Two independent passes. JCC against the register (`source_check`, without the mapping code): every field
+that differs is a `source-mismatch` (with JCC's and the register's value), as is an appointment the plan
+skipped as history although JCC's start time puts it in scope. The plan against the register: missing
+(planned, not in the register), unexpected (a `jcc:` appointment the source does not have), mismatched
+(per field: what was sent and what is there — load errors), duplicate (one JCC appointment twice in the
 register), rejected (at transform, with the reason). A waiver explains a discrepancy. Aggregates per
 day * location * product are counted on both sides. Everything streams in batches.
 """
@@ -16,19 +19,27 @@ from typing import Any
 from sqlalchemy import select
 
 from mappings.jcc.mapping import EXTERNAL_ID_PREFIX, PERSONAL_FIELDS
+from migration import source_check
+from migration.catalogue import Catalogues
 from migration.context import MigrationContext
-from migration.db import aggregates, discrepancies, planned, register
+from migration.db import aggregates, discrepancies, planned, reference, register, source
+from migration.plan import SCOPE_KIND
 from migration.progress import bar
 from migration.waivers import Waivers
 
 STEP = "reconcile"
-KINDS = ("missing", "unexpected", "mismatched", "duplicate", "rejected")
+KINDS = ("source-mismatch", "missing", "unexpected", "mismatched", "duplicate", "rejected")
+EXAMPLES = 3
 AggKey = tuple[str, str, str]
+
+
+#: Free text that may hold personal data, masked like the customer's fields.
+FREE_TEXT_FIELDS = frozenset({"notes"})
 
 
 def mask(field: str, value: str | None) -> str | None:
     """Personal values are replaced by a fingerprint (equal values give equal fingerprints)."""
-    if value is None or field not in PERSONAL_FIELDS:
+    if value is None or (field not in PERSONAL_FIELDS and field not in FREE_TEXT_FIELDS):
         return value
     if value == "":
         return "(empty)"
@@ -57,6 +68,8 @@ class _Writer:
         self.kinds: Counter[str] = Counter()
         self.unexplained: Counter[str] = Counter()
         self.fields: Counter[str] = Counter()
+        self.source_fields: Counter[str] = Counter()
+        self.examples: dict[str, list[dict[str, str | None]]] = {}
 
     def add(self, kind: str, ext: str, day: str | None, *, field: str | None = None, source: str | None = None,
             target: str | None = None, reason: str | None = None) -> None:
@@ -64,8 +77,13 @@ class _Writer:
         self.kinds[kind] += 1
         if waiver is None:
             self.unexplained[kind] += 1
-        if field:
+        if field and kind == "mismatched":
             self.fields[field] += 1
+        if field and kind == "source-mismatch":
+            self.source_fields[field] += 1
+            shown = self.examples.setdefault(field, [])
+            if len(shown) < EXAMPLES:
+                shown.append({"appointment": ext, "jcc": mask(field, source), "register": mask(field, target)})
         self.rows.append({"kind": kind, "external_id": ext, "day": day, "field": field,
                           "source_value": mask(field or "", source), "target_value": mask(field or "", target),
                           "reason": reason, "explained": waiver is not None,
@@ -129,6 +147,7 @@ def compare(ctx: MigrationContext, waivers: Waivers | None = None) -> dict[str, 
                     _count(agg, 1, r.day, json.loads(r.view))
                     out.add("unexpected", r.external_id, r.day, reason="no such JCC appointment was staged")
             tick(len(batch))
+    compared = _source_against_register(ctx, out)
     out.flush()
     rows = [{"day": d, "location_id": loc, "product": p, "source_count": s, "target_count": t}
             for (d, loc, p), (s, t) in agg.items()]
@@ -141,9 +160,55 @@ def compare(ctx: MigrationContext, waivers: Waivers | None = None) -> dict[str, 
             "discrepancies": {k: out.kinds[k] for k in KINDS},
             "unexplained": {k: out.unexplained[k] for k in KINDS}, "unexplainedTotal": unexplained,
             "explainedTotal": sum(out.kinds.values()) - unexplained, "waivers": len(waivers or ()),
-            "mismatchedFields": dict(out.fields.most_common()),
+            "mismatchedFields": dict(out.fields.most_common()), "sourceCompared": compared,
+            "sourceMismatchedFields": dict(out.source_fields.most_common()), "sourceExamples": out.examples,
+            "mappingTables": ctx.tables_label,
             "aggregateCellsDiffering": sum(1 for s, t in agg.values() if s != t),
             "clean": unexplained == 0}
+
+
+def _source_against_register(ctx: MigrationContext, out: _Writer) -> int:
+    """JCC's raw payload against the register's appointment, for every staged one the register holds."""
+    staging = ctx.staging
+    walk = source_check.Crosswalk.build(ctx.tables, Catalogues.load(staging))
+    with staging.engine.connect() as conn:
+        scope_row = conn.execute(select(reference.c.payload).where(reference.c.kind == SCOPE_KIND)).first()
+    plan_scope = json.loads(scope_row.payload) if scope_row else None
+    compared = 0
+    with bar("source vs register", staging.count(source), enabled=ctx.progress) as tick:
+        for batch in staging.stream(source, columns=["external_id", "day", "raw"]):
+            keys = [r.external_id for r in batch if r.raw]
+            held: dict[str, str] = {}
+            with staging.engine.connect() as conn:
+                for t in conn.execute(select(register.c.external_id, register.c.body)
+                                      .where(register.c.external_id.in_(keys))):
+                    if t.body:
+                        held.setdefault(t.external_id, t.body)
+            skipped = _skipped_as_history(ctx, [r.external_id for r in batch if r.raw and r.external_id not in held])
+            for r in batch:
+                body = held.get(r.external_id)
+                if body is None and r.raw and plan_scope and r.external_id in skipped:
+                    why = source_check.belongs_in_register(json.loads(r.raw), plan_scope)
+                    if why:  # the plan called it history; JCC's own start time says otherwise
+                        out.add("source-mismatch", r.external_id, r.day, field="scope", source=why,
+                                target="not in the register (the plan skipped it as history)",
+                                reason="scope: JCC's start time puts it in scope")
+                if body is None or not r.raw:
+                    continue
+                compared += 1
+                for field, jcc, reg in source_check.compare(json.loads(r.raw), json.loads(body), walk):
+                    out.add("source-mismatch", r.external_id, r.day, field=field, source=jcc, target=reg,
+                            reason=f"{field}: the register differs from what JCC held")
+            tick(len(batch))
+    return compared
+
+
+def _skipped_as_history(ctx: MigrationContext, keys: list[str]) -> set[str]:
+    if not keys:
+        return set()
+    with ctx.staging.engine.connect() as conn:
+        return {k for (k,) in conn.execute(select(planned.c.external_id).where(
+            planned.c.external_id.in_(keys), planned.c.outcome == "out-of-scope"))}
 
 
 __all__ = ["KINDS", "STEP", "compare", "mask"]

@@ -16,11 +16,13 @@ from migration.context import MigrationContext
 from migration.db import aggregates, discrepancies, planned, register
 
 KIND_MEANINGS = (
+    ("source-mismatch", "the register's value differs from what JCC held (JCC's raw payload against the register's "
+                        "API, compared without the mapping code; one row per field)"),
     ("missing", "planned for the register but not found there"),
     ("unexpected", "a converted (jcc:) appointment in the register that JCC does not have"),
-    ("mismatched", "in both, but a field differs (one row per field)"),
+    ("mismatched", "the register differs from what the plan sent (a load error; one row per field)"),
     ("duplicate", "one JCC appointment is more than once in the register"),
-    ("rejected", "not loaded: the mapping rejected it (reason given)"),
+    ("rejected", "not loaded: the mapping rejected it, or a mapping row disagrees with a catalogue (reason given)"),
 )
 CSV_COLUMNS = ("kind", "external_id", "day", "field", "source_value", "target_value", "reason", "explained", "waiver")
 TOP = 50
@@ -66,8 +68,12 @@ def summary(ctx: MigrationContext) -> dict[str, Any]:
     staging = ctx.staging
     steps = {s: runlog.latest(staging, s) for s in ("extract", "plan", "load", "reconcile")}
     recon = steps["reconcile"]
+    plan = steps["plan"]
     return {"verdict": "go" if recon and recon.get("clean") else "no-go",
             "unexplained": recon.get("unexplainedTotal") if recon else None,
+            "unexplainedByKind": recon.get("unexplained") if recon else None,
+            "mappingTables": {"plan": plan.get("mappingTables") if plan else None,
+                              "reconcile": recon.get("mappingTables") if recon else None},
             "generatedAt": datetime.now(UTC).isoformat(timespec="seconds"), "steps": steps,
             "commands": [{k: v for k, v in r.items() if k not in ("summary", "versions")}
                          for r in runlog.history(staging)]}

@@ -56,7 +56,8 @@ async def _plan(ctx: MigrationContext, settings: Settings, scope: str | None, cu
     client, _ = register_client(settings)
     async with client:
         back = await readback.read_back(ctx, reader_of(client))
-    return {**plan.plan(ctx, scope=scope, cutover=cutover), "registerReadBack": back}
+        cat = await readback.read_catalogue(ctx, client)
+    return {**plan.plan(ctx, scope=scope, cutover=cutover), "registerReadBack": back, "registerCatalogue": cat}
 
 
 def run_plan(ctx: MigrationContext, settings: Settings, *, scope: str | None = None,
@@ -84,7 +85,8 @@ async def _reconcile(ctx: MigrationContext, settings: Settings, waivers: Waivers
     client, _ = register_client(settings)
     async with client:
         back = await readback.read_back(ctx, reader_of(client))
-    return {**reconcile.compare(ctx, waivers), "registerReadBack": back}
+        cat = await readback.read_catalogue(ctx, client)
+    return {**reconcile.compare(ctx, waivers), "registerReadBack": back, "registerCatalogue": cat}
 
 
 def run_reconcile(ctx: MigrationContext, settings: Settings, *, waiver_file: Path | None = None) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 ```yaml
 waivers:
   - appointment: "100001"        # JCC appID (or the externalId jcc:100001)
-    kind: rejected                # rejected (default), missing, unexpected, mismatched, duplicate, or "*"
+    kind: rejected                # rejected (default), source-mismatch, missing, unexpected, mismatched,
+                                  # duplicate, or "*"
     reason: "Uittreksel BS is no longer booked by appointment; customer informed by KCC"
 ```
 A waiver without a real reason (empty or TODO) is refused, so nothing is explained by accident.
@@ -19,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from mappings.jcc.mapping import EXTERNAL_ID_PREFIX
 
-Kind = Literal["rejected", "missing", "unexpected", "mismatched", "duplicate", "*"]
+Kind = Literal["rejected", "missing", "unexpected", "mismatched", "duplicate", "source-mismatch", "*"]
 
 
 class Waiver(BaseModel):

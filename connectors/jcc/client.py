@@ -154,18 +154,30 @@ class JccClient:
 
         An empty answer gives an incomplete record (listed, but no details), never an exception.
         """
+        rec, digest, _ = self.appointment_payload(app_id, location_id)
+        return rec, digest
+
+    def appointment_payload(self, app_id: str, location_id: str | None = None
+                            ) -> tuple[JccAppointment, str, dict[str, Any] | None]:
+        """Like `appointment`, plus the raw payload as JCC answered it (None when it answered empty)."""
         details = self.call("getGovAppointmentExtendedDetails", appID=app_id)
         raw = serialize_object(details, dict) if details is not None else None
         if not raw or not any(v not in (None, "", False) for v in raw.values()):
-            return incomplete(app_id, location_id), payload_hash({"appID": app_id, "empty": True})
-        return appointment_from_fields(raw, app_id), payload_hash(raw)
+            return incomplete(app_id, location_id), payload_hash({"appID": app_id, "empty": True}), None
+        return appointment_from_fields(raw, app_id), payload_hash(raw), dict(raw)
 
     def appointments(self, app_ids: Iterable[str], location_id: str | None = None,
                      concurrency: int | None = None) -> Iterator[tuple[JccAppointment, str]]:
         """Extended details of many appointments, at most `concurrency` requests in flight, in order."""
+        for rec, digest, _ in self.payloads(app_ids, location_id, concurrency):
+            yield rec, digest
+
+    def payloads(self, app_ids: Iterable[str], location_id: str | None = None,
+                 concurrency: int | None = None) -> Iterator[tuple[JccAppointment, str, dict[str, Any] | None]]:
+        """`appointments` with each raw payload (what the conversion's reconciliation compares against)."""
         workers = concurrency or self.max_concurrency
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="jcc") as pool:
-            yield from pool.map(lambda i: self.appointment(i, location_id), app_ids)
+            yield from pool.map(lambda i: self.appointment_payload(i, location_id), app_ids)
 
 
 __all__ = ["SERVICE_BINDING", "JccClient", "safe_settings"]

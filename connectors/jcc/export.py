@@ -12,6 +12,13 @@ from mappings.jcc.records import JccAppointment, payload_hash
 
 def read_export(path: Path, *, delimiter: str | None = None) -> Iterator[tuple[JccAppointment, str]]:
     """Stream (appointment, raw payload hash) per row; `;` or `,` is detected when not given."""
+    for rec, digest, _ in read_export_rows(path, delimiter=delimiter):
+        yield rec, digest
+
+
+def read_export_rows(path: Path, *, delimiter: str | None = None
+                     ) -> Iterator[tuple[JccAppointment, str, dict[str, str]]]:
+    """Stream (appointment, raw payload hash, the raw row as read) per row."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
         if delimiter is None:
             head = handle.readline()
@@ -19,7 +26,7 @@ def read_export(path: Path, *, delimiter: str | None = None) -> Iterator[tuple[J
             handle.seek(0)
         for row in csv.DictReader(handle, delimiter=delimiter):
             raw = {k: v for k, v in row.items() if k is not None}
-            yield appointment_from_fields(raw), payload_hash(raw)
+            yield appointment_from_fields(raw), payload_hash(raw), raw
 
 
 def count_rows(path: Path) -> int:
@@ -28,4 +35,4 @@ def count_rows(path: Path) -> int:
         return max(sum(1 for _ in handle) - 1, 0)
 
 
-__all__ = ["count_rows", "read_export"]
+__all__ = ["count_rows", "read_export", "read_export_rows"]

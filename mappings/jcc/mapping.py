@@ -66,9 +66,11 @@ def _customer(rec: JccAppointment, tables: MappingTables, reasons: list[str],
     last = normalise.name(rec.client_last_name)
     if not any((bsn, last, email, phone, rec.client_birth_date)):
         return Customer(anonymous=True, language=language)
-    return Customer(bsn=bsn, initials=initials, first_name=first,
-                    last_name_prefix=normalise.prefix(rec.client_last_name_prefix), last_name=last,
-                    birth_date=rec.client_birth_date, email=email, phone=phone, language=language)
+    customer = Customer(bsn=bsn, initials=initials, first_name=first,
+                        last_name_prefix=normalise.prefix(rec.client_last_name_prefix), last_name=last,
+                        birth_date=rec.client_birth_date, phone=phone, language=language)
+    # the address passed `normalise.email` (email_validator, as EmailStr uses it): not validated a second time
+    return customer.model_copy(update={"email": email}) if email else customer
 
 
 def _products(rec: JccAppointment, tables: MappingTables, reasons: list[str]) -> tuple[list[Product], str | None]:

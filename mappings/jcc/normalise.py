@@ -7,6 +7,7 @@ import re
 from email_validator import EmailNotValidError, validate_email
 
 from hub.bsn import passes_elfproef
+from hub.email_fast import plain_email
 
 _SPACES = re.compile(r"\s+")
 _PHONE_JUNK = re.compile(r"[\s\-().]")
@@ -68,6 +69,9 @@ def email(value: str | None) -> str | None:
     text = clean(value)
     if text is None:
         return None
+    plain = plain_email(text)  # most addresses: the same answer as the library's, in microseconds
+    if plain is not None:
+        return plain.lower()
     try:
         return validate_email(text, check_deliverability=False).normalized.lower()
     except EmailNotValidError:

@@ -33,8 +33,13 @@ class JccSimulator(Simulator):
     """JCC with `appointments` generated from `seed`; `delete`/`add` change it (e.g. for a final delta)."""
 
     def __init__(self, *, appointments: int = 200, seed: int = 0, prefix: str = "/jcc", today: date | None = None,
-                 history_days: int = 7, faults: Faults | None = None) -> None:
+                 history_days: int = 7, faults: Faults | None = None,
+                 products: dict[str, tuple[str, str, int]] | None = None,
+                 locations: dict[str, tuple[str, str, tuple[str, ...]]] | None = None) -> None:
+        """`products`/`locations` replace the catalogue JCC answers (same ids, other things behind them)."""
         super().__init__("jcc", prefix, seed=seed, faults=faults)
+        self.products = products or PRODUCTS
+        self.locations = locations or LOCATIONS
         self._lock = threading.Lock()
         self.records: dict[str, SimAppointment] = {}
         self._by_day: dict[tuple[date, str], list[str]] = defaultdict(list)
@@ -90,10 +95,10 @@ class JccSimulator(Simulator):
                 return Response(fault("Client", str(exc)), status_code=500, media_type=CONTENT_TYPE)
 
     def _op_getGovLocations(self, params: dict[str, str]) -> list[tuple[str, Any]]:
-        return [("locationIDs", loc) for loc in LOCATIONS]
+        return [("locationIDs", loc) for loc in self.locations]
 
     def _op_getGovLocationDetails(self, params: dict[str, str]) -> list[tuple[str, Any]]:
-        loc = LOCATIONS.get(params.get("locationID", ""))
+        loc = self.locations.get(params.get("locationID", ""))
         if loc is None:
             return []
         return [("locaties", [("locationDesc", loc[0]), ("address", "Voorbeeldstraat 1"),
@@ -101,10 +106,10 @@ class JccSimulator(Simulator):
 
     def _op_getGovAvailableProducts(self, params: dict[str, str]) -> list[tuple[str, Any]]:
         return [("products", [("productId", pid), ("productCode", code), ("productDesc", desc)])
-                for pid, (code, desc, _) in PRODUCTS.items()]
+                for pid, (code, desc, _) in self.products.items()]
 
     def _op_getGovProductDetails(self, params: dict[str, str]) -> list[tuple[str, Any]]:
-        product = PRODUCTS.get(params.get("productID", ""))
+        product = self.products.get(params.get("productID", ""))
         if product is None:
             return []
         return [("out", [("description", product[1]), ("appDuration", product[2])])]
@@ -127,7 +132,7 @@ class JccSimulator(Simulator):
 
     def _extended(self, r: SimAppointment) -> list[tuple[str, Any]]:
         c = r.client
-        first_product = PRODUCTS.get(r.product_ids.split(",")[0])
+        first_product = self.products.get(r.product_ids.split(",")[0])
         return [
             ("appointmentID", r.app_id), ("productID", r.product_ids),
             ("productDescription", first_product[1] if first_product else None),
@@ -137,7 +142,7 @@ class JccSimulator(Simulator):
             ("clientDateOfBirth", c.get("clientDateOfBirth", "0001-01-01")),
             ("clientInitials", c.get("clientInitials")), ("clientTel", c.get("clientTel")),
             ("clientMobile", c.get("clientMobile")), ("clientMail", c.get("clientMail")),
-            ("locationID", r.location_id), ("locationDescription", LOCATIONS[r.location_id][0]),
+            ("locationID", r.location_id), ("locationDescription", self.locations[r.location_id][0]),
             ("appStartTime", r.start.isoformat()), ("appEndTime", r.end.isoformat()),
             ("appointmentDescription", r.description), ("caseID", r.case_id), ("isClientVerified", False),
             ("clientLanguage", c.get("clientLanguage")), ("isRecurring", False),

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from connectors.jcc.quirks import AMSTERDAM
 from hub.settings import RegisterSettings, Settings
@@ -42,8 +43,8 @@ class Sandbox:
         return sum(1 for c in self.register.calls.all() if c.method == "PUT")
 
 
-def start_sandbox(tmp_path: Path, *, appointments: int = 60, seed: int = 3) -> Iterator[Sandbox]:
-    jcc = JccSimulator(appointments=appointments, seed=seed, today=TODAY)
+def start_sandbox(tmp_path: Path, *, appointments: int = 60, seed: int = 3, **jcc_options: Any) -> Iterator[Sandbox]:
+    jcc = JccSimulator(appointments=appointments, seed=seed, today=TODAY, **jcc_options)
     register = RegisterSimulator(echo_api_changes=False)
     server = SandboxServer(jcc, register).start()
     staging_url = f"sqlite:///{tmp_path / 'migration.db'}"

@@ -12,6 +12,7 @@ from mappings.jcc.mapping import PERSONAL_FIELDS, compare_view, map_appointment
 from mappings.jcc.records import JccAppointment
 from mappings.jcc.tables import MappingTables, parse_tables
 from migration.context import read_tables
+from tests.unit.test_email_fast import EMAIL_CASES
 
 NOW = datetime(2027, 2, 1, 8, 0, tzinfo=UTC)
 
@@ -107,12 +108,27 @@ def test_compare_view_is_instant_based_and_lists_products_with_quantities(tables
     assert {k for k in view if k.startswith("customer.")} == set(PERSONAL_FIELDS)
 
 
-def test_tables_refuse_duplicates_and_missing_columns() -> None:
+def test_tables_refuse_duplicates_missing_columns_and_rows_without_jcc_identity() -> None:
+    locations = "jcc_location_id,jcc_description,register_location_id\n"
     with pytest.raises(ValueError, match="appears twice"):
-        parse_tables({"products.csv": "jcc_product_id,register_code\n1,A\n1,B\n",
-                      "locations.csv": "jcc_location_id,register_location_id\n"})
+        parse_tables({"products.csv": "jcc_product_id,jcc_code,jcc_description,register_code\n1,A,,X\n1,B,,Y\n",
+                      "locations.csv": locations})
     with pytest.raises(ValueError, match="missing column"):
-        parse_tables({"products.csv": "id,code\n", "locations.csv": "jcc_location_id,register_location_id\n"})
+        parse_tables({"products.csv": "id,code\n", "locations.csv": locations})
+    with pytest.raises(ValueError, match=r"missing column.*jcc_code"):  # the old tables without JCC's identity
+        parse_tables({"products.csv": "jcc_product_id,register_code\n1,A\n", "locations.csv": locations})
+    with pytest.raises(ValueError, match="line 2: JCC 1 needs jcc_code and/or jcc_description"):
+        parse_tables({"products.csv": "jcc_product_id,jcc_code,jcc_description,register_code\n1,,,X\n",
+                      "locations.csv": locations})
+
+
+def test_empty_targets_parse_and_are_named() -> None:
+    products = "jcc_product_id,jcc_code,jcc_description,register_code\n1,PASAAN,Paspoort,\n"
+    tables = parse_tables({"products.csv": products,
+                           "locations.csv": "jcc_location_id,jcc_description,register_location_id\n4,Milieustraat,X\n"})
+    assert tables.products == {} and tables.locations["4"].register_id == "X"
+    assert [str(e) for e in tables.empty_targets] == [
+        "products.csv line 2: JCC 1 (PASAAN Paspoort) has no register target"]
 
 
 def test_normalisers() -> None:
@@ -123,3 +139,15 @@ def test_normalisers() -> None:
     assert normalise.name("JANSEN-DE VRIES") == "Jansen-De Vries" and normalise.name("van Dijk") == "van Dijk"
     assert normalise.email("no-at-sign") is None
     assert date(2027, 1, 1)  # keeps the import honest
+
+
+
+@pytest.mark.parametrize("address", EMAIL_CASES)
+def test_the_fast_email_check_agrees_with_email_validator(address: str) -> None:
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        expected: str | None = validate_email(address.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        expected = None
+    assert normalise.email(address) == expected

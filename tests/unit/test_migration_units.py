@@ -53,6 +53,7 @@ def test_personal_values_are_masked_consistently() -> None:
     assert "999993653" not in (mask("customer.bsn", "999993653") or "")
     assert mask("location", "LOC-ZVH") == "LOC-ZVH"
     assert mask("customer.email", "") == "(empty)"
+    assert (mask("notes", "Gezin: twee paspoorten") or "").startswith("[masked #")  # free text may be personal
 
 
 class FakeTime:
@@ -96,3 +97,17 @@ def test_chart_buckets_long_ranges_and_scales_bars() -> None:
     year = [((date(2027, 1, 1) + timedelta(days=i)).isoformat(), 1, 1) for i in range(365)]
     big = chart.build(year)
     assert big.unit == "week" and sum(b.source for b in big.bars) == 365
+
+
+def test_a_staging_database_of_an_older_version_is_refused_by_name(tmp_path: Path) -> None:
+    import sqlite3
+
+    from migration.db import Staging
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:  # mig_source as it was before JCC's raw payload was kept
+        conn.execute("CREATE TABLE mig_source (external_id VARCHAR(80) PRIMARY KEY, app_id VARCHAR(64) NOT NULL, "
+                     "day VARCHAR(10), location_id VARCHAR(64), record TEXT NOT NULL, payload_hash VARCHAR(64) "
+                     "NOT NULL, origin VARCHAR(16) NOT NULL, extracted_at DATETIME NOT NULL)")
+    with pytest.raises(ValueError, match="mig_source lacks raw"):
+        Staging(f"sqlite:///{path}")
