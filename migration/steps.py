@@ -24,7 +24,9 @@ def register_client(settings: Settings, *, concurrency: int | None = None,
     conc = concurrency or section.register_concurrency
     limiter = AdaptiveRateLimiter(rate or section.register_rate_per_second)
     http = rate_limited_http(limiter, concurrency=conc, timeout=settings.register_api.timeout_seconds)
-    client = AsyncRegisterClient.from_settings(settings.register_api, http=http, max_concurrency=conc)
+    # The client closes the rate-limited http client with itself (`async with client`): no socket left open.
+    client = AsyncRegisterClient.from_settings(settings.register_api, http=http, max_concurrency=conc,
+                                               owns_http=True)
     return client, limiter
 
 

@@ -53,13 +53,14 @@ class AsyncRegisterClient:
     def __init__(self, base_url: str, credentials: Credentials, *, timeout: float = 10.0,
                  max_retries: int = 4, max_concurrency: int = 8, http: httpx.AsyncClient | None = None,
                  sleep: AsyncSleep = asyncio.sleep, clock: Clock = time.monotonic,
-                 max_inline_retry_after: float = MAX_INLINE_RETRY_AFTER) -> None:
+                 max_inline_retry_after: float = MAX_INLINE_RETRY_AFTER, owns_http: bool | None = None) -> None:
+        """`owns_http`: close `http` with this client (default: only the client it made itself)."""
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
         self._base_url = base_url.rstrip("/")
         self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(timeout),
                                                limits=httpx.Limits(max_connections=max_concurrency))
-        self._owns_http = http is None
+        self._owns_http = http is None if owns_http is None else owns_http
         self._tokens = AsyncTokenProvider(credentials, self._http, clock=clock)
         self._retrying = async_retrying(max_retries, sleep, max_inline_retry_after)
         self._slots = asyncio.Semaphore(max_concurrency)
