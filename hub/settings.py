@@ -23,6 +23,7 @@ from connectors.salesforce.settings import SalesforceSettings
 from connectors.tip.settings import TipSettings
 from connectors.zgw.settings import ZgwSettings
 from hub.console.settings import ConsoleSettings
+from hub.waste_depot_settings import WasteDepotSettings
 from migration.settings import MigrationSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///./afsprakenhub.db"
@@ -100,6 +101,7 @@ class Settings(BaseSettings):
     zgw: ZgwSettings = Field(default_factory=ZgwSettings)
     migration: MigrationSettings = Field(default_factory=MigrationSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
+    waste_depot: WasteDepotSettings = Field(default_factory=WasteDepotSettings)
 
     @classmethod
     def settings_customise_sources(

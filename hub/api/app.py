@@ -18,7 +18,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub import metrics, operations
-from hub.api import problems
+from hub.api import problems, waste_depot
 from hub.api.auth import authenticate_notification, caller
 from hub.api.collectors import delivery_state_collector
 from hub.api.problems import Problem
@@ -221,6 +221,8 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         checks["broker"] = hub.runtime.broker_health()
         ok = all(v == "up" for v in checks.values())
         return JSONResponse({"status": "up" if ok else "down", "checks": checks}, status_code=200 if ok else 503)
+
+    api.include_router(waste_depot.router)  # the waste-depot gate (hub/api/waste_depot.py)
 
     @api.get("/deliveries", tags=["operations"], summary="List deliveries")
     async def deliveries(_: Caller, status: Annotated[str | None, Query(pattern=STATUS_PATTERN)] = None,
