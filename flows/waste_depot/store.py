@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select
@@ -100,10 +101,24 @@ def replace_passes(db: Database, keyed: Iterable[tuple[str, str, int]], now: dat
     return len(rows)
 
 
-def scans_since(db: Database, since: datetime, limit: int = 500) -> list[WasteDepotScan]:
+@dataclass(frozen=True)
+class ScanRow:
+    """One scan as the console lists it: no pass number, no name."""
+
+    at: datetime
+    gate_id: str
+    appointment_id: str | None
+    decision: str
+    reason: str
+
+
+def scans_since(db: Database, since: datetime, limit: int = 500) -> list[ScanRow]:
+    """The newest scans first."""
+    t = WasteDepotScan
     with db.reading() as s:
-        return list(s.scalars(select(WasteDepotScan).where(WasteDepotScan.at >= since)
-                              .order_by(WasteDepotScan.at.desc(), WasteDepotScan.id.desc()).limit(limit)))
+        rows = s.execute(select(t.at, t.gate_id, t.appointment_id, t.decision, t.reason).where(t.at >= since)
+                         .order_by(t.at.desc(), t.id.desc()).limit(limit)).all()
+    return [ScanRow(*row) for row in rows]
 
 
 def counts(db: Database) -> tuple[int, int, datetime | None]:
