@@ -346,3 +346,25 @@ def test_scans_racing_past_each_other_still_record_one_visit(client: TestClient,
     assert scan(client, code("MS-14"))["decision"] == "allow"  # the same gate: its retry
     assert scan(client, code("MS-14"), gate="gate-2", headers=GATE2)["reason"] == "already-used"
     assert visits_and_events(gate_hub) == (1, 1)
+
+
+def test_console_shows_todays_scans_in_dutch_and_english(client: TestClient, gate_hub: Hub,
+                                                         register: FakeRegister) -> None:
+    from tests.integration.test_console_routes import login
+
+    book(gate_hub, register, "MS-15")
+    scan(client, code("MS-15"))
+    scan(client, code("MS-15"), gate="gate-2", headers=GATE2)
+    scan(client, "MS1-NOTACODE")
+    assert client.get("/console/waste-depot", follow_redirects=False).status_code == 303  # login first
+    login(client, "test-token-0123456789")
+    nl = client.get("/console/waste-depot")
+    assert nl.status_code == 200
+    assert "3 scan(s), waarvan 1 toegelaten." in nl.text and "Al gebruikt" in nl.text and "Onbekende code" in nl.text
+    assert nl.text.count('data-reason="already-used"') == 2  # the summary row and the scan row
+    assert "MS-15" in nl.text and "MP-0001" not in nl.text and "Dijk" not in nl.text
+    en = client.get("/console/waste-depot?lang=en")
+    assert "3 scan(s), 1 allowed." in en.text and "Already used" in en.text
+    other_day = client.get("/console/waste-depot?day=2027-05-31")
+    assert "Geen scans op deze dag." in other_day.text or "No scans on this day." in other_day.text
+    assert client.get("/console/waste-depot?day=yesterday").status_code == 400
