@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 import structlog
@@ -71,11 +71,12 @@ def _facts(hub: Hub, check: AccessCheck, year: int) -> tuple[store.rules.Booking
     return booking, visit, pass_, card
 
 
-def check_access(hub: Hub, check: AccessCheck) -> AccessAnswer:
+def check_access(hub: Hub, check: AccessCheck, at: datetime | None = None) -> AccessAnswer:
     """Decide, record the visit once (and its delivery to the register and the contact-moment register),
-    record the scan and its audit line (pass by pseudonymous key), and answer."""
+    record the scan and its audit line (pass by pseudonymous key), and answer. `at` is the scan's time (the
+    hub's clock unless a sandbox gate simulates another); the visit's delivery is due on the hub's clock."""
     settings = hub.settings.waste_depot
-    now = hub.now()
+    now = at or hub.now()
     rules = rules_of(hub)
     gate_location = settings.gates.get(check.gate_id)
     year = store.year_of(now)
@@ -83,7 +84,7 @@ def check_access(hub: Hub, check: AccessCheck) -> AccessAnswer:
     decision = decide(now=now, gate_id=check.gate_id, gate_location=gate_location, booking=booking, visit=visit,
                       pass_=pass_, rules=rules)
     if decision.new_visit and booking is not None and card is not None:
-        decision = _record_visit(hub, check, booking.appointment_id, card, year, decision)
+        decision = _record_visit(hub, check, booking.appointment_id, card, year, decision, now)
     appointment_id = booking.appointment_id if booking else None
     store.record_scan(hub.db, WasteDepotScan(
         at=now, gate_id=check.gate_id, appointment_id=appointment_id, pass_key=card,
@@ -100,10 +101,9 @@ def check_access(hub: Hub, check: AccessCheck) -> AccessAnswer:
 
 
 def _record_visit(hub: Hub, check: AccessCheck, appointment_id: str, card: str, year: int,
-                  decision: Decision) -> Decision:
+                  decision: Decision, now: datetime) -> Decision:
     """Store the visit's delivery first (deduplicated per appointment), then the visit; when a concurrent scan
     recorded the visit first, decide again against it (the same gate within a minute: allow, else used)."""
-    now = hub.now()
     event = visit_event(VisitData(appointment_id=appointment_id, gate_id=check.gate_id, allowed_at=now))
     [accepted] = hub.intake.accept([event], f"gate:{check.gate_id}", dedupe_keys=[dedupe_key(appointment_id)])
     hub.runtime.enqueue_many(accepted.delivery_ids)

@@ -92,16 +92,12 @@ class WasteDepotPart(DemoPart):
         ctx.run_job("waste-depot-passes")
         ctx.run_job("waste-depot-bookings")
         gate = SandboxGate(ctx.hub)
-        try:
-            for scan in SCANS:
-                plan = self.planned.get(scan.appointment or "")
-                code = signed_code(SIGNING_KEY, plan.appointment_id) if plan and plan.appointment_id \
-                    else "MS1-NOBODYBOOKEDTHIS"
-                at = datetime.combine(ctx.day.day, scan.at, AMS)
-                answer = gate.scan(at, code, scan.gate, scan.pass_number)
-                self.results.append((scan.appointment or "-", scan.expected, answer.reason))
-        finally:
-            gate.close()
+        for scan in SCANS:
+            plan = self.planned.get(scan.appointment or "")
+            code = signed_code(SIGNING_KEY, plan.appointment_id) if plan and plan.appointment_id \
+                else "MS1-NOBODYBOOKEDTHIS"
+            answer = gate.scan(datetime.combine(ctx.day.day, scan.at, AMS), code, scan.gate, scan.pass_number)
+            self.results.append((scan.appointment or "-", scan.expected, answer.reason))
 
     def check(self, ctx: DemoContext) -> list[DemoRow]:
         matched = sum(expected == observed for _, expected, observed in self.results)
