@@ -25,6 +25,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from fastapi import Request  # module level: the bare route's annotation is resolved from these globals
+from fastapi.responses import JSONResponse
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import ROOT, SKIPPED_POSTGRES, postgres_reachable, print_table, scratch_postgres, yes
 
@@ -72,9 +75,6 @@ def seed(hub: Any, bookings: int) -> list[str]:
 
 def serve(database_url: str, codes_file: str, bookings: int) -> None:
     """The server process: the hub's app plus `POST /bench/bare` (parse the body, answer the same shape)."""
-    from fastapi import Request
-    from fastapi.responses import JSONResponse
-
     from hub.api.app import create_app
     from hub.bootstrap import Hub
     from hub.logging import configure_logging
@@ -103,8 +103,9 @@ def serve(database_url: str, codes_file: str, bookings: int) -> None:
 def wrk(url: str, codes_file: str, seconds: float, threads: int) -> dict[str, float]:
     env = {**os.environ, "GATE_CODES": codes_file, "GATE_COUNT": str(GATES), "GATE_TOKEN_PREFIX": TOKEN_PREFIX,
            "GATE_THREADS": str(threads)}
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{GATES}", f"-d{seconds}s", "--timeout", "10s", "-s", str(LUA),  # noqa: S603,S607
-                          url], capture_output=True, text=True, env=env, check=True).stdout
+    command = ["wrk", f"-t{threads}", f"-c{GATES}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+               "-s", str(LUA), url]
+    out = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout  # noqa: S603
     line = next(x for x in out.splitlines() if x.startswith("RESULT "))
     result: dict[str, float] = json.loads(line.removeprefix("RESULT "))
     result["rps"] = result["requests"] / result["seconds"]

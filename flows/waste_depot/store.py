@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Table, bindparam, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -51,18 +51,6 @@ def purge_bookings(db: Database, before: datetime) -> int:
     return len(gone)
 
 
-def booking_by_code(s: Session, code: str) -> rules.Booking | None:
-    row = s.execute(select(WasteDepotBooking).where(WasteDepotBooking.qr_code == code)).scalar_one_or_none()
-    if row is None:
-        return None
-    return rules.Booking(row.appointment_id, row.status, row.start, row.end, row.location_id, row.pass_key)
-
-
-def visit_of(s: Session, appointment_id: str) -> rules.Visit | None:
-    row = s.get(WasteDepotVisit, appointment_id)
-    return None if row is None else rules.Visit(row.gate_id, row.allowed_at, row.visits_left)
-
-
 def pass_of(s: Session, key: str, year: int) -> rules.Pass | None:
     """The pass with its visits this year (pass list's count plus the hub's recorded visits), or None."""
     row = s.get(WasteDepotPass, key)
@@ -73,22 +61,58 @@ def pass_of(s: Session, key: str, year: int) -> rules.Pass | None:
     return rules.Pass(row.status, row.visits_used + recorded)
 
 
-def insert_visit(db: Database, visit: WasteDepotVisit) -> bool:
-    """Record the allowed visit; False when another scan recorded one for this appointment first."""
-    values = {c: getattr(visit, c) for c in ("appointment_id", "pass_key", "year", "gate_id", "allowed_at",
-                                             "visits_left")}
-    dialect_insert = sqlite_insert if db.backend == "sqlite" else postgresql_insert
-    statement = dialect_insert(WasteDepotVisit).values(**values).on_conflict_do_nothing(
-        index_elements=["appointment_id"]).returning(WasteDepotVisit.appointment_id)
-    with db.one_statement() as s:  # RETURNING, not rowcount: psycopg reports -1 for INSERT … ON CONFLICT
-        return s.execute(statement).first() is not None
+_B = cast(Table, WasteDepotBooking.__table__)
+_V = cast(Table, WasteDepotVisit.__table__)
+_P = cast(Table, WasteDepotPass.__table__)
+_S = cast(Table, WasteDepotScan.__table__)
+_A = cast(Table, AuditRecord.__table__)
+_Y = _V.alias("year_visits")
+_YEAR_VISITS = (select(func.count()).select_from(_Y)
+                .where(_Y.c.pass_key == _P.c.pass_key, _Y.c.year == bindparam("year")).scalar_subquery())
+#: Everything one scan needs in ONE statement (fixed text, compiled once): booking, visit, pass, visits this year.
+_FACTS = (select(_B.c.appointment_id, _B.c.status, _B.c.start, _B.c.end, _B.c.location_id, _B.c.pass_key,
+                 _V.c.gate_id, _V.c.allowed_at, _V.c.visits_left, _P.c.pass_key, _P.c.status, _P.c.visits_used,
+                 _YEAR_VISITS)
+          .select_from(_B.outerjoin(_V, _V.c.appointment_id == _B.c.appointment_id)
+                       .outerjoin(_P, _P.c.pass_key == func.coalesce(bindparam("card"), _B.c.pass_key)))
+          .where(_B.c.qr_code == bindparam("code")))
 
 
-def record_scan(db: Database, scan: WasteDepotScan, audit: AuditRecord) -> None:
-    """The scan and its audit record in one transaction."""
+def facts(db: Database, code: str, card: str | None, year: int
+          ) -> tuple[rules.Booking | None, rules.Visit | None, rules.Pass | None, str | None]:
+    """(booking, its visit, the pass with this year's visits, the pass key used) for a scanned code; the pass is
+    the scanned one (`card`) or else the one given at booking."""
+    with db.reading() as s:
+        row = s.execute(_FACTS, {"code": code, "card": card, "year": year}).first()
+    if row is None:
+        return None, None, None, card
+    (appointment_id, status, start, end, location, booked_pass, gate, allowed_at, left, pass_key, pass_status,
+     used, recorded) = row
+    booking = rules.Booking(appointment_id, status, start, end, location, booked_pass)
+    visit = rules.Visit(gate, allowed_at, left) if gate is not None else None
+    pass_ = rules.Pass(pass_status, used + (recorded or 0)) if pass_key is not None else None
+    return booking, visit, pass_, card or booked_pass
+
+
+def record(db: Database, scan: dict[str, Any], audit: dict[str, Any], visit: dict[str, Any] | None,
+           on_conflict: Callable[[rules.Visit | None], tuple[str, str]]) -> tuple[str, str]:
+    """Visit (if any), scan and audit record in ONE transaction. When another scan stored this appointment's
+    visit first, `on_conflict(that visit)` gives the (decision, reason) to record instead. Returns what was
+    recorded."""
+    decision = (scan["decision"], scan["reason"])
     with db.unit_of_work() as s:
-        s.add(scan)
-        s.add(audit)
+        if visit is not None:
+            dialect_insert = sqlite_insert if db.backend == "sqlite" else postgresql_insert
+            stored = s.execute(dialect_insert(_V).values(**visit).on_conflict_do_nothing(
+                index_elements=["appointment_id"]).returning(_V.c.appointment_id)).first()
+            if stored is None:
+                other = s.execute(select(_V.c.gate_id, _V.c.allowed_at, _V.c.visits_left)
+                                  .where(_V.c.appointment_id == visit["appointment_id"])).first()
+                decision = on_conflict(rules.Visit(*other) if other is not None else None)
+        s.execute(insert(_S), [{**scan, "decision": decision[0], "reason": decision[1]}])
+        s.execute(insert(_A), [{**audit, "outcome": decision[0],
+                                "references": {**audit["references"], "reason": decision[1]}}])
+    return decision
 
 
 def replace_passes(db: Database, keyed: Iterable[tuple[str, str, int]], now: datetime) -> int:
@@ -99,26 +123,6 @@ def replace_passes(db: Database, keyed: Iterable[tuple[str, str, int]], now: dat
         if rows:
             s.execute(insert(WasteDepotPass), rows)
     return len(rows)
-
-
-@dataclass(frozen=True)
-class ScanRow:
-    """One scan as the console lists it: no pass number, no name."""
-
-    at: datetime
-    gate_id: str
-    appointment_id: str | None
-    decision: str
-    reason: str
-
-
-def scans_since(db: Database, since: datetime, limit: int = 500) -> list[ScanRow]:
-    """The newest scans first."""
-    t = WasteDepotScan
-    with db.reading() as s:
-        rows = s.execute(select(t.at, t.gate_id, t.appointment_id, t.decision, t.reason).where(t.at >= since)
-                         .order_by(t.at.desc(), t.id.desc()).limit(limit)).all()
-    return [ScanRow(*row) for row in rows]
 
 
 def counts(db: Database) -> tuple[int, int, datetime | None]:

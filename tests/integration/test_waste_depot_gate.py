@@ -331,16 +331,16 @@ def test_scans_racing_past_each_other_still_record_one_visit(client: TestClient,
                                                              register: FakeRegister, clock: Clock,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """Each scan reads before the other's visit is committed: the visit's key and the event's dedupe key decide."""
-    from flows.waste_depot import gate as gate_module
+    from flows.waste_depot import store
 
     book(gate_hub, register, "MS-14")
-    real = gate_module._facts
+    real = store.facts
 
-    def before_the_other_commits(hub: Hub, check: Any, year: int) -> Any:
-        booking, _, pass_, card = real(hub, check, year)
+    def before_the_other_commits(*args: Any) -> Any:
+        booking, _, pass_, card = real(*args)
         return booking, None, pass_, card
 
-    monkeypatch.setattr(gate_module, "_facts", before_the_other_commits)
+    monkeypatch.setattr(store, "facts", before_the_other_commits)
     assert scan(client, code("MS-14"))["visitsLeft"] == 9
     clock.at += timedelta(seconds=10)
     assert scan(client, code("MS-14"))["decision"] == "allow"  # the same gate: its retry
