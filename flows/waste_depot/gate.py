@@ -14,6 +14,7 @@ from flows.waste_depot.codes import pass_key
 from flows.waste_depot.messages import message_for
 from flows.waste_depot.rules import Decision, Rules, Visit, decide
 from flows.waste_depot.visit import VisitData, dedupe_key, visit_event
+from hub.intake import hashed_key
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
@@ -57,9 +58,9 @@ def rules_of(hub: Hub) -> Rules:
 
 
 def check_access(hub: Hub, check: AccessCheck, at: datetime | None = None) -> AccessAnswer:
-    """Decide from one read; for an allowed first scan store the visit's delivery (to the register and the
-    contact-moment register, deduplicated per appointment); then the visit, the scan and its audit line (pass by
-    pseudonymous key) in one transaction, and answer. `at` is the scan's time (the hub's clock unless a sandbox
+    """Decide from one read; then store the scan and its audit line (pass by pseudonymous key) and, for an allowed
+    first scan, the visit and its delivery (checked in at the register, a contact moment) in one transaction;
+    answer. `at` is the scan's time (the hub's clock unless a sandbox
     gate simulates another); the visit's delivery is due on the hub's clock."""
     settings = hub.settings.waste_depot
     now = at or hub.now()
@@ -73,34 +74,48 @@ def check_access(hub: Hub, check: AccessCheck, at: datetime | None = None) -> Ac
                       pass_=pass_, rules=rules)
     appointment_id = booking.appointment_id if booking else None
     new_visit: dict[str, object] | None = None
+    delivery: store.VisitDelivery | None = None
     if decision.new_visit and appointment_id is not None and card is not None:
-        event = visit_event(VisitData(appointment_id=appointment_id, gate_id=check.gate_id, allowed_at=now))
-        [accepted] = hub.intake.accept([event], f"gate:{check.gate_id}", dedupe_keys=[dedupe_key(appointment_id)])
-        hub.runtime.enqueue_many(accepted.delivery_ids)
         new_visit = {"appointment_id": appointment_id, "pass_key": card, "year": year, "gate_id": check.gate_id,
                      "allowed_at": now, "visits_left": decision.visits_left}
+        delivery = visit_delivery(hub, appointment_id, check.gate_id, now)
 
     def against(other: Visit | None) -> tuple[str, str]:
         """Another scan stored the visit first: the same gate within the retry window gets its allow."""
+        nonlocal decision
         if other is not None and other.gate_id == check.gate_id and now - other.allowed_at <= rules.retry_window:
-            nonlocal decision
             decision = Decision(True, "ok", visits_left=other.visits_left)
             return "allow", "ok"
         decision = Decision(False, "already-used")
         return "deny", "already-used"
 
     outcome = "allow" if decision.allow else "deny"
-    store.record(hub.db, {"at": now, "gate_id": check.gate_id, "appointment_id": appointment_id, "pass_key": card,
-                          "decision": outcome, "reason": decision.reason},
-                 {"at": now, "actor": f"gate:{check.gate_id}", "flow": "waste_depot",
-                  "action": "waste-depot-access-check", "purpose": store.PURPOSE,
-                  "references": {"appointmentId": appointment_id, "gateId": check.gate_id, "passKey": card}},
-                 new_visit, against)
+    scan = {"at": now, "gate_id": check.gate_id, "appointment_id": appointment_id, "pass_key": card,
+            "decision": outcome, "reason": decision.reason}
+    audit = {"at": now, "actor": f"gate:{check.gate_id}", "flow": "waste_depot", "action": "waste-depot-access-check",
+             "purpose": store.PURPOSE,
+             "references": {"appointmentId": appointment_id, "gateId": check.gate_id, "passKey": card}}
+    _, delivery_ids = store.record(hub.db, scan, audit, new_visit, delivery, against)
+    if delivery_ids:
+        hub.runtime.enqueue_many(delivery_ids)  # a lost message is re-sent by the sweeper
     outcome = "allow" if decision.allow else "deny"
     log.info("waste_depot.check", gate_id=check.gate_id, appointment_id=appointment_id, decision=outcome,
              reason=decision.reason)
     return AccessAnswer(decision=outcome, reason=decision.reason, message=message_for(decision),
                         appointment_id=appointment_id, visits_left=decision.visits_left)
+
+
+def visit_delivery(hub: Hub, appointment_id: str, gate_id: str, allowed_at: datetime) -> store.VisitDelivery:
+    """The inbox row of the visit's internal event, as the intake would store it (dedupe key per appointment,
+    due on the hub's clock), and the flows that consume it."""
+    event = visit_event(VisitData(appointment_id=appointment_id, gate_id=gate_id, allowed_at=allowed_at))
+    now = hub.now()
+    flows = tuple(f.name for f in hub.registry.for_type(event.type))
+    inbox = {"dedupe_key": hashed_key(dedupe_key(appointment_id)), "source": event.source, "event_id": event.id,
+             "type": event.type, "subject": event.subject, "version": None, "payload": event.model_dump(mode="json"),
+             "caller": f"gate:{gate_id}", "received_at": now, "processed_at": None if flows else now,
+             "purged_at": None}
+    return store.VisitDelivery(inbox, flows, now)
 
 
 def pass_status(hub: Hub, number: str) -> PassStatus:

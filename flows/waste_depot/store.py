@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 from flows.waste_depot import rules
 from flows.waste_depot.codes import AMSTERDAM
 from hub.store.db import Database
-from hub.store.tables import AuditRecord
+from hub.store.tables import AuditRecord, Delivery, DeliveryStatus, InboxEvent
 from hub.store.waste_depot_tables import WasteDepotBooking, WasteDepotPass, WasteDepotScan, WasteDepotVisit
 
 PURPOSE = "admit customers with a booked appointment and a valid pass to the waste depot"
@@ -66,6 +67,8 @@ _V = cast(Table, WasteDepotVisit.__table__)
 _P = cast(Table, WasteDepotPass.__table__)
 _S = cast(Table, WasteDepotScan.__table__)
 _A = cast(Table, AuditRecord.__table__)
+_I = cast(Table, InboxEvent.__table__)
+_D = cast(Table, Delivery.__table__)
 _Y = _V.alias("year_visits")
 _YEAR_VISITS = (select(func.count()).select_from(_Y)
                 .where(_Y.c.pass_key == _P.c.pass_key, _Y.c.year == bindparam("year")).scalar_subquery())
@@ -94,25 +97,46 @@ def facts(db: Database, code: str, card: str | None, year: int
     return booking, visit, pass_, card or booked_pass
 
 
+@dataclass(frozen=True)
+class VisitDelivery:
+    """The visit's internal event as an inbox row (its dedupe key per appointment) and the flows it goes to."""
+
+    inbox: dict[str, Any]
+    flows: tuple[str, ...]
+    now: datetime
+
+
 def record(db: Database, scan: dict[str, Any], audit: dict[str, Any], visit: dict[str, Any] | None,
-           on_conflict: Callable[[rules.Visit | None], tuple[str, str]]) -> tuple[str, str]:
-    """Visit (if any), scan and audit record in ONE transaction. When another scan stored this appointment's
-    visit first, `on_conflict(that visit)` gives the (decision, reason) to record instead. Returns what was
-    recorded."""
+           delivery: VisitDelivery | None, on_conflict: Callable[[rules.Visit | None], tuple[str, str]]
+           ) -> tuple[tuple[str, str], list[int]]:
+    """Visit and its deliveries (if any), scan and audit record in ONE transaction, so a visit is never stored
+    without the deliveries that record it at the register. When another scan stored this appointment's visit
+    first, `on_conflict(that visit)` gives the (decision, reason) to record instead. Returns what was recorded
+    and the delivery ids to enqueue."""
     decision = (scan["decision"], scan["reason"])
+    delivery_ids: list[int] = []
+    dialect_insert = sqlite_insert if db.backend == "sqlite" else postgresql_insert
     with db.unit_of_work() as s:
         if visit is not None:
-            dialect_insert = sqlite_insert if db.backend == "sqlite" else postgresql_insert
             stored = s.execute(dialect_insert(_V).values(**visit).on_conflict_do_nothing(
                 index_elements=["appointment_id"]).returning(_V.c.appointment_id)).first()
             if stored is None:
                 other = s.execute(select(_V.c.gate_id, _V.c.allowed_at, _V.c.visits_left)
                                   .where(_V.c.appointment_id == visit["appointment_id"])).first()
                 decision = on_conflict(rules.Visit(*other) if other is not None else None)
+            elif delivery is not None:
+                inbox_id = s.execute(dialect_insert(_I).values(**delivery.inbox).on_conflict_do_nothing(
+                    index_elements=["dedupe_key"]).returning(_I.c.id)).scalar()
+                if inbox_id is not None and delivery.flows:
+                    now = delivery.now
+                    delivery_ids = list(s.execute(insert(_D).returning(_D.c.id), [
+                        {"inbox_id": inbox_id, "flow": flow, "status": DeliveryStatus.PENDING, "attempts": 0,
+                         "next_attempt_at": now, "created_at": now, "updated_at": now}
+                        for flow in delivery.flows]).scalars())
         s.execute(insert(_S), [{**scan, "decision": decision[0], "reason": decision[1]}])
         s.execute(insert(_A), [{**audit, "outcome": decision[0],
                                 "references": {**audit["references"], "reason": decision[1]}}])
-    return decision
+    return decision, delivery_ids
 
 
 def replace_passes(db: Database, keyed: Iterable[tuple[str, str, int]], now: datetime) -> int:
