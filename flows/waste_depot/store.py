@@ -98,6 +98,25 @@ def facts(db: Database, code: str, card: str | None, year: int
 
 
 @dataclass(frozen=True)
+class _Writes:
+    """The dialect's `INSERT … ON CONFLICT DO NOTHING RETURNING` statements, built once."""
+
+    visit: Any
+    inbox: Any
+
+
+_WRITES = {name: _Writes(
+    visit=dialect_insert(_V).on_conflict_do_nothing(index_elements=["appointment_id"]).returning(_V.c.appointment_id),
+    inbox=dialect_insert(_I).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_I.c.id),
+) for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))}
+_VISIT_OF = select(_V.c.gate_id, _V.c.allowed_at, _V.c.visits_left).where(
+    _V.c.appointment_id == bindparam("appointment_id"))
+_NEW_DELIVERY = insert(_D).returning(_D.c.id)
+_NEW_SCAN = insert(_S)
+_NEW_AUDIT = insert(_A)
+
+
+@dataclass(frozen=True)
 class VisitDelivery:
     """The visit's internal event as an inbox row (its dedupe key per appointment) and the flows it goes to."""
 
@@ -115,26 +134,23 @@ def record(db: Database, scan: dict[str, Any], audit: dict[str, Any], visit: dic
     and the delivery ids to enqueue."""
     decision = (scan["decision"], scan["reason"])
     delivery_ids: list[int] = []
-    dialect_insert = sqlite_insert if db.backend == "sqlite" else postgresql_insert
+    statements = _WRITES[db.backend]
     with db.unit_of_work() as s:
         if visit is not None:
-            stored = s.execute(dialect_insert(_V).values(**visit).on_conflict_do_nothing(
-                index_elements=["appointment_id"]).returning(_V.c.appointment_id)).first()
+            stored = s.execute(statements.visit, visit).first()
             if stored is None:
-                other = s.execute(select(_V.c.gate_id, _V.c.allowed_at, _V.c.visits_left)
-                                  .where(_V.c.appointment_id == visit["appointment_id"])).first()
+                other = s.execute(_VISIT_OF, {"appointment_id": visit["appointment_id"]}).first()
                 decision = on_conflict(rules.Visit(*other) if other is not None else None)
             elif delivery is not None:
-                inbox_id = s.execute(dialect_insert(_I).values(**delivery.inbox).on_conflict_do_nothing(
-                    index_elements=["dedupe_key"]).returning(_I.c.id)).scalar()
+                inbox_id = s.execute(statements.inbox, delivery.inbox).scalar()
                 if inbox_id is not None and delivery.flows:
                     now = delivery.now
-                    delivery_ids = list(s.execute(insert(_D).returning(_D.c.id), [
+                    delivery_ids = list(s.execute(_NEW_DELIVERY, [
                         {"inbox_id": inbox_id, "flow": flow, "status": DeliveryStatus.PENDING, "attempts": 0,
                          "next_attempt_at": now, "created_at": now, "updated_at": now}
                         for flow in delivery.flows]).scalars())
-        s.execute(insert(_S), [{**scan, "decision": decision[0], "reason": decision[1]}])
-        s.execute(insert(_A), [{**audit, "outcome": decision[0],
+        s.execute(_NEW_SCAN, [{**scan, "decision": decision[0], "reason": decision[1]}])
+        s.execute(_NEW_AUDIT, [{**audit, "outcome": decision[0],
                                 "references": {**audit["references"], "reason": decision[1]}}])
     return decision, delivery_ids
 
