@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING, Literal
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+from sqlalchemy import select
 
 from flows.waste_depot import store
-from flows.waste_depot.codes import pass_key
+from flows.waste_depot.codes import pass_key, signed_code
 from flows.waste_depot.messages import message_for
 from flows.waste_depot.rules import Decision, Rules, Visit, decide
 from flows.waste_depot.visit import VisitData, dedupe_key, visit_event
 from hub.intake import hashed_key
+from hub.store.waste_depot_tables import WasteDepotBooking
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
@@ -49,6 +51,14 @@ class PassStatus(_Camel):
 
     status: Literal["valid", "void", "unknown"]
     visits_left: int
+
+
+class QrCode(_Camel):
+    """What TIP puts in the confirmation mail: the register's own QR value where it issued one, else the hub's."""
+
+    appointment_id: str
+    qr_code: str
+    issued_by: Literal["register", "hub"]
 
 
 def rules_of(hub: Hub) -> Rules:
@@ -116,6 +126,16 @@ def visit_delivery(hub: Hub, appointment_id: str, gate_id: str, allowed_at: date
              "caller": f"gate:{gate_id}", "received_at": now, "processed_at": None if flows else now,
              "purged_at": None}
     return store.VisitDelivery(inbox, flows, now)
+
+
+def qr_code_for(hub: Hub, appointment_id: str) -> QrCode:
+    """The stored booking's code; before its event is processed, the code the hub signs (the same value)."""
+    key = hub.settings.waste_depot.signing_key.get_secret_value()
+    signed = signed_code(key, appointment_id)
+    with hub.db.reading() as s:
+        stored = s.scalar(select(WasteDepotBooking.qr_code).where(WasteDepotBooking.appointment_id == appointment_id))
+    code = stored or signed
+    return QrCode(appointment_id=appointment_id, qr_code=code, issued_by="hub" if code == signed else "register")
 
 
 def pass_status(hub: Hub, number: str) -> PassStatus:

@@ -9,7 +9,15 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from flows.waste_depot.gate import AccessAnswer, AccessCheck, PassStatus, check_access, pass_status
+from flows.waste_depot.gate import (
+    AccessAnswer,
+    AccessCheck,
+    PassStatus,
+    QrCode,
+    check_access,
+    pass_status,
+    qr_code_for,
+)
 from flows.waste_depot.readiness import GateReadiness, readiness
 from hub.api import problems
 from hub.api.auth import _token_name, _unauthorized, authenticate
@@ -65,6 +73,17 @@ async def get_pass(request: Request,
     hub = _hub(request)
     authenticate(hub.settings, request.headers.get("authorization"))
     answer = await run_in_threadpool(pass_status, hub, passNumber)
+    return JSONResponse(answer.model_dump(mode="json", by_alias=True))
+
+
+@router.get("/appointments/{appointmentId}/qr-code", summary="The QR value for an appointment's confirmation mail",
+            response_model=QrCode, response_model_by_alias=True, responses=problems.documented(401))
+async def get_qr_code(request: Request,
+                      appointmentId: Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+                      ) -> JSONResponse:
+    hub = _hub(request)
+    authenticate(hub.settings, request.headers.get("authorization"))
+    answer = await run_in_threadpool(qr_code_for, hub, appointmentId)
     return JSONResponse(answer.model_dump(mode="json", by_alias=True))
 
 

@@ -250,6 +250,22 @@ def test_register_qr_code_wins_over_the_signed_one(client: TestClient, gate_hub:
     assert scan(client, code("MS-8"))["reason"] == "unknown-code"
 
 
+def test_tip_gets_the_qr_code_for_the_confirmation_mail(client: TestClient, gate_hub: Hub,
+                                                        register: FakeRegister) -> None:
+    def qr(appointment_id: str) -> dict[str, Any]:
+        response = client.get(f"/api/v1/waste-depot/appointments/{appointment_id}/qr-code", headers=AUTH)
+        assert response.status_code == 200
+        body: dict[str, Any] = response.json()
+        return body
+
+    assert qr("MS-20") == {"appointmentId": "MS-20", "qrCode": code("MS-20"), "issuedBy": "hub"}  # not stored yet
+    book(gate_hub, register, "MS-20")
+    book(gate_hub, register, "MS-21", qrCode="GPLAN-QR-1")
+    assert qr("MS-20")["qrCode"] == code("MS-20") and scan(client, qr("MS-20")["qrCode"])["decision"] == "allow"
+    assert qr("MS-21") == {"appointmentId": "MS-21", "qrCode": "GPLAN-QR-1", "issuedBy": "register"}
+    assert client.get("/api/v1/waste-depot/appointments/MS-20/qr-code", headers=GATE1).status_code == 401
+
+
 def test_stale_version_does_not_overwrite(client: TestClient, gate_hub: Hub, register: FakeRegister) -> None:
     book(gate_hub, register, "MS-9", version=3, kind="cancelled")
     book(gate_hub, register, "MS-9", version=2)  # older snapshot arriving late
