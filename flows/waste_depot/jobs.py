@@ -39,6 +39,7 @@ def refresh_passes(hub: Hub, dry_run: bool) -> JobResult:
     key = hub.settings.waste_depot.signing_key.get_secret_value()
     by_key = {pass_key(key, p.pass_number): (p.status, p.visits_used) for p in read.passes}
     counts["stored"] = store.replace_passes(hub.db, ((k, st, n) for k, (st, n) in by_key.items()), hub.now())
+    store.mark_refreshed(hub.db, PASSES_JOB, hub.now())
     counts["void"] = sum(1 for st, _ in by_key.values() if st == "void")
     return JobResult("partial" if read.problems else "ok", counts)
 
@@ -59,5 +60,8 @@ def read_bookings(hub: Hub, dry_run: bool) -> JobResult:
             read += 1
             if not dry_run and store.upsert_booking(hub.db, booking_row(appointment, settings, "register", now)):
                 written += 1
-    purged = 0 if dry_run else store.purge_bookings(hub.db, start - timedelta(minutes=settings.margin_minutes))
+    purged = 0
+    if not dry_run:
+        purged = store.purge_bookings(hub.db, start - timedelta(minutes=settings.margin_minutes))
+        store.mark_refreshed(hub.db, BOOKINGS_JOB, now)
     return JobResult("ok", {"read": read, "written": written, "purged": purged})

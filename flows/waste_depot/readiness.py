@@ -7,17 +7,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
-from sqlalchemy import select
 
 from flows.waste_depot import store
 from flows.waste_depot.jobs import BOOKINGS_JOB, PASSES_JOB
-from hub.store.tables import JobState
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
-
-GOOD = ("ok", "partial")
-
 
 class Freshness(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
@@ -37,13 +32,6 @@ class GateReadiness(BaseModel):
     newest_booking_change: datetime | None
 
 
-def _last_good(hub: Hub, job: str) -> datetime | None:
-    """When the job last finished ok (a run in progress or failed keeps the previous good time unknown)."""
-    with hub.db.reading() as s:
-        row = s.execute(select(JobState.last_run_at, JobState.last_outcome).where(JobState.job == job)).first()
-    return row[0] if row is not None and row[1] in GOOD else None
-
-
 def _freshness(at: datetime | None, count: int, now: datetime, limit: timedelta) -> Freshness:
     if at is None:
         return Freshness(status="never", refreshed_at=None, age_seconds=None, count=count)
@@ -56,7 +44,7 @@ def readiness(hub: Hub) -> GateReadiness:
     now = hub.now()
     limit = timedelta(minutes=hub.settings.waste_depot.stale_after_minutes)
     bookings, passes, newest = store.counts(hub.db)
-    b = _freshness(_last_good(hub, BOOKINGS_JOB), bookings, now, limit)
-    p = _freshness(_last_good(hub, PASSES_JOB), passes, now, limit)
+    b = _freshness(store.last_refreshed(hub.db, BOOKINGS_JOB), bookings, now, limit)
+    p = _freshness(store.last_refreshed(hub.db, PASSES_JOB), passes, now, limit)
     status = "up" if b.status == "fresh" and p.status == "fresh" else "stale"
     return GateReadiness(status=status, bookings=b, passes=p, newest_booking_change=newest)

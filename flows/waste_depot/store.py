@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from flows.waste_depot import rules
 from flows.waste_depot.codes import AMSTERDAM
 from hub.store.db import Database
-from hub.store.tables import AuditRecord, Delivery, DeliveryStatus, InboxEvent
+from hub.store.tables import AuditRecord, Delivery, DeliveryStatus, InboxEvent, JobState
 from hub.store.waste_depot_tables import WasteDepotBooking, WasteDepotPass, WasteDepotScan, WasteDepotVisit
 
 PURPOSE = "admit customers with a booked appointment and a valid pass to the waste depot"
@@ -163,6 +163,21 @@ def replace_passes(db: Database, keyed: Iterable[tuple[str, str, int]], now: dat
         if rows:
             s.execute(insert(WasteDepotPass), rows)
     return len(rows)
+
+
+def mark_refreshed(db: Database, job: str, at: datetime) -> None:
+    """Remember a job's last successful refresh in its watermark (a failed run later leaves it as it is)."""
+    with db.unit_of_work() as s:
+        row = s.get(JobState, job) or JobState(job=job)
+        row.watermark = {**(row.watermark or {}), "refreshedAt": at.isoformat()}
+        s.add(row)
+
+
+def last_refreshed(db: Database, job: str) -> datetime | None:
+    with db.reading() as s:
+        watermark = s.scalar(select(JobState.watermark).where(JobState.job == job))
+    value = (watermark or {}).get("refreshedAt")
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
 def counts(db: Database) -> tuple[int, int, datetime | None]:

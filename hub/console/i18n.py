@@ -146,6 +146,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "wd_no_scans": ("Geen scans op deze dag.", "No scans on this day."),
     "wd_freshness": ("Actualiteit van afspraken en passenlijst", "Freshness of bookings and pass list"),
     "wd_rows": ("Regels", "Rows"),
+    "wd_refreshed": ("Laatst bijgewerkt", "Last refreshed"),
     "wd_privacy": ("Pasnummers en namen worden niet bewaard; de audit kent alleen een pseudoniem passleutel.",
                    "Pass numbers and names are not stored; the audit log holds a pseudonymous pass key only."),
     "wd_reason_ok": ("Toegang", "Access"),

@@ -34,7 +34,7 @@ class ScanLine:
 @dataclass(frozen=True)
 class Freshness:
     job: str
-    last_run_at: datetime | None
+    refreshed_at: datetime | None
     outcome: str | None
     rows: int
 
@@ -55,10 +55,16 @@ def scans_of(hub: Hub, day: date, limit: int = 1000) -> list[ScanLine]:
     return [ScanLine(*r) for r in rows]
 
 
+def _refreshed(watermark: dict[str, Any] | None) -> datetime | None:
+    value = (watermark or {}).get("refreshedAt")
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
 def freshness(hub: Hub) -> list[Freshness]:
+    """Per job: its last successful refresh, its last run's outcome, and the rows it keeps."""
     with hub.db.reading() as s:
-        states = {j: (a, o) for j, a, o in s.execute(
-            select(JobState.job, JobState.last_run_at, JobState.last_outcome).where(JobState.job.in_(JOBS)))}
+        states = {j: (_refreshed(w), o) for j, w, o in s.execute(
+            select(JobState.job, JobState.watermark, JobState.last_outcome).where(JobState.job.in_(JOBS)))}
         bookings = s.scalar(select(func.count()).select_from(WasteDepotBooking)) or 0
         passes = s.scalar(select(func.count()).select_from(WasteDepotPass)) or 0
     rows = dict(zip(JOBS, (bookings, passes), strict=True))

@@ -384,3 +384,17 @@ def test_console_shows_todays_scans_in_dutch_and_english(client: TestClient, gat
     other_day = client.get("/console/waste-depot?day=2027-05-31")
     assert "Geen scans op deze dag." in other_day.text or "No scans on this day." in other_day.text
     assert client.get("/console/waste-depot?day=yesterday").status_code == 400
+
+
+def test_a_drop_without_valid_rows_keeps_the_previous_list(client: TestClient, gate_hub: Hub,
+                                                           register: FakeRegister, clock: Clock) -> None:
+    drop = Path(gate_hub.settings.waste_depot.passes.folder)
+    (drop / "milieupassen_20270601T120000.csv").write_text("pasnummer;status\nMP-0001;onleesbaar\n", encoding="utf-8")
+    clock.at += timedelta(minutes=5)
+    with pytest.raises(Exception, match="no valid row"):
+        run_job(gate_hub, PASSES_JOB)
+    book(gate_hub, register, "MS-30")
+    assert scan(client, code("MS-30"))["decision"] == "allow"  # the previous list still answers
+    ready = client.get("/api/v1/waste-depot/health/ready", headers=GATE1).json()
+    assert ready["passes"]["count"] == 4 and ready["passes"]["status"] == "fresh"
+    assert ready["passes"]["ageSeconds"] == 300  # the last good list's age, not the failed run's
