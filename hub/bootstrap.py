@@ -8,6 +8,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+import hub.store.waste_depot_tables  # noqa: F401 - the gate's tables belong to the metadata (truncation, checks)
 from hub.audit import AuditLog
 from hub.intake import Intake
 from hub.links import LinkStore
