@@ -13,7 +13,7 @@ from sqlalchemy import select
 from flows.waste_depot import store
 from flows.waste_depot.codes import pass_key, signed_code
 from flows.waste_depot.messages import message_for
-from flows.waste_depot.rules import Decision, Rules, Visit, decide
+from flows.waste_depot.rules import Decision, Reason, Rules, Visit, decide
 from flows.waste_depot.visit import VisitData, dedupe_key, visit_event
 from hub.intake import hashed_key
 from hub.store.waste_depot_tables import WasteDepotBooking
@@ -40,7 +40,7 @@ class AccessAnswer(_Camel):
     """What the gate gets: the decision, its reason, the Dutch display text; never a name."""
 
     decision: Literal["allow", "deny"]
-    reason: str
+    reason: Reason
     message: str
     appointment_id: str | None
     visits_left: int | None
