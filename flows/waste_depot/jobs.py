@@ -46,7 +46,8 @@ def refresh_passes(hub: Hub, dry_run: bool) -> JobResult:
 
 @register_job(BOOKINGS_JOB, schedule="*/10 * * * *",
               description="read today's and tomorrow's waste-depot bookings from the register (safety net for "
-                          "missed events) and drop those that ended before today")
+                          "missed events); drop bookings that ended before today, scans past retention and visits "
+                          "of past years")
 def read_bookings(hub: Hub, dry_run: bool) -> JobResult:
     """Today and tomorrow in Europe/Amsterdam (a DST day has 23 or 25 hours); newer stored versions win."""
     settings = hub.settings.waste_depot
@@ -63,5 +64,9 @@ def read_bookings(hub: Hub, dry_run: bool) -> JobResult:
     purged = 0
     if not dry_run:
         purged = store.purge_bookings(hub.db, start - timedelta(minutes=settings.margin_minutes))
+        scans, visits = store.purge_history(hub.db, now - timedelta(days=hub.settings.retention_days),
+                                            store.year_of(now))
         store.mark_refreshed(hub.db, BOOKINGS_JOB, now)
+        return JobResult("ok", {"read": read, "written": written, "purged": purged, "scansPurged": scans,
+                                "visitsPurged": visits})
     return JobResult("ok", {"read": read, "written": written, "purged": purged})

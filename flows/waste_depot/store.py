@@ -52,6 +52,16 @@ def purge_bookings(db: Database, before: datetime) -> int:
     return len(gone)
 
 
+def purge_history(db: Database, scans_before: datetime, visits_before_year: int) -> tuple[int, int]:
+    """Drop scans past retention and visits of years that no longer count; returns (scans, visits) dropped."""
+    with db.unit_of_work() as s:
+        scans = s.execute(delete(WasteDepotScan).where(WasteDepotScan.at < scans_before)
+                          .returning(WasteDepotScan.id)).all()
+        visits = s.execute(delete(WasteDepotVisit).where(WasteDepotVisit.year < visits_before_year)
+                           .returning(WasteDepotVisit.appointment_id)).all()
+    return len(scans), len(visits)
+
+
 def pass_of(s: Session, key: str, year: int) -> rules.Pass | None:
     """The pass with its visits this year (pass list's count plus the hub's recorded visits), or None."""
     row = s.get(WasteDepotPass, key)

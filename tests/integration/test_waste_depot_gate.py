@@ -342,6 +342,10 @@ def test_register_read_is_a_safety_net_for_missed_events(client: TestClient, gat
     with pytest.raises(TransientError):
         run_job(gate_hub, BOOKINGS_JOB)
     assert scan(client, code("MS-13"))["decision"] == "allow"  # the gate keeps answering from its own store
+    register.down = False
+    clock.at += timedelta(days=400)  # past retention (30 days) and into another calendar year
+    assert run_job(gate_hub, BOOKINGS_JOB).counts == {"read": 0, "written": 0, "purged": 1, "scansPurged": 3,
+                                                      "visitsPurged": 1}
 
 
 def test_scans_racing_past_each_other_still_record_one_visit(client: TestClient, gate_hub: Hub,
