@@ -403,3 +403,19 @@ def test_a_drop_without_valid_rows_keeps_the_previous_list(client: TestClient, g
     ready = client.get("/api/v1/waste-depot/health/ready", headers=GATE1).json()
     assert ready["passes"]["count"] == 4 and ready["passes"]["status"] == "fresh"
     assert ready["passes"]["ageSeconds"] == 300  # the last good list's age, not the failed run's
+
+
+@pytest.mark.parametrize(("local_start", "opens_utc", "shown"), [
+    (datetime(2027, 3, 28, 3, 30, tzinfo=AMS), datetime(2027, 3, 28, 0, 30, tzinfo=UTC), "01:30"),  # spring
+    # autumn: 02:30 the second time (CET) opens at 02:30 the first time (CEST), one real hour earlier
+    (datetime(2027, 10, 31, 2, 30, fold=1, tzinfo=AMS), datetime(2027, 10, 31, 0, 30, tzinfo=UTC), "02:30"),
+])
+def test_dst_nights_through_the_api(client: TestClient, gate_hub: Hub, register: FakeRegister, clock: Clock,
+                                    local_start: datetime, opens_utc: datetime, shown: str) -> None:
+    """Stored and compared in UTC: the window opens one real hour before, whatever the clocks do that night."""
+    book(gate_hub, register, "MS-40", start=local_start.astimezone(UTC))
+    clock.at = opens_utc - timedelta(minutes=1)
+    early = scan(client, code("MS-40"))
+    assert early["reason"] == "too-early" and early["message"] == f"U bent te vroeg. Toegang vanaf {shown}."
+    clock.at = opens_utc
+    assert scan(client, code("MS-40"))["decision"] == "allow"
