@@ -61,7 +61,7 @@ class Hub:
         self.links = LinkStore(self.db, now)
         self.locks = LockManager(self.db, now)
         self.audit = AuditLog(self.db, now)
-        self.intake = Intake(self.db, self.registry, now)
+        self.intake = Intake(self.db, self.registry, now, self)
         self.peers = Peers(self.settings, peers)
         self.worker_name = worker_name or f"{socket.gethostname()}:{id(self):x}"
 

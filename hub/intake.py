@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Insert, Table, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -16,6 +16,9 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.model import AppointmentEvent, CloudEvent
 from hub.registry import FlowRegistry
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
 from hub.store.db import Database
 from hub.store.tables import Delivery, DeliveryStatus, InboxEvent, utcnow
 
@@ -35,10 +38,12 @@ class Accepted:
 
 
 class Intake:
-    def __init__(self, db: Database, registry: FlowRegistry, now: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, db: Database, registry: FlowRegistry, now: Callable[[], datetime] = utcnow,
+                 hub: Hub | None = None) -> None:
         self._db = db
         self._registry = registry
         self._now = now
+        self._hub = hub  # what a flow's `wants` predicate reads (settings, store)
 
     def accept(self, events: Sequence[CloudEvent], caller: str,
                dedupe_keys: Sequence[str] | None = None) -> list[Accepted]:
@@ -63,7 +68,8 @@ class Intake:
         now = self._now()
         fresh: dict[str, tuple[CloudEvent, tuple[str, ...]]] = {}
         for event, key in zip(events, keys, strict=True):
-            fresh.setdefault(key, (event, tuple(f.name for f in self._registry.for_type(event.type))))
+            if key not in fresh:
+                fresh[key] = (event, tuple(f.name for f in self._registry.for_event(event, self._hub)))
         rows = [{
             "dedupe_key": key, "source": event.source, "event_id": event.id, "type": event.type,
             "subject": event.subject, "version": event.data.version if isinstance(event, AppointmentEvent) else None,

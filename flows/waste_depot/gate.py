@@ -120,7 +120,7 @@ def visit_delivery(hub: Hub, appointment_id: str, gate_id: str, allowed_at: date
     due on the hub's clock), and the flows that consume it."""
     event = visit_event(VisitData(appointment_id=appointment_id, gate_id=gate_id, allowed_at=allowed_at))
     now = hub.now()
-    flows = tuple(f.name for f in hub.registry.for_type(event.type))
+    flows = tuple(f.name for f in hub.registry.for_event(event, hub))
     inbox = {"dedupe_key": hashed_key(dedupe_key(appointment_id)), "source": event.source, "event_id": event.id,
              "type": event.type, "subject": event.subject, "version": None, "payload": event.model_dump(mode="json"),
              "caller": f"gate:{gate_id}", "received_at": now, "processed_at": None if flows else now,

@@ -419,3 +419,36 @@ def test_dst_nights_through_the_api(client: TestClient, gate_hub: Hub, register:
     assert early["reason"] == "too-early" and early["message"] == f"U bent te vroeg. Toegang vanaf {shown}."
     clock.at = opens_utc
     assert scan(client, code("MS-40"))["decision"] == "allow"
+
+
+def deliveries_of(hub: Hub, appointment_id: str) -> list[str]:
+    """The flows that got a delivery of this appointment's events, oldest first."""
+    with hub.db.reading() as s:
+        return list(s.scalars(select(Delivery.flow).join(InboxEvent, Delivery.inbox_id == InboxEvent.id)
+                              .where(InboxEvent.subject == appointment_id).order_by(Delivery.id)))
+
+
+def test_only_events_that_concern_a_depot_get_a_bookings_delivery(client: TestClient, gate_hub: Hub,
+                                                                  register: FakeRegister) -> None:
+    book(gate_hub, register, "A-ELSEWHERE", location="LOC-STADHUIS")
+    book(gate_hub, register, "A-ELSEWHERE", version=2, kind="rescheduled", location="LOC-STADHUIS")
+    assert deliveries_of(gate_hub, "A-ELSEWHERE") == []
+    assert scan(client, code("A-ELSEWHERE"))["reason"] == "unknown-code"
+
+    book(gate_hub, register, "A-DEPOT")
+    assert deliveries_of(gate_hub, "A-DEPOT") == ["waste_depot_bookings"]
+    # Moved away from the depot: the event is not at a depot, but the hub keeps a booking of it.
+    book(gate_hub, register, "A-DEPOT", version=2, kind="rescheduled", location="LOC-STADHUIS")
+    assert deliveries_of(gate_hub, "A-DEPOT") == ["waste_depot_bookings"] * 2
+    assert scan(client, code("A-DEPOT"))["reason"] == "wrong-location"
+
+
+def test_a_move_away_before_the_booking_is_stored_still_reaches_the_flow(client: TestClient, gate_hub: Hub,
+                                                                          register: FakeRegister) -> None:
+    for version, location in ((1, LOC), (2, "LOC-STADHUIS")):
+        kind = "booked" if version == 1 else "rescheduled"
+        raw = cloudevent(kind, "A-RACE", version, location={"id": location, "name": "Ergens"}, start=START)
+        gate_hub.intake.accept([parse_event(raw)], "tip")  # neither processed yet
+    assert deliveries_of(gate_hub, "A-RACE") == ["waste_depot_bookings"] * 2
+    run_open_deliveries(gate_hub)
+    assert scan(client, code("A-RACE"))["reason"] == "wrong-location"
