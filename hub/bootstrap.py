@@ -64,6 +64,8 @@ class Hub:
         self.intake = Intake(self.db, self.registry, now, self)
         self.peers = Peers(self.settings, peers)
         self.worker_name = worker_name or f"{socket.gethostname()}:{id(self):x}"
+        #: Called by `close()` before the store is disposed (e.g. background writers flushing).
+        self.on_close: list[Callable[[], None]] = []
 
     @cached_property
     def runtime(self) -> Any:
@@ -72,6 +74,8 @@ class Hub:
         return Runtime(self, self.settings.broker_url, self.worker_name)
 
     def close(self) -> None:
+        for closer in self.on_close:
+            closer()
         if "runtime" in self.__dict__:
             self.runtime.stop()
         self.peers.close()

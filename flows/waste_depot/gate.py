@@ -14,6 +14,7 @@ from flows.waste_depot import store
 from flows.waste_depot.codes import pass_key, signed_code
 from flows.waste_depot.messages import message_for
 from flows.waste_depot.rules import Decision, Reason, Rules, Visit, decide
+from flows.waste_depot.scan_log import scan_log_of
 from flows.waste_depot.visit import VisitData, dedupe_key, visit_event
 from hub.intake import hashed_key
 from hub.store.waste_depot_tables import WasteDepotBooking
@@ -68,10 +69,11 @@ def rules_of(hub: Hub) -> Rules:
 
 
 def check_access(hub: Hub, check: AccessCheck, at: datetime | None = None) -> AccessAnswer:
-    """Decide from one read; then store the scan and its audit line (pass by pseudonymous key) and, for an allowed
-    first scan, the visit and its delivery (checked in at the register, a contact moment) in one transaction;
-    answer. `at` is the scan's time (the hub's clock unless a sandbox
-    gate simulates another); the visit's delivery is due on the hub's clock."""
+    """Decide from one read. An allowed first scan stores the visit, its delivery (checked in at the register, a
+    contact moment), the scan and its audit line (pass by pseudonymous key) in one transaction before answering;
+    any other scan is queued for the batched scan log (no write on the request path). Then answer. `at` is the
+    scan's time (the hub's clock unless a sandbox gate simulates another); the visit's delivery is due on the
+    hub's clock."""
     settings = hub.settings.waste_depot
     now = at or hub.now()
     rules = rules_of(hub)
@@ -105,7 +107,11 @@ def check_access(hub: Hub, check: AccessCheck, at: datetime | None = None) -> Ac
     audit = {"at": now, "actor": f"gate:{check.gate_id}", "flow": "waste_depot", "action": "waste-depot-access-check",
              "purpose": store.PURPOSE,
              "references": {"appointmentId": appointment_id, "gateId": check.gate_id, "passKey": card}}
-    _, delivery_ids = store.record(hub.db, scan, audit, new_visit, delivery, against)
+    if new_visit is None:  # a deny or a retry's repeated allow: no write transaction on the request path
+        scan_log_of(hub).add(scan, audit)
+        delivery_ids: list[int] = []
+    else:
+        _, delivery_ids = store.record(hub.db, scan, audit, new_visit, delivery, against)
     if delivery_ids:
         hub.runtime.enqueue_many(delivery_ids)  # a lost message is re-sent by the sweeper
     outcome = "allow" if decision.allow else "deny"

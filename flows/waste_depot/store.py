@@ -165,6 +165,15 @@ def record(db: Database, scan: dict[str, Any], audit: dict[str, Any], visit: dic
     return decision, delivery_ids
 
 
+def record_scans(db: Database, rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """Scans that create no visit, each with its audit line, in one transaction (the scan log's batches)."""
+    with db.unit_of_work() as s:
+        s.execute(_NEW_SCAN, [scan for scan, _ in rows])
+        s.execute(_NEW_AUDIT, [{**audit, "outcome": scan["decision"],
+                                "references": {**audit["references"], "reason": scan["reason"]}}
+                               for scan, audit in rows])
+
+
 def replace_passes(db: Database, keyed: Iterable[tuple[str, str, int]], now: datetime) -> int:
     """Swap the whole pass list for a new one (key, status, visits used), atomically."""
     rows = [{"pass_key": k, "status": st, "visits_used": used, "refreshed_at": now} for k, st, used in keyed]

@@ -47,6 +47,9 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
 
 
 def scans_of(hub: Hub, day: date, limit: int = 1000) -> list[ScanLine]:
+    from flows.waste_depot.scan_log import flush_scans
+
+    flush_scans(hub)  # this process's queued scans first, so the page shows the scan just made
     start, end = day_bounds(day)
     t = WasteDepotScan
     with hub.db.reading() as s:

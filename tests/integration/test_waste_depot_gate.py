@@ -19,6 +19,7 @@ from connectors.register import ConflictError
 from flows.waste_depot import visit as visit_flow
 from flows.waste_depot.codes import pass_key, signed_code
 from flows.waste_depot.jobs import BOOKINGS_JOB, PASSES_JOB
+from flows.waste_depot.scan_log import flush_scans, scan_log_of
 from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.delivery import DeliveryProcessor
@@ -303,6 +304,7 @@ def test_privacy_no_pass_number_or_name_in_store_audit_or_display(client: TestCl
                                                                   register: FakeRegister) -> None:
     book(gate_hub, register, "MS-11", passNumber="MP-0001")
     answers = [scan(client, code("MS-11")), scan(client, code("MS-11"), pass_number="MP-0002")]
+    flush_scans(gate_hub)
     with gate_hub.db.reading() as s:
         audit = [r.references for r in s.scalars(select(AuditRecord).where(
             AuditRecord.action == "waste-depot-access-check"))]
@@ -452,3 +454,37 @@ def test_a_move_away_before_the_booking_is_stored_still_reaches_the_flow(client:
     assert deliveries_of(gate_hub, "A-RACE") == ["waste_depot_bookings"] * 2
     run_open_deliveries(gate_hub)
     assert scan(client, code("A-RACE"))["reason"] == "wrong-location"
+
+
+def test_denials_are_written_off_the_request_path_and_survive_a_store_error(
+        client: TestClient, gate_hub: Hub, register: FakeRegister, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flows.waste_depot import store
+
+    book(gate_hub, register, "MS-21")
+    assert scan(client, code("MS-21"))["decision"] == "allow"  # the visit: written before the answer
+    real = store.record_scans
+    failures: list[int] = []
+
+    def flaky(db: Any, rows: Any) -> None:
+        if not failures:
+            failures.append(len(rows))
+            raise OSError("store unavailable")
+        real(db, rows)
+
+    def no_sync_write(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a scan without a new visit wrote on the request path")
+
+    monkeypatch.setattr(store, "record_scans", flaky)
+    monkeypatch.setattr(store, "record", no_sync_write)
+    assert scan(client, code("MS-21"))["reason"] == "ok"  # the same gate's retry: same allow, no new visit
+    assert scan(client, code("MS-21"), gate="gate-2", headers=GATE2)["reason"] == "already-used"
+    assert scan(client, "not-a-code")["reason"] == "unknown-code"
+    assert scan_log_of(gate_hub).flush()
+    assert failures  # the first batch failed and was retried
+    with gate_hub.db.reading() as s:
+        reasons = sorted(s.scalars(select(WasteDepotScan.reason)))
+        audits = s.scalar(select(func.count()).select_from(AuditRecord).where(
+            AuditRecord.action == "waste-depot-access-check"))
+    assert reasons == ["already-used", "ok", "ok", "unknown-code"]
+    assert audits == 4
+    assert visits_and_events(gate_hub) == (1, 1)
