@@ -257,6 +257,9 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
             hub.runtime.start_sweeper()
             hub.runtime.sweep()
         yield
+        from flows.waste_depot.scan_log import flush_scans
+
+        flush_scans(hub)  # the gate's queued scans are stored before the server goes
         if start_runtime:
             hub.runtime.stop()
 
