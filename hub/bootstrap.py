@@ -8,6 +8,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+import hub.store.waste_depot_tables  # noqa: F401 - the gate's tables belong to the metadata (truncation, checks)
 from hub.audit import AuditLog
 from hub.intake import Intake
 from hub.links import LinkStore
@@ -60,9 +61,11 @@ class Hub:
         self.links = LinkStore(self.db, now)
         self.locks = LockManager(self.db, now)
         self.audit = AuditLog(self.db, now)
-        self.intake = Intake(self.db, self.registry, now, routes=self.settings.event_routes)
+        self.intake = Intake(self.db, self.registry, now, self, routes=self.settings.event_routes)
         self.peers = Peers(self.settings, peers)
         self.worker_name = worker_name or f"{socket.gethostname()}:{id(self):x}"
+        #: Called by `close()` before the store is disposed (e.g. background writers flushing).
+        self.on_close: list[Callable[[], None]] = []
 
     @cached_property
     def runtime(self) -> Any:
@@ -71,6 +74,8 @@ class Hub:
         return Runtime(self, self.settings.broker_url, self.worker_name)
 
     def close(self) -> None:
+        for closer in self.on_close:
+            closer()
         if "runtime" in self.__dict__:
             self.runtime.stop()
         self.peers.close()

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import structlog
 from sqlalchemy import Insert, Table, select, text
@@ -18,6 +18,9 @@ from sqlalchemy.exc import IntegrityError
 from hub.model import AppointmentEvent, CloudEvent
 from hub.registry import FlowRegistry
 from hub.routing import EventRoutes
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
 from hub.store.db import Database
 from hub.store.tables import Delivery, DeliveryStatus, InboxEvent, utcnow
 
@@ -40,10 +43,11 @@ class Accepted:
 
 class Intake:
     def __init__(self, db: Database, registry: FlowRegistry, now: Callable[[], datetime] = utcnow,
-                 routes: Mapping[str, Sequence[str]] | None = None) -> None:
+                 hub: Hub | None = None, routes: Mapping[str, Sequence[str]] | None = None) -> None:
         self._db = db
         self._registry = registry
         self._now = now
+        self._hub = hub  # what a flow's `wants` predicate reads (settings, store)
         self.routes = EventRoutes(registry, routes or {})
 
     def accept(self, events: Sequence[CloudEvent], caller: str,
@@ -74,7 +78,7 @@ class Intake:
         now = self._now()
         fresh: dict[str, tuple[CloudEvent, tuple[str, ...], dict[str, Any]]] = {}
         for event, key, payload in zip(events, keys, payloads, strict=True):
-            fresh.setdefault(key, (event, self.routes.flows_for(event.type), payload))
+            fresh.setdefault(key, (event, self.routes.flows_for_event(event, self._hub), payload))
         # An appointment event is about `data.id`, with or without `subject`: that id takes the order lock
         # and the stale-snapshot guard, so a producer leaving `subject` out cannot bypass either.
         rows = [{

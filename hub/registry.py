@@ -8,9 +8,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from hub.bootstrap import Hub
     from hub.context import FlowContext, InboundEvent
+    from hub.model import CloudEvent
 
 Handler = Callable[["InboundEvent", "FlowContext"], "str | None"]
+#: Decides at intake whether a flow wants one event of a type it consumes (no delivery when False).
+Wants = Callable[["CloudEvent", "Hub"], bool]
 
 
 @dataclass(frozen=True)
@@ -18,7 +22,8 @@ class FlowSpec:
     """A flow: `consumes` holds exact event types or prefixes ending in `*`.
 
     The handler returns None (done) or a short note; it raises TransientError or
-    PermanentError (hub.errors) on failure. `ordered` applies the version guard.
+    PermanentError (hub.errors) on failure. `ordered` applies the version guard. `wants`, when set, is asked
+    at intake for each event of a consumed type: False means the event gets no delivery for this flow.
     """
 
     name: str
@@ -26,11 +31,16 @@ class FlowSpec:
     handler: Handler
     purpose: str
     ordered: bool = True
+    wants: Wants | None = None
 
     def accepts(self, event_type: str) -> bool:
         return any(
             event_type.startswith(p[:-1]) if p.endswith("*") else event_type == p for p in self.consumes
         )
+
+    def takes(self, event: CloudEvent, hub: Hub | None) -> bool:
+        """Whether this event gets a delivery for this flow (without a hub to ask, every accepted type does)."""
+        return self.accepts(event.type) and (self.wants is None or hub is None or self.wants(event, hub))
 
 
 @dataclass
@@ -46,18 +56,23 @@ class FlowRegistry:
         return spec
 
     def flow(
-        self, name: str, *, consumes: tuple[str, ...], purpose: str, ordered: bool = True
+        self, name: str, *, consumes: tuple[str, ...], purpose: str, ordered: bool = True,
+        wants: Wants | None = None,
     ) -> Callable[[Handler], Handler]:
         """Decorator form of `add`."""
 
         def register(handler: Handler) -> Handler:
-            self.add(FlowSpec(name, consumes, handler, purpose, ordered))
+            self.add(FlowSpec(name, consumes, handler, purpose, ordered, wants))
             return handler
 
         return register
 
     def for_type(self, event_type: str) -> list[FlowSpec]:
         return [f for f in self.flows.values() if f.accepts(event_type)]
+
+    def for_event(self, event: CloudEvent, hub: Hub | None) -> list[FlowSpec]:
+        """The flows that get a delivery of this event: its type consumed and the flow's `wants` agreeing."""
+        return [f for f in self.flows.values() if f.takes(event, hub)]
 
     def get(self, name: str) -> FlowSpec:
         try:

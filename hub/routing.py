@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import structlog
 
-from hub.registry import FlowRegistry
+from hub.registry import FlowRegistry, Wants
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
+    from hub.model import CloudEvent
 
 log = structlog.get_logger("afsprakenhub.routing")
 
@@ -47,3 +52,13 @@ class EventRoutes:
             if _matches(pattern, event_type):
                 names.extend(f for f in flows if f in self._registry.flows)
         return tuple(dict.fromkeys(names))
+
+    def flows_for_event(self, event: CloudEvent, hub: Hub | None) -> tuple[str, ...]:
+        """`flows_for` its type, less the flows whose `wants` declines this event (no hub: none declines)."""
+        specs = self._registry.flows
+        return tuple(n for n in self.flows_for(event.type) if hub is None or _wanted(specs[n].wants, event, hub))
+
+
+def _wanted(wants: Wants | None, event: CloudEvent, hub: Hub) -> bool:
+    """A flow without a `wants` predicate takes every event of its types."""
+    return wants is None or wants(event, hub)

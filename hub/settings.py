@@ -27,6 +27,7 @@ from connectors.zgw.settings import ZgwSettings
 from hub.console.settings import ConsoleSettings
 from hub.http_limits import HttpLimits
 from hub.store.limits import StoreLimits
+from hub.waste_depot_settings import WasteDepotSettings
 from migration.settings import MigrationSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///./afsprakenhub.db"
@@ -117,6 +118,7 @@ class Settings(BaseSettings):
     migration: MigrationSettings = Field(default_factory=MigrationSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     datalake: DatalakeSettings = Field(default_factory=DatalakeSettings)
+    waste_depot: WasteDepotSettings = Field(default_factory=WasteDepotSettings)
 
     @classmethod
     def settings_customise_sources(

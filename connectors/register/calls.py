@@ -25,7 +25,7 @@ M = TypeVar("M", bound=BaseModel)
 #: The register accepts at most this many upserts and this many deletes per batch request.
 BATCH_SIZE = 500
 DEFAULT_PAGE_SIZE = 100
-StatusAction = Literal["complete", "close", "cancel"]
+StatusAction = Literal["complete", "close", "cancel", "check-in"]
 Block = StaffingBlock | UnavailabilityBlock
 
 
@@ -125,7 +125,7 @@ def upsert_appointment(external_id: str, data: Appointment | Mapping[str, Any], 
 def status_change(action: StatusAction, appointment_id: str, reason: str | None, notify_customer: bool,
                   if_match: str | int | None) -> Call:
     headers = {} if if_match is None else {"If-Match": etag(if_match)}
-    return Call(f"{action}_appointment", "POST", f"/appointments/{_segment(appointment_id)}/{action}",
+    return Call(f"{action.replace('-', '_')}_appointment", "POST", f"/appointments/{_segment(appointment_id)}/{action}",
                 json={"reason": reason, "notifyCustomer": notify_customer}, headers=headers)
 
 

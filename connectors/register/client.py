@@ -183,6 +183,12 @@ class RegisterClient:
         """Cancel (idempotent); ConflictError when not allowed from the current status."""
         return self._status("cancel", appointment_id, reason, notify_customer, if_match)
 
+    def check_in_appointment(self, appointment_id: str, reason: str | None = None, notify_customer: bool = False,
+                             if_match: str | int | None = None) -> Appointment:
+        """Mark checked in, e.g. at a waste-depot gate (idempotent); ConflictError when not allowed from the
+        current status."""
+        return self._status("check-in", appointment_id, reason, notify_customer, if_match)
+
     # -- resources ------------------------------------------------------------------------------
 
     def list_products(self) -> list[Product]:

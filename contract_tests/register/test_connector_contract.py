@@ -89,12 +89,12 @@ def test_upsert_create_and_update(register: MockRegister, client: RegisterClient
     assert body["externalId"] == "hub-ext-1" and not {"id", "version", "updatedAt"} & set(body)
 
 
-@pytest.mark.parametrize("action", ["complete", "close", "cancel"])
+@pytest.mark.parametrize("action", ["complete", "close", "cancel", "check-in"])
 def test_status_changes(register: MockRegister, client: RegisterClient, action: str) -> None:
-    status = {"complete": "completed", "close": "closed", "cancel": "cancelled"}[action]
+    status = {"complete": "completed", "close": "closed", "cancel": "cancelled", "check-in": "checked_in"}[action]
     route = register.on("POST", f"/appointments/A-1001/{action}",
                         reply(200, samples.appointment(version=4, status=status), etag=4))
-    method = getattr(client, f"{action}_appointment")
+    method = getattr(client, f"{action.replace('-', '_')}_appointment")
     result = method("A-1001", reason="zaak afgesloten", notify_customer=False, if_match='"3"')
     assert result.status == status
     request = route.calls.last.request

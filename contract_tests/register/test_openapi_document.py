@@ -19,7 +19,7 @@ SKETCH_OPERATIONS = {
     ("get", "/appointments"), ("get", "/appointments/{appointmentId}"),
     ("put", "/appointments/by-external-id/{externalId}"),
     ("post", "/appointments/{appointmentId}/complete"), ("post", "/appointments/{appointmentId}/close"),
-    ("post", "/appointments/{appointmentId}/cancel"),
+    ("post", "/appointments/{appointmentId}/cancel"), ("post", "/appointments/{appointmentId}/check-in"),
     ("get", "/products"), ("get", "/locations"), ("get", "/counters"), ("get", "/rooms"), ("get", "/employees"),
     ("get", "/staffing-blocks"), ("post", "/staffing-blocks/batch"),
     ("get", "/unavailability-blocks"), ("post", "/unavailability-blocks/batch"),

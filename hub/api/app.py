@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub import loops, metrics, operations
-from hub.api import problems, store_errors
+from hub.api import problems, store_errors, waste_depot
 from hub.api.auth import caller
 from hub.api.collectors import delivery_state_collector
 from hub.api.intake_routes import install_intake
@@ -122,6 +122,8 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         return JSONResponse({"status": "up" if ok else "down", "checks": checks}, status_code=200 if ok else 503,
                             headers=headers)
 
+    api.include_router(waste_depot.router)  # the waste-depot gate (hub/api/waste_depot.py)
+
     @api.get("/deliveries", tags=["operations"], summary="List deliveries")
     def deliveries(_: Caller, status: Annotated[str | None, Query(pattern=STATUS_PATTERN)] = None,
                    flow: Annotated[str | None, Query(max_length=100, pattern=TEXT_PATTERN)] = None,
@@ -155,6 +157,9 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
             hub.runtime.start_sweeper()
             hub.runtime.sweep()
         yield
+        from flows.waste_depot.scan_log import flush_scans
+
+        flush_scans(hub)  # the gate's queued scans are stored before the server goes
         if start_runtime:
             hub.runtime.stop()
 

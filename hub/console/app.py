@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hub import operations
 from hub.api.store_errors import STORE_UNAVAILABLE
 from hub.bootstrap import Hub
-from hub.console import i18n, jobs, queries
+from hub.console import i18n, jobs, queries, waste_depot
 from hub.console.auth import (
     CsrfFailed,
     LoginRequired,
@@ -272,6 +272,7 @@ def build_console(hub: Hub) -> FastAPI:
             return page(request, "error.html.j2", status_code=404, who=who, message_key="none_found")
         return FileResponse(path, media_type="text/html; charset=utf-8")
 
+    waste_depot.install(app, hub, page, operator)  # /console/waste-depot (hub/console/waste_depot.py)
     return app
 
 

@@ -130,9 +130,10 @@ def _router(sim: RegisterSimulator) -> APIRouter:
 
     for verb, target, emits in (("complete", AppointmentStatus.COMPLETED, True),
                                 ("close", AppointmentStatus.CLOSED, False),
-                                ("cancel", AppointmentStatus.CANCELLED, True)):
+                                ("cancel", AppointmentStatus.CANCELLED, True),
+                                ("check-in", AppointmentStatus.CHECKED_IN, True)):
         router.add_api_route(f"/appointments/{{appointment_id}}/{verb}", transition(target, emits),
-                             methods=["POST"], tags=["appointments"], name=f"{verb}_appointment")
+                             methods=["POST"], tags=["appointments"], name=f"{verb.replace('-', '_')}_appointment")
 
     catalog = sim.catalog
     resources: dict[str, tuple[Callable[[], Iterable[WireModel]], Callable[[Any], SortKey]]] = {

@@ -128,6 +128,18 @@ def test_transitions(api: httpx.Client, register: RegisterSimulator) -> None:
     assert api.get("/appointments/AFS-999999").status_code == 404
 
 
+def test_check_in_for_the_waste_depot_gate(api: httpx.Client, register: RegisterSimulator) -> None:
+    a = put(api, "EXT-9", appointment_body(), "k1").json()
+    first = api.post(f"/appointments/{a['id']}/check-in", json={"notifyCustomer": False})
+    assert first.status_code == 200 and first.json()["status"] == "checked_in" and first.json()["version"] == 2
+    again = api.post(f"/appointments/{a['id']}/check-in", json={})
+    assert again.status_code == 200 and again.json()["version"] == 2  # idempotent: no second change or event
+    kinds = [(e.subject, e.type.rsplit(".", 1)[-1]) for e in register.emitted]
+    assert kinds.count((a["id"], "checked_in")) == 1
+    api.post(f"/appointments/{a['id']}/cancel", json={})
+    assert api.post(f"/appointments/{a['id']}/check-in", json={}).status_code == 409
+
+
 def test_list_filters_and_cursor_pagination(api: httpx.Client, clock: FakeClock) -> None:
     ids = []
     for n in range(5):

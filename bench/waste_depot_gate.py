@@ -1,0 +1,263 @@
+"""Gate benchmark: `POST /api/v1/waste-depot/access-checks` with 50 gates at once vs a bare endpoint.
+
+Run from the repository root:  .venv/bin/python bench/waste_depot_gate.py [--seconds 8] [--rounds 3] [--bursts 40]
+
+Needs `wrk` (`apt-get install wrk`). For each store (SQLite always; PostgreSQL when reachable at
+AFSPRAKENHUB_BENCH_POSTGRES_URL, in a scratch database dropped afterwards) one server process holds today's
+bookings (default 20 000, each with a pass) and the pass list; wrk drives it with 50 connections (one per
+gate), each request a scan with its gate's token. The first scan of a code is an allowed visit (visit, its
+durable delivery, scan and audit written), a later one `already-used`. Rounds alternate hub and a bare endpoint
+(same server, same body, parses JSON and answers) so the other helpers' load hits both; printed per round:
+rate, p50/p99; then the ratios and whether hub p99 < 50 ms, and the load average before each round. Then the
+bursts (the issue's "50 gates checking at once" taken literally): every gate scans a fresh code at the same
+instant, bare and hub taking turns, p50/p99 over all bursts. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request  # module level: the bare route's annotation is resolved from these globals
+from fastapi.responses import JSONResponse
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.common import ROOT, SKIPPED_POSTGRES, postgres_reachable, print_table, scratch_postgres, yes
+
+P99_TARGET_MS = 50.0
+GATES = 50
+TOKEN_PREFIX = "bench-gate-token-"  # noqa: S105 - loopback benchmark credential
+LOCATION = "LOC-MILIEUSTRAAT"
+KEY = "bench-waste-depot-key"
+LUA = Path(__file__).with_name("gate.lua")
+
+
+def _settings(database_url: str) -> Any:
+    from hub.settings import Settings
+    from hub.waste_depot_settings import WasteDepotSettings
+
+    gates = {f"gate-{i}": LOCATION for i in range(GATES)}
+    tokens = ",".join(f"gate-{i}:{TOKEN_PREFIX}{i}" for i in range(GATES))
+    return Settings(database_url=database_url, broker_url="stub", api_tokens="bench:bench-api-token-0123456789",
+                    waste_depot=WasteDepotSettings(gates=gates, gate_tokens=tokens, signing_key=KEY))
+
+
+def seed(hub: Any, bookings: int) -> list[str]:
+    """Today's bookings around now (each inside its window) with a valid pass each; returns their codes."""
+    from sqlalchemy import insert
+
+    from flows.waste_depot.codes import pass_key, signed_code
+    from hub.store.waste_depot_tables import WasteDepotBooking, WasteDepotPass
+
+    now = datetime.now(UTC)
+    rows, passes, codes = [], [], []
+    for i in range(bookings):
+        start = now - timedelta(minutes=20) + timedelta(seconds=i % 1800)
+        key = pass_key(KEY, f"MP-{i:06d}")
+        code = signed_code(KEY, f"WD-{i:06d}")
+        codes.append(code)
+        rows.append({"appointment_id": f"WD-{i:06d}", "version": 1, "status": "booked", "start": start,
+                     "end": start + timedelta(minutes=15), "location_id": LOCATION, "qr_code": code,
+                     "pass_key": key, "source": "event", "updated_at": now})
+        passes.append({"pass_key": key, "status": "valid", "visits_used": i % 5, "refreshed_at": now})
+    with hub.db.unit_of_work() as s:
+        s.execute(insert(WasteDepotBooking), rows)
+        s.execute(insert(WasteDepotPass), passes)
+    return codes
+
+
+def serve(database_url: str, codes_file: str, bookings: int) -> None:
+    """The server process: the hub's app plus `POST /bench/bare` (parse the body, answer the same shape)."""
+    from hub.api.app import create_app
+    from hub.bootstrap import Hub
+    from hub.logging import configure_logging
+    from hub.serving import ThreadedServer, bind_tcp
+
+    configure_logging("WARNING", "json")
+    hub = Hub(_settings(database_url))
+    hub.db.upgrade()
+    Path(codes_file).write_text("\n".join(seed(hub, bookings)) + "\n", encoding="utf-8")
+    app = create_app(hub)
+
+    @app.post("/bench/bare")
+    async def bare(request: Request) -> JSONResponse:
+        body = json.loads(await request.body())
+        return JSONResponse({"decision": "deny", "reason": "unknown-code", "message": "bare",
+                             "appointmentId": None, "visitsLeft": None, "gate": body["gateId"]})
+
+    sock = bind_tcp()
+    server = ThreadedServer(app, sock).start()
+    print(f"ready {sock.getsockname()[1]}", flush=True)
+    sys.stdin.read()  # until the parent closes our stdin
+    server.stop()
+    hub.close()
+
+
+def wrk(url: str, codes_file: str, seconds: float, threads: int) -> dict[str, float]:
+    env = {**os.environ, "GATE_CODES": codes_file, "GATE_COUNT": str(GATES), "GATE_TOKEN_PREFIX": TOKEN_PREFIX,
+           "GATE_THREADS": str(threads)}
+    command = ["wrk", f"-t{threads}", f"-c{GATES}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+               "-s", str(LUA), url]
+    out = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout  # noqa: S603
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    result: dict[str, float] = json.loads(line.removeprefix("RESULT "))
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
+
+
+async def _bursts(base: str, codes: list[str], bursts: int, pause: float) -> dict[str, list[float]]:
+    """`bursts` times: all gates scan at the same instant (one request each), then a pause; bare and hub take
+    turns burst by burst. Returns the latencies (s) per endpoint."""
+    import asyncio
+    import time
+
+    import httpx
+
+    latencies: dict[str, list[float]] = {"bare": [], "hub": []}
+    paths = {"bare": "/bench/bare", "hub": "/api/v1/waste-depot/access-checks"}
+    offset = len(codes) // 2  # the closed-loop rounds scanned from the start; bursts take fresh codes
+    async with httpx.AsyncClient(base_url=base, limits=httpx.Limits(max_connections=GATES)) as client:
+        async def one(label: str, gate: int, code: str) -> None:
+            body = json.dumps({"qrCode": code, "gateId": f"gate-{gate}", "passNumber": None})
+            t0 = time.perf_counter()
+            r = await client.post(paths[label], content=body, headers={
+                "Content-Type": "application/json", "Authorization": f"Bearer {TOKEN_PREFIX}{gate}"})
+            latencies[label].append(time.perf_counter() - t0)
+            assert r.status_code == 200, r.text
+
+        for n in range(bursts):
+            for label in ("bare", "hub"):
+                batch = [codes[(offset + n * GATES + g) % len(codes)] for g in range(GATES)]
+                await asyncio.gather(*(one(label, g, c) for g, c in enumerate(batch)))
+                await asyncio.sleep(pause)
+    return latencies
+
+
+def burst_round(base: str, codes_file: str, bursts: int) -> dict[str, Any]:
+    import asyncio
+
+    from bench.common import pct
+
+    codes = Path(codes_file).read_text(encoding="utf-8").split()
+    load = os.getloadavg()[0]
+    lat = asyncio.run(_bursts(base, codes, bursts, 0.3))
+    return {"load1": load, **{f"{k}P50": pct(v, 50) for k, v in lat.items()},
+            **{f"{k}P99": pct(v, 99) for k, v in lat.items()}, "samples": len(lat["hub"])}
+
+
+def decisions(database_url: str) -> dict[str, int]:
+    from sqlalchemy import create_engine, func, select
+
+    from hub.store.waste_depot_tables import WasteDepotScan
+
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        found = dict(conn.execute(select(WasteDepotScan.reason, func.count()).group_by(WasteDepotScan.reason)).all())
+    engine.dispose()
+    return {str(k): int(v) for k, v in found.items()}
+
+
+def bench_store(name: str, database_url: str, args: argparse.Namespace, tmp: str) -> dict[str, Any]:
+    codes_file = f"{tmp}/codes-{name}.txt"
+    command = [sys.executable, __file__, "--serve", database_url, "--codes", codes_file,
+               "--bookings", str(args.bookings)]
+    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT, text=True)  # noqa: S603
+    rounds: list[dict[str, Any]] = []
+    try:
+        assert proc.stdout is not None
+        ready, port = proc.stdout.readline().split()
+        assert ready == "ready"
+        base = f"http://127.0.0.1:{port}"
+        wrk(f"{base}/bench/bare", codes_file, 2, args.threads)  # warm-up (the hub's warm-up is round 1's codes)
+        for n in range(args.rounds):
+            for label, path in (("bare", "/bench/bare"), ("hub", "/api/v1/waste-depot/access-checks")):
+                load = os.getloadavg()[0]
+                result = wrk(base + path, codes_file, args.seconds, args.threads)
+                rounds.append({"store": name, "round": n + 1, "endpoint": label, "load1": load, **result})
+        burst = burst_round(base, codes_file, args.bursts) if args.bursts else None
+    finally:
+        if proc.stdin:
+            proc.stdin.close()
+        proc.wait(60)
+    return {"store": name, "rounds": rounds, "burst": burst, "decisions": decisions(database_url)}
+
+
+def summarise(result: dict[str, Any]) -> dict[str, Any]:
+    by = {label: [r for r in result["rounds"] if r["endpoint"] == label] for label in ("bare", "hub")}
+    pairs = list(zip(by["bare"], by["hub"], strict=True))
+    rps_ratios = sorted(h["rps"] / b["rps"] for b, h in pairs)
+    p99_ratios = sorted(h["p99"] / b["p99"] for b, h in pairs if b["p99"] > 0)
+    hub_p99 = sorted(h["p99"] for h in by["hub"])
+    return {"store": result["store"], "rpsRatioMedian": rps_ratios[len(rps_ratios) // 2],
+            "p99RatioMedian": p99_ratios[len(p99_ratios) // 2] if p99_ratios else 0.0,
+            "hubP99MedianMs": hub_p99[len(hub_p99) // 2], "hubP99WorstMs": hub_p99[-1],
+            "non2xx": sum(int(h["non2xx"]) + int(h["errors"]) for h in by["hub"]), "decisions": result["decisions"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=8.0, help="duration of each wrk round")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating bare/hub rounds")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--bookings", type=int, default=20000)
+    parser.add_argument("--bursts", type=int, default=40, help="bursts of one scan per gate at once (0: none)")
+    parser.add_argument("--stores", default="sqlite,postgresql")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--codes", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.codes, args.bookings)
+        return
+    if shutil.which("wrk") is None:
+        print("skipped: wrk not installed (apt-get install wrk)")
+        return
+    stores = args.stores.split(",")
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        if "sqlite" in stores:
+            results.append(bench_store("sqlite", f"sqlite:///{tmp}/bench.db", args, tmp))
+        if "postgresql" in stores and postgres_reachable():
+            with scratch_postgres() as url:
+                results.append(bench_store("postgresql", url, args, tmp))
+    summaries = [summarise(r) for r in results]
+    if args.json:
+        print(json.dumps({"results": results, "summaries": summaries}, indent=2))
+        return
+    print(f"waste-depot gate: {GATES} gates at once (wrk -c{GATES} -t{args.threads}), {args.rounds} alternating "
+          f"rounds of {args.seconds:.0f} s per endpoint, {args.bookings} bookings; latencies in ms")
+    print_table(["store", "round", "endpoint", "load1", "req/s", "p50", "p90", "p99", "max", "non-2xx"],
+                [[r["store"], r["round"], r["endpoint"], r["load1"], r["rps"], r["p50"], r["p90"], r["p99"],
+                  r["max"], int(r["non2xx"]) + int(r["errors"])] for res in results for r in res["rounds"]])
+    print()
+    print_table(["store", "req/s hub/bare", "p99 hub/bare", "hub p99 (median)", "hub p99 (worst)", "p99<50ms",
+                 "non-2xx"],
+                [[s["store"], s["rpsRatioMedian"], s["p99RatioMedian"], s["hubP99MedianMs"], s["hubP99WorstMs"],
+                  yes(s["hubP99WorstMs"] < P99_TARGET_MS), s["non2xx"]] for s in summaries])
+    bursts = [r for r in results if r.get("burst")]
+    if bursts:
+        print()
+        print(f"bursts: all {GATES} gates scan at the same instant, {args.bursts} bursts per endpoint, bare and hub "
+              "taking turns; latencies in ms")
+        print_table(["store", "load1", "samples", "bare p50", "bare p99", "hub p50", "hub p99", "p99 hub/bare",
+                     "p99<50ms"],
+                    [[r["store"], b["load1"], b["samples"], b["bareP50"], b["bareP99"], b["hubP50"], b["hubP99"],
+                      b["hubP99"] / b["bareP99"] if b["bareP99"] else 0.0, yes(b["hubP99"] < P99_TARGET_MS)]
+                     for r in bursts for b in [r["burst"]]])
+    for s in summaries:
+        print(f"{s['store']} decisions: " + ", ".join(f"{k} {v}" for k, v in sorted(s["decisions"].items())))
+    print(f"load average (1/5/15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if "postgresql" in stores and not any(r["store"] == "postgresql" for r in results):
+        print(f"postgresql: {SKIPPED_POSTGRES}")
+
+
+if __name__ == "__main__":
+    main()

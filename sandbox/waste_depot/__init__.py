@@ -1,0 +1,1 @@
+"""A sandbox waste-depot gate and its pass list, for the demo."""
