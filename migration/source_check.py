@@ -37,13 +37,9 @@ Diff = tuple[str, str, str]
 
 def wall_clock_of_jcc(value: object) -> str:
     """JCC's time as `YYYY-MM-DD HH:MM` local time (JCC sends wall-clock time without an offset)."""
-    text = _text(value)
-    if not text:
-        return ""
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return f"(not a time: {text})"
+    moment = _moment(value)
+    if not isinstance(moment, datetime):
+        return moment
     if moment.tzinfo is not None:
         moment = moment.astimezone(LOCAL).replace(tzinfo=None)
     return moment.strftime("%Y-%m-%d %H:%M")
@@ -51,16 +47,23 @@ def wall_clock_of_jcc(value: object) -> str:
 
 def wall_clock_of_register(value: object) -> str:
     """The register's offset time as `YYYY-MM-DD HH:MM` in Europe/Amsterdam."""
+    moment = _moment(value)
+    if not isinstance(moment, datetime):
+        return moment
+    if moment.tzinfo is None:
+        return f"{moment.strftime('%Y-%m-%d %H:%M')} (no offset)"
+    return moment.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+
+
+def _moment(value: object) -> datetime | str:
+    """The ISO time in `value`, or what to show instead: "" when absent, a note when it is not a time."""
     text = _text(value)
     if not text:
         return ""
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return f"(not a time: {text})"
-    if moment.tzinfo is None:
-        return f"{moment.strftime('%Y-%m-%d %H:%M')} (no offset)"
-    return moment.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
 
 
 def _text(value: object) -> str:

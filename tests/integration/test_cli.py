@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,27 +11,11 @@ from typer.testing import CliRunner
 from hub.bootstrap import Hub
 from hub.cli import app
 from hub.model import parse_event
-from hub.registry import REGISTRY, FlowSpec
 from hub.settings import Settings, get_settings
 from tests.support.events import cloudevent
 from tests.support.flows import Recorder, permanent
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch, recorder: Recorder) -> Iterator[Settings]:
-    monkeypatch.setenv("AFSPRAKENHUB_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("AFSPRAKENHUB_FLOW_MODULES", "[]")
-    monkeypatch.setenv("AFSPRAKENHUB_LOG_LEVEL", "WARNING")
-    saved = dict(REGISTRY.flows)
-    REGISTRY.flows.clear()
-    REGISTRY.add(FlowSpec("recorder", ("nl.tilburg.afspraken.appointment.*",), recorder.handler, "test"))
-    get_settings.cache_clear()
-    yield get_settings()
-    get_settings.cache_clear()
-    REGISTRY.flows.clear()
-    REGISTRY.flows.update(saved)
 
 
 def _invoke(*args: str) -> str:

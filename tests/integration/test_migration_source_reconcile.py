@@ -256,7 +256,7 @@ def test_scaffold_writes_the_catalogue_with_empty_targets_and_plan_refuses_until
     error = json.loads(out)["error"]
     assert "have no register target yet" in error and "products.csv line 2: JCC 1 (PASAAN Paspoort aanvraag)" in error
 
-    shipped = {name: list(csv.DictReader(resources.files("mappings.jcc").joinpath(name).open()))
+    shipped = {name: list(csv.DictReader(resources.files("mappings.jcc").joinpath(name).read_text().splitlines()))
                for name in ("products.csv", "locations.csv")}
     for name, key in (("products.csv", "jcc_product_id"), ("locations.csv", "jcc_location_id")):
         with (folder / name).open() as handle:
