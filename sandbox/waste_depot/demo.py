@@ -9,16 +9,14 @@ visit checked in at the register (retries and a second gate make no second one),
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, time
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.waste_depot.codes import signed_code
 from hub.demo.day import PlannedAppointment
-from hub.demo.parts import DemoContext, DemoPart, DemoRow, dead_deliveries, demo_part
+from hub.demo.parts import DemoContext, DemoPart, DemoRow, dead_deliveries, demo_part, scratch_dir
 from hub.model import AppointmentStatus
 from sandbox.server import SandboxServer
 from sandbox.waste_depot.gate import SandboxGate
@@ -68,7 +66,7 @@ class WasteDepotPart(DemoPart):
     name = "waste_depot"
 
     def __init__(self) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="afsprakenhub-passes-"))
+        self.folder = scratch_dir("demo-waste-depot-passes-")
         self.results: list[tuple[str, str, str]] = []  # (appointment key, expected, observed)
         self.planned: dict[str, PlannedAppointment] = {}
 
