@@ -21,6 +21,7 @@ from hub.api.collectors import delivery_state_collector
 from hub.api.intake_routes import install_intake
 from hub.api.openapi_doc import custom_openapi
 from hub.api.problems import Problem
+from hub.api.strict_query import refuse_unknown_query
 from hub.bootstrap import Hub
 from hub.console.app import mount_console
 
@@ -92,6 +93,7 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
         redirect_slashes=False,
         root_path_in_servers=False,
         responses=problems.documented(400, 401, 404, 500, 503),
+        dependencies=[Depends(refuse_unknown_query)],  # `?stauts=dead` is a 400, not the whole list
     )
     api.state.hub = hub
     problems.install(api)

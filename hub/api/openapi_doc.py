@@ -56,6 +56,21 @@ def _no_nul(schema: Any) -> None:
             _no_nul(item)
 
 
+def _no_nul_keys(schema: Any) -> None:
+    """Free-form objects: no NUL in any key, and unknown members hold JSON without NUL (as the models check)."""
+    if isinstance(schema, dict):
+        extra = schema.get("additionalProperties")
+        if extra is True:
+            schema["additionalProperties"] = {"$ref": "#/components/schemas/JsonValue"}
+        if extra not in (None, False) or (schema.get("type") == "object" and "properties" not in schema):
+            schema.setdefault("propertyNames", {"pattern": NO_NUL})
+        for value in schema.values():
+            _no_nul_keys(value)
+    elif isinstance(schema, list):
+        for item in schema:
+            _no_nul_keys(item)
+
+
 def model_schemas(models: list[type[BaseModel]]) -> dict[str, Any]:
     """The models' JSON schemas with their `$defs`, all as components; refs point at `components/schemas`."""
     _, top = models_json_schema([(m, "validation") for m in models], ref_template=REF)
@@ -123,6 +138,8 @@ def custom_openapi(api: FastAPI, models: list[type[BaseModel]] | None = None) ->
         _responses(document)
         _no_nul(document["paths"])
         _no_nul(schemas)
+        _no_nul_keys(document["paths"])
+        _no_nul_keys(schemas)
         components["securitySchemes"] = {"bearerAuth": {
             "type": "http", "scheme": "bearer",
             "description": "an API token (AFSPRAKENHUB_API_TOKENS) or an OAuth2 JWT when jwt.jwks_url is set; "

@@ -310,3 +310,10 @@ def test_caller_name_recorded(client: TestClient, hub: Hub) -> None:
     client.post("/api/v1/events", json=cloudevent(), headers={"Authorization": "Bearer ops-token-987654321"})
     with hub.db.unit_of_work() as s:
         assert s.scalars(select(InboxEvent.caller)).one() == "ops"
+
+
+def test_an_unknown_query_parameter_is_a_problem_not_ignored(client: TestClient) -> None:
+    typo = client.get("/api/v1/deliveries?stauts=dead", headers=AUTH)  # would list every delivery if ignored
+    assert typo.status_code == 400 and typo.headers["content-type"].startswith("application/problem+json")
+    assert typo.json()["invalidParams"] == [{"name": "stauts", "reason": "not a parameter of this operation"}]
+    assert client.get("/api/v1/deliveries?status=dead&limit=5", headers=AUTH).status_code == 200
