@@ -36,6 +36,9 @@ def _kill_after(env: dict[str, str], table: str, commits: int) -> str:
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=60)
+        for pipe in (child.stdin, child.stdout):
+            if pipe is not None:
+                pipe.close()
     assert child.returncode == -signal.SIGKILL
     return line[0]
 

@@ -116,10 +116,10 @@ class PrivateRedis:
     def start(self) -> None:
         assert self.binary
         self.folder.mkdir(parents=True, exist_ok=True)
-        log = (self.folder / "redis.log").open("ab")
-        self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                      "--appendonly", "no", "--dir", str(self.folder)],
-                                     stdout=log, stderr=subprocess.STDOUT)
+        with (self.folder / "redis.log").open("ab") as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen([self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save",
+                                          "", "--appendonly", "no", "--dir", str(self.folder)],
+                                         stdout=log, stderr=subprocess.STDOUT)
         client = redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2)
 
         def answers() -> bool:
