@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
@@ -26,6 +27,7 @@ class Peers:
     def __init__(self, settings: Settings, overrides: dict[str, Any] | None = None) -> None:
         self._settings = settings
         self._cache: dict[str, Any] = dict(overrides or {})
+        self._building = threading.Lock()
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -34,7 +36,9 @@ class Peers:
             factory = PEER_FACTORIES.get(name)
             if factory is None:
                 raise AttributeError(f"no connector named {name!r}")
-            self._cache[name] = factory(self._settings)
+            with self._building:  # two worker threads must not each build (and one leak) the same client
+                if name not in self._cache:
+                    self._cache[name] = factory(self._settings)
         return self._cache[name]
 
     def close(self) -> None:
