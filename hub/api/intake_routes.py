@@ -10,7 +10,6 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
@@ -29,7 +28,6 @@ from hub.api.cloudevents_http import (
 )
 from hub.api.load_shedding import Backlog
 from hub.api.problems import Problem
-from hub.api.store_errors import is_store_unavailable
 from hub.bootstrap import Hub
 from hub.intake import Accepted
 from hub.model import CloudEvent, parse_event
@@ -111,15 +109,9 @@ def _store(hub: Hub, events: list[CloudEvent], who: str, received: list[Any],
 
 async def store(hub: Hub, events: list[CloudEvent], who: str, received: list[Any], endpoint: str,
                 dedupe_keys: list[str] | None = None) -> list[Accepted]:
-    """Store on a worker thread (the commit waits on disk or network); a store that cannot answer is a 503."""
-    try:
-        accepted = await run_in_threadpool(_store, hub, events, who, received, dedupe_keys)
-    except Exception as exc:
-        if not (is_store_unavailable(exc) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)):
-            raise
-        retry_after = hub.settings.store.retry_after_seconds
-        raise Problem(503, "the store is not answering; nothing was stored, send again later",
-                      code="store-unavailable", headers={"Retry-After": str(retry_after)}) from None
+    """Store on a worker thread (the commit waits on disk or network); a store that cannot answer is the
+    app's one store-unavailable 503 (hub/api/store_errors.py)."""
+    accepted = await run_in_threadpool(_store, hub, events, who, received, dedupe_keys)
     for a in accepted:
         (metrics.EVENTS_DUPLICATE if a.duplicate else metrics.EVENTS_RECEIVED).labels(endpoint=endpoint).inc()
     return accepted

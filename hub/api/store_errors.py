@@ -20,7 +20,8 @@ STORE_UNAVAILABLE: tuple[type[Exception], ...] = (sa_exc.OperationalError, sa_ex
 
 
 def is_store_unavailable(exc: BaseException) -> bool:
-    return isinstance(exc, STORE_UNAVAILABLE)
+    """A store outage or time-out, or any statement on a connection the pool found dropped (a restart)."""
+    return isinstance(exc, STORE_UNAVAILABLE) or (isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated)
 
 
 def store_unavailable_response(request: Request, exc: Exception) -> JSONResponse:
@@ -35,12 +36,14 @@ def store_unavailable_response(request: Request, exc: Exception) -> JSONResponse
 
 
 async def _handler(request: Request, exc: Exception) -> JSONResponse:
+    if not is_store_unavailable(exc):  # another DBAPIError: the hub's own bug, a 500 as before
+        raise exc
     return store_unavailable_response(request, exc)
 
 
 def install(app: FastAPI) -> None:
     """Answer store time-outs and outages of `app` with 503 + Retry-After (app.state.hub gives the seconds)."""
-    for kind in STORE_UNAVAILABLE:
+    for kind in (*STORE_UNAVAILABLE, sa_exc.DBAPIError):
         app.add_exception_handler(kind, _handler)
 
 
