@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,11 +27,15 @@ from connectors.tip.settings import TipSettings
 from connectors.zgw.settings import ZgwSettings
 from hub.console.settings import ConsoleSettings
 from hub.http_limits import HttpLimits
+from hub.ports.register_vendors import RegisterChoice
 from hub.store.limits import StoreLimits
 from hub.waste_depot_settings import WasteDepotSettings
 from migration.settings import MigrationSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///./afsprakenhub.db"
+#: The field `register` (AFSPRAKENHUB_REGISTER__VENDOR) shares its name with ABCMeta.register, which every pydantic
+#: class has on its metaclass; an instance's `settings.register` is the field, so the warning is noise.
+warnings.filterwarnings("ignore", message='Field name "register" in "Settings" shadows', category=UserWarning)
 
 
 class JwtSettings(BaseModel):
@@ -104,6 +109,9 @@ class Settings(BaseSettings):
     intake_retry_after_seconds: int = Field(default=30, ge=1)
     schedules: dict[str, str] = Field(default_factory=dict)
     retry: RetrySettings = Field(default_factory=RetrySettings)
+    #: Which register adapter (`vendor`) and each vendor's own section (`register.jcc_rest`, …); the canonical
+    #: register's section is `register_api`.
+    register: RegisterChoice = Field(default_factory=RegisterChoice)
     register_api: RegisterSettings = Field(default_factory=RegisterSettings)
     # --- peer and flow sections (one import and one line each; models live with their connector/flow) ---
     rostarcas: RostarcasSettings = Field(default_factory=RostarcasSettings)

@@ -1,7 +1,7 @@
 """Connector for the SaaS appointment register (contract: contract_tests/register/openapi.yaml).
 
-`RegisterClient` (sync, for flows) and `AsyncRegisterClient` (bounded concurrency, for bulk work).
-Importing this package registers the peer `register` in `hub.peers`.
+`RegisterClient` (sync) and `AsyncRegisterClient` (bounded concurrency, for bulk work); as the register port's
+`canonical` adapter in `connectors.register.adapter`. Flows reach it only through `hub.ports.register`.
 """
 
 from __future__ import annotations
@@ -28,9 +28,6 @@ from connectors.register.models import (
     UnavailabilityBlock,
     UpsertResult,
 )
-from hub.peers import PEER_FACTORIES
-
-PEER_FACTORIES["register"] = lambda s: RegisterClient.from_settings(s.register_api)
 
 __all__ = [
     "BATCH_SIZE",

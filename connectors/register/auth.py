@@ -60,9 +60,9 @@ def _parse(response: httpx.Response, now: float, margin: float) -> AccessToken:
         body = response.json()
         value, expires_in = body["access_token"], float(body.get("expires_in", 300))
     except (ValueError, KeyError, TypeError) as exc:
-        raise invalid_response(CALL, "no access_token") from exc
+        raise invalid_response(CALL, "no access_token", "access_token") from exc
     if not isinstance(value, str) or not value:
-        raise invalid_response(CALL, "no access_token")
+        raise invalid_response(CALL, "no access_token", "access_token")
     return AccessToken(value, now + expires_in - min(margin, expires_in / 2))
 
 

@@ -10,26 +10,27 @@ import httpx
 from pydantic import ValidationError
 
 from hub.backoff import parse_retry_after
-from hub.errors import DeliveryError, PermanentError, TransientError
+from hub.errors import DeliveryError, PermanentError
 from hub.logging import redact_text
+from hub.ports import register_errors as port
 
 CONNECTOR = "register"
 _MAX_TITLE = 120
 
 
-class NotFoundError(PermanentError):
+class NotFoundError(port.NotFoundError):
     """404: the appointment (or resource) does not exist."""
 
 
-class ConflictError(PermanentError):
+class ConflictError(port.ConflictError):
     """409: the status transition is not allowed."""
 
 
-class PreconditionFailedError(PermanentError):
+class PreconditionFailedError(port.RegisterPermanentError):
     """412: `If-Match` no longer matches; re-read and decide again."""
 
 
-class UnauthorizedError(PermanentError):
+class UnauthorizedError(port.AuthFailedError):
     """401 on the token endpoint or after a fresh token: credentials or scope are wrong."""
 
 
@@ -67,8 +68,8 @@ def error_for_response(call: str, response: httpx.Response) -> DeliveryError:
     summary = _problem_summary(response)
     reason = f"{CONNECTOR} {call} failed: {status} {summary or response.reason_phrase}".rstrip()
     if status == 429 or status >= 500:
-        return TransientError(reason, retry_after=parse_retry_after(response.headers.get("Retry-After")))
-    return _PERMANENT_BY_STATUS.get(status, PermanentError)(reason)
+        return port.RegisterTransientError(reason, retry_after=parse_retry_after(response.headers.get("Retry-After")))
+    return _PERMANENT_BY_STATUS.get(status, port.RegisterPermanentError)(reason)
 
 
 def error_for_exception(call: str, exc: httpx.HTTPError) -> DeliveryError:
@@ -76,18 +77,20 @@ def error_for_exception(call: str, exc: httpx.HTTPError) -> DeliveryError:
     kind = type(exc).__name__
     local = isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError)
     if isinstance(exc, httpx.TransportError) and not local:
-        return TransientError(f"{CONNECTOR} {call} failed: {kind}")
-    return PermanentError(f"{CONNECTOR} {call} failed: {kind}")
+        return port.UnreachableError(f"{CONNECTOR} {call} failed: {kind}")
+    return port.RegisterPermanentError(f"{CONNECTOR} {call} failed: {kind}")
 
 
-def invalid_response(call: str, problem: ValidationError | str) -> PermanentError:
+def invalid_response(call: str, problem: ValidationError | str, field: str = "body") -> PermanentError:
     """The register answered 2xx with a body that does not fit the contract (field paths only)."""
     if isinstance(problem, ValidationError):
         fields = sorted({".".join(str(p) for p in err["loc"]) or "body" for err in problem.errors()})
         what = "invalid: " + ", ".join(fields[:10])
+        field = fields[0] if fields else field
     else:
         what = problem
-    return PermanentError(f"{CONNECTOR} {call} failed: response does not match the contract ({what})")
+    return port.UnexpectedShapeError(f"{CONNECTOR} {call} failed: response does not match the contract ({what})",
+                                     field)
 
 
 __all__ = [

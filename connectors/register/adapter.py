@@ -1,0 +1,48 @@
+"""The `canonical` register adapter: today's register contract (contract_tests/register/openapi.yaml) as the port.
+
+`build` and `build_bulk` are the factories named in `hub.ports.register_vendors.VENDORS`.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from connectors.register.async_client import AsyncRegisterClient
+from connectors.register.client import RegisterClient
+from hub.ports.capabilities import ALL_CAPABILITIES, Capability
+from hub.ports.register_errors import UnsupportedError
+from hub.ports.register_types import QrCode
+from hub.settings import RegisterSettings
+
+VENDOR = "canonical"
+#: The canonical contract has every operation but a QR code.
+CAPABILITIES: frozenset[Capability] = ALL_CAPABILITIES - {Capability.QR_CODE}
+
+
+class CanonicalRegister(RegisterClient):
+    """`RegisterClient` as an `AppointmentRegister` (behaviour unchanged)."""
+
+    vendor = VENDOR
+    capabilities = CAPABILITIES
+
+    def qr_code(self, appointment_id: str) -> QrCode:
+        raise UnsupportedError(VENDOR, Capability.QR_CODE)
+
+
+class CanonicalBulk(AsyncRegisterClient):
+    """`AsyncRegisterClient` as a `BulkRegister` (behaviour unchanged)."""
+
+    vendor = VENDOR
+    capabilities = CAPABILITIES
+
+
+def build(settings: RegisterSettings) -> CanonicalRegister:
+    return CanonicalRegister.from_settings(settings)
+
+
+def build_bulk(settings: RegisterSettings, http: httpx.AsyncClient, concurrency: int) -> CanonicalBulk:
+    """Over the migration's rate-limited `http` (closed with the adapter), `concurrency` requests at most."""
+    return CanonicalBulk.from_settings(settings, http=http, max_concurrency=concurrency, owns_http=True)
+
+
+__all__ = ["CAPABILITIES", "VENDOR", "CanonicalBulk", "CanonicalRegister", "build", "build_bulk"]
