@@ -25,6 +25,10 @@ class CanonicalRegister(RegisterClient):
     vendor = VENDOR
     capabilities = CAPABILITIES
 
+    def authenticate(self) -> None:
+        """Fetch (or reuse) an access token."""
+        self._tokens.token()
+
     def qr_code(self, appointment_id: str) -> QrCode:
         raise UnsupportedError(VENDOR, Capability.QR_CODE)
 

@@ -58,6 +58,10 @@ class AppointmentRegister(Protocol):
     def capabilities(self) -> frozenset[Capability]:
         """What this register can do (the adapter's row of the capability matrix)."""
 
+    def authenticate(self) -> None:
+        """Prove the credentials work (fetch a token, or one cheap authenticated call); `register probe`'s first
+        step. AuthFailedError for refused credentials, UnreachableError when nothing answers."""
+
     # -- appointments ---------------------------------------------------------------------------
 
     def get_appointment(self, appointment_id: str) -> Appointment:
