@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 import flows.pickup_readiness  # noqa: F401  (registers the flow and the `pickups` job)
 from connectors.key2burgerzaken import Key2BurgerzakenSettings
-from connectors.register import RegisterClient
+from connectors.register.adapter import CanonicalRegister
 from connectors.tip import TipPublisher, TipSettings
 from hub import operations
 from hub.bootstrap import Hub
@@ -109,7 +109,7 @@ def env(settings: Settings, tmp_path: Path) -> Iterator[Env]:
     registry = FlowRegistry()
     registry.add(REGISTRY.get("pickup_readiness"))
     peers = {"tip": TipPublisher(s.tip, sleep=lambda _: None),
-             "register": RegisterClient.from_settings(s.register_api, sleep=lambda _: None)}
+             "register": CanonicalRegister.from_settings(s.register_api, sleep=lambda _: None)}
     logs = io.StringIO()
     configure_logging("INFO", "json", stream=logs)
     hub = Hub(s, registry=registry, peers=peers, worker_name="test")
