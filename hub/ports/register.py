@@ -85,6 +85,9 @@ class AppointmentRegister(Protocol):
                            notify_customer: bool = True) -> UpsertResult:
         """UPSERT_BY_EXTERNAL_ID: create or update by external id; idempotent for the same content."""
 
+    def create_appointment(self, data: Appointment, notify_customer: bool = True) -> Appointment:
+        """CREATE: a new appointment; the register assigns its id (returned in `.id`). Not idempotent."""
+
     def cancel_appointment(self, appointment_id: str, reason: str | None = None,
                            notify_customer: bool = True) -> Appointment:
         """CANCEL (idempotent); ConflictError when not allowed from the current status."""

@@ -113,6 +113,12 @@ class InMemoryRegister:
         self.appointments[stored.id] = stored
         return UpsertResult(appointment=stored, created=existing is None)
 
+    def create_appointment(self, data: Appointment, notify_customer: bool = True) -> Appointment:
+        self._call("create_appointment", C.CREATE)
+        created = data.model_copy(update={"id": f"F-{len(self.appointments) + 1}"})
+        self.appointments[created.id] = created
+        return created
+
     def cancel_appointment(self, appointment_id: str, reason: str | None = None,
                            notify_customer: bool = True) -> Appointment:
         self._call("cancel_appointment", C.CANCEL)
