@@ -30,7 +30,7 @@ def test_default_vendor_is_the_canonical_register_and_fits_the_port() -> None:
         assert isinstance(register, CanonicalRegister) and isinstance(register, AppointmentRegister)
         assert register.vendor == "canonical" and Capability.QR_CODE not in register.capabilities
         assert CAPABILITIES == frozenset(Capability) - {Capability.QR_CODE}
-        with pytest.raises(UnsupportedError, match="^not supported by register canonical: qr-code$"):
+        with pytest.raises(UnsupportedError, match=r"^not supported by register canonical: qr-code$"):
             register.qr_code("A-1")
     finally:
         register.close()
@@ -63,7 +63,7 @@ def test_each_vendor_reads_its_own_section_from_the_environment(monkeypatch: pyt
 def test_unknown_vendor_and_foreign_overrides_are_refused_by_name() -> None:
     with pytest.raises(register_vendors.UnknownVendorError, match="unknown register vendor 'acme'; known: "):
         register_vendors.build_register(Settings(register={"vendor": "acme"}))
-    with pytest.raises(register_vendors.VendorSettingsError, match="^--api-key does not apply to register canonical$"):
+    with pytest.raises(register_vendors.VendorSettingsError, match=r"^--api-key does not apply to register canonical$"):
         register_vendors.vendor_settings(Settings(), overrides={"api_key": "k"})
     with pytest.raises(register_vendors.VendorSettingsError, match="settings register_api of register canonical are "
                                                                    "not valid: base_url"):
