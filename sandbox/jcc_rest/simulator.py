@@ -370,7 +370,7 @@ class JccRestSimulator(Simulator):
                                      "validateErrors": refusals, "logLevel": 2})
             appointment_id = str(uuid.uuid4())
             stored = [{**{k: v for k, v in c.items() if v is not None}, "id": str(uuid.uuid4())}
-                      for c in customers if isinstance(c, dict)]
+                      for c in (customers or []) if isinstance(c, dict)]
             for c in stored:
                 if isinstance(c.get("birthDate"), str) and len(c["birthDate"]) == 10:
                     c["birthDate"] = f"{date.fromisoformat(c['birthDate']).isoformat()}T00:00:00"
