@@ -52,7 +52,7 @@ def test_every_call_the_adapter_makes_is_in_the_contract(contract: OpenApiContra
     with respx.mock(base_url=BASE_URL, assert_all_called=True) as router:
         _jcc(router)
         register.authenticate()
-        assert [loc.id for loc in register.list_locations()][0] == "f3b8864b-2e08-4d01-99db-e36f49f3e19c"
+        assert register.list_locations()[0].id == "f3b8864b-2e08-4d01-99db-e36f49f3e19c"
         assert {p.code for p in register.list_products()} >= {"6063baab-b077-4eaf-8671-98394793724c"}
         appointment = register.get_appointment(APPOINTMENT_ID)
         assert register.qr_code(APPOINTMENT_ID).data == b"71b71992263966"
