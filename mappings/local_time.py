@@ -35,7 +35,8 @@ def to_wall_clock(value: datetime, zone: ZoneInfo = AMSTERDAM) -> datetime:
         raise LocalTimeError("time must carry a UTC offset")
     local = value.astimezone(zone)
     naive = local.replace(tzinfo=None)
-    if from_wall_clock(naive, zone) != local:
+    # compared in UTC: within one zone Python compares wall-clock times and ignores `fold`
+    if from_wall_clock(naive, zone).astimezone(UTC) != local.astimezone(UTC):
         raise LocalTimeError(f"{local.isoformat()} is the second pass of the autumn hour in {zone.key}; "
                              "without an offset it would be read as the first")
     return naive
