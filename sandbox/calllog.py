@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 #: Headers never recorded (credentials).
-HIDDEN_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+HIDDEN_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
 #: Form or JSON fields whose value is replaced by "***" in the log.
 SECRET_FIELDS = frozenset({"client_secret", "password", "access_token", "refresh_token"})
 

@@ -141,6 +141,8 @@ def build_bulk(settings: Settings, http: httpx.AsyncClient, concurrency: int,
 VENDORS: dict[str, VendorSpec] = {spec.name: spec for spec in (
     VendorSpec("canonical", "hub.settings:RegisterSettings", "connectors.register.adapter:build",
                bulk="connectors.register.adapter:build_bulk", section="register_api"),
+    VendorSpec("jcc-rest", "connectors.jcc_rest.settings:JccRestSettings", "connectors.jcc_rest.adapter:build"),
+    VendorSpec("qmatic", "connectors.qmatic.settings:QmaticSettings", "connectors.qmatic.adapter:build"),
 )}
 
 register_peer("register", build_register)
