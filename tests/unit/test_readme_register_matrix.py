@@ -46,7 +46,8 @@ def matrix() -> str:
     vendors = sorted(VENDORS, key=lambda v: (v != "canonical", v))
     caps = {v: capabilities_of(v) for v in vendors}
     who = users()
-    lines = [f"| capability | {' | '.join(vendors)} | needed by |", f"| --- | {' | '.join(':-:' for _ in vendors)} | --- |"]
+    lines = [f"| capability | {' | '.join(vendors)} | needed by |",
+             f"| --- | {' | '.join(':-:' for _ in vendors)} | --- |"]
     for c in Capability:
         marks = " | ".join("yes" if c in caps[v] else "—" for v in vendors)
         lines.append(f"| `{c}` | {marks} | {', '.join(who[c]) or '—'} |")
