@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from hub.bootstrap import Hub
 from hub.cli import app
 from hub.model import parse_event
+from hub.ports.capabilities import Capability
 from hub.settings import Settings, get_settings
 from tests.support.events import cloudevent
 from tests.support.flows import Recorder, permanent
@@ -37,7 +38,9 @@ def test_status_json_shape(cli_env: Settings, recorder: Recorder) -> None:
     assert data == {"inbox": {"received": 3, "processed": 2, "pending": 1},
                     "deliveries": {"recorder": {"pending": 1, "succeeded": 1, "failed": 0, "dead": 1,
                                                 "skipped": 0}},
-                    "unrouted": {}}
+                    "unrouted": {},
+                    "register": {"vendor": "canonical", "unsupported": [],
+                                 "capabilities": [str(c) for c in Capability if c != Capability.QR_CODE]}}
     dead = json.loads(_invoke("deliveries", "list", "--status", "dead", "--json"))
     assert [d["lastError"] for d in dead] == ["REQUIRED_FIELD_MISSING"]
     assert "replayed 1 delivery" in _invoke("replay", "--flow", "recorder", "--status", "dead")
