@@ -208,3 +208,17 @@ def test_contract_test_reports_the_gaps_as_skipped_checks(fake_vendor: None, mon
     assert (zaak.system, zaak.result, zaak.detail) == (
         "register", "skipped", "not supported by register fake: find-by-case-reference, close")
     assert "capabilities flow waste_depot_visit" not in by_check
+
+
+def test_serve_and_worker_start_warn_about_each_gap(job_hub: tuple[Hub, InMemoryRegister],
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from hub.cli import _announce_register
+
+    hub, register = job_hub
+    hub.registry.add(REGISTRY.get("waste_depot_visit"))
+    register.capabilities = ALL_CAPABILITIES - {Capability.CHECK_IN}
+    _announce_register(hub)
+    assert "warning: flow waste_depot_visit: not supported by register fake: check-in" in capsys.readouterr().err
+    register.capabilities = ALL_CAPABILITIES
+    _announce_register(hub)
+    assert capsys.readouterr().err == ""
