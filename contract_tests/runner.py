@@ -87,6 +87,29 @@ class Collector:
             self.checks[report.nodeid] = Check(system, f"collect {check}", "error", _detail(report))
 
 
+def capability_checks() -> list[Check]:
+    """One `skipped` check per flow or job the configured register cannot serve ("not supported by register …")."""
+    from hub.register_matrix import gaps
+    from hub.registry import REGISTRY, load_flow_modules
+    from hub.scheduler import JOBS
+    from hub.settings import get_settings
+
+    settings = get_settings()
+    try:
+        from hub.ports.register_vendors import build_register
+
+        register = build_register(settings)
+    except ValueError as exc:  # an unknown vendor or an invalid settings section
+        return [Check("register", "capabilities", "error", str(exc)[:_MAX_DETAIL])]
+    try:
+        load_flow_modules(settings.flow_modules)
+        found = gaps(register.vendor, register.capabilities, REGISTRY.flows.values(), JOBS.values())
+    finally:
+        register.close()
+    return [Check("register", f"capabilities {g.kind} {g.name}", "skipped",
+                  g.reason + (" (that part is skipped)" if g.partial else "")) for g in found]
+
+
 def run(system: str | None = None, *, live: bool = False, extra_args: list[str] | None = None) -> Report:
     """Run the contract tests of `system` (or of every system); pytest's own output is swallowed."""
     names = systems()
@@ -101,6 +124,8 @@ def run(system: str | None = None, *, live: bool = False, extra_args: list[str] 
     with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output):
         exit_code = int(pytest.main(args, plugins=[collector]))
     report = Report(list(collector.checks.values()), exit_code)
+    if system in (None, "register"):
+        report.checks.extend(capability_checks())
     if exit_code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and not any(
             c.result in ("failed", "error") for c in report.checks):
         tail = " ".join(output.getvalue().split())[-_MAX_DETAIL:]

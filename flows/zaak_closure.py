@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import hashlib
 
-import connectors.register
 import connectors.zgw.peers  # noqa: F401 - registers the peers `zgw` and `nrc`
-from connectors.register import ConflictError, RegisterClient
 from connectors.zgw import REFUSED, RefusedUrlError, Zaak, ZakenClient
 from hub.context import FlowContext, InboundEvent
 from hub.errors import PermanentError
 from hub.model import Appointment
+from hub.ports.register import AppointmentRegister, Capability, ConflictError
 from hub.registry import REGISTRY
 from mappings.zgw import (
     CLOSE_REASON,
@@ -34,6 +33,8 @@ FLOW = "zaak_closure"
 PEER = "zgw"
 #: Routed at intake: the classic types and CloudEvent spellings (`…created`, `…updated`, `…partial…`).
 CONSUMES = ("nl.overheid.zaken.status.create*", "nl.overheid.zaken.zaak.update*", "nl.overheid.zaken.zaak.partial*")
+#: What the flow asks of the register: the case's appointments, close them, re-read one after a conflict.
+NEEDS = frozenset({Capability.FIND_BY_CASE_REFERENCE, Capability.CLOSE, Capability.READ_APPOINTMENT})
 
 
 def routes_to_zaak_closure(notificatie: HasRoute) -> bool:
@@ -62,7 +63,7 @@ def _is_closed(zgw: ZakenClient, zaak: Zaak, note: ZaakNotification) -> tuple[bo
     return False, "open"
 
 
-def _close(ctx: FlowContext, register: RegisterClient, appointment: Appointment, zaak: Zaak) -> bool:
+def _close(ctx: FlowContext, register: AppointmentRegister, appointment: Appointment, zaak: Zaak) -> bool:
     """Close one appointment unless it is finished; True when the register was asked to close it."""
     if not needs_closing(appointment.status):
         return False
@@ -100,7 +101,7 @@ def handle(event: InboundEvent, ctx: FlowContext) -> str | None:
     if not reference:
         ctx.audit("zaak-closed", outcome="no-reference", references=refs)
         return "zaak closed but has no identificatie to match"
-    register: RegisterClient = ctx.peers.register
+    register = ctx.peers.register
     linked = register.find_by_case_reference(reference)
     closed_ids = [a.id for a in linked if _close(ctx, register, a, zaak)]
     ctx.links.put(zaak_key(zaak.url), PEER, remote_id=zaak.url[:500],
@@ -110,5 +111,5 @@ def handle(event: InboundEvent, ctx: FlowContext) -> str | None:
     return f"zaak closed ({why}): {len(closed_ids)} of {len(linked)} linked appointment(s) closed"
 
 
-REGISTRY.flow(FLOW, consumes=CONSUMES, ordered=False,
+REGISTRY.flow(FLOW, consumes=CONSUMES, ordered=False, needs=NEEDS,
               purpose="close appointments whose zaak was closed (zaakgericht werken)")(handle)

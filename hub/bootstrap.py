@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 import hub.store.waste_depot_tables  # noqa: F401 - the gate's tables belong to the metadata (truncation, checks)
 from hub.audit import AuditLog
@@ -15,6 +15,7 @@ from hub.intake import Intake
 from hub.links import LinkStore
 from hub.locks import LockManager
 from hub.peers import PEER_FACTORIES
+from hub.ports.register import AppointmentRegister
 from hub.registry import REGISTRY, FlowRegistry, load_flow_modules
 from hub.settings import Settings, get_settings
 from hub.store.db import Database
@@ -32,6 +33,14 @@ class Peers:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
+        return self._get(name)
+
+    @property
+    def register(self) -> AppointmentRegister:
+        """The appointment register, through its port (the adapter `AFSPRAKENHUB_REGISTER__VENDOR` names)."""
+        return cast(AppointmentRegister, self._get("register"))
+
+    def _get(self, name: str) -> Any:
         if name not in self._cache:
             factory = PEER_FACTORIES.get(name)
             if factory is None:

@@ -116,6 +116,14 @@ def _hub(*, upgrade: bool = False, worker_name: str | None = None, broker: bool 
     return hub
 
 
+def _announce_register(hub: Hub) -> None:
+    """At start: a warning per flow or job the configured register cannot serve (also logged)."""
+    from hub.register_matrix import announce
+
+    for line in announce(hub):
+        err.print(f"warning: {line}", soft_wrap=True, markup=False, highlight=False)
+
+
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
@@ -269,6 +277,7 @@ def serve(
     from hub.slow_clients import uvicorn_options
 
     hub = _hub(upgrade=True, broker=True, settings=settings)
+    _announce_register(hub)
     in_process = hub.runtime.is_stub or with_worker
     api = create_app(hub, start_runtime=in_process)
     host, port = host or hub.settings.host, port or hub.settings.port
@@ -288,6 +297,7 @@ def worker(threads: Annotated[int | None, typer.Option(help="Worker threads [def
                   "or amqp://… to run separate workers.", soft_wrap=True)
         raise typer.Exit(2)
     hub = _hub(upgrade=True, broker=True, settings=settings)
+    _announce_register(hub)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -320,6 +330,7 @@ def scheduler(interval: Annotated[float, typer.Option(help="Seconds between chec
     from hub.scheduler import Scheduler
 
     hub = _hub(upgrade=True, broker=True)
+    _announce_register(hub)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -384,6 +395,11 @@ def status(as_json: JsonOpt = False) -> None:
     for flow, s in sorted(data["deliveries"].items()):
         table.add_row(flow, *(str(s[k]) for k in ("pending", "succeeded", "failed", "dead", "skipped")))
     out.print(table)
+    from hub.register_matrix import report_lines
+
+    out.print(f"register: {data['register']['vendor']}", highlight=False)
+    for line in report_lines(data["register"]):
+        out.print(f"  {line}", soft_wrap=True, markup=False, highlight=False)
 
 
 @deliveries_app.command("list")

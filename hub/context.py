@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from hub.model import AppointmentEvent, CloudEvent
 
 if TYPE_CHECKING:
-    from hub.bootstrap import Hub
+    from hub.bootstrap import Hub, Peers
     from hub.links import LinkStore
 
 
@@ -43,7 +43,7 @@ class FlowContext:
         return self.hub.links
 
     @property
-    def peers(self) -> Any:
+    def peers(self) -> Peers:
         return self.hub.peers
 
     def audit(self, action: str, *, outcome: str, references: dict[str, Any] | None = None,

@@ -24,6 +24,7 @@ from hub.links import put_link
 from hub.locks import try_lock, unlock
 from hub.logging import bind_correlation, redact_text
 from hub.model import parse_event
+from hub.ports.register import UnsupportedError, require
 from hub.store.tables import Delivery, DeliveryStatus, InboxEvent, Link, Lock
 
 #: The hot path uses Core on the session's connection, not ORM statements: ORM-enabled UPDATEs evaluate and
@@ -172,7 +173,16 @@ class DeliveryProcessor:
             ctx = FlowContext(hub=hub, flow=claim.flow, correlation_id=correlation_id, now=hub.now)
             t0 = time.perf_counter()
             try:
+                if spec.needs:  # the configured register must be able to do what the flow asks of it
+                    require(hub.peers.register, *spec.needs)
                 note = spec.handler(event, ctx)
+            except UnsupportedError as exc:
+                log.warning("delivery.unsupported", reason=exc.reason, attempt=claim.attempt)
+                hub.audit.record(actor=f"flow:{claim.flow}", flow=claim.flow, action="skip-unsupported",
+                                 purpose=spec.purpose, outcome="skipped",
+                                 references={"appointmentId": claim.subject, "reason": exc.reason,
+                                             "correlationId": correlation_id})
+                return self._finish(claim, DeliveryStatus.SKIPPED, exc.reason)
             except PermanentError as exc:
                 log.warning("delivery.dead", reason=exc.reason, attempt=claim.attempt)
                 return self._finish(claim, DeliveryStatus.DEAD, exc.reason)

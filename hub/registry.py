@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from hub.ports.capabilities import Capability
+
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
     from hub.context import FlowContext, InboundEvent
@@ -24,6 +26,8 @@ class FlowSpec:
     The handler returns None (done) or a short note; it raises TransientError or
     PermanentError (hub.errors) on failure. `ordered` applies the version guard. `wants`, when set, is asked
     at intake for each event of a consumed type: False means the event gets no delivery for this flow.
+    `needs`: what the flow asks of the appointment register; a register that lacks one of them gets the
+    flow's deliveries ended `skipped` ("not supported by register <vendor>: <capability>"), the handler not run.
     """
 
     name: str
@@ -32,6 +36,7 @@ class FlowSpec:
     purpose: str
     ordered: bool = True
     wants: Wants | None = None
+    needs: frozenset[Capability] = frozenset()
 
     def accepts(self, event_type: str) -> bool:
         return any(
@@ -57,12 +62,12 @@ class FlowRegistry:
 
     def flow(
         self, name: str, *, consumes: tuple[str, ...], purpose: str, ordered: bool = True,
-        wants: Wants | None = None,
+        wants: Wants | None = None, needs: frozenset[Capability] = frozenset(),
     ) -> Callable[[Handler], Handler]:
         """Decorator form of `add`."""
 
         def register(handler: Handler) -> Handler:
-            self.add(FlowSpec(name, consumes, handler, purpose, ordered, wants))
+            self.add(FlowSpec(name, consumes, handler, purpose, ordered, wants, needs))
             return handler
 
         return register

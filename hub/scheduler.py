@@ -15,6 +15,8 @@ from sqlalchemy import select
 
 from hub.bootstrap import Hub
 from hub.loops import describe, run_loop
+from hub.ports.capabilities import Capability
+from hub.ports.register import UnsupportedError, require
 from hub.store.tables import JobState
 
 log = structlog.get_logger("afsprakenhub.scheduler")
@@ -36,6 +38,10 @@ class JobSpec:
     run: Callable[..., JobResult]
     default_schedule: str
     description: str
+    #: What the job asks of the appointment register; lacking any, a run ends `skipped` without starting.
+    needs: frozenset[Capability] = frozenset()
+    #: What only part of the job asks of the register: lacking any, the job runs and skips (and counts) that part.
+    uses: frozenset[Capability] = frozenset()
 
     def check_params(self, params: dict[str, Any]) -> None:
         """Refuse options the job does not take, naming them the way the CLI spells them."""
@@ -55,9 +61,10 @@ JOBS: dict[str, JobSpec] = {}
 JobFn = Callable[..., JobResult]
 
 
-def register_job(name: str, *, schedule: str, description: str) -> Callable[[JobFn], JobFn]:
+def register_job(name: str, *, schedule: str, description: str, needs: frozenset[Capability] = frozenset(),
+                 uses: frozenset[Capability] = frozenset()) -> Callable[[JobFn], JobFn]:
     def add(fn: JobFn) -> JobFn:
-        JOBS[name] = JobSpec(name, fn, schedule, description)
+        JOBS[name] = JobSpec(name, fn, schedule, description, needs, uses)
         return fn
 
     return add
@@ -78,7 +85,12 @@ def run_job(hub: Hub, name: str, *, dry_run: bool = False, actor: str = "cli",
     job.check_params(params)
     log.info("job.start", job=name, dry_run=dry_run, **params)
     try:
+        if job.needs:
+            require(hub.peers.register, *job.needs)
         result = job.run(hub, dry_run, **params)
+    except UnsupportedError as exc:  # the configured register cannot do what this job needs: skipped, said why
+        log.warning("job.unsupported", job=name, reason=exc.reason)
+        result = JobResult("skipped", {"note": exc.reason})
     except Exception as exc:
         _record(hub, name, None, "failed", f"{type(exc).__name__}")
         hub.audit.record(actor=actor, action=f"job:{name}", purpose=job.description, outcome="failed",

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hub.errors import DeliveryError
+from hub.ports.register import UnsupportedError
 from hub.settings import Settings, get_settings
 from migration import runlog
 from migration.context import MigrationContext
@@ -90,11 +91,14 @@ def _execute(step: str, as_json: bool, body: Callable[[MigrationContext, Setting
             _print(failed, True) if as_json else err.print(f"[red]{step} failed:[/] {exc}")
         return 2, failed
     run_id = runlog.start(ctx.staging, step, command or _command(step),
-                          {"jccWsdl": settings.migration.jcc_wsdl_url, "register": settings.register_api.base_url,
+                          {"jccWsdl": settings.migration.jcc_wsdl_url, "registerVendor": settings.register.vendor,
+                           "register": settings.register_api.base_url,
                            "mappingTables": ctx.tables_label, "staging": ctx.staging.dialect}) if record else 0
     try:
         summary = body(ctx, settings)
         code = verdict(summary)
+    except UnsupportedError as exc:  # the configured register cannot do what this step needs: refused up front
+        summary, code = {"step": step, "error": exc.reason, "unsupported": [str(c) for c in exc.missing]}, 2
     except DeliveryError as exc:
         summary, code = {"step": step, "error": str(exc)}, 1
     except (ValueError, FileNotFoundError) as exc:
@@ -249,6 +253,13 @@ def run(
 
     base = _command("run")
     results: list[dict[str, Any]] = []
+    try:  # before extracting anything: the configured register must be able to take the load
+        steps.refuse_unless(_settings(), *steps.LOAD_NEEDS, *steps.READ_NEEDS)
+    except UnsupportedError as exc:
+        refused = {"step": "run", "dryRun": dry_run, "exitCode": 2, "error": exc.reason,
+                   "unsupported": [str(c) for c in exc.missing]}
+        _print(refused, True) if as_json else err.print(f"[red]run refused:[/] {exc.reason}")
+        raise typer.Exit(2) from None
 
     def step(name: str, body: Callable[[MigrationContext, Settings], dict[str, Any]],
              verdict: Callable[[dict[str, Any]], int] = lambda _: 0) -> int:
@@ -371,6 +382,8 @@ def rollback(
         raise typer.Exit(2)
 
     def body(ctx: MigrationContext, settings: Settings) -> dict[str, Any]:
+        steps.refuse_unless(settings, *steps.ROLLBACK_NEEDS)
+
         async def go() -> dict[str, Any]:
             client, _ = steps.register_client(settings)
             async with client:

@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 from sqlalchemy import and_, or_, select
 
-from connectors.register.models import UpsertResult
 from hub.errors import DeliveryError
 from hub.model import Appointment
+from hub.ports.register import UpsertResult
 from migration.context import MigrationContext
 from migration.db import load_errors, loaded, now, planned
 from migration.progress import bar
@@ -27,7 +27,7 @@ WRITE_ACTIONS = ("create", "update")
 
 
 class RegisterWriter(Protocol):
-    """What load needs from the register connector (`AsyncRegisterClient`)."""
+    """What load needs of the register (`hub.ports.register.BulkRegister`)."""
 
     async def upsert_appointments(self, items: Iterable[tuple[str, Appointment]],
                                   notify_customer: bool = False) -> list[UpsertResult | DeliveryError]: ...

@@ -1,7 +1,7 @@
 """Read the register's converted appointments (externalId `jcc:…`) into `mig_register`, streaming.
 
 The reader is any async iterator of appointments in a time window; for the real register that is
-`AsyncRegisterClient.list_appointments(from_=…, to=…)`.
+`BulkRegister.list_appointments(from_=…, to=…)` (hub.ports.register).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 
 from connectors.jcc.quirks import AMSTERDAM
-from connectors.register.models import Employee, Location, Product
 from hub.errors import DeliveryError
 from hub.model import Appointment
+from hub.ports.register import Employee, Location, Product
 from mappings.jcc.mapping import EXTERNAL_ID_PREFIX, compare_view
 from migration.catalogue import Entry, store_register
 from migration.context import MigrationContext
@@ -76,7 +76,7 @@ async def read_back(ctx: MigrationContext, reader: RegisterReader) -> dict[str, 
 
 
 class RegisterCatalogue(Protocol):
-    """The register's reference data (`AsyncRegisterClient`)."""
+    """The register's reference data (`BulkRegister`)."""
 
     async def list_products(self) -> list[Product]: ...
 

@@ -8,29 +8,46 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from connectors.register import AsyncRegisterClient
 from hub.model import Appointment
+from hub.ports.register import BulkRegister, Capability, UnsupportedError, require
+from hub.ports.register_vendors import build_bulk
 from hub.settings import Settings
 from migration import extract, load, plan, readback, reconcile, report
 from migration.context import MigrationContext
 from migration.ratelimit import AdaptiveRateLimiter, rate_limited_http
 from migration.waivers import Waivers
 
+#: The load writes by external id `jcc:<appID>` (create or update): a register must be able to do that.
+LOAD_NEEDS = (Capability.UPSERT_BY_EXTERNAL_ID,)
+#: Read back and reconcile read the converted appointments in the staged window.
+READ_NEEDS = (Capability.LIST_APPOINTMENTS,)
+#: Rollback cancels the converted appointments it reads.
+ROLLBACK_NEEDS = (Capability.LIST_APPOINTMENTS, Capability.CANCEL)
+
 
 def register_client(settings: Settings, *, concurrency: int | None = None,
-                    rate: float | None = None) -> tuple[AsyncRegisterClient, AdaptiveRateLimiter]:
-    """The async register client behind the migration's rate limit and concurrency bound."""
+                    rate: float | None = None) -> tuple[BulkRegister, AdaptiveRateLimiter]:
+    """The configured register's bulk adapter behind the migration's rate limit and concurrency bound."""
     section = settings.migration
     conc = concurrency or section.register_concurrency
     limiter = AdaptiveRateLimiter(rate or section.register_rate_per_second)
     http = rate_limited_http(limiter, concurrency=conc, timeout=settings.register_api.timeout_seconds)
-    # The client closes the rate-limited http client with itself (`async with client`): no socket left open.
-    client = AsyncRegisterClient.from_settings(settings.register_api, http=http, max_concurrency=conc,
-                                               owns_http=True)
-    return client, limiter
+    # The adapter closes the rate-limited http client with itself (`async with client`): no socket left open.
+    return build_bulk(settings, http, conc), limiter
 
 
-def reader_of(client: AsyncRegisterClient) -> readback.RegisterReader:
+def refuse_unless(settings: Settings, *needs: Capability) -> None:
+    """UnsupportedError (before any I/O, naming the capability) when the configured register lacks `needs`."""
+    from hub.ports.register_vendors import build_register
+
+    register = build_register(settings)
+    try:
+        require(register, *needs)
+    finally:
+        register.close()
+
+
+def reader_of(client: BulkRegister) -> readback.RegisterReader:
     def read(lo: datetime, hi: datetime) -> AsyncIterator[Appointment]:
         return client.list_appointments(from_=lo, to=hi, page_size=500)
     return read
@@ -69,6 +86,7 @@ def run_plan(ctx: MigrationContext, settings: Settings, *, scope: str | None = N
 
 async def _load(ctx: MigrationContext, settings: Settings, dry_run: bool, concurrency: int | None,
                 rate: float | None, batch_size: int | None) -> dict[str, Any]:
+    refuse_unless(settings, *LOAD_NEEDS)  # also on a dry run: it must not promise a load that cannot happen
     if dry_run:
         return await load.load(ctx, None, dry_run=True, batch_size=batch_size)
     client, limiter = register_client(settings, concurrency=concurrency, rate=rate)
@@ -100,5 +118,6 @@ def run_report(ctx: MigrationContext, out_dir: Path, *, dry_run: bool = False) -
     return report.render(ctx, out_dir, dry_run=dry_run)
 
 
-__all__ = ["reader_of", "register_client", "run_extract_export", "run_extract_soap", "run_load", "run_plan",
-           "run_reconcile", "run_report"]
+__all__ = ["LOAD_NEEDS", "READ_NEEDS", "ROLLBACK_NEEDS", "UnsupportedError", "reader_of", "refuse_unless",
+           "register_client", "run_extract_export", "run_extract_soap", "run_load", "run_plan", "run_reconcile",
+           "run_report"]

@@ -9,6 +9,7 @@ import httpx
 
 from connectors.register.async_client import AsyncRegisterClient
 from connectors.register.client import RegisterClient
+from hub.model import Appointment
 from hub.ports.capabilities import ALL_CAPABILITIES, Capability
 from hub.ports.register_errors import UnsupportedError
 from hub.ports.register_types import QrCode
@@ -28,6 +29,10 @@ class CanonicalRegister(RegisterClient):
     def authenticate(self) -> None:
         """Fetch (or reuse) an access token."""
         self._tokens.token()
+
+    def create_appointment(self, data: Appointment, notify_customer: bool = True) -> Appointment:
+        """The canonical contract creates by external id: `data.external_id`, else the hub's own id."""
+        return self.upsert_appointment(data.external_id or data.id, data, notify_customer).appointment
 
     def qr_code(self, appointment_id: str) -> QrCode:
         raise UnsupportedError(VENDOR, Capability.QR_CODE)

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from connectors.outlook import Event
-from connectors.register import UnavailabilityBlock
+from hub.ports.register import UnavailabilityBlock
 
 #: `source` of every block this sync owns in the register; blocks from other sources are never touched.
 BLOCK_SOURCE = "outlook"

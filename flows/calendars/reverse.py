@@ -20,6 +20,7 @@ from flows.calendars.busy import BLOCK_SOURCE, BlockDiff, desired_blocks, diff
 from flows.calendars.placement import Placement, link_peer
 from hub.bootstrap import Hub
 from hub.errors import DeliveryError
+from hub.ports.register import Capability
 from hub.scheduler import JobResult, register_job
 from hub.store.tables import JobState, Link
 
@@ -76,7 +77,8 @@ def sync_busy_time(hub: Hub, *, dry_run: bool = False, days: int | None = None,
 
 
 @register_job(JOB, schedule="*/15 6-19 * * 1-5",
-              description="Outlook busy time of bookable employees → register unavailability blocks (diff)")
+              description="Outlook busy time of bookable employees → register unavailability blocks (diff)",
+              needs=frozenset({Capability.UNAVAILABILITY_BLOCKS}))
 def calendars_job(hub: Hub, dry_run: bool, days: int | None = None) -> JobResult:
     return sync_busy_time(hub, dry_run=dry_run, days=days)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from hub.ports.register import AppointmentRegister, Capability
 from mappings.key2burgerzaken import PickupConfig, load_config
 
 if TYPE_CHECKING:
@@ -16,6 +17,8 @@ JOB = "pickups"
 DOCUMENT_PEER = "k2b:document"
 APPOINTMENT_PEER = "k2b:pickup"
 PURPOSE = "tell customers their passport, ID card or driving licence is ready and keep pick-up appointments in step"
+#: What completing and cancelling pick-up appointments asks of the register (notices need none of it).
+REGISTER_USES = frozenset({Capability.FIND_BY_CUSTOMER, Capability.COMPLETE, Capability.CANCEL})
 
 
 
@@ -33,6 +36,6 @@ def invitation_key(hub: Hub) -> str:
     return hub.settings.key2burgerzaken.invitation_key.get_secret_value()
 
 
-def peers(hub: Hub) -> tuple[Any, Any, Any]:
+def peers(hub: Hub) -> tuple[Any, Any, AppointmentRegister]:
     """(key2burgerzaken, tip, register) connectors of this hub."""
     return hub.peers.key2burgerzaken, hub.peers.tip, hub.peers.register

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from flows.pickup_readiness.config import FLOW, PURPOSE, config_of, invitation_key, peers
+from flows.pickup_readiness.config import FLOW, PURPOSE, REGISTER_USES, config_of, invitation_key, peers
 from flows.pickup_readiness.state import document_state, row_hash, save_document
 from hub.errors import PermanentError
 from hub.model import Appointment
+from hub.ports.capabilities import missing
+from hub.ports.register_errors import unsupported_reason
 from mappings.key2burgerzaken import (
     LAPSED,
     OPEN_STATUSES,
@@ -45,6 +47,8 @@ class DocumentRun:
     dry_run: bool
     now: datetime
     counts: Counter[str] = field(default_factory=Counter)
+    #: Set when the register cannot complete or cancel pick-ups ("not supported by register …").
+    unsupported_reason: str | None = None
 
     def handle(self, row: DocumentRow, *, force: bool = False) -> None:
         """Apply the row unless its content is unchanged (`force`: decide anyway, e.g. for reminders).
@@ -106,6 +110,18 @@ class DocumentRun:
         log.info("pickups.effect", effect=effect.value, application_number=doc.application_number,
                  document_type=doc.document_type, document_number=doc.document_number_masked)
 
+    def _unsupported(self) -> bool:
+        """Whether the register lacks what completing/cancelling pick-ups needs (counted and said, once per run)."""
+        _, _, register = peers(self.hub)
+        lacking = missing(REGISTER_USES, register.capabilities)
+        if not lacking:
+            return False
+        if not self.counts["unsupported"]:
+            log.warning("pickups.unsupported", reason=unsupported_reason(register.vendor, *lacking))
+        self.counts["unsupported"] += 1
+        self.unsupported_reason = unsupported_reason(register.vendor, *lacking)
+        return True
+
     def _pickups(self, row: DocumentRow, doc: Document, statuses: frozenset[Any]) -> list[Appointment]:
         if not row.bsn:
             self.counts["no_bsn"] += 1
@@ -115,6 +131,8 @@ class DocumentRun:
                 if a.status in statuses and any(p.code == doc.pickup_product for p in a.products)]
 
     def _complete(self, row: DocumentRow, doc: Document, state: DocumentState) -> None:
+        if self._unsupported():
+            return
         target = choose_to_complete(self._pickups(row, doc, OPEN_STATUSES), doc.status_date)
         if target is None:
             self.counts["no_open_pickup"] += 1
@@ -126,6 +144,8 @@ class DocumentRun:
         self.counts["appointments_completed"] += 1
 
     def _cancel_pending(self, row: DocumentRow, doc: Document, state: DocumentState) -> list[str]:
+        if self._unsupported():
+            return []
         _, _, register = peers(self.hub)
         cancelled: list[str] = []
         for appointment in self._pickups(row, doc, PENDING_STATUSES):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from flows.pickup_readiness.config import JOB, config_of, peers
+from flows.pickup_readiness.config import JOB, REGISTER_USES, config_of, peers
 from flows.pickup_readiness.documents import DocumentRun
 from flows.pickup_readiness.state import read_watermark, write_watermark
 from hub.errors import TransientError
@@ -22,7 +22,7 @@ log = structlog.get_logger("afsprakenhub.flows.pickup_readiness")
 
 @register_job(JOB, schedule="*/15 * * * *",
               description="Key2Burgerzaken document status → ready notices, pick-up access, reminders, "
-                          "completion and cancellation of pick-up appointments")
+                          "completion and cancellation of pick-up appointments", uses=REGISTER_USES)
 def sync_pickups(hub: Hub, dry_run: bool) -> JobResult:
     """Incremental by status-date watermark (minus a look-back) plus a content hash per document.
 
@@ -58,5 +58,8 @@ def sync_pickups(hub: Hub, dry_run: bool) -> JobResult:
         return JobResult("retry", {**run.counts, "reason": exc.reason})
     if not dry_run and newest is not None:
         write_watermark(hub, newest)
-    outcome = "partial" if run.counts.get("failed") else "ok"
-    return JobResult(outcome, dict(run.counts))
+    outcome = "partial" if run.counts.get("failed") or run.unsupported_reason else "ok"
+    counts: dict[str, object] = dict(run.counts)
+    if run.unsupported_reason:
+        counts["note"] = run.unsupported_reason
+    return JobResult(outcome, counts)

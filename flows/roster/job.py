@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from connectors.register import StaffingBlock
 from connectors.rostarcas import RosterExport, RowProblem
 from connectors.rostarcas.settings import RostarcasSettings
 from flows.roster.conflicts import Conflict, find_conflicts, merged_ranges
@@ -28,11 +27,14 @@ from flows.roster.state import RosterState, load_state, save_state
 from hub.bootstrap import Hub
 from hub.errors import DeliveryError
 from hub.model import Appointment
+from hub.ports.register import Capability, StaffingBlock
 from hub.scheduler import JobResult, register_job
 from mappings.rostarcas import BLOCK_PREFIX, RosterBlock, Skipped, load_mapping, map_shift
 
 JOB, FULL_JOB = "roster", "roster-full"
 LOCK = "roster:sync"
+#: Push staffing blocks; read the appointments they hold for the capacity check.
+NEEDS = frozenset({Capability.STAFFING_BLOCKS, Capability.LIST_APPOINTMENTS})
 log = structlog.get_logger("afsprakenhub.flows.roster")
 
 
@@ -241,13 +243,15 @@ def _check_conflicts(hub: Hub, settings: RostarcasSettings, run: RosterRun, stat
 
 
 @register_job(JOB, schedule="*/15 * * * *",
-              description="RostarCAS roster → register staffing blocks (diff by content hash), capacity conflicts")
+              description="RostarCAS roster → register staffing blocks (diff by content hash), capacity conflicts",
+              needs=NEEDS)
 def roster_job(hub: Hub, dry_run: bool, weeks: int | None = None) -> JobResult:
     return sync_roster(hub, dry_run=dry_run, weeks=weeks).as_job_result()
 
 
 @register_job(FULL_JOB, schedule="30 2 * * *",
-              description="RostarCAS roster vs the register's actual staffing blocks (repairs drift), all conflicts")
+              description="RostarCAS roster vs the register's actual staffing blocks (repairs drift), all conflicts",
+              needs=NEEDS)
 def roster_full_job(hub: Hub, dry_run: bool, weeks: int | None = None) -> JobResult:
     return sync_roster(hub, dry_run=dry_run, full=True, weeks=weeks).as_job_result()
 

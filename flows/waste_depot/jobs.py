@@ -11,6 +11,7 @@ from flows.waste_depot import store
 from flows.waste_depot.bookings import booking_row
 from flows.waste_depot.codes import pass_key
 from hub.errors import PermanentError
+from hub.ports.register import Capability
 from hub.scheduler import JobResult, register_job
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def refresh_passes(hub: Hub, dry_run: bool) -> JobResult:
 @register_job(BOOKINGS_JOB, schedule="*/10 * * * *",
               description="read today's and tomorrow's waste-depot bookings from the register (safety net for "
                           "missed events); drop bookings that ended before today, scans past retention and visits "
-                          "of past years")
+                          "of past years", needs=frozenset({Capability.LIST_APPOINTMENTS}))
 def read_bookings(hub: Hub, dry_run: bool) -> JobResult:
     """Today and tomorrow in Europe/Amsterdam (a DST day has 23 or 25 hours); newer stored versions win."""
     settings = hub.settings.waste_depot

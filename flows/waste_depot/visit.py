@@ -12,17 +12,19 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
-from connectors.register import ConflictError
 from flows.contact_moments import handle as record_contact_moments
 from hub.context import FlowContext, InboundEvent
 from hub.errors import PermanentError
 from hub.model import APPOINTMENT_EVENT_PREFIX, Appointment, AppointmentEvent, AppointmentStatus, CloudEvent
+from hub.ports.register import Capability, ConflictError
 from hub.registry import REGISTRY
 
 FLOW = "waste_depot_visit"
 EVENT_TYPE = "nl.tilburg.afspraken.waste-depot.visit"
 SOURCE = "afsprakenhub/waste-depot"
 PURPOSE = "record an admitted waste-depot visit as checked in and as a contact moment"
+#: Check in, and re-read the appointment when the register answers a conflict.
+NEEDS = frozenset({Capability.CHECK_IN, Capability.READ_APPOINTMENT})
 #: The register answers a check-in from these with a conflict; the visit is then already recorded there.
 _ALREADY_PAST = frozenset({AppointmentStatus.CHECKED_IN, AppointmentStatus.CALLED, AppointmentStatus.STARTED,
                            AppointmentStatus.COMPLETED})
@@ -51,16 +53,15 @@ def dedupe_key(appointment_id: str) -> str:
 def _checked_in(ctx: FlowContext, appointment_id: str) -> Appointment:
     register = ctx.peers.register
     try:
-        appointment: Appointment = register.check_in_appointment(appointment_id, notify_customer=False)
-        return appointment
+        return register.check_in_appointment(appointment_id, notify_customer=False)
     except ConflictError:
-        current: Appointment = register.get_appointment(appointment_id)
+        current = register.get_appointment(appointment_id)
         if current.status in _ALREADY_PAST:
             return current
         raise PermanentError(f"the register refuses a check-in from status {current.status.value}") from None
 
 
-@REGISTRY.flow(FLOW, consumes=(EVENT_TYPE,), purpose=PURPOSE, ordered=False)
+@REGISTRY.flow(FLOW, consumes=(EVENT_TYPE,), purpose=PURPOSE, ordered=False, needs=NEEDS)
 def handle(event: InboundEvent, ctx: FlowContext) -> str | None:
     data = VisitData.model_validate(event.event.data)
     appointment = _checked_in(ctx, data.appointment_id)

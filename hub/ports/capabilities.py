@@ -15,6 +15,7 @@ class Capability(StrEnum):
     FIND_BY_CASE_REFERENCE = "find-by-case-reference"  # find_by_case_reference / list_appointments(case_reference=…)
     FIND_BY_CUSTOMER = "find-by-customer"  # list_appointments(customer_bsn=…)
     UPSERT_BY_EXTERNAL_ID = "upsert-by-external-id"  # upsert_appointment(external_id, …): create or update
+    CREATE = "create"  # create_appointment(data): a new appointment, id chosen by the register; not idempotent
     CANCEL = "cancel"  # cancel_appointment
     COMPLETE = "complete"  # complete_appointment
     CLOSE = "close"  # close_appointment (its zaak was closed)

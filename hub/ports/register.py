@@ -85,6 +85,9 @@ class AppointmentRegister(Protocol):
                            notify_customer: bool = True) -> UpsertResult:
         """UPSERT_BY_EXTERNAL_ID: create or update by external id; idempotent for the same content."""
 
+    def create_appointment(self, data: Appointment, notify_customer: bool = True) -> Appointment:
+        """CREATE: a new appointment; the register assigns its id (returned in `.id`). Not idempotent."""
+
     def cancel_appointment(self, appointment_id: str, reason: str | None = None,
                            notify_customer: bool = True) -> Appointment:
         """CANCEL (idempotent); ConflictError when not allowed from the current status."""
@@ -162,6 +165,10 @@ class BulkRegister(Protocol):
                                   notify_customer: bool = False) -> list[UpsertResult | DeliveryError]:
         """UPSERT_BY_EXTERNAL_ID for many, concurrently; per item its result or its DeliveryError, in order."""
 
+    async def cancel_appointment(self, appointment_id: str, reason: str | None = None,
+                                 notify_customer: bool = True) -> Appointment:
+        """CANCEL (the migration's rollback)."""
+
     async def list_products(self) -> list[Product]: ...
 
     async def list_locations(self) -> list[Location]: ...
@@ -177,10 +184,10 @@ class BulkRegister(Protocol):
 
 
 def require(register: AppointmentRegister | BulkRegister, *needs: Capability) -> None:
-    """Raise UnsupportedError for the first of `needs` the register lacks (no I/O)."""
+    """Raise UnsupportedError naming every one of `needs` the register lacks (no I/O)."""
     lacking = missing(frozenset(needs), register.capabilities)
     if lacking:
-        raise UnsupportedError(register.vendor, lacking[0])
+        raise UnsupportedError(register.vendor, *lacking)
 
 
 __all__ = [

@@ -28,12 +28,13 @@ class ConflictError(RegisterPermanentError):
 
 
 class UnsupportedError(RegisterPermanentError):
-    """The configured register cannot do this at all; `capability` names what it lacks."""
+    """The configured register cannot do this at all; `capability` names what it lacks (`missing`: all of it)."""
 
-    def __init__(self, vendor: str, capability: Capability) -> None:
-        super().__init__(unsupported_reason(vendor, capability))
+    def __init__(self, vendor: str, capability: Capability, *more: Capability) -> None:
+        super().__init__(unsupported_reason(vendor, capability, *more))
         self.vendor = vendor
         self.capability = capability
+        self.missing = (capability, *more)
 
 
 class AuthFailedError(RegisterPermanentError):
@@ -52,9 +53,9 @@ class UnexpectedShapeError(RegisterPermanentError):
         self.field = field
 
 
-def unsupported_reason(vendor: str, capability: Capability | str) -> str:
+def unsupported_reason(vendor: str, capability: Capability | str, *more: Capability | str) -> str:
     """The one wording used everywhere: log, status, contract-test, console and a skipped delivery."""
-    return f"not supported by register {vendor}: {capability}"
+    return f"not supported by register {vendor}: {', '.join(str(c) for c in (capability, *more))}"
 
 
 __all__ = [

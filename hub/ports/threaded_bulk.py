@@ -67,6 +67,12 @@ class ThreadedBulk:
 
         return list(await asyncio.gather(*(one(eid, data) for eid, data in items)))
 
+    async def cancel_appointment(self, appointment_id: str, reason: str | None = None,
+                                 notify_customer: bool = True) -> Appointment:
+        async with self._slots:
+            return await asyncio.to_thread(self._register.cancel_appointment, appointment_id, reason,
+                                           notify_customer)
+
     async def list_products(self) -> list[Product]:
         return await asyncio.to_thread(self._register.list_products)
 

@@ -399,3 +399,20 @@ def test_pages_of_dead_letters_and_replay_all_shown(operator: TestClient, hub: H
     assert operator.get("/console/dead-letters", params={"page": 0}).status_code == 400
     missing = operator.get("/console/deliveries/999999")
     assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+
+
+def test_overview_names_the_register_and_what_it_cannot_do(operator: TestClient, hub: Hub) -> None:
+    import flows.zaak_closure  # noqa: F401 - registers the flow
+    from hub.ports.register import ALL_CAPABILITIES, Capability
+    from hub.registry import REGISTRY
+    from tests.support.fake_register import InMemoryRegister
+
+    hub.peers._cache["register"] = InMemoryRegister(vendor="qmatic")
+    assert "Het register kan alles wat de flows en taken vragen." in operator.get("/console/").text
+    hub.registry.add(REGISTRY.get("zaak_closure"))
+    hub.peers._cache["register"] = InMemoryRegister(capabilities=ALL_CAPABILITIES - {Capability.CLOSE},
+                                                    vendor="qmatic")
+    html = operator.get("/console/").text
+    assert "Afsprakenregister: qmatic" in html
+    assert re.search(r'data-register-gap="flow:zaak_closure">flow zaak_closure: not supported by register qmatic: '
+                     r'close</li>', html)

@@ -241,3 +241,30 @@ def test_rollback_cancels_converted_appointments_silently(sandbox: Sandbox, monk
     assert code == 0 and json.loads(out)["cancelled"] == planned["create"]
     assert all(a.status.value == "cancelled" for a in sandbox.register.appointments())
     assert sandbox.register.notifications_sent == []
+
+
+@pytest.fixture
+def create_only_vendor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A register that can create, read and cancel, but not create or update by external id (as JCC G-Plan)."""
+    from hub.ports import register_vendors
+
+    monkeypatch.setitem(register_vendors.VENDORS, "fake", register_vendors.VendorSpec(
+        "fake", "tests.support.fake_register:FakeSettings", "tests.support.fake_register:build"))
+    monkeypatch.setenv("AFSPRAKENHUB_REGISTER__VENDOR", "fake")
+    monkeypatch.setenv("AFSPRAKENHUB_REGISTER__FAKE__CAPABILITIES", "create,read-appointment,cancel,list-appointments")
+
+
+def test_load_refuses_up_front_a_register_that_cannot_create_by_external_id(
+        sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, create_only_vendor: None) -> None:
+    extract(sandbox)
+    plan(sandbox)
+    sandbox.register.calls.clear()
+    for args in (["load", "--json"], ["load", "--dry-run", "--json"]):
+        code, out = cli(sandbox, monkeypatch, *args)
+        summary = json.loads(out)
+        assert code == 2 and summary["error"] == "not supported by register fake: upsert-by-external-id"
+        assert summary["unsupported"] == ["upsert-by-external-id"]
+    code, out = cli(sandbox, monkeypatch, "run", "--source", "jcc-soap", "--from", FIRST.isoformat(),
+                    "--to", LAST.isoformat(), "--json")
+    assert code == 2 and json.loads(out)["error"] == "not supported by register fake: upsert-by-external-id"
+    assert sandbox.register.calls.all() == [] and sandbox.converted() == []

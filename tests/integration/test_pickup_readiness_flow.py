@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 import flows.pickup_readiness  # noqa: F401  (registers the flow and the `pickups` job)
 from connectors.key2burgerzaken import Key2BurgerzakenSettings
-from connectors.register import RegisterClient
+from connectors.register.adapter import CanonicalRegister
 from connectors.tip import TipPublisher, TipSettings
 from hub import operations
 from hub.bootstrap import Hub
@@ -109,7 +109,7 @@ def env(settings: Settings, tmp_path: Path) -> Iterator[Env]:
     registry = FlowRegistry()
     registry.add(REGISTRY.get("pickup_readiness"))
     peers = {"tip": TipPublisher(s.tip, sleep=lambda _: None),
-             "register": RegisterClient.from_settings(s.register_api, sleep=lambda _: None)}
+             "register": CanonicalRegister.from_settings(s.register_api, sleep=lambda _: None)}
     logs = io.StringIO()
     configure_logging("INFO", "json", stream=logs)
     hub = Hub(s, registry=registry, peers=peers, worker_name="test")
@@ -240,3 +240,23 @@ def test_job_stops_on_transient_failure_and_resumes(env: Env) -> None:
     resumed = env.sync()
     assert resumed.outcome == "ok" and resumed.counts["ready"] == 1
     assert [e.type for e in env.tip.events].count(READY) == 1
+
+
+def test_a_register_that_cannot_complete_still_gets_notices_and_says_what_it_skipped(env: Env) -> None:
+    """Notices need no register: they go out; completing the pick-up is skipped, counted and named."""
+    from connectors.register.adapter import CanonicalRegister
+    from hub.ports.register import Capability
+
+    limited = env.hub.peers.register
+    assert isinstance(limited, CanonicalRegister)
+    limited.capabilities = limited.capabilities - {Capability.COMPLETE}
+    collector = env.document("K2B-40", READY_CODE)
+    env.sync()
+    appointment = env.book(collector)
+    env.k2b.set_status("K2B-40", HANDED_OUT, env.now())
+    result = env.sync()
+    assert result.outcome == "partial" and result.counts["unsupported"] == 1
+    assert result.counts["note"] == "not supported by register canonical: complete"
+    assert "appointments_completed" not in result.counts
+    assert env.register.get(appointment).status is AppointmentStatus.BOOKED
+    assert len(env.tip.of_type(READY)) == 1

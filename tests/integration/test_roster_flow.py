@@ -15,7 +15,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 import flows.roster.job  # noqa: F401 - registers the jobs
-from connectors.register import RegisterClient
+from connectors.register.adapter import CanonicalRegister
 from connectors.rostarcas import RostarcasClient
 from connectors.rostarcas.settings import RostarcasSettings
 from flows.roster import sync_roster
@@ -80,7 +80,7 @@ def env(settings: Settings, tmp_path: Path) -> Iterator[Env]:
             "rostarcas": RostarcasSettings(base_url=server.url("/rostarcas/api/v1"), report_dir=str(reports),
                                            folder=str(tmp_path / "drop"), retry_base_seconds=0.01),
         })
-        client = RegisterClient.from_settings(hub_settings.register_api, sleep=lambda _s: None)
+        client = CanonicalRegister.from_settings(hub_settings.register_api, sleep=lambda _s: None)
         hub = Hub(hub_settings, registry=FlowRegistry(), peers={"register": client}, now=Clock(NOW))
         rostarcas.set_roster(roster())
         yield Env(hub, register, rostarcas, reports)

@@ -15,7 +15,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from connectors.passes import PassListSettings
-from connectors.register import ConflictError
 from flows.waste_depot import visit as visit_flow
 from flows.waste_depot.codes import pass_key, signed_code
 from flows.waste_depot.jobs import BOOKINGS_JOB, PASSES_JOB
@@ -25,6 +24,7 @@ from hub.bootstrap import Hub
 from hub.delivery import DeliveryProcessor
 from hub.errors import TransientError
 from hub.model import Appointment, AppointmentStatus, parse_event
+from hub.ports.register import ALL_CAPABILITIES, Capability, ConflictError
 from hub.registry import REGISTRY, FlowRegistry
 from hub.scheduler import run_job
 from hub.settings import Settings
@@ -50,6 +50,8 @@ class FakeRegister:
     appointments: dict[str, Appointment] = field(default_factory=dict)
     check_ins: list[str] = field(default_factory=list)
     down: bool = False
+    vendor: str = "fake"
+    capabilities: frozenset[Capability] = ALL_CAPABILITIES
 
     def _up(self) -> None:
         if self.down:
