@@ -127,3 +127,22 @@ def test_seeding_endpoint_for_the_demo(sims: tuple[JccRestSimulator, QmaticSimul
         held = httpx.get(f"{sim.base_url}/_sandbox/appointments").json()
         assert [h["cancelled"] for h in held] == [False]
         assert not sim.calls.all()  # control endpoints are not in the call log
+
+
+def test_sandbox_serve_offers_both_vendor_registers_with_a_catalogue() -> None:
+    from sandbox.cli import build_server
+
+    server = build_server()
+    by_name = {sim.name: sim for sim in server.simulators.values()}
+    assert {"register", "jcc-rest", "qmatic"} <= set(by_name)
+    jcc, qmatic = by_name["jcc-rest"], by_name["qmatic"]
+    assert isinstance(jcc, JccRestSimulator) and isinstance(qmatic, QmaticSimulator)
+    catalogued = JccRestSimulator(), QmaticSimulator()
+    for sim in catalogued:
+        sim.seed_example()
+    with SandboxServer(*catalogued):
+        built = registers(*catalogued)
+        locations = built["jcc-rest"].list_locations()
+        assert [loc.name for loc in locations] == ["Stadswinkel Koningsplein", "Milieustraat Tilburg"]
+        assert len(locations[0].id) == 36  # a GUID
+        assert len(built["qmatic"].list_products()) == 2
