@@ -157,9 +157,17 @@ def demo(
     = False,
     workdir: Annotated[Path, typer.Option(help="Where the demo's database, log and simulators' files go")]
     = Path("var/demo"),
+    register: Annotated[str, typer.Option("--register", help="The hub's register: canonical, jcc-rest or qmatic "
+                                          "(a vendor's simulator holding the same day; what it cannot do shows "
+                                          "as unsupported)")] = "canonical",
 ) -> None:
     """The main job: sandbox peers + the hub on the embedded default + a scripted register day, checked."""
     from hub.demo.runner import run_demo
+    from hub.ports.register_vendors import VENDORS
+
+    if register not in VENDORS:
+        err.print(f"[red]--register {register}: unknown register; known: {', '.join(sorted(VENDORS))}[/]")
+        raise typer.Exit(2)
 
     # Progress on the terminal; under --json on stderr, so stdout stays one JSON document.
     talk = err if as_json else out
@@ -175,10 +183,10 @@ def demo(
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         stop.wait()
 
-    progress(f"{appointments} appointments, seed {seed}; work dir {workdir}")
+    progress(f"{appointments} appointments, seed {seed}, register {register}; work dir {workdir}")
     try:
         report = run_demo(seed=seed, count=appointments, workdir=workdir, keep_running=keep_running, on_ready=hold,
-                          progress=progress)
+                          progress=progress, register=register)
     except RuntimeError as exc:
         err.print(f"[red]demo failed:[/] {exc}  (log: {workdir / 'hub.log'})", soft_wrap=True)
         raise typer.Exit(1) from None
@@ -193,7 +201,8 @@ def _print_demo(report: DemoReport, as_json: bool) -> None:
         return
     table = Table("flow", "expected", "observed", "dead", "result", title="afsprakenhub demo")
     for row in report.rows:
-        table.add_row(row.name, str(row.expected), str(row.observed), str(row.dead), "ok" if row.ok else "NOT OK")
+        result = "unsupported" if row.unsupported else "ok" if row.ok else "NOT OK"
+        table.add_row(row.name, str(row.expected), str(row.observed), str(row.dead), result)
     out.print(table)
     # Details and paths below the table, never cut at the terminal's width.
     details = [row for row in report.rows if row.detail]

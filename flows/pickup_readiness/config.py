@@ -17,8 +17,11 @@ JOB = "pickups"
 DOCUMENT_PEER = "k2b:document"
 APPOINTMENT_PEER = "k2b:pickup"
 PURPOSE = "tell customers their passport, ID card or driving licence is ready and keep pick-up appointments in step"
-#: What completing and cancelling pick-up appointments asks of the register (notices need none of it).
-REGISTER_USES = frozenset({Capability.FIND_BY_CUSTOMER, Capability.COMPLETE, Capability.CANCEL})
+#: What completing (on hand-out) and cancelling (on lapse) pick-up appointments ask of the register; notices,
+#: reminders and booking access need none of it.
+COMPLETE_USES = frozenset({Capability.FIND_BY_CUSTOMER, Capability.COMPLETE})
+CANCEL_USES = frozenset({Capability.FIND_BY_CUSTOMER, Capability.CANCEL})
+REGISTER_USES = COMPLETE_USES | CANCEL_USES
 
 
 

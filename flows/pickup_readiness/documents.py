@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from flows.pickup_readiness.config import FLOW, PURPOSE, REGISTER_USES, config_of, invitation_key, peers
+from flows.pickup_readiness.config import CANCEL_USES, COMPLETE_USES, FLOW, PURPOSE, config_of, invitation_key, peers
 from flows.pickup_readiness.state import document_state, row_hash, save_document
 from hub.errors import PermanentError
 from hub.model import Appointment
-from hub.ports.capabilities import missing
+from hub.ports.capabilities import Capability, missing
 from hub.ports.register_errors import unsupported_reason
 from mappings.key2burgerzaken import (
     LAPSED,
@@ -110,10 +110,10 @@ class DocumentRun:
         log.info("pickups.effect", effect=effect.value, application_number=doc.application_number,
                  document_type=doc.document_type, document_number=doc.document_number_masked)
 
-    def _unsupported(self) -> bool:
-        """Whether the register lacks what completing/cancelling pick-ups needs (counted and said, once per run)."""
+    def _unsupported(self, uses: frozenset[Capability]) -> bool:
+        """Whether the register lacks what completing or cancelling pick-ups needs (counted, and logged once)."""
         _, _, register = peers(self.hub)
-        lacking = missing(REGISTER_USES, register.capabilities)
+        lacking = missing(uses, register.capabilities)
         if not lacking:
             return False
         if not self.counts["unsupported"]:
@@ -131,7 +131,7 @@ class DocumentRun:
                 if a.status in statuses and any(p.code == doc.pickup_product for p in a.products)]
 
     def _complete(self, row: DocumentRow, doc: Document, state: DocumentState) -> None:
-        if self._unsupported():
+        if self._unsupported(COMPLETE_USES):
             return
         target = choose_to_complete(self._pickups(row, doc, OPEN_STATUSES), doc.status_date)
         if target is None:
@@ -144,7 +144,7 @@ class DocumentRun:
         self.counts["appointments_completed"] += 1
 
     def _cancel_pending(self, row: DocumentRow, doc: Document, state: DocumentState) -> list[str]:
-        if self._unsupported():
+        if self._unsupported(CANCEL_USES):
             return []
         _, _, register = peers(self.hub)
         cancelled: list[str] = []

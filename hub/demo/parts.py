@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import random
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from hub.ports.capabilities import Capability
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
@@ -30,10 +32,12 @@ class DemoRow:
     observed: int
     dead: int = 0
     detail: str = ""
+    #: "not supported by register <vendor>: …" when the configured register cannot do what this row checks.
+    unsupported: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.expected == self.observed and self.dead == 0
+        return self.unsupported is not None or (self.expected == self.observed and self.dead == 0)
 
 
 @dataclass
@@ -42,6 +46,7 @@ class DemoContext:
 
     hub: Hub
     sandbox: SandboxServer
+    #: The canonical register simulator: the source of the day's events (and the hub's register by default).
     register: RegisterSimulator
     day: DayPlan
     rng: random.Random
@@ -74,6 +79,9 @@ class DemoPart:
 
     #: Row name in the demo's table, usually the flow name.
     name: str = "part"
+    #: Row name → what its check needs of the hub's register (the flow's or job's declared needs). A register
+    #: lacking them shows the row as unsupported; when the part's own row (named `name`) is, none of its hooks run.
+    register_needs: ClassVar[Mapping[str, frozenset[Capability]]] = {}
 
     def simulators(self, seed: int) -> list[Simulator]:
         """Simulators to mount in the sandbox server (each at its own path prefix)."""

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from hub.bootstrap import Hub
 from hub.demo import parts as demo_parts
+from hub.demo import vendor as demo_vendor
 from hub.demo.day import DayPlan, PlannedAppointment, plan_day
 from hub.demo.parts import DEMO_PARTS, DemoContext, DemoPart, DemoRow, counted
 from hub.logging import configure_logging
@@ -59,7 +60,8 @@ class DemoReport:
 
     def as_json(self) -> dict[str, Any]:
         return {"ok": self.ok, "durationS": round(self.duration_s, 2),
-                "flows": {r.name: {"expected": r.expected, "observed": r.observed, "dead": r.dead} for r in self.rows}}
+                "flows": {r.name: {"expected": r.expected, "observed": r.observed, "dead": r.dead,
+                                   **({"unsupported": r.unsupported} if r.unsupported else {})} for r in self.rows}}
 
 
 def load_parts() -> list[DemoPart]:
@@ -166,10 +168,16 @@ class DemoStack:
     def __init__(self, *, seed: int = 20270301, count: int = 200, day: date | None = None,
                  workdir: Path = Path("var/demo"), timeout: float = 120.0, overrides: dict[str, Any] | None = None,
                  launcher: Callable[[Hub], HubLauncher] = serve_in_process, log_level: str = "INFO",
-                 progress: Progress = _quiet) -> None:
+                 progress: Progress = _quiet, register_vendor: str = "canonical") -> None:
         self.seed, self.count, self.day, self.workdir, self.timeout = seed, count, day, workdir, timeout
         self.overrides, self.launcher, self.log_level = overrides or {}, launcher, log_level
         self.progress = progress
+        #: The hub's register (`demo --register`): the canonical simulator, or a vendor's fed the same day.
+        self.register_vendor = register_vendor
+        self.vendor_sim: Any = None
+        self.mirrored: list[Any] = []
+        #: Per part: its rows the register cannot serve ("not supported by register …").
+        self.unsupported: dict[str, dict[str, str]] = {}
         #: The simulators' folders (SFTP root, drop folders, reports): under the work dir, emptied at each start.
         self.scratch = workdir / "tmp"
         self.parts: list[DemoPart] = []
@@ -200,7 +208,10 @@ class DemoStack:
         hub_sock = bind_tcp()
         self.hub_url = hub_url = "http://{}:{}".format(*hub_sock.getsockname()[:2])
         self.register = register = RegisterSimulator(seed=self.seed, hub_url=hub_url, hub_token=token)
+        self.vendor_sim = demo_vendor.vendor_simulator(self.register_vendor, self.seed)
         simulators = [sim for part in self.parts for sim in part.simulators(self.seed)]
+        if self.vendor_sim is not None:
+            simulators.insert(0, self.vendor_sim)
         self.sandbox = sandbox = SandboxServer(register, *simulators)
         sandbox.start()
         self._stoppers.append(sandbox.stop)
@@ -216,9 +227,13 @@ class DemoStack:
             }
             for part in self.parts:
                 base = deep_merge(base, part.settings(sandbox))
+            base = deep_merge(base, demo_vendor.register_settings(self.register_vendor, self.vendor_sim))
             self.settings_data = deep_merge(base, self.overrides)
             self.hub = hub = Hub(Settings(**self.settings_data), worker_name="demo")
             self._stoppers.append(hub.close)
+            port = hub.peers.register
+            self.unsupported = {part.name: demo_vendor.unsupported_rows(part, port.vendor, port.capabilities)
+                                for part in self.parts}
             hub.db.upgrade()
             self._stoppers.append(self.launcher(hub)(hub.settings, hub_sock))
             self.plan = plan_day(self.seed, self.count, self.day)
@@ -228,8 +243,8 @@ class DemoStack:
         except BaseException:
             self.close()
             raise
-        self.progress(f"up: hub {hub_url}, {len(simulators) + 1} simulators, {len(self.parts)} parts "
-                      f"({time.monotonic() - self.t0:.1f} s)")
+        self.progress(f"up: hub {hub_url}, {len(simulators) + 1} simulators, {len(self.parts)} parts, register "
+                      f"{self.register_vendor} ({time.monotonic() - self.t0:.1f} s)")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -260,20 +275,32 @@ class DemoStack:
         if not wait_until(settled, self.timeout):
             raise RuntimeError(f"the hub did not settle within {self.timeout:.0f} s: {status(self.hub)}")
 
+    def idle(self, part: DemoPart) -> bool:
+        """Whether the register cannot serve the part's own row: then none of its hooks run."""
+        return part.name in self.unsupported.get(part.name, {})
+
     def before_day(self) -> None:
         self.progress(f"before the day: seeding {len(self.parts)} peers")
         for part in self.parts:
-            part.before_day(self.ctx)
+            if not self.idle(part):
+                part.before_day(self.ctx)
 
     def play(self) -> int:
         self.progress(f"playing the day: {len(self.plan.appointments)} appointments")
         events = play(self.register, self.plan)
+        if self.vendor_sim is not None:  # the vendor's register holds the same day as the one that played it
+            self.mirrored = demo_vendor.mirror(self.vendor_sim, self.register.appointments())
+            self.progress(f"  {len(self.mirrored)} appointments mirrored into the {self.register_vendor} register")
         log.info("demo.day_played", appointments=len(self.plan.appointments), events=events)
         self.progress(f"  the register emitted {events} events; the hub is processing them")
         return events
 
     def after_day(self) -> None:
         for n, part in enumerate(self.parts, 1):  # one at a time: each part sees the effects of the ones before it
+            if self.idle(part):
+                self.progress(f"after the day {n}/{len(self.parts)}: {part.name} "
+                              f"({self.unsupported[part.name][part.name]})")
+                continue
             self.progress(f"after the day {n}/{len(self.parts)}: {part.name}")
             part.after_day(self.ctx)
             self.settle()
@@ -282,7 +309,13 @@ class DemoStack:
         self.progress("checking what every peer holds")
         rows = [intake_row(self.hub, self.register)]
         for part in self.parts:
-            rows.extend(part.check(self.ctx))
+            reasons = self.unsupported.get(part.name, {})
+            if self.idle(part):
+                rows.extend(DemoRow(name, 0, 0, 0, why, unsupported=why) for name, why in reasons.items())
+            else:
+                rows.extend(demo_vendor.mark(part.check(self.ctx), reasons))
+        if self.vendor_sim is not None:
+            rows.append(demo_vendor.register_row(self.hub.peers.register, self.mirrored))
         return rows
 
     def snapshot(self) -> dict[str, Any]:
@@ -306,9 +339,10 @@ class DemoStack:
 
 def run_demo(*, seed: int = 20270301, count: int = 200, day: date | None = None, workdir: Path = Path("var/demo"),
              keep_running: bool = False, on_ready: Callable[[DemoReport], None] | None = None,
-             timeout: float = 120.0, progress: Progress = _quiet) -> DemoReport:
-    """Run the whole demo in this process and return its report."""
-    with DemoStack(seed=seed, count=count, day=day, workdir=workdir, timeout=timeout, progress=progress) as stack:
+             timeout: float = 120.0, progress: Progress = _quiet, register: str = "canonical") -> DemoReport:
+    """Run the whole demo in this process (the hub's register: `register`) and return its report."""
+    with DemoStack(seed=seed, count=count, day=day, workdir=workdir, timeout=timeout, progress=progress,
+                   register_vendor=register) as stack:
         stack.before_day()
         stack.play()
         stack.settle()

@@ -2,7 +2,8 @@
 
 How a vendor plugs in (ONE registration line, at the end of this module, in `VENDORS`):
 
-    VendorSpec("jcc-rest", "connectors.jcc_rest.settings:JccRestSettings", "connectors.jcc_rest.adapter:build"),
+    VendorSpec("jcc-rest", "connectors.jcc_rest.settings:JccRestSettings", "connectors.jcc_rest.adapter:build",
+               simulator="sandbox.jcc_rest:JccRestSimulator"),
 
 - `settings`: "module:Class", a pydantic model of the vendor's own settings section. It lives under
   `register.<name with - as _>`: `AFSPRAKENHUB_REGISTER__JCC_REST__BASE_URL=…` or `[register.jcc_rest]` in
@@ -15,6 +16,7 @@ How a vendor plugs in (ONE registration line, at the end of this module, in `VEN
   `def build_bulk(settings: <VendorSettings>, http: httpx.AsyncClient, concurrency: int) -> BulkRegister`,
   for the migration's concurrent load over the given rate-limited client (which the BulkRegister closes).
   Without it the migration runs the sync adapter in `concurrency` threads.
+- `simulator` (optional): "module:Class" of its sandbox simulator, for `afsprakenhub demo --register <name>`.
 
 Modules are named by string and imported on first use, so the hub core imports no connector.
 """
@@ -59,6 +61,10 @@ class VendorSpec:
     bulk: str | None = None
     #: Attribute of `Settings` holding the section; None: `register.<name with - as _>`.
     section: str | None = None
+    #: "module:Class" of the vendor's sandbox simulator (`afsprakenhub demo --register <name>`), with
+    #: `hub_settings() -> dict` (its settings section once served), `put_appointment(Appointment)` and
+    #: `appointment_status(id)`; None for the canonical register, whose simulator is the demo's event source.
+    simulator: str | None = None
 
     @property
     def section_name(self) -> str:
@@ -73,7 +79,8 @@ class VendorSettingsError(ValueError):
     """A vendor's settings section (with any overrides) is not valid."""
 
 
-def _load(ref: str) -> Any:
+def load_ref(ref: str) -> Any:
+    """The attribute a "module:attribute" reference names (imported now)."""
     module, _, attr = ref.partition(":")
     return getattr(importlib.import_module(module), attr)
 
@@ -103,7 +110,7 @@ def vendor_settings(settings: Settings, vendor: str | None = None,
                     overrides: Mapping[str, Any] | None = None) -> BaseModel:
     """The vendor's settings section, validated, with `overrides` (e.g. `register probe --base-url`) applied."""
     spec = spec_of(vendor or vendor_of(settings))
-    model: type[BaseModel] = _load(spec.settings)
+    model: type[BaseModel] = load_ref(spec.settings)
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
     unknown = sorted(k for k in given if k not in model.model_fields)
     if unknown:
@@ -121,7 +128,7 @@ def build_register(settings: Settings, vendor: str | None = None,
                    overrides: Mapping[str, Any] | None = None) -> AppointmentRegister:
     """The configured (or named) vendor's adapter; no I/O."""
     spec = spec_of(vendor or vendor_of(settings))
-    register = _load(spec.build)(vendor_settings(settings, spec.name, overrides))
+    register = load_ref(spec.build)(vendor_settings(settings, spec.name, overrides))
     return cast(AppointmentRegister, register)
 
 
@@ -131,18 +138,20 @@ def build_bulk(settings: Settings, http: httpx.AsyncClient, concurrency: int,
     spec = spec_of(vendor or vendor_of(settings))
     section = vendor_settings(settings, spec.name)
     if spec.bulk is not None:
-        return cast(BulkRegister, _load(spec.bulk)(section, http, concurrency))
+        return cast(BulkRegister, load_ref(spec.bulk)(section, http, concurrency))
     from hub.ports.threaded_bulk import ThreadedBulk
 
-    return ThreadedBulk(cast(AppointmentRegister, _load(spec.build)(section)), concurrency, http)
+    return ThreadedBulk(cast(AppointmentRegister, load_ref(spec.build)(section)), concurrency, http)
 
 
 #: The registered vendors: ONE line per vendor (see the module docstring).
 VENDORS: dict[str, VendorSpec] = {spec.name: spec for spec in (
     VendorSpec("canonical", "hub.settings:RegisterSettings", "connectors.register.adapter:build",
                bulk="connectors.register.adapter:build_bulk", section="register_api"),
-    VendorSpec("jcc-rest", "connectors.jcc_rest.settings:JccRestSettings", "connectors.jcc_rest.adapter:build"),
-    VendorSpec("qmatic", "connectors.qmatic.settings:QmaticSettings", "connectors.qmatic.adapter:build"),
+    VendorSpec("jcc-rest", "connectors.jcc_rest.settings:JccRestSettings", "connectors.jcc_rest.adapter:build",
+               simulator="sandbox.jcc_rest:JccRestSimulator"),
+    VendorSpec("qmatic", "connectors.qmatic.settings:QmaticSettings", "connectors.qmatic.adapter:build",
+               simulator="sandbox.qmatic:QmaticSimulator"),
 )}
 
 register_peer("register", build_register)
@@ -157,6 +166,7 @@ __all__ = [
     "VendorSpec",
     "build_bulk",
     "build_register",
+    "load_ref",
     "spec_of",
     "vendor_settings",
 ]

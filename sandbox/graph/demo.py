@@ -10,6 +10,7 @@ from flows.calendars.busy import BLOCK_SOURCE
 from flows.calendars.placement import Placement, link_peer
 from hub.demo.parts import DemoContext, DemoPart, DemoRow, counted, dead_deliveries, demo_part
 from hub.model import Appointment, AppointmentStatus
+from hub.ports.capabilities import Capability
 from mappings.outlook import ENDED, KINDS, mailbox_for
 from sandbox.framework import Simulator
 from sandbox.graph.simulator import GraphSimulator
@@ -24,6 +25,7 @@ SYNC_DAYS = 21
 @demo_part
 class CalendarsPart(DemoPart):
     name = "calendars"
+    register_needs = {"calendars_reverse": frozenset({Capability.UNAVAILABILITY_BLOCKS})}
 
     def __init__(self) -> None:
         self.graph: GraphSimulator | None = None

@@ -13,6 +13,7 @@ from typing import Any
 from hub.demo.parts import DemoContext, DemoPart, DemoRow, demo_part, scratch_dir
 from hub.settings import RegisterSettings
 from migration.settings import MigrationSettings
+from migration.steps import LOAD_NEEDS, READ_NEEDS
 from sandbox.framework import Simulator
 from sandbox.jcc.simulator import JccSimulator
 from sandbox.register import RegisterSimulator
@@ -23,6 +24,7 @@ APPOINTMENTS = 40
 @demo_part
 class JccConversionPart(DemoPart):
     name = "jcc-conversion"
+    register_needs = {name: frozenset({*LOAD_NEEDS, *READ_NEEDS})}
 
     def __init__(self) -> None:
         self.jcc: JccSimulator | None = None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from flows.pickup_readiness.config import CANCEL_USES, COMPLETE_USES
 from hub.demo.day import fake_bsn
 from hub.demo.parts import DemoContext, DemoPart, DemoRow, comparable, counted, dead_deliveries, demo_part, scratch_dir
 from hub.model import AppointmentStatus
@@ -56,6 +57,7 @@ def document_number(rng: random.Random, doc_type: str) -> str:
 @demo_part
 class PickupReadinessPart(DemoPart):
     name = FLOW
+    register_needs = {f"{FLOW}: completion": COMPLETE_USES, f"{FLOW}: lapse": CANCEL_USES}
 
     def __init__(self) -> None:
         self.tip: TipReceiver | None = None

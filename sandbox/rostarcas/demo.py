@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flows.roster.job import NEEDS as ROSTER_NEEDS
 from hub.demo.parts import DemoContext, DemoPart, DemoRow, dead_deliveries, demo_part, scratch_dir
 from sandbox.rostarcas.roster import RosterEntry
 from sandbox.rostarcas.simulator import RostarcasSimulator
@@ -78,6 +79,7 @@ class Checkpoint:
 @demo_part
 class RosterPart(DemoPart):
     name = "roster"
+    register_needs = {"roster": ROSTER_NEEDS, "roster_conflicts": ROSTER_NEEDS}
 
     def __init__(self) -> None:
         self.sim: RostarcasSimulator | None = None

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.waste_depot.codes import signed_code
+from flows.waste_depot.visit import NEEDS as VISIT_NEEDS
 from hub.demo.day import PlannedAppointment
 from hub.demo.parts import DemoContext, DemoPart, DemoRow, dead_deliveries, demo_part, scratch_dir
 from hub.model import AppointmentStatus
@@ -64,6 +65,7 @@ SIGNING_KEY = "sandbox-waste-depot-demo-key"
 @demo_part
 class WasteDepotPart(DemoPart):
     name = "waste_depot"
+    register_needs = {"waste_depot/visits": VISIT_NEEDS}
 
     def __init__(self) -> None:
         self.folder = scratch_dir("demo-waste-depot-passes-")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flows.zaak_closure import NEEDS
 from hub.demo.parts import DemoContext, DemoPart, DemoRow, dead_deliveries, demo_part
 from hub.model import AppointmentStatus
 from mappings.zgw import needs_closing
@@ -26,6 +27,7 @@ class ZaakClosureDemo(DemoPart):
     """Open Zaak + NRC simulators; zaken closed after the day close exactly their open appointments."""
 
     name = FLOW
+    register_needs = {FLOW: NEEDS, f"{FLOW} (untouched)": NEEDS}
 
     def __init__(self) -> None:
         self.nrc: NotificatiesSimulator | None = None

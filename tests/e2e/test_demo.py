@@ -126,3 +126,33 @@ def test_tokens_never_start_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None
     answers = iter(["-starts-with-dash", "--also", "fine-token"])
     monkeypatch.setattr(runner.secrets, "token_urlsafe", lambda n: next(answers))
     assert runner.new_token() == "fine-token"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("vendor", ["jcc-rest", "qmatic"])
+def test_demo_on_a_vendor_register_runs_what_it_supports_and_names_what_it_does_not(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, vendor: str) -> None:
+    """The day runs against the vendor's simulator: every row it supports ends ok, the others are shown as
+    unsupported with the capability, the appointments read back through the port equal, and the exit is 0."""
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["demo", "--json", "--appointments", "30", "--seed", "3", "--register", vendor])
+    data = json.loads(result.stdout)
+    assert result.exit_code == 0 and data["ok"] is True, result.stdout
+    flows = data["flows"]
+    unsupported = {name: row["unsupported"] for name, row in flows.items() if "unsupported" in row}
+    assert unsupported["zaak_closure"] == f"not supported by register {vendor}: find-by-case-reference, close"
+    assert unsupported["roster"] == f"not supported by register {vendor}: list-appointments, staffing-blocks"
+    assert unsupported["waste_depot/visits"] == f"not supported by register {vendor}: check-in"
+    assert unsupported["jcc-conversion"].endswith("upsert-by-external-id")
+    supported = {name: row for name, row in flows.items() if name not in unsupported}
+    assert {"intake", "contact_moments", "calendars", "surveys", "waste_depot/gate", f"register {vendor}",
+            "pickup_readiness: ready"} <= set(supported)
+    assert all(row["expected"] == row["observed"] and row["dead"] == 0 for row in supported.values())
+    assert flows[f"register {vendor}"]["expected"] >= 30  # the day's appointments, read back through the port
+    assert f"register {vendor}" in result.stderr
+
+
+def test_demo_refuses_an_unknown_register() -> None:
+    result = CliRunner().invoke(app, ["demo", "--register", "acme"])
+    assert result.exit_code == 2 and "--register acme: unknown register; known: canonical, jcc-rest, qmatic" in \
+        result.stderr
