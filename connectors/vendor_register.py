@@ -66,6 +66,9 @@ class UnsupportedByDefault:
                            notify_customer: bool = True) -> UpsertResult:
         raise self._unsupported(Capability.UPSERT_BY_EXTERNAL_ID)
 
+    def create_appointment(self, data: Appointment, notify_customer: bool = True) -> Appointment:
+        raise self._unsupported(Capability.CREATE)
+
     def cancel_appointment(self, appointment_id: str, reason: str | None = None,
                            notify_customer: bool = True) -> Appointment:
         raise self._unsupported(Capability.CANCEL)

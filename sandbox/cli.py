@@ -24,11 +24,19 @@ def _group() -> None:
 
 def build_server(*, port: int = 0, seed: int = 0, hub_url: str | None = None,
                  hub_token: str | None = None) -> SandboxServer:
-    """A (not yet started) server with every simulator: the register plus those of every demo part."""
+    """A (not yet started) server with every simulator: the registers (canonical, JCC G-Plan REST, Qmatic) plus
+    those of every demo part."""
     from hub.demo.runner import load_parts
+    from sandbox.jcc_rest import JccRestSimulator
+    from sandbox.qmatic import QmaticSimulator
 
     parts = [sim for part in load_parts() for sim in part.simulators(seed)]
-    return SandboxServer(RegisterSimulator(seed=seed, hub_url=hub_url, hub_token=hub_token), *parts, port=port)
+    jcc, qmatic = JccRestSimulator(seed=seed), QmaticSimulator(seed=seed)
+    jcc.seed_example()
+    qmatic.seed_example()
+    registers = [RegisterSimulator(seed=seed, hub_url=hub_url, hub_token=hub_token), jcc, qmatic]
+    taken = {sim.prefix for sim in parts}
+    return SandboxServer(*[r for r in registers if r.prefix not in taken], *parts, port=port)
 
 
 @app.command()

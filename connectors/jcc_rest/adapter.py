@@ -1,9 +1,9 @@
 """The `jcc-rest` register adapter: JCC G-Plan's warp API v1 as the `AppointmentRegister` port.
 
-Capabilities (only what JCC documents): read an appointment by id, cancel it, its QR code, the locations
-and the activities (products); creating one is offered as `create_appointment` (JCC assigns the id; it is
-not idempotent, so no upsert by external id). JCC has no lists or searches of appointments, no status
-changes but cancel (no complete, close, check-in), no staffing or unavailability blocks, no employees.
+Capabilities (only what JCC documents): read an appointment by id, create one (JCC assigns the GUID; not
+idempotent, so no upsert by external id), cancel it, its QR code, the locations and the activities
+(products). JCC has no lists or searches of appointments, no status changes but cancel (no complete, close,
+check-in), no staffing or unavailability blocks, no employees.
 JCC sends its own confirmation mails; `notify_customer` cannot switch them off.
 """
 
@@ -20,7 +20,7 @@ from mappings import jcc_rest as mapping
 from mappings.vendor_mapping import MappingError
 
 CAPABILITIES: frozenset[Capability] = frozenset({
-    Capability.READ_APPOINTMENT, Capability.CANCEL, Capability.QR_CODE,
+    Capability.READ_APPOINTMENT, Capability.CREATE, Capability.CANCEL, Capability.QR_CODE,
     Capability.LIST_LOCATIONS, Capability.LIST_PRODUCTS,
 })
 

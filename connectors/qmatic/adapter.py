@@ -1,10 +1,10 @@
 """The `qmatic` register adapter: the Qmatic Orchestra Calendar public API as the `AppointmentRegister` port.
 
-Capabilities (only what Qmatic's public Calendar API documents): read an appointment by public id, cancel
-it by public id, the branches (locations) and services (products); booking one is offered as
-`create_appointment` (v2: several customers and services at once; Qmatic assigns the public id; not
-idempotent, so no upsert by external id). No lists or searches of appointments, no complete, close or
-check-in, no QR code, no staffing or unavailability blocks, no employees.
+Capabilities (only what Qmatic's public Calendar API documents): read an appointment by public id, book one
+(v2: several customers and services at once; Qmatic assigns the public id; not idempotent, so no upsert by
+external id), cancel it by public id, the branches (locations) and services (products). No lists or
+searches of appointments, no complete, close or check-in, no QR code, no staffing or unavailability blocks,
+no employees.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from mappings import qmatic as mapping
 from mappings.vendor_mapping import MappingError
 
 CAPABILITIES: frozenset[Capability] = frozenset({
-    Capability.READ_APPOINTMENT, Capability.CANCEL, Capability.LIST_LOCATIONS, Capability.LIST_PRODUCTS,
+    Capability.READ_APPOINTMENT, Capability.CREATE, Capability.CANCEL, Capability.LIST_LOCATIONS,
+    Capability.LIST_PRODUCTS,
 })
 
 

@@ -148,6 +148,14 @@ class JccRestSimulator(Simulator):
                 "isActive": True, "isDefault": not self.locations, "locationNumber": len(self.locations) + 1,
                 "address": {k: v for k, v in address.items() if v is not None}}
 
+    def seed_example(self) -> None:
+        """A small catalogue with JCC-like GUIDs (for `sandbox serve` and a manual `register probe`)."""
+        self.add_location(_guid("STW-KP"), "Stadswinkel Koningsplein", street="Koningsplein 1", postal_code="5038 WG",
+                          city="Tilburg")
+        self.add_location(_guid("MILIEUSTRAAT"), "Milieustraat Tilburg", city="Tilburg")
+        self.add_activity(_guid("PASPOORT-AANVRAAG"), "Paspoort aanvragen", duration_s=900)
+        self.add_activity(_guid("RIJBEWIJS-OPHALEN"), "Rijbewijs ophalen", duration_s=300)
+
     def add_activity(self, activity_id: str, description: str, *, duration_s: int = 900) -> None:
         """An activity (product); `appointmentDuration` in seconds."""
         with self._lock:

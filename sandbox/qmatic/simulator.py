@@ -129,6 +129,15 @@ class QmaticSimulator(Simulator):
                 "email": None, "name": name, "publicId": public_id, "longitude": None, "branchPrefix": None,
                 "latitude": None, "addressCountry": "Netherlands", "custom": None, "addressZip": postal_code}
 
+    def seed_example(self) -> None:
+        """A small catalogue with Qmatic-like public ids (for `sandbox serve` and a manual `register probe`)."""
+        self.add_branch(_public_id("STW-KP"), "Stadswinkel Koningsplein", street="Koningsplein 1",
+                        postal_code="5038 WG", city="Tilburg")
+        self.add_service(_public_id("PASPOORT-AANVRAAG"), "Paspoort aanvragen", duration=15,
+                         additional_customer_duration=10)
+        self.add_service(_public_id("RIJBEWIJS-OPHALEN"), "Rijbewijs ophalen", duration=5,
+                         additional_customer_duration=0)
+
     def add_service(self, public_id: str, name: str, *, duration: int = 10, additional_customer_duration: int = 5,
                     active: bool = True, public_enabled: bool = True) -> None:
         now = _millis()

@@ -68,11 +68,11 @@ def test_create_and_qr_code(sims: tuple[JccRestSimulator, QmaticSimulator]) -> N
     qmatic.add_service("PASPOORT-AANVRAAG", "Paspoort aanvragen", duration=10, additional_customer_duration=10)
     built = registers(jcc, qmatic)
     jcc_register, qmatic_register = built["jcc-rest"], built["qmatic"]
-    made = jcc_register.create_appointment(DAY)  # type: ignore[attr-defined]
+    made = jcc_register.create_appointment(DAY)
     assert made.id != DAY.id and len(made.id) == 36 and made.start == DAY.start and made.group_size == 2
-    assert Capability.QR_CODE in jcc_register.capabilities
+    assert Capability.QR_CODE in jcc_register.capabilities and Capability.CREATE in qmatic_register.capabilities
     assert jcc_register.qr_code(made.id).data.decode() == jcc.qr_code_of(made.id)
-    booked = qmatic_register.create_appointment(DAY)  # type: ignore[attr-defined]
+    booked = qmatic_register.create_appointment(DAY)
     assert len(booked.id) >= 30 and booked.start == DAY.start
     assert (booked.end - booked.start).total_seconds() == 20 * 60  # 10 + 10 for the second customer
     assert [c.path for c in qmatic.calls.find("POST")] == [
@@ -127,3 +127,22 @@ def test_seeding_endpoint_for_the_demo(sims: tuple[JccRestSimulator, QmaticSimul
         held = httpx.get(f"{sim.base_url}/_sandbox/appointments").json()
         assert [h["cancelled"] for h in held] == [False]
         assert not sim.calls.all()  # control endpoints are not in the call log
+
+
+def test_sandbox_serve_offers_both_vendor_registers_with_a_catalogue() -> None:
+    from sandbox.cli import build_server
+
+    server = build_server()
+    by_name = {sim.name: sim for sim in server.simulators.values()}
+    assert {"register", "jcc-rest", "qmatic"} <= set(by_name)
+    jcc, qmatic = by_name["jcc-rest"], by_name["qmatic"]
+    assert isinstance(jcc, JccRestSimulator) and isinstance(qmatic, QmaticSimulator)
+    catalogued = JccRestSimulator(), QmaticSimulator()
+    for sim in catalogued:
+        sim.seed_example()
+    with SandboxServer(*catalogued):
+        built = registers(*catalogued)
+        locations = built["jcc-rest"].list_locations()
+        assert [loc.name for loc in locations] == ["Stadswinkel Koningsplein", "Milieustraat Tilburg"]
+        assert len(locations[0].id) == 36  # a GUID
+        assert len(built["qmatic"].list_products()) == 2
