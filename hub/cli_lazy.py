@@ -20,6 +20,8 @@ LAZY_GROUPS: dict[str, tuple[str, str]] = {
     "roster": ("flows.roster.cli", "RostarCAS roster → register staffing blocks."),
     "migrate": ("hub.cli_migrate", "The one-off JCC-Afspraken conversion into the register (dry-run first)."),
     "export": ("hub.cli_export", "Exports to other platforms."),
+    "audit": ("hub.cli_audit", "The processing log (Logboek Dataverwerkingen): a data subject's processings, export, "
+                               "retention."),
 }
 
 
