@@ -81,9 +81,9 @@ def export_records(hub: Hub, start: datetime, end: datetime) -> Iterator[dict[st
                 func.coalesce(AuditRecord.start_time, AuditRecord.at) < end)
                 .order_by(AuditRecord.id).limit(EXPORT_BATCH)).all()
             items = [as_ldv(r) for r in batch]
-        if not batch:
+            last_id = batch[-1].id if batch else last_id
+        if not items:
             return
-        last_id = batch[-1].id
         yield from items
 
 
