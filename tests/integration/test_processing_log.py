@@ -25,12 +25,17 @@ from hub.store.tables import AuditRecord, Delivery, DeliveryStatus
 from tests.conftest import AUTH, BACKEND
 from tests.support.events import FAKE_BSN, cloudevent
 from tests.support.flows import Recorder, transient
-from tests.support.spans import Spans, hex_ids, spans  # noqa: F401 - the fixture
+from tests.support.spans import Spans, collecting, hex_ids
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER_SPAN = "00f067aa0ba902b7"
 OTHER_BSN = "111222333"
 CE = {**AUTH, "Content-Type": "application/cloudevents+json"}
+
+
+@pytest.fixture(name="spans")
+def spans_fixture() -> Iterator[Spans]:
+    yield from collecting()
 
 
 @pytest.fixture

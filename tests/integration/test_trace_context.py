@@ -16,7 +16,7 @@ from hub.bootstrap import Hub
 from hub.store.tables import InboxEvent
 from tests.conftest import AUTH
 from tests.support.events import FAKE_BSN, cloudevent
-from tests.support.spans import Spans, hex_ids, parent_id, spans  # noqa: F401 - the fixture
+from tests.support.spans import Spans, collecting, hex_ids, parent_id
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 CALLER_SPAN = "00f067aa0ba902b7"
@@ -24,6 +24,11 @@ TRACEPARENT = f"00-{TRACE}-{CALLER_SPAN}-01"
 EXT_TRACE = "0af7651916cd43dd8448eb211c80319c"
 EXT_TRACEPARENT = f"00-{EXT_TRACE}-b9c7c989f97918e1-01"
 CE = {**AUTH, "Content-Type": "application/cloudevents+json"}
+
+
+@pytest.fixture(name="spans")
+def spans_fixture() -> Iterator[Spans]:
+    yield from collecting()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pytest
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -25,8 +24,8 @@ class Spans:
         return [s for s in self.all() if s.name == name]
 
 
-@pytest.fixture
-def spans() -> Iterator[Spans]:
+def collecting() -> Iterator[Spans]:
+    """For a fixture: spans ended while it is active (`yield from collecting()`)."""
     exporter = InMemorySpanExporter()
     processor = SimpleSpanProcessor(exporter)
     tracing.add_processor(processor)
