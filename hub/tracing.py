@@ -74,8 +74,15 @@ def provider() -> TracerProvider:
     return _provider
 
 
+_tracer: trace.Tracer | None = None
+
+
 def tracer() -> trace.Tracer:
-    return provider().get_tracer("afsprakenhub")
+    """The hub's tracer (made once: `get_tracer` builds a new one per call)."""
+    global _tracer
+    if _tracer is None:
+        _tracer = provider().get_tracer("afsprakenhub")
+    return _tracer
 
 
 def add_processor(processor: SpanProcessor) -> None:
