@@ -52,18 +52,26 @@ class AsyncTracedTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-def http_client(peer: str, *, verify: Any = True, cert: Any = None, limits: httpx.Limits | None = None,
-                **kwargs: Any) -> httpx.Client:
-    """An `httpx.Client` for one peer whose every request is traced (other arguments as httpx takes them)."""
-    inner = httpx.HTTPTransport(verify=verify, cert=cert, limits=limits or httpx.Limits())
-    return httpx.Client(transport=TracedTransport(inner, peer), **kwargs)
+def http_client(peer: str, **kwargs: Any) -> httpx.Client:
+    """An `httpx.Client` for one peer whose every request is traced (arguments as httpx takes them).
+
+    httpx builds its transports as it always does (TLS, limits, HTTP(S)_PROXY and NO_PROXY from the environment);
+    each is then wrapped, so a request through an environment proxy is traced too.
+    """
+    client = httpx.Client(**kwargs)
+    client._transport = TracedTransport(client._transport, peer)
+    client._mounts = {pattern: TracedTransport(t, peer) if t is not None else None
+                      for pattern, t in client._mounts.items()}
+    return client
 
 
-def async_http_client(peer: str, *, verify: Any = True, cert: Any = None, limits: httpx.Limits | None = None,
-                      **kwargs: Any) -> httpx.AsyncClient:
-    """An `httpx.AsyncClient` for one peer whose every request is traced."""
-    inner = httpx.AsyncHTTPTransport(verify=verify, cert=cert, limits=limits or httpx.Limits())
-    return httpx.AsyncClient(transport=AsyncTracedTransport(inner, peer), **kwargs)
+def async_http_client(peer: str, **kwargs: Any) -> httpx.AsyncClient:
+    """An `httpx.AsyncClient` for one peer whose every request is traced (as `http_client`)."""
+    client = httpx.AsyncClient(**kwargs)
+    client._transport = AsyncTracedTransport(client._transport, peer)
+    client._mounts = {pattern: AsyncTracedTransport(t, peer) if t is not None else None
+                      for pattern, t in client._mounts.items()}
+    return client
 
 
 class TracedAdapter(HTTPAdapter):

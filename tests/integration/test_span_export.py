@@ -159,3 +159,18 @@ def test_a_delivery_without_stored_context_starts_a_trace(hub: Hub, spans: Spans
     DeliveryProcessor(hub).process(accepted.delivery_ids[0])
     [deliver] = spans.named("deliver recorder")
     assert deliver.parent is None and hex_ids(deliver)[0] != "0" * 32
+
+
+def test_a_request_through_an_environment_proxy_is_traced_too(receiver: Receiver, spans: Spans,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The peer clients keep httpx's own handling of HTTP_PROXY/NO_PROXY (the proxy is the loopback receiver;
+    the peer's name is never resolved)."""
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", receiver.url)
+    with tracing.span_in("deliver test", parent=f"00-{TRACE}-00f067aa0ba902b7-01"), http_client("peer-p") as client:
+        client.get("http://peer.example.nl/x")
+    [(path, headers, _)] = receiver.received
+    assert path == "http://peer.example.nl/x"  # it went through the proxy
+    [span] = spans.named("peer-p GET")
+    assert headers["traceparent"] == f"00-{TRACE}-{hex_ids(span)[1]}-01"
