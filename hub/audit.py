@@ -1,22 +1,90 @@
-"""The audit log: who, what, why and when; references only, never personal data."""
+"""The audit log, which is the processing log (Logboek Dataverwerkingen): who, what, why, when, for whom.
+
+Every record carries LDV's fields: the trace it belongs to (the current span's, else a new trace), its own
+span id, the parent span, status, start and end, the processing activity and, when the processing is about a
+person, the subject's identifier encrypted (`hub.ldv`). References never hold personal data.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from opentelemetry import trace
+from sqlalchemy import Connection, Table, insert
+
+from hub import ldv
+from hub.ldv import Processing, ProcessingLogError, Subject, SubjectCipher
+from hub.observability_settings import LdvSettings
 from hub.store.db import Database
 from hub.store.tables import AuditRecord, utcnow
 
+AUDIT = cast(Table, AuditRecord.__table__)
+_KEEP = object()  # "the current processing's subject"
+
 
 class AuditLog:
-    def __init__(self, db: Database, now: Callable[[], datetime] = utcnow) -> None:
+    def __init__(self, db: Database, now: Callable[[], datetime] = utcnow, settings: LdvSettings | None = None) -> None:
         self._db = db
         self._now = now
+        self.settings = settings or LdvSettings()
+        self.cipher = SubjectCipher(self.settings.subject_key.get_secret_value(),
+                                    [k.get_secret_value() for k in self.settings.previous_subject_keys])
 
     def record(self, *, actor: str, action: str, purpose: str, outcome: str,
-               flow: str | None = None, references: dict[str, Any] | None = None) -> None:
+               flow: str | None = None, references: dict[str, Any] | None = None,
+               subject: Subject | object | None = _KEEP, status: str | None = None) -> None:
+        """One action's record: a child span of the current span (or a new trace), in the current processing."""
+        now = self._now()
+        processing = ldv.current()
+        span_context = trace.get_current_span().get_span_context()
+        if span_context.is_valid:
+            trace_id, parent = f"{span_context.trace_id:032x}", f"{span_context.span_id:016x}"
+        else:
+            trace_id, parent = ldv.new_trace_id(), None
+        row: dict[str, Any] = {
+            "at": now, "actor": actor, "flow": flow, "action": action, "purpose": purpose,
+            "references": references or {}, "outcome": outcome,
+            "trace_id": trace_id, "span_id": ldv.new_span_id(), "parent_span_id": parent, "name": action,
+            "status": status or ldv.status_of(outcome), "start_time": now, "end_time": now,
+            "processing_activity_id": processing.activity if processing else self.activity(flow, actor),
+        }
+        if processing is not None:
+            row |= {"foreign_trace_id": processing.foreign_trace_id, "foreign_span_id": processing.foreign_span_id,
+                    "foreign_processor": processing.foreign_processor}
+        self._add_subject(row, processing.subject if subject is _KEEP and processing else
+                          None if subject is _KEEP else cast(Subject | None, subject))
         with self._db.one_statement() as s:  # one INSERT
-            s.add(AuditRecord(at=self._now(), actor=actor, flow=flow, action=action, purpose=purpose,
-                              references=references or {}, outcome=outcome))
+            s.execute(insert(AUDIT), row)
+
+    def record_processing(self, conn: Connection, processing: Processing, *, outcome: str, status: str,
+                          actor: str, flow: str | None, purpose: str, references: dict[str, Any]) -> None:
+        """The record of a whole processing (its own span), inside the caller's transaction; a failure raises
+        `ProcessingLogError` so the caller's outcome is rolled back with it."""
+        now = self._now()
+        row: dict[str, Any] = {
+            "at": now, "actor": actor, "flow": flow, "action": processing.name, "purpose": purpose,
+            "references": references, "outcome": outcome,
+            "trace_id": processing.trace_id, "span_id": processing.span_id,
+            "parent_span_id": processing.parent_span_id, "name": processing.name, "status": status,
+            "start_time": processing.start_time, "end_time": now, "processing_activity_id": processing.activity,
+            "foreign_trace_id": processing.foreign_trace_id, "foreign_span_id": processing.foreign_span_id,
+            "foreign_processor": processing.foreign_processor,
+        }
+        self._add_subject(row, processing.subject)
+        try:
+            conn.execute(insert(AUDIT), row)
+        except Exception as exc:
+            raise ProcessingLogError(exc) from exc
+
+    def activity(self, flow: str | None, actor: str) -> str:
+        """The processing activity of a record outside any processing: its flow's, else its actor kind's."""
+        return self.settings.activity_for(flow or actor.split(":", 1)[0])
+
+    def _add_subject(self, row: dict[str, Any], subject: Subject | None) -> None:
+        if subject is None:
+            row |= {"data_subject_id_type": None, "data_subject_id": None, "data_subject_index": None}
+            return
+        token, index = self.cipher.encrypt(subject)
+        row |= {"data_subject_id_type": subject.id_type, "data_subject_id": token, "data_subject_index": index}

@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Any, cast
 
 import hub.store.waste_depot_tables  # noqa: F401 - the gate's tables belong to the metadata (truncation, checks)
+from hub import tracing
 from hub.audit import AuditLog
 from hub.intake import Intake
 from hub.links import LinkStore
@@ -73,12 +74,15 @@ class Hub:
         self.db = Database(self.settings.database_url, self.settings.store)
         self.links = LinkStore(self.db, now)
         self.locks = LockManager(self.db, now)
-        self.audit = AuditLog(self.db, now)
+        self.audit = AuditLog(self.db, now, self.settings.ldv)
         self.intake = Intake(self.db, self.registry, now, self, routes=self.settings.event_routes)
         self.peers = Peers(self.settings, peers)
         self.worker_name = worker_name or f"{socket.gethostname()}:{id(self):x}"
         #: Called by `close()` before the store is disposed (e.g. background writers flushing).
         self.on_close: list[Callable[[], None]] = []
+        span_export = tracing.start_export(self.settings.tracing)  # OTLP/HTTP when configured
+        if span_export is not None:
+            self.on_close.append(lambda: tracing.remove_processor(span_export))
 
     @cached_property
     def runtime(self) -> Any:

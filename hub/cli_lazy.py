@@ -21,6 +21,8 @@ LAZY_GROUPS: dict[str, tuple[str, str]] = {
     "migrate": ("hub.cli_migrate", "The one-off JCC-Afspraken conversion into the register (dry-run first)."),
     "export": ("hub.cli_export", "Exports to other platforms."),
     "register": ("hub.cli_register", "The appointment register: a read-only probe of the configured vendor's API."),
+    "audit": ("hub.cli_audit", "The processing log (Logboek Dataverwerkingen): a data subject's processings, export, "
+                               "retention."),
 }
 
 

@@ -20,11 +20,13 @@ from hub import metrics
 from hub.backoff import backoff_seconds
 from hub.context import FlowContext, InboundEvent
 from hub.errors import PermanentError, TransientError
+from hub.ldv import ProcessingLogError
 from hub.links import put_link
 from hub.locks import try_lock, unlock
 from hub.logging import bind_correlation, redact_text
 from hub.model import parse_event
 from hub.ports.register import UnsupportedError, require
+from hub.processing import delivery_processing, log_delivery
 from hub.store.tables import Delivery, DeliveryStatus, InboxEvent, Link, Lock
 
 #: The hot path uses Core on the session's connection, not ORM statements: ORM-enabled UPDATEs evaluate and
@@ -67,6 +69,9 @@ class Claim:
     caller: str
     received_at: datetime
     applied_version: int | None
+    traceparent: str | None = None  # the event's trace context (the intake span), carried through the store
+    tracestate: str | None = None
+    caller_traceparent: str | None = None
 
     @property
     def order_lock(self) -> str | None:
@@ -88,7 +93,7 @@ _CLAIM = (
 )
 _READ = (
     select(DELIVERIES.c.flow, DELIVERIES.c.status, INBOX.c.id, INBOX.c.subject, INBOX.c.version, INBOX.c.payload,
-           INBOX.c.caller, INBOX.c.received_at)
+           INBOX.c.caller, INBOX.c.received_at, INBOX.c.traceparent, INBOX.c.tracestate, INBOX.c.caller_traceparent)
     .join(INBOX, INBOX.c.id == DELIVERIES.c.inbox_id).where(DELIVERIES.c.id == bindparam("b_id"))
 )
 _UNCLAIM = (update(DELIVERIES).where(DELIVERIES.c.id == bindparam("b_id"))
@@ -114,11 +119,19 @@ class DeliveryProcessor:
         self.hub = hub
         self.worker_name = worker_name
 
-    def process(self, delivery_id: int) -> Outcome:
+    def process(self, delivery_id: int, via: str | None = None) -> Outcome:
+        """Run one delivery; `via` is the trace context its queue message carried."""
         claim = self._begin(delivery_id)
         if isinstance(claim, Outcome):
             return claim
-        return self._run(claim)
+        # The delivery's span and LDV processing (hub.processing): its record commits with its outcome, and an
+        # outcome whose record cannot be written is not kept: the delivery is retried instead.
+        with delivery_processing(self.hub, claim, via):
+            try:
+                return self._run(claim)
+            except ProcessingLogError as exc:
+                log.warning("delivery.log_failed", reason=exc.reason, attempt=claim.attempt)
+                return self._retry(claim, exc.reason, None, log_it=False)
 
     def _claim(self, delivery_id: int) -> int | None:
         """Take the lease only (tests and tools); the attempt number, or None."""
@@ -147,7 +160,7 @@ class DeliveryProcessor:
             applied = conn.execute(_GUARD, {"b_subject": row.subject, "b_peer": GUARD_PREFIX + row.flow}).scalar() \
                 if row.subject else None
             return Claim(delivery_id, row.flow, row.id, attempt, row.subject, row.version, row.payload,
-                         row.caller, row.received_at, applied)
+                         row.caller, row.received_at, applied, row.traceparent, row.tracestate, row.caller_traceparent)
 
     def _run(self, claim: Claim) -> Outcome:
         hub = self.hub
@@ -199,11 +212,13 @@ class DeliveryProcessor:
             log.info("delivery.succeeded", attempt=claim.attempt)
             return self._finish(claim, DeliveryStatus.SUCCEEDED, note, guard=ordered)
 
-    def _retry(self, claim: Claim, reason: str, retry_after: float | None, hold_order: bool = False) -> Outcome:
+    def _retry(self, claim: Claim, reason: str, retry_after: float | None, hold_order: bool = False,
+               log_it: bool = True) -> Outcome:
         retry = self.hub.settings.retry
         if claim.attempt >= retry.max_attempts:
             log.warning("delivery.dead", reason=reason, attempt=claim.attempt, cause="max attempts")
-            return self._finish(claim, DeliveryStatus.DEAD, f"gave up after {claim.attempt} attempts: {reason}")
+            return self._finish(claim, DeliveryStatus.DEAD, f"gave up after {claim.attempt} attempts: {reason}",
+                                log_it=log_it)
         delay = backoff_seconds(claim.attempt, retry.base_seconds, retry.max_seconds, retry_after)
         now = self.hub.now()
         with self.hub.db.unit_of_work() as s:
@@ -211,6 +226,8 @@ class DeliveryProcessor:
             conn.execute(update(DELIVERIES).where(DELIVERIES.c.id == claim.delivery_id).values(
                 status=DeliveryStatus.FAILED, last_error=reason[:2000], leased_until=None,
                 next_attempt_at=now + timedelta(seconds=delay), updated_at=now))
+            if log_it:
+                log_delivery(conn, self.hub, claim, DeliveryStatus.FAILED)
             if claim.order_lock and hold_order:  # a write may still land: the appointment waits for this retry
                 conn.execute(update(LOCKS).where(LOCKS.c.name == claim.order_lock, LOCKS.c.holder == claim.holder)
                              .values(expires_at=now + timedelta(seconds=delay)))
@@ -219,7 +236,8 @@ class DeliveryProcessor:
         log.info("delivery.retry", reason=reason, attempt=claim.attempt, retry_in=round(delay, 3))
         return Outcome(DeliveryStatus.FAILED, retry_in=delay, detail=reason)
 
-    def _finish(self, claim: Claim, status: str, detail: str | None, guard: bool = False) -> Outcome:
+    def _finish(self, claim: Claim, status: str, detail: str | None, guard: bool = False,
+                log_it: bool = True) -> Outcome:
         now = self.hub.now()
         with self.hub.db.unit_of_work() as s:
             values: dict[str, Any] = {"status": status, "leased_until": None, "updated_at": now, "finished_at": now}
@@ -227,6 +245,8 @@ class DeliveryProcessor:
                 values["last_error"] = (detail or "")[:2000] or None
             conn = s.connection()
             conn.execute(update(DELIVERIES).where(DELIVERIES.c.id == claim.delivery_id).values(**values))
+            if log_it:
+                log_delivery(conn, self.hub, claim, status)
             if guard and claim.subject and claim.version is not None:
                 put_link(s, claim.subject, GUARD_PREFIX + claim.flow, now, version=claim.version)
             # Finishers of one event's deliveries take turns on its inbox row: otherwise two that end at

@@ -21,6 +21,7 @@ from hub.routing import EventRoutes
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
+    from hub.tracing import EventTrace
 from hub.store.db import Database
 from hub.store.tables import Delivery, DeliveryStatus, InboxEvent, utcnow
 
@@ -52,18 +53,21 @@ class Intake:
 
     def accept(self, events: Sequence[CloudEvent], caller: str,
                dedupe_keys: Sequence[str] | None = None,
-               received: Sequence[dict[str, Any]] | None = None) -> list[Accepted]:
+               received: Sequence[dict[str, Any]] | None = None,
+               traces: Sequence[EventTrace] | None = None) -> list[Accepted]:
         """Store the events not seen before (and one delivery per consuming flow), all or nothing.
 
         `dedupe_keys` overrides the CloudEvent `source`+`id` key (ZGW messages use a content hash).
         `received` is what the producer sent, one structured CloudEvent per event: stored as it came, so a
         trace or a replay shows the producer's own words (without it, the parsed event is serialised).
+        `traces` is each event's trace context (`hub.tracing.IntakeSpans`), kept for its deliveries.
         """
         keys = [hashed_key(k) for k in (dedupe_keys or [e.dedupe_key for e in events])]
         payloads = list(received) if received is not None else [e.model_dump(mode="json") for e in events]
+        trace_list: list[EventTrace | None] = list(traces) if traces is not None else [None] * len(events)
         for attempt in range(3):
             try:
-                return self._accept_once(events, keys, caller, payloads)
+                return self._accept_once(events, keys, caller, payloads, trace_list)
             except IntegrityError:
                 # A concurrent request stored one of these keys first; the next pass sees it.
                 if attempt == 2:
@@ -71,14 +75,16 @@ class Intake:
         raise AssertionError("unreachable")
 
     def _accept_once(self, events: Sequence[CloudEvent], keys: list[str], caller: str,
-                     payloads: list[dict[str, Any]]) -> list[Accepted]:
+                     payloads: list[dict[str, Any]], traces: list[EventTrace | None]) -> list[Accepted]:
         """Store the new events and their deliveries atomically, whatever the batch size: insert the inbox
         rows, skipping keys already stored (RETURNING the new ids), and their deliveries (RETURNING theirs).
         Only when a key was there already does another statement look its id up."""
         now = self._now()
         fresh: dict[str, tuple[CloudEvent, tuple[str, ...], dict[str, Any]]] = {}
-        for event, key, payload in zip(events, keys, payloads, strict=True):
+        trace_of: dict[str, EventTrace | None] = {}
+        for event, key, payload, trace in zip(events, keys, payloads, traces, strict=True):
             fresh.setdefault(key, (event, self.routes.flows_for_event(event, self._hub), payload))
+            trace_of.setdefault(key, trace)
         # An appointment event is about `data.id`, with or without `subject`: that id takes the order lock
         # and the stale-snapshot guard, so a producer leaving `subject` out cannot bypass either.
         rows = [{
@@ -87,6 +93,7 @@ class Intake:
             "version": event.data.version if isinstance(event, AppointmentEvent) else None,
             "payload": payload, "caller": caller, "received_at": now,
             "purged_at": None, "processed_at": None if flows else now,
+            **_trace_columns(trace_of[key]),
         } for key, (event, flows, payload) in fresh.items()]
         for _, (event, flows, _) in fresh.items():
             if not flows:
@@ -135,7 +142,8 @@ class Intake:
         autocommit — one round trip, committed (and durable) when it answers, instead of BEGIN, two INSERTs
         and COMMIT. Fixed SQL text whatever the batch: nothing to compile per request."""
         columns = {name: [r[name] for r in rows] for name in ("dedupe_key", "source", "event_id", "type", "subject",
-                                                              "version", "caller", "processed_at")}
+                                                              "version", "caller", "processed_at", "traceparent",
+                                                              "tracestate", "caller_traceparent")}
         params = {**columns, "payload": [json.dumps(r["payload"]) for r in rows], "now": now.astimezone(UTC),
                   "processed_at": [v.astimezone(UTC) if v else None for v in columns["processed_at"]],
                   "wanted_key": [k for k, _ in pairs], "wanted_flow": [f for _, f in pairs],
@@ -155,13 +163,15 @@ class Intake:
 _ONE_STATEMENT = text("""
 WITH new_inbox AS (
     INSERT INTO inbox (dedupe_key, source, event_id, type, subject, version, payload, caller, received_at,
-                       processed_at, purged_at)
+                       processed_at, purged_at, traceparent, tracestate, caller_traceparent)
     SELECT e.dedupe_key, e.source, e.event_id, e.type, e.subject, e.version, e.payload::json, e.caller,
-           :now, e.processed_at, NULL
+           :now, e.processed_at, NULL, e.traceparent, e.tracestate, e.caller_traceparent
     FROM unnest(CAST(:dedupe_key AS varchar[]), CAST(:source AS varchar[]), CAST(:event_id AS varchar[]),
                 CAST(:type AS varchar[]), CAST(:subject AS varchar[]), CAST(:version AS integer[]),
-                CAST(:payload AS text[]), CAST(:caller AS varchar[]), CAST(:processed_at AS timestamptz[]))
-         AS e(dedupe_key, source, event_id, type, subject, version, payload, caller, processed_at)
+                CAST(:payload AS text[]), CAST(:caller AS varchar[]), CAST(:processed_at AS timestamptz[]),
+                CAST(:traceparent AS varchar[]), CAST(:tracestate AS varchar[]), CAST(:caller_traceparent AS varchar[]))
+         AS e(dedupe_key, source, event_id, type, subject, version, payload, caller, processed_at,
+              traceparent, tracestate, caller_traceparent)
     ON CONFLICT (dedupe_key) DO NOTHING
     RETURNING id, dedupe_key
 ), new_deliveries AS (
@@ -178,6 +188,14 @@ SELECT n.dedupe_key, n.id, d.id FROM new_inbox n LEFT JOIN new_deliveries d ON d
 
 INBOX = cast(Table, InboxEvent.__table__)
 DELIVERIES = cast(Table, Delivery.__table__)
+
+
+def _trace_columns(trace: EventTrace | None) -> dict[str, str | None]:
+    """The inbox's trace-context columns for one event (all null when it came without spans)."""
+    if trace is None:
+        return {"traceparent": None, "tracestate": None, "caller_traceparent": None}
+    return {"traceparent": trace.traceparent, "tracestate": (trace.tracestate or "")[:512] or None,
+            "caller_traceparent": trace.caller_traceparent}
 
 
 def _insert_new(backend: str) -> Insert:

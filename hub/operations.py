@@ -138,6 +138,7 @@ def trace(hub: Hub, appointment_id: str) -> dict[str, Any]:
             "appointmentId": appointment_id,
             "events": [{"inboxId": e.id, "eventId": e.event_id, "source": e.source, "type": e.type,
                         "version": e.version, "caller": e.caller, "receivedAt": e.received_at.isoformat(),
+                        "traceId": e.traceparent.split("-")[1] if e.traceparent else None,
                         "processedAt": e.processed_at.isoformat() if e.processed_at else None,
                         "deliveries": by_inbox.get(e.id, [])} for e in events],
             "links": [{"peer": link.peer, "remoteId": link.remote_id, "lastVersion": link.last_version,

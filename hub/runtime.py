@@ -11,6 +11,7 @@ import structlog
 from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import select, update
 
+from hub import tracing
 from hub.delivery import DeliveryProcessor
 from hub.loops import start_loop
 from hub.store.tables import Delivery, DeliveryStatus
@@ -45,7 +46,7 @@ class Runtime:
         self.hub = hub
         self.broker = make_broker(broker_url)
         self.processor = DeliveryProcessor(hub, worker_name)
-        self.actor: dramatiq.Actor[[int], None] = dramatiq.Actor(
+        self.actor: dramatiq.Actor[..., None] = dramatiq.Actor(
             self._deliver, broker=self.broker, actor_name=ACTOR, queue_name=QUEUE, priority=0,
             options={"max_retries": 0, "time_limit": int(hub.settings.retry.lease_seconds * 1000)},
         )
@@ -61,22 +62,25 @@ class Runtime:
     def is_stub(self) -> bool:
         return isinstance(self.broker, StubBroker)
 
-    def _deliver(self, delivery_id: int) -> None:
-        outcome = self.processor.process(delivery_id)
+    def _deliver(self, delivery_id: int, traceparent: str | None = None) -> None:
+        outcome = self.processor.process(delivery_id, via=traceparent)
         if outcome.retry_in is not None:
             self.enqueue(delivery_id, outcome.retry_in)
 
-    def enqueue(self, delivery_id: int, delay_seconds: float = 0.0) -> None:
-        """Queue a delivery; losing the message is safe, the sweeper sends it again."""
+    def enqueue(self, delivery_id: int, delay_seconds: float = 0.0, traceparent: str | None = None) -> None:
+        """Queue a delivery; losing the message is safe, the sweeper sends it again. The message carries the
+        sender's trace context (`traceparent`, else the current span's): the delivery's span links to it."""
         try:
             delay_ms = int(delay_seconds * 1000)
-            self.actor.send_with_options(args=(delivery_id,), delay=delay_ms or None)
+            carried = traceparent or tracing.current_traceparent()
+            self.actor.send_with_options(args=(delivery_id,), kwargs={"traceparent": carried} if carried else None,
+                                         delay=delay_ms or None)
         except Exception as exc:  # broker down: the row is durable, the sweeper re-sends
             log.warning("enqueue.failed", delivery_id=delivery_id, error=type(exc).__name__)
 
-    def enqueue_many(self, delivery_ids: list[int] | tuple[int, ...]) -> None:
+    def enqueue_many(self, delivery_ids: list[int] | tuple[int, ...], traceparent: str | None = None) -> None:
         for delivery_id in delivery_ids:
-            self.enqueue(delivery_id)
+            self.enqueue(delivery_id, traceparent=traceparent)
 
     def sweep(self) -> int:
         """Re-send deliveries whose message was lost: open, due past the grace time, lease expired.

@@ -76,7 +76,15 @@ def schedule_of(hub: Hub, job: JobSpec) -> str:
 
 def run_job(hub: Hub, name: str, *, dry_run: bool = False, actor: str = "cli",
             params: dict[str, Any] | None = None) -> JobResult:
-    """Run one job now (`afsprakenhub sync NAME`); state is recorded unless it is a dry run."""
+    """Run one job now (`afsprakenhub sync NAME`) in its own span and processing (a new trace, LDV: a new
+    processing); its peer calls and records belong to it. State is recorded unless it is a dry run."""
+    from hub.jobs_tracing import job_processing  # opentelemetry is loaded when a job runs, not for `--help`
+
+    with job_processing(hub, name, dry_run):
+        return _run_job(hub, name, dry_run=dry_run, actor=actor, params=params)
+
+
+def _run_job(hub: Hub, name: str, *, dry_run: bool, actor: str, params: dict[str, Any] | None) -> JobResult:
     try:
         job = JOBS[name]
     except KeyError:

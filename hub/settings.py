@@ -27,6 +27,7 @@ from connectors.tip.settings import TipSettings
 from connectors.zgw.settings import ZgwSettings
 from hub.console.settings import ConsoleSettings
 from hub.http_limits import HttpLimits
+from hub.observability_settings import LdvSettings, TracingSettings
 from hub.ports.register_vendors import RegisterChoice
 from hub.store.limits import StoreLimits
 from hub.waste_depot_settings import WasteDepotSettings
@@ -127,6 +128,8 @@ class Settings(BaseSettings):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     datalake: DatalakeSettings = Field(default_factory=DatalakeSettings)
     waste_depot: WasteDepotSettings = Field(default_factory=WasteDepotSettings)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
+    ldv: LdvSettings = Field(default_factory=LdvSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 
 from hub.backoff import parse_retry_after
+from hub.outbound import async_http_client
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -69,7 +70,8 @@ def rate_limited_http(limiter: AdaptiveRateLimiter, *, concurrency: int, timeout
     async def after(response: httpx.Response) -> None:
         limiter.on_response(response.status_code, parse_retry_after(response.headers.get("Retry-After")))
 
-    return httpx.AsyncClient(timeout=httpx.Timeout(timeout), limits=httpx.Limits(max_connections=concurrency),
+    return async_http_client("register", timeout=httpx.Timeout(timeout),
+                             limits=httpx.Limits(max_connections=concurrency),
                              event_hooks={"request": [before], "response": [after]})
 
 

@@ -19,6 +19,7 @@ from hub.backoff import parse_retry_after
 from hub.errors import DeliveryError, PermanentError, TransientError, unanswered
 from hub.logging import outbound_headers, redact_text
 from hub.metrics import PEER_CALLS
+from hub.outbound import http_client
 from mappings.identity import BrpPerson
 
 CONNECTOR = "brp"
@@ -87,7 +88,7 @@ class BrpClient:
     def __init__(self, settings: BrpSettings, *, http: httpx.Client | None = None) -> None:
         self.settings = settings
         self._url = settings.base_url.rstrip("/") + "/personen"
-        self._http = http or httpx.Client(timeout=settings.timeout_seconds)
+        self._http = http or http_client("brp", timeout=settings.timeout_seconds)
         self._owns_http = http is None
         self.calls = 0
 

@@ -15,7 +15,6 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import requests
-from requests.adapters import HTTPAdapter
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 from zeep import Client
 from zeep import Settings as ZeepSettings
@@ -29,6 +28,7 @@ from connectors.jcc.settings import JccSettings
 from hub.errors import DeliveryError, TransientError
 from hub.logging import outbound_headers
 from hub.metrics import PEER_CALLS
+from hub.outbound import traced_session
 from mappings.jcc.records import JccAppointment, JccLocation, JccProduct, payload_hash
 
 T = TypeVar("T")
@@ -60,10 +60,8 @@ class JccClient:
                  max_concurrency: int = 8, sleep: Callable[[float], None] = time.sleep,
                  session: requests.Session | None = None) -> None:
         if session is None:
-            session = _CorrelatedSession()
-            adapter = HTTPAdapter(pool_connections=2, pool_maxsize=max(max_concurrency, 2))
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
+            session = traced_session("jcc", _CorrelatedSession(), pool_connections=2,
+                                     pool_maxsize=max(max_concurrency, 2))
         if username:
             session.auth = (username, password or "")
         self._transport = Transport(session=session, timeout=timeout, operation_timeout=timeout)

@@ -12,6 +12,7 @@ from connectors.kcm.errors import http_error, http_exception
 from connectors.kcm.models import Receipt, RemoteFile
 from connectors.kcm.settings import KcmSettings
 from hub.logging import outbound_headers
+from hub.outbound import http_client
 
 
 def content_digest(content: bytes) -> str:
@@ -28,8 +29,8 @@ class HttpsTransport:
     def __init__(self, settings: KcmSettings, client: httpx.Client | None = None) -> None:
         self.settings = settings
         self.base = settings.upload_url.rstrip("/")
-        self.http = client or httpx.Client(timeout=settings.timeout_seconds,
-                                           verify=settings.ca_bundle_path or True)
+        self.http = client or http_client("kcm", timeout=settings.timeout_seconds,
+                                          verify=settings.ca_bundle_path or True)
 
     def _headers(self) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {self.settings.upload_token.get_secret_value()}"}

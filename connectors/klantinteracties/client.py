@@ -16,6 +16,7 @@ from hub.backoff import parse_retry_after
 from hub.errors import DeliveryError, PermanentError, TransientError, unanswered
 from hub.logging import outbound_headers, redact_text
 from hub.metrics import PEER_CALLS
+from hub.outbound import http_client
 
 CONNECTOR = "klantinteracties"
 
@@ -81,7 +82,7 @@ class KlantinteractiesClient:
     def __init__(self, settings: KlantinteractiesSettings, *, http: httpx.Client | None = None) -> None:
         self.settings = settings
         self._base = settings.base_url.rstrip("/")
-        self._http = http or httpx.Client(timeout=settings.timeout_seconds)
+        self._http = http or http_client("klantinteracties", timeout=settings.timeout_seconds)
         self._owns_http = http is None
         self.calls = 0
 

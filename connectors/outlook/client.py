@@ -32,6 +32,7 @@ from hub.console.headroom import note_rate_limit_headers
 from hub.errors import DeliveryError, TransientError
 from hub.logging import outbound_headers
 from hub.metrics import PEER_CALLS
+from hub.outbound import http_client
 
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 30.0
@@ -89,7 +90,7 @@ class GraphClient:
                  http: httpx.Client | None = None, sleep: Sleep = time.sleep,
                  max_inline_retry_after: float = MAX_INLINE_RETRY_AFTER) -> None:
         self._base_url = base_url.rstrip("/")
-        self._http = http or httpx.Client(timeout=httpx.Timeout(timeout))
+        self._http = http or http_client("outlook", timeout=httpx.Timeout(timeout))
         self._owns_http = http is None
         self._tokens = TokenProvider(credentials, self._http)
         self._sleep = sleep

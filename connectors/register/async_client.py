@@ -42,6 +42,7 @@ from connectors.register.models import (
 )
 from hub.errors import DeliveryError
 from hub.model import Appointment, AppointmentStatus
+from hub.outbound import async_http_client
 from hub.settings import RegisterSettings
 
 M = TypeVar("M", bound=BaseModel)
@@ -58,7 +59,7 @@ class AsyncRegisterClient:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
         self._base_url = base_url.rstrip("/")
-        self._http = http or httpx.AsyncClient(timeout=httpx.Timeout(timeout),
+        self._http = http or async_http_client("register", timeout=httpx.Timeout(timeout),
                                                limits=httpx.Limits(max_connections=max_concurrency))
         self._owns_http = http is None if owns_http is None else owns_http
         self._tokens = AsyncTokenProvider(credentials, self._http, clock=clock)

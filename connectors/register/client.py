@@ -30,6 +30,7 @@ from connectors.register.models import (
 )
 from hub.errors import DeliveryError
 from hub.model import Appointment, AppointmentStatus
+from hub.outbound import http_client
 from hub.settings import RegisterSettings
 
 M = TypeVar("M", bound=BaseModel)
@@ -50,7 +51,7 @@ class RegisterClient:
                  max_retries: int = 4, http: httpx.Client | None = None, sleep: Sleep = time.sleep,
                  clock: Clock = time.monotonic, max_inline_retry_after: float = MAX_INLINE_RETRY_AFTER) -> None:
         self._base_url = base_url.rstrip("/")
-        self._http = http or httpx.Client(timeout=httpx.Timeout(timeout))
+        self._http = http or http_client("register", timeout=httpx.Timeout(timeout))
         self._owns_http = http is None
         self._tokens = TokenProvider(credentials, self._http, clock=clock)
         self._retrying = retrying(max_retries, sleep, max_inline_retry_after)

@@ -24,6 +24,7 @@ from hub.backoff import backoff_seconds
 from hub.errors import DeliveryError, PermanentError, TransientError
 from hub.logging import outbound_headers
 from hub.metrics import PEER_CALLS
+from hub.outbound import http_client
 
 CALL = "get_roster"
 MAX_PAGES = 1000
@@ -43,7 +44,8 @@ class HttpRosterSource:
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings = settings
         self.base = settings.base_url.rstrip("/")
-        self.http = http or httpx.Client(timeout=settings.timeout_seconds, verify=settings.ca_bundle_path or True)
+        self.http = http or http_client("rostarcas", timeout=settings.timeout_seconds,
+                                           verify=settings.ca_bundle_path or True)
         self._owns_http = http is None
         self._sleep = sleep
 

@@ -32,6 +32,7 @@ from hub.backoff import parse_retry_after
 from hub.errors import DeliveryError, TransientError
 from hub.logging import outbound_headers
 from hub.metrics import PEER_CALLS
+from hub.outbound import traced_session
 
 if TYPE_CHECKING:
     from simple_salesforce import Salesforce
@@ -45,7 +46,7 @@ class SalesforceClient:
 
     def __init__(self, settings: SalesforceSettings, *, http: requests.Session | None = None) -> None:
         self.settings = settings
-        self._http = http or requests.Session()
+        self._http = http or traced_session("salesforce")
         self._owns_http = http is None
         self._http.hooks["response"].append(self._observe)
         self._tokens = TokenProvider(settings, self._http)

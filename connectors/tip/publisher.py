@@ -19,6 +19,7 @@ from hub.errors import DeliveryError, PermanentError, TransientError
 from hub.logging import outbound_headers
 from hub.metrics import PEER_CALLS
 from hub.model import CloudEvent
+from hub.outbound import http_client
 
 CONNECTOR = "tip"
 CE_JSON = "application/cloudevents+json"
@@ -59,7 +60,7 @@ class TipPublisher:
     def __init__(self, settings: TipSettings, *, http: httpx.Client | None = None,
                  sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
-        self._http = http or httpx.Client(timeout=httpx.Timeout(settings.timeout_seconds))
+        self._http = http or http_client("tip", timeout=httpx.Timeout(settings.timeout_seconds))
         self._owns_http = http is None
         self._clock = clock
         self._retrying = Retrying(sleep=sleep, wait=_wait, retry=retry_if_exception_type(TransientError),

@@ -17,6 +17,7 @@ from hub.backoff import backoff_seconds
 from hub.errors import DeliveryError, TransientError
 from hub.logging import outbound_headers
 from hub.metrics import PEER_CALLS
+from hub.outbound import http_client
 
 M = TypeVar("M", bound=BaseModel)
 Sleep = Callable[[float], None]
@@ -49,7 +50,7 @@ class ZgwHttp:
     def __init__(self, auth: ZgwAuth, *, timeout: float = 10.0, max_retries: int = 3,
                  http: httpx.Client | None = None, sleep: Sleep = time.sleep) -> None:
         self._auth = auth
-        self._http = http or httpx.Client(timeout=httpx.Timeout(timeout))
+        self._http = http or http_client("zgw", timeout=httpx.Timeout(timeout))
         self._owns_http = http is None
         self._max_retries = max_retries
         self._sleep = sleep

@@ -4,7 +4,7 @@ webhook handshakes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -32,6 +32,7 @@ from hub.bootstrap import Hub
 from hub.intake import Accepted
 from hub.model import CloudEvent, parse_event
 from hub.notificaties import Notificatie
+from hub.tracing import IntakeSpans, intake_spans
 from mappings.zgw import notification_from_event
 
 MAX_BATCH = 1000
@@ -100,18 +101,22 @@ def refuse_foreign_zgw_urls(hub: Hub, events: Sequence[CloudEvent], prefix: str 
 
 
 def _store(hub: Hub, events: list[CloudEvent], who: str, received: list[Any],
-           dedupe_keys: list[str] | None = None) -> list[Accepted]:
-    """Commit the events, then queue their deliveries (a lost message is re-sent by the sweeper)."""
-    accepted = hub.intake.accept(events, who, dedupe_keys=dedupe_keys, received=received)
-    hub.runtime.enqueue_many([d for a in accepted for d in a.delivery_ids])
+           dedupe_keys: list[str] | None, spans: IntakeSpans) -> list[Accepted]:
+    """Commit the events (with their trace context), then queue their deliveries (a lost message is re-sent
+    by the sweeper); each message carries its event's trace context."""
+    accepted = hub.intake.accept(events, who, dedupe_keys=dedupe_keys, received=received, traces=spans.traces)
+    for a, trace in zip(accepted, spans.traces, strict=True):
+        hub.runtime.enqueue_many(a.delivery_ids, traceparent=trace.traceparent)
     return accepted
 
 
 async def store(hub: Hub, events: list[CloudEvent], who: str, received: list[Any], endpoint: str,
-                dedupe_keys: list[str] | None = None) -> list[Accepted]:
+                headers: Mapping[str, str], dedupe_keys: list[str] | None = None) -> list[Accepted]:
     """Store on a worker thread (the commit waits on disk or network); a store that cannot answer is the
-    app's one store-unavailable 503 (hub/api/store_errors.py)."""
-    accepted = await run_in_threadpool(_store, hub, events, who, received, dedupe_keys)
+    app's one store-unavailable 503 (hub/api/store_errors.py). One `intake` span per event (hub.tracing)."""
+    with intake_spans(headers, received, endpoint) as spans:
+        accepted = await run_in_threadpool(_store, hub, events, who, received, dedupe_keys, spans)
+        spans.finish([a.duplicate for a in accepted])
     for a in accepted:
         (metrics.EVENTS_DUPLICATE if a.duplicate else metrics.EVENTS_RECEIVED).labels(endpoint=endpoint).inc()
     return accepted
@@ -143,11 +148,11 @@ def install_intake(api: FastAPI, hub: Hub) -> None:
     rate = "*"
     event_errors = problems.documented(400, 401, 413, 415, 422, 429, 503)
 
-    async def take(received: Received, who: str, endpoint: str) -> list[Accepted]:
+    async def take(received: Received, who: str, endpoint: str, headers: Mapping[str, str]) -> list[Accepted]:
         """Validate the received CloudEvents, apply the intake rules, store them: all or nothing."""
         events = validate(received)
         refuse_foreign_zgw_urls(hub, events)
-        return await store(hub, events, who, received.events, endpoint)
+        return await store(hub, events, who, received.events, endpoint, headers)
 
     @api.options("/events", tags=["intake"], summary="Webhook validation handshake (CloudEvents, NL GOV)",
                  responses={200: {"description": "allowed; WebHook-Allowed-Origin and -Rate answer the request",
@@ -171,7 +176,7 @@ def install_intake(api: FastAPI, hub: Hub) -> None:
         await backlog.admit()
         body = await read_body(request, settings.max_body_bytes)
         received = receive(mode, request.headers, body, MAX_BATCH)
-        accepted = await take(received, who, "events")
+        accepted = await take(received, who, "events", request.headers)
         items = [{"id": a.event_id, "duplicate": a.duplicate} for a in accepted]
         if received.mode != "batch":
             return JSONResponse(items[0], status_code=202)
@@ -198,7 +203,7 @@ def install_intake(api: FastAPI, hub: Hub) -> None:
         await backlog.admit()
         body = await read_body(request, settings.max_body_bytes)
         if mode is not None:  # an abonnement with CloudEvents switched on
-            await take(receive(mode, request.headers, body, MAX_BATCH), who, "notificaties")
+            await take(receive(mode, request.headers, body, MAX_BATCH), who, "notificaties", request.headers)
             return Response(status_code=204)
         raw = bounded_json.loads(body)
         if not isinstance(raw, dict):
@@ -206,7 +211,7 @@ def install_intake(api: FastAPI, hub: Hub) -> None:
                           invalid_params=[{"name": "body", "code": "type", "reason": "expected a JSON object"}])
         if "specversion" in raw:  # a structured CloudEvent sent as application/json
             check_structured(raw)
-            await take(Received("structured", [raw]), who, "notificaties")
+            await take(Received("structured", [raw]), who, "notificaties", request.headers)
             return Response(status_code=204)
         try:
             message = Notificatie.model_validate(raw)
@@ -216,6 +221,6 @@ def install_intake(api: FastAPI, hub: Hub) -> None:
         event = message.as_cloudevent()
         refuse_foreign_zgw_urls(hub, [event])
         await store(hub, [event], who, [{**event.model_dump(mode="json", exclude_none=True), "data": raw}],
-                    "notificaties", dedupe_keys=[message.dedupe_key])
+                    "notificaties", request.headers, dedupe_keys=[message.dedupe_key])
         return Response(status_code=204)
 

@@ -239,7 +239,8 @@ def build_console(hub: Hub) -> FastAPI:
     def trace(request: Request, q: str = "") -> Response:
         who = operator(request)
         appointment = queries.resolve_appointment(hub, q) if q else None
-        found = queries.trace(hub, appointment, settings.console.peer_ui_urls) if appointment else None
+        found = queries.trace(hub, appointment, settings.console.peer_ui_urls,
+                              settings.tracing.viewer_url_template) if appointment else None
         return page(request, "trace.html.j2", who=who, q=q, found=found)
 
     @app.get("/jobs", response_class=HTMLResponse)

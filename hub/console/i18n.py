@@ -101,6 +101,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "version": ("Versie", "Version"),
     "updated_at": ("Bijgewerkt", "Updated"),
     "open_in_peer": ("Openen in {peer}", "Open in {peer}"),
+    "trace_id": ("Trace-id", "Trace id"),
+    "open_trace_viewer": ("Openen in de trace-viewer", "Open in the trace viewer"),
     "not_found_trace": ("Geen afspraak gevonden voor {q}.", "No appointment found for {q}."),
     "job": ("Taak", "Job"),
     "schedule": ("Schema", "Schedule"),

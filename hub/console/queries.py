@@ -123,9 +123,13 @@ def resolve_appointment(hub: Hub, query: str) -> str | None:
         return s.scalar(select(Link.appointment_id).where(Link.remote_id == query).limit(1))
 
 
-def trace(hub: Hub, appointment_id: str, ui_urls: dict[str, str]) -> dict[str, Any]:
-    """`operations.trace` plus a link into the peer's own UI where one is configured."""
+def trace(hub: Hub, appointment_id: str, ui_urls: dict[str, str], viewer_url: str | None = None) -> dict[str, Any]:
+    """`operations.trace` plus a link into the peer's own UI where one is configured, and into the
+    municipality's trace viewer for each event's trace id (`tracing.viewer_url_template`)."""
     found = operations.trace(hub, appointment_id)
+    for event in found["events"]:
+        trace_id = event.get("traceId")
+        event["traceUrl"] = viewer_url.format(trace_id=trace_id) if viewer_url and trace_id else None
     for link in found["links"]:
         template = ui_urls.get(link["peer"])
         link["uiUrl"] = template.format(remote_id=link["remoteId"]) if template and link["remoteId"] else None

@@ -65,6 +65,11 @@ class InboxEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     purged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: W3C Trace Context: the intake span (parent of the deliveries' spans), its tracestate, and the caller's
+    #: operation as it came in (`traceparent` header or CloudEvents extension); null when none was made.
+    traceparent: Mapped[str | None] = mapped_column(String(55))
+    tracestate: Mapped[str | None] = mapped_column(String(512))
+    caller_traceparent: Mapped[str | None] = mapped_column(String(55))
 
 
 class Delivery(Base):
@@ -102,9 +107,16 @@ class Link(Base):
 
 
 class AuditRecord(Base):
-    """Who did what, why and with what outcome; references only, never personal data."""
+    """The processing log: one record per action (Logboek Dataverwerkingen "logregel"), with who, what, why.
+
+    LDV's fields keep its names: `trace_id`, `span_id`, `parent_span_id`, `name`, `status` (Unset/Ok/Error),
+    `start_time`, `end_time`, `processing_activity_id`, `data_subject_id_type`, `data_subject_id` (encrypted,
+    AES-256-GCM) and the foreign operation (`foreign_trace_id`, `foreign_span_id`, `foreign_processor`).
+    `data_subject_index` is a keyed index (HMAC) of the subject id, so one subject's records can be found.
+    """
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_trace", "trace_id", "span_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(200))
@@ -113,6 +125,20 @@ class AuditRecord(Base):
     purpose: Mapped[str] = mapped_column(String(200))
     references: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     outcome: Mapped[str] = mapped_column(String(50))
+    trace_id: Mapped[str | None] = mapped_column(String(32))
+    span_id: Mapped[str | None] = mapped_column(String(16))
+    parent_span_id: Mapped[str | None] = mapped_column(String(16))
+    name: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str | None] = mapped_column(String(10))
+    start_time: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    end_time: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    processing_activity_id: Mapped[str | None] = mapped_column(String(500))
+    data_subject_id_type: Mapped[str | None] = mapped_column(String(50))
+    data_subject_id: Mapped[str | None] = mapped_column(Text)
+    data_subject_index: Mapped[str | None] = mapped_column(String(64), index=True)
+    foreign_trace_id: Mapped[str | None] = mapped_column(String(32))
+    foreign_span_id: Mapped[str | None] = mapped_column(String(16))
+    foreign_processor: Mapped[str | None] = mapped_column(String(500))
 
 
 class JobState(Base):
