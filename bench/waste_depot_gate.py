@@ -74,17 +74,24 @@ def seed(hub: Any, bookings: int) -> list[str]:
     return codes
 
 
-def serve(database_url: str, codes_file: str, bookings: int) -> None:
-    """The server process: the hub's app plus `POST /bench/bare` (parse the body, answer the same shape)."""
+def serve(database_url: str, codes_file: str, bookings: int, port: int) -> None:
+    """One server process: the hub's app plus `POST /bench/bare` (parse the body, answer the same shape). The
+    first process (port 0) upgrades and seeds the store; the others join its port (SO_REUSEPORT: the kernel
+    spreads the connections) and share the store."""
+    import socket
+
     from hub.api.app import create_app
     from hub.bootstrap import Hub
     from hub.logging import configure_logging
-    from hub.serving import ThreadedServer, bind_tcp
+    from hub.serving import ThreadedServer
 
     configure_logging("WARNING", "json")
+    if os.environ.get("BENCH_SWITCH"):
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
     hub = Hub(_settings(database_url))
-    hub.db.upgrade()
-    Path(codes_file).write_text("\n".join(seed(hub, bookings)) + "\n", encoding="utf-8")
+    if port == 0:
+        hub.db.upgrade()
+        Path(codes_file).write_text("\n".join(seed(hub, bookings)) + "\n", encoding="utf-8")
     app = create_app(hub)
 
     @app.post("/bench/bare")
@@ -93,7 +100,14 @@ def serve(database_url: str, codes_file: str, bookings: int) -> None:
         return JSONResponse({"decision": "deny", "reason": "unknown-code", "message": "bare",
                              "appointmentId": None, "visitsLeft": None, "gate": body["gateId"]})
 
-    sock = bind_tcp()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind(("127.0.0.1", port))
+    from flows.waste_depot.index import index_of
+
+    index_of(hub)  # loaded before the first scan, as a server does at its first one
     server = ThreadedServer(app, sock).start()
     print(f"ready {sock.getsockname()[1]}", flush=True)
     sys.stdin.read()  # until the parent closes our stdin
@@ -124,7 +138,10 @@ async def _bursts(base: str, codes: list[str], bursts: int, pause: float) -> dic
     latencies: dict[str, list[float]] = {"bare": [], "hub": []}
     paths = {"bare": "/bench/bare", "hub": "/api/v1/waste-depot/access-checks"}
     offset = len(codes) // 2  # the closed-loop rounds scanned from the start; bursts take fresh codes
-    async with httpx.AsyncClient(base_url=base, limits=httpx.Limits(max_connections=GATES)) as client:
+    # A fresh connection per scan, as a gate that wakes up for a scan opens one: a kept-alive connection the
+    # server had closed (its keep-alive timeout) failed the first runs with httpx.ReadError.
+    limits = httpx.Limits(max_connections=GATES, max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=base, limits=limits, headers={"Connection": "close"}) as client:
         async def one(label: str, gate: int, code: str) -> None:
             body = json.dumps({"qrCode": code, "gateId": f"gate-{gate}", "passNumber": None})
             t0 = time.perf_counter()
@@ -165,16 +182,28 @@ def decisions(database_url: str) -> dict[str, int]:
     return {str(k): int(v) for k, v in found.items()}
 
 
+def _start(database_url: str, codes_file: str, bookings: int, port: int) -> subprocess.Popen[str]:
+    command = [sys.executable, __file__, "--serve", database_url, "--codes", codes_file, "--bookings", str(bookings),
+               "--port", str(port)]
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT, text=True)  # noqa: S603
+
+
+def _ready(proc: subprocess.Popen[str]) -> int:
+    assert proc.stdout is not None
+    ready, port = proc.stdout.readline().split()
+    assert ready == "ready"
+    return int(port)
+
+
 def bench_store(name: str, database_url: str, args: argparse.Namespace, tmp: str) -> dict[str, Any]:
     codes_file = f"{tmp}/codes-{name}.txt"
-    command = [sys.executable, __file__, "--serve", database_url, "--codes", codes_file,
-               "--bookings", str(args.bookings)]
-    proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT, text=True)  # noqa: S603
+    procs = [_start(database_url, codes_file, args.bookings, 0)]
     rounds: list[dict[str, Any]] = []
     try:
-        assert proc.stdout is not None
-        ready, port = proc.stdout.readline().split()
-        assert ready == "ready"
+        port = _ready(procs[0])
+        procs += [_start(database_url, codes_file, args.bookings, port) for _ in range(args.processes - 1)]
+        for proc in procs[1:]:
+            _ready(proc)
         base = f"http://127.0.0.1:{port}"
         wrk(f"{base}/bench/bare", codes_file, 2, args.threads)  # warm-up (the hub's warm-up is round 1's codes)
         for n in range(args.rounds):
@@ -184,9 +213,11 @@ def bench_store(name: str, database_url: str, args: argparse.Namespace, tmp: str
                 rounds.append({"store": name, "round": n + 1, "endpoint": label, "load1": load, **result})
         burst = burst_round(base, codes_file, args.bursts) if args.bursts else None
     finally:
-        if proc.stdin:
-            proc.stdin.close()
-        proc.wait(60)
+        for proc in procs:
+            if proc.stdin:
+                proc.stdin.close()
+        for proc in procs:
+            proc.wait(60)
     return {"store": name, "rounds": rounds, "burst": burst, "decisions": decisions(database_url)}
 
 
@@ -210,12 +241,15 @@ def main() -> None:
     parser.add_argument("--bookings", type=int, default=20000)
     parser.add_argument("--bursts", type=int, default=40, help="bursts of one scan per gate at once (0: none)")
     parser.add_argument("--stores", default="sqlite,postgresql")
+    parser.add_argument("--processes", type=int, default=1,
+                        help="server processes on one port (SO_REUSEPORT), each with its own gate index")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--codes", help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.codes, args.bookings)
+        serve(args.serve, args.codes, args.bookings, args.port)
         return
     if shutil.which("wrk") is None:
         print("skipped: wrk not installed (apt-get install wrk)")
@@ -233,7 +267,8 @@ def main() -> None:
         print(json.dumps({"results": results, "summaries": summaries}, indent=2))
         return
     print(f"waste-depot gate: {GATES} gates at once (wrk -c{GATES} -t{args.threads}), {args.rounds} alternating "
-          f"rounds of {args.seconds:.0f} s per endpoint, {args.bookings} bookings; latencies in ms")
+          f"rounds of {args.seconds:.0f} s per endpoint, {args.bookings} bookings, {args.processes} server "
+          f"process(es); latencies in ms")
     print_table(["store", "round", "endpoint", "load1", "req/s", "p50", "p90", "p99", "max", "non-2xx"],
                 [[r["store"], r["round"], r["endpoint"], r["load1"], r["rps"], r["p50"], r["p90"], r["p99"],
                   r["max"], int(r["non2xx"]) + int(r["errors"])] for res in results for r in res["rounds"]])

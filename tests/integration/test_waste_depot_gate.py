@@ -353,17 +353,17 @@ def test_register_read_is_a_safety_net_for_missed_events(client: TestClient, gat
 def test_scans_racing_past_each_other_still_record_one_visit(client: TestClient, gate_hub: Hub,
                                                              register: FakeRegister, clock: Clock,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each scan reads before the other's visit is committed: the visit's key and the event's dedupe key decide."""
-    from flows.waste_depot import store
+    """The gate index has not seen the visit (another process stored it): the group commit decides on the store."""
+    from flows.waste_depot.index import GateIndex
 
     book(gate_hub, register, "MS-14")
-    real = store.facts
+    real = GateIndex.facts
 
-    def before_the_other_commits(*args: Any) -> Any:
-        booking, _, pass_, card = real(*args)
+    def before_the_other_commits(self: GateIndex, *args: Any) -> Any:
+        booking, _, pass_, card = real(self, *args)
         return booking, None, pass_, card
 
-    monkeypatch.setattr(store, "facts", before_the_other_commits)
+    monkeypatch.setattr(GateIndex, "facts", before_the_other_commits)
     assert scan(client, code("MS-14"))["visitsLeft"] == 9
     clock.at += timedelta(seconds=10)
     assert scan(client, code("MS-14"))["decision"] == "allow"  # the same gate: its retry
@@ -475,7 +475,7 @@ def test_denials_are_written_off_the_request_path_and_survive_a_store_error(
         raise AssertionError("a scan without a new visit wrote on the request path")
 
     monkeypatch.setattr(store, "record_scans", flaky)
-    monkeypatch.setattr(store, "record", no_sync_write)
+    monkeypatch.setattr(store, "admit", no_sync_write)
     assert scan(client, code("MS-21"))["reason"] == "ok"  # the same gate's retry: same allow, no new visit
     assert scan(client, code("MS-21"), gate="gate-2", headers=GATE2)["reason"] == "already-used"
     assert scan(client, "not-a-code")["reason"] == "unknown-code"
