@@ -127,45 +127,71 @@ def wrk(url: str, codes_file: str, seconds: float, threads: int) -> dict[str, fl
     return result
 
 
-async def _bursts(base: str, codes: list[str], bursts: int, pause: float) -> dict[str, list[float]]:
-    """`bursts` times: all gates scan at the same instant (one request each), then a pause; bare and hub take
-    turns burst by burst. Returns the latencies (s) per endpoint."""
-    import asyncio
+def _request(path: str, code: str, gate: int) -> bytes:
+    body = json.dumps({"qrCode": code, "gateId": f"gate-{gate}", "passNumber": None}).encode()
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {TOKEN_PREFIX}{gate}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n")
+    return head.encode() + body
+
+
+def _one_burst(port: int, requests: list[bytes]) -> list[float]:
+    """Connect every gate first (not timed), then send all scans at once and time each answer: from its send to
+    its last byte (the server closes: Connection: close). Raw sockets and a selector, so the client's own work
+    per request is a send and a few reads (an HTTP client library in one Python process was the limit before)."""
+    import selectors
+    import socket
     import time
 
-    import httpx
+    socks = [socket.create_connection(("127.0.0.1", port)) for _ in requests]
+    for sock in socks:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    selector = selectors.DefaultSelector()
+    started: dict[int, float] = {}
+    received: dict[int, bytes] = {}
+    for i, (sock, request) in enumerate(zip(socks, requests, strict=True)):
+        started[i] = time.perf_counter()
+        sock.sendall(request)
+        sock.setblocking(False)
+        selector.register(sock, selectors.EVENT_READ, i)
+        received[i] = b""
+    latencies: list[float] = []
+    while len(latencies) < len(socks):
+        for key, _ in selector.select(timeout=30):
+            i = key.data
+            chunk = key.fileobj.recv(65536)  # type: ignore[union-attr]
+            if chunk:
+                received[i] += chunk
+                continue
+            latencies.append(time.perf_counter() - started[i])
+            selector.unregister(key.fileobj)
+            key.fileobj.close()  # type: ignore[union-attr]
+            assert received[i].startswith(b"HTTP/1.1 200"), received[i][:200]
+    selector.close()
+    return latencies
+
+
+def _bursts(port: int, codes: list[str], bursts: int, pause: float) -> dict[str, list[float]]:
+    """`bursts` times: all gates scan at the same instant (one request each), then a pause; bare and hub take
+    turns burst by burst. Returns the latencies (s) per endpoint."""
+    import time
 
     latencies: dict[str, list[float]] = {"bare": [], "hub": []}
     paths = {"bare": "/bench/bare", "hub": "/api/v1/waste-depot/access-checks"}
     offset = len(codes) // 2  # the closed-loop rounds scanned from the start; bursts take fresh codes
-    # A fresh connection per scan, as a gate that wakes up for a scan opens one: a kept-alive connection the
-    # server had closed (its keep-alive timeout) failed the first runs with httpx.ReadError.
-    limits = httpx.Limits(max_connections=GATES, max_keepalive_connections=0)
-    async with httpx.AsyncClient(base_url=base, limits=limits, headers={"Connection": "close"}) as client:
-        async def one(label: str, gate: int, code: str) -> None:
-            body = json.dumps({"qrCode": code, "gateId": f"gate-{gate}", "passNumber": None})
-            t0 = time.perf_counter()
-            r = await client.post(paths[label], content=body, headers={
-                "Content-Type": "application/json", "Authorization": f"Bearer {TOKEN_PREFIX}{gate}"})
-            latencies[label].append(time.perf_counter() - t0)
-            assert r.status_code == 200, r.text
-
-        for n in range(bursts):
-            for label in ("bare", "hub"):
-                batch = [codes[(offset + n * GATES + g) % len(codes)] for g in range(GATES)]
-                await asyncio.gather(*(one(label, g, c) for g, c in enumerate(batch)))
-                await asyncio.sleep(pause)
+    for n in range(bursts):
+        for label in ("bare", "hub"):
+            batch = [codes[(offset + n * GATES + g) % len(codes)] for g in range(GATES)]
+            latencies[label] += _one_burst(port, [_request(paths[label], c, g) for g, c in enumerate(batch)])
+            time.sleep(pause)
     return latencies
 
 
-def burst_round(base: str, codes_file: str, bursts: int) -> dict[str, Any]:
-    import asyncio
-
+def burst_round(port: int, codes_file: str, bursts: int) -> dict[str, Any]:
     from bench.common import pct
 
     codes = Path(codes_file).read_text(encoding="utf-8").split()
     load = os.getloadavg()[0]
-    lat = asyncio.run(_bursts(base, codes, bursts, 0.3))
+    lat = _bursts(port, codes, bursts, 0.3)
     return {"load1": load, **{f"{k}P50": pct(v, 50) for k, v in lat.items()},
             **{f"{k}P99": pct(v, 99) for k, v in lat.items()}, "samples": len(lat["hub"])}
 
@@ -180,6 +206,15 @@ def decisions(database_url: str) -> dict[str, int]:
         found = dict(conn.execute(select(WasteDepotScan.reason, func.count()).group_by(WasteDepotScan.reason)).all())
     engine.dispose()
     return {str(k): int(v) for k, v in found.items()}
+
+
+def _cpu_seconds(procs: list[subprocess.Popen[str]]) -> float:
+    """User + system CPU the server processes have used so far (Linux /proc), all their threads included."""
+    total = 0
+    for proc in procs:
+        fields = Path(f"/proc/{proc.pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat(5))
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _start(database_url: str, codes_file: str, bookings: int, port: int) -> subprocess.Popen[str]:
@@ -209,9 +244,11 @@ def bench_store(name: str, database_url: str, args: argparse.Namespace, tmp: str
         for n in range(args.rounds):
             for label, path in (("bare", "/bench/bare"), ("hub", "/api/v1/waste-depot/access-checks")):
                 load = os.getloadavg()[0]
+                cpu = _cpu_seconds(procs)
                 result = wrk(base + path, codes_file, args.seconds, args.threads)
+                result["cpuMs"] = (_cpu_seconds(procs) - cpu) * 1000 / max(1.0, result["requests"])
                 rounds.append({"store": name, "round": n + 1, "endpoint": label, "load1": load, **result})
-        burst = burst_round(base, codes_file, args.bursts) if args.bursts else None
+        burst = burst_round(port, codes_file, args.bursts) if args.bursts else None
     finally:
         for proc in procs:
             if proc.stdin:
@@ -227,9 +264,12 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
     rps_ratios = sorted(h["rps"] / b["rps"] for b, h in pairs)
     p99_ratios = sorted(h["p99"] / b["p99"] for b, h in pairs if b["p99"] > 0)
     hub_p99 = sorted(h["p99"] for h in by["hub"])
+    cpu_ratios = sorted(h["cpuMs"] / b["cpuMs"] for b, h in pairs if b["cpuMs"] > 0)
     return {"store": result["store"], "rpsRatioMedian": rps_ratios[len(rps_ratios) // 2],
             "p99RatioMedian": p99_ratios[len(p99_ratios) // 2] if p99_ratios else 0.0,
-            "hubP99MedianMs": hub_p99[len(hub_p99) // 2], "hubP99WorstMs": hub_p99[-1],
+            "hubP99MedianMs": hub_p99[len(hub_p99) // 2],
+            "cpuRatioMedian": cpu_ratios[len(cpu_ratios) // 2] if cpu_ratios else 0.0,
+            "hubCpuMsMedian": sorted(h["cpuMs"] for h in by["hub"])[len(by["hub"]) // 2], "hubP99WorstMs": hub_p99[-1],
             "non2xx": sum(int(h["non2xx"]) + int(h["errors"]) for h in by["hub"]), "decisions": result["decisions"]}
 
 
@@ -269,14 +309,15 @@ def main() -> None:
     print(f"waste-depot gate: {GATES} gates at once (wrk -c{GATES} -t{args.threads}), {args.rounds} alternating "
           f"rounds of {args.seconds:.0f} s per endpoint, {args.bookings} bookings, {args.processes} server "
           f"process(es); latencies in ms")
-    print_table(["store", "round", "endpoint", "load1", "req/s", "p50", "p90", "p99", "max", "non-2xx"],
+    print_table(["store", "round", "endpoint", "load1", "req/s", "p50", "p90", "p99", "max", "cpu ms/req", "non-2xx"],
                 [[r["store"], r["round"], r["endpoint"], r["load1"], r["rps"], r["p50"], r["p90"], r["p99"],
-                  r["max"], int(r["non2xx"]) + int(r["errors"])] for res in results for r in res["rounds"]])
+                  r["max"], r["cpuMs"], int(r["non2xx"]) + int(r["errors"])] for res in results for r in res["rounds"]])
     print()
-    print_table(["store", "req/s hub/bare", "p99 hub/bare", "hub p99 (median)", "hub p99 (worst)", "p99<50ms",
-                 "non-2xx"],
-                [[s["store"], s["rpsRatioMedian"], s["p99RatioMedian"], s["hubP99MedianMs"], s["hubP99WorstMs"],
-                  yes(s["hubP99WorstMs"] < P99_TARGET_MS), s["non2xx"]] for s in summaries])
+    print_table(["store", "req/s hub/bare", "p99 hub/bare", "cpu/req hub/bare", "hub cpu ms/req", "hub p99 (median)",
+                 "hub p99 (worst)", "p99<50ms", "non-2xx"],
+                [[s["store"], s["rpsRatioMedian"], s["p99RatioMedian"], s["cpuRatioMedian"], s["hubCpuMsMedian"],
+                  s["hubP99MedianMs"], s["hubP99WorstMs"], yes(s["hubP99WorstMs"] < P99_TARGET_MS), s["non2xx"]]
+                 for s in summaries])
     bursts = [r for r in results if r.get("burst")]
     if bursts:
         print()

@@ -115,9 +115,10 @@ def bump(s: Session) -> int:
     """The next change number, taken inside the caller's transaction: the state row's lock orders concurrent
     writers, so a transaction with a larger number commits after every one with a smaller number."""
     seq = s.execute(_BUMP).scalar()
-    if seq is None:  # a store created without the migration's first row
-        s.execute(insert(_STATE).values(id=1, seq=1, passes_version=0))
-        return 1
+    if seq is None:  # a store emptied after its migration (the row is the migration's): put it back
+        dialect_insert = sqlite_insert if s.get_bind().dialect.name == "sqlite" else postgresql_insert
+        s.execute(dialect_insert(_STATE).values(id=1, seq=0, passes_version=0).on_conflict_do_nothing())
+        seq = s.execute(_BUMP).scalar_one()
     return int(seq)
 
 
