@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from flows.waste_depot import rules
 from flows.waste_depot.codes import AMSTERDAM
+from hub.model import APPOINTMENT_EVENT_PREFIX, AppointmentEvent, parse_event
 from hub.store.db import Database
 from hub.store.tables import AuditRecord, Delivery, DeliveryStatus, InboxEvent, JobState
 from hub.store.waste_depot_tables import (
@@ -193,8 +194,9 @@ def admit(db: Database, scans: Sequence[FirstScan], rule: rules.Rules,
     writes = _WRITES[db.backend]
     with db.unit_of_work() as s:
         seq = bump(s)
-        bookings = {r[0]: rules.Booking(*r) for r in s.execute(
-            select(*_BOOKING_COLUMNS).where(_B.c.appointment_id.in_(ids)))}
+        rows = s.execute(select(*_BOOKING_COLUMNS, _B.c.version).where(_B.c.appointment_id.in_(ids))).all()
+        bookings = {r[0]: rules.Booking(*r[:6]) for r in rows}
+        bookings.update(_moved_or_changed(s, {r[0]: (r[6], r[5]) for r in rows}))
         visits = {r[0]: rules.Visit(*r[1:]) for r in s.execute(select(*_VISIT_COLUMNS).where(
             _V.c.appointment_id.in_(ids)))}
         cards = {x.card or (bookings[x.appointment_id].pass_key if x.appointment_id in bookings else None)
@@ -240,6 +242,29 @@ def admit(db: Database, scans: Sequence[FirstScan], rule: rules.Rules,
                                 "references": {**audit_of(x, r.card)["references"], "reason": r.decision.reason}}
                                for x, r in zip(scans, results, strict=True)])
     return seq, results
+
+
+def _moved_or_changed(s: Session, stored: dict[str, tuple[int, str | None]]) -> dict[str, rules.Booking]:
+    """Bookings whose appointment has a newer snapshot in the inbox than the stored one, as that snapshot says.
+    The bookings flow only takes events AT a waste-depot location (decided at intake from the event alone), so
+    an appointment moved away, or any event not yet processed, is read here: an admission is decided on the
+    newest snapshot the hub has received."""
+    if not stored:
+        return {}
+    newest: dict[str, tuple[int, dict[str, Any]]] = {}
+    for subject, version, payload in s.execute(
+            select(_I.c.subject, _I.c.version, _I.c.payload).where(
+                _I.c.subject.in_(list(stored)), _I.c.version.is_not(None),
+                _I.c.type.startswith(APPOINTMENT_EVENT_PREFIX))):
+        if version > stored[subject][0] and version > newest.get(subject, (0, {}))[0]:
+            newest[subject] = (version, payload)
+    found: dict[str, rules.Booking] = {}
+    for subject, (_, payload) in newest.items():
+        event = parse_event(payload)
+        if isinstance(event, AppointmentEvent):
+            a = event.data
+            found[subject] = rules.Booking(subject, a.status.value, a.start, a.end, a.location.id, stored[subject][1])
+    return found
 
 
 def _against(result: Admitted, scan: FirstScan, other: rules.Visit | None, rule: rules.Rules) -> Admitted:

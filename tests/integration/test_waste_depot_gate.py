@@ -452,10 +452,12 @@ def test_only_events_that_concern_a_depot_get_a_bookings_delivery(client: TestCl
 
     book(gate_hub, register, "A-DEPOT")
     assert deliveries_of(gate_hub, "A-DEPOT") == ["waste_depot_bookings"]
-    # Moved away from the depot: the event is not at a depot, but the hub keeps a booking of it.
+    # Moved away from the depot: decided from the event alone, no delivery (and no store read at intake); the
+    # admission reads the newest snapshot the hub received and denies it.
     book(gate_hub, register, "A-DEPOT", version=2, kind="rescheduled", location="LOC-STADHUIS")
-    assert deliveries_of(gate_hub, "A-DEPOT") == ["waste_depot_bookings"] * 2
+    assert deliveries_of(gate_hub, "A-DEPOT") == ["waste_depot_bookings"]
     assert scan(client, code("A-DEPOT"))["reason"] == "wrong-location"
+    assert visits_and_events(gate_hub) == (0, 0)
 
 
 def test_a_move_away_before_the_booking_is_stored_still_reaches_the_flow(client: TestClient, gate_hub: Hub,
@@ -464,9 +466,14 @@ def test_a_move_away_before_the_booking_is_stored_still_reaches_the_flow(client:
         kind = "booked" if version == 1 else "rescheduled"
         raw = cloudevent(kind, "A-RACE", version, location={"id": location, "name": "Ergens"}, start=START)
         gate_hub.intake.accept([parse_event(raw)], "tip")  # neither processed yet
-    assert deliveries_of(gate_hub, "A-RACE") == ["waste_depot_bookings"] * 2
+    assert deliveries_of(gate_hub, "A-RACE") == ["waste_depot_bookings"]
     run_open_deliveries(gate_hub)
     assert scan(client, code("A-RACE"))["reason"] == "wrong-location"
+    # and a cancellation still waiting in the inbox is read the same way
+    book(gate_hub, register, "A-LATE")
+    gate_hub.intake.accept([parse_event(cloudevent("cancelled", "A-LATE", 2, location={"id": LOC}, start=START))],
+                           "tip")
+    assert scan(client, code("A-LATE"))["reason"] == "cancelled"
 
 
 def test_denials_are_written_off_the_request_path_and_survive_a_store_error(
