@@ -18,7 +18,7 @@ from sqlalchemy import select
 from flows.waste_depot import store
 from flows.waste_depot.admit import admissions_of
 from flows.waste_depot.codes import pass_key, signed_code
-from flows.waste_depot.index import index_of
+from flows.waste_depot.index import index_of, loaded_index
 from flows.waste_depot.messages import message_for
 from flows.waste_depot.rules import Reason, Rules, decide
 from flows.waste_depot.scan_log import scan_log_of
@@ -90,7 +90,7 @@ def _log_check(gate_id: str, appointment_id: str | None, decision: str, reason: 
 
 
 class _Miss:
-    """The index does not know the code and may not read the store here (on the event loop)."""
+    """The index does not know the code (or is not loaded yet) and may not read the store here (event loop)."""
 
 
 MISS = _Miss()
@@ -119,7 +119,9 @@ def decide_scan(hub: Hub, check: AccessCheck, at: datetime | None = None, *, may
     gate_location = settings.gates.get(check.gate_id)
     year = store.year_of(now)
     given = pass_key(settings.signing_key.get_secret_value(), check.pass_number) if check.pass_number else None
-    index = index_of(hub)
+    index = index_of(hub) if may_read else loaded_index(hub)
+    if index is None:  # the first scan of this process loads the index, off the event loop
+        return MISS
     booking, visit, pass_, card = index.facts(check.qr_code, given, year) if gate_location \
         else (None, None, None, given)
     if gate_location and booking is None:

@@ -149,6 +149,12 @@ _POLLERS: weakref.WeakKeyDictionary[Hub, _Poller] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
+def loaded_index(hub: Hub) -> GateIndex | None:
+    """The hub's gate index if it is loaded already (the event loop must not wait for the first load)."""
+    poller = _POLLERS.get(hub)
+    return poller.index if poller is not None else None
+
+
 def index_of(hub: Hub) -> GateIndex:
     """The hub's gate index: loaded from the store on first use, then polled; stopped with the hub."""
     with _LOCK:
