@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from flows.waste_depot.gate import (
@@ -129,6 +130,9 @@ class GateFastPath:
             metrics.EVENTS_REJECTED.labels(reason=str(exc.status)).inc()
             response = problems.problem_response(exc.status, exc.detail, instance=ACCESS_CHECKS_PATH, code=exc.code,
                                                  invalid_params=exc.invalid_params, headers=exc.headers)
+        except StarletteHTTPException as exc:  # e.g. the 413 of a chunked body past the limit (ApiVersionHeader)
+            response = problems.problem_response(exc.status_code, str(exc.detail), instance=ACCESS_CHECKS_PATH,
+                                                 headers=getattr(exc, "headers", None))
         except Exception as exc:
             if not is_store_unavailable(exc):
                 raise

@@ -682,3 +682,28 @@ def test_a_server_killed_mid_batch_answered_none_of_it_and_stored_none_of_it(gat
     finally:
         _stop(proc)
     assert visits_and_events(gate_hub) == (4, 4)
+
+
+def test_the_gate_route_answers_problems_like_every_route(client: TestClient, gate_hub: Hub, register: FakeRegister,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Served by its pure-ASGI fast path: a chunked body past the limit is a 413, a store that does not answer a
+    503 with Retry-After (and no allow), a query string goes to the routers (which refuse it)."""
+    from sqlalchemy.exc import OperationalError
+
+    book(gate_hub, register, "MS-70")
+    url = "/api/v1/waste-depot/access-checks"
+    too_big = (b"x" * 1024 for _ in range(gate_hub.settings.max_body_bytes // 1024 + 2))
+    chunked = client.post(url, content=too_big, headers={"Content-Type": "application/json", **GATE1})
+    assert chunked.status_code == 413 and chunked.headers["content-type"].startswith("application/problem+json")
+    assert chunked.headers["api-version"]
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise OperationalError("INSERT …", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(store, "admit", down)
+    body = json.dumps({"qrCode": code("MS-70"), "gateId": "gate-1", "passNumber": "MP-0001"})
+    unavailable = client.post(url, content=body, headers={"Content-Type": "application/json", **GATE1})
+    assert unavailable.status_code == 503 and unavailable.headers["retry-after"]
+    assert visits_and_events(gate_hub) == (0, 0)
+    query = client.post(url + "?debug=1", content=body, headers={"Content-Type": "application/json", **GATE1})
+    assert query.status_code == 400 and query.json()["type"].endswith("unknown-query-parameter")
