@@ -21,6 +21,11 @@ class WasteDepotSettings(BaseModel):
     retry_seconds: int = Field(default=60, ge=0)
     #: readiness says `stale` when bookings or the pass list were last refreshed longer ago than this.
     stale_after_minutes: int = Field(default=90, ge=1)
+    #: How often each process's gate index reads the store's change number (a change made elsewhere shows
+    #: at the gate within this; an allow is always decided again on the store's rows when it is stored).
+    index_poll_ms: int = Field(default=50, ge=5, le=60_000)
+    #: Most first scans stored in one transaction (group commit); more wait for the next one.
+    admit_batch: int = Field(default=100, ge=1, le=1000)
     passes: PassListSettings = Field(default_factory=PassListSettings)
 
     def gate_token_map(self) -> dict[str, str]:

@@ -1,23 +1,20 @@
 """Flow `waste_depot_bookings`: keep waste-depot appointments in the hub's store for the gate.
 
-Only events that concern a waste depot get a delivery of this flow (`concerns_depot`, asked at intake):
-the appointment is at a configured waste-depot location, or the hub already keeps a booking of it or took an
-earlier event of it into this flow (so a reschedule away from the depot still updates the row, which the
-gate then denies as `wrong-location`). Every other appointment event costs the hub no delivery here.
-A stale version never overwrites a newer one; the gate answers from the hub's own store, without the register.
+Only events AT a configured waste-depot location get a delivery of this flow (`concerns_depot`, asked at
+intake from the event alone: no store read per appointment event). An appointment moved away from the depot
+keeps its stored row; the gate's admission reads the newest snapshot the hub received for it
+(`store.admit`), so it is denied `wrong-location` however far its events got. A stale version never overwrites
+a newer one; the gate answers from the hub's own store, without the register.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import exists, select
-
 from flows.waste_depot.codes import pass_key, pass_number_of, qr_code_of
 from hub.context import FlowContext, InboundEvent
 from hub.model import APPOINTMENT_EVENT_PREFIX, Appointment, AppointmentEvent, CloudEvent
 from hub.registry import REGISTRY
-from hub.store.tables import Delivery, InboxEvent
 from hub.store.waste_depot_tables import WasteDepotBooking
 
 if TYPE_CHECKING:
@@ -43,18 +40,8 @@ def booking_row(appointment: Appointment, settings: WasteDepotSettings, source: 
 
 
 def concerns_depot(event: CloudEvent, hub: Hub) -> bool:
-    """At a waste-depot location, or an appointment this flow already knows (booking or an earlier event)."""
-    if not isinstance(event, AppointmentEvent):
-        return False
-    if event.data.location.id in hub.settings.waste_depot.locations:
-        return True
-    appointment_id = event.data.id
-    known = select(exists().where(WasteDepotBooking.appointment_id == appointment_id)) \
-        .add_columns(exists().where(Delivery.flow == FLOW, Delivery.inbox_id == InboxEvent.id,
-                                    InboxEvent.subject == appointment_id))
-    with hub.db.reading() as s:
-        booked, taken = s.execute(known).one()
-    return bool(booked or taken)
+    """An appointment event at a waste-depot location (decided from the event alone)."""
+    return isinstance(event, AppointmentEvent) and event.data.location.id in hub.settings.waste_depot.locations
 
 
 @REGISTRY.flow(FLOW, consumes=(APPOINTMENT_EVENT_PREFIX + "*",), purpose=PURPOSE, ordered=False,
@@ -66,7 +53,7 @@ def handle(event: InboundEvent, ctx: FlowContext) -> str | None:
     if ae is None:
         return "not an appointment event"
     settings = ctx.hub.settings.waste_depot
-    if ae.data.location.id not in settings.locations and not concerns_depot(ae, ctx.hub):
+    if ae.data.location.id not in settings.locations:  # e.g. a replay after the locations changed
         return "not a waste-depot location"
     written = upsert_booking(ctx.hub.db, booking_row(ae.data, settings, "event", ctx.now()))
     return "stored" if written else "older than the stored version"

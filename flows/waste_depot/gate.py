@@ -1,9 +1,14 @@
-"""The gate's access check and the booking-time pass check, answered from the hub's own store."""
+"""The gate's access check (from the process's gate index; first scans through the group commit) and the
+booking-time pass check, answered from the hub's own store."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import weakref
+from concurrent.futures import Future
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,9 +16,11 @@ from pydantic.alias_generators import to_camel
 from sqlalchemy import select
 
 from flows.waste_depot import store
+from flows.waste_depot.admit import admissions_of
 from flows.waste_depot.codes import pass_key, signed_code
+from flows.waste_depot.index import index_of, loaded_index
 from flows.waste_depot.messages import message_for
-from flows.waste_depot.rules import Decision, Reason, Rules, Visit, decide
+from flows.waste_depot.rules import Reason, Rules, decide
 from flows.waste_depot.scan_log import scan_log_of
 from flows.waste_depot.visit import VisitData, dedupe_key, visit_event
 from hub.intake import hashed_key
@@ -63,62 +70,113 @@ class QrCode(_Camel):
 
 
 def rules_of(hub: Hub) -> Rules:
-    s = hub.settings.waste_depot
-    return Rules(free_visits=s.free_visits_per_year, margin=timedelta(minutes=s.margin_minutes),
-                 retry_window=timedelta(seconds=s.retry_seconds))
+    found = _RULES.get(hub)
+    if found is None:
+        s = hub.settings.waste_depot
+        found = _RULES[hub] = Rules(free_visits=s.free_visits_per_year, margin=timedelta(minutes=s.margin_minutes),
+                                    retry_window=timedelta(seconds=s.retry_seconds))
+    return found
 
 
-def check_access(hub: Hub, check: AccessCheck, at: datetime | None = None) -> AccessAnswer:
-    """Decide from one read. An allowed first scan stores the visit, its delivery (checked in at the register, a
-    contact moment), the scan and its audit line (pass by pseudonymous key) in one transaction before answering;
-    any other scan is queued for the batched scan log (no write on the request path). Then answer. `at` is the
-    scan's time (the hub's clock unless a sandbox gate simulates another); the visit's delivery is due on the
-    hub's clock."""
+_RULES: weakref.WeakKeyDictionary[Hub, Rules] = weakref.WeakKeyDictionary()
+_STDLIB_LOG = logging.getLogger("afsprakenhub.flows.waste_depot")
+
+
+def _log_check(gate_id: str, appointment_id: str | None, decision: str, reason: str) -> None:
+    """One line per scan at INFO; skipped before the (redacting) processors when INFO is off."""
+    if _STDLIB_LOG.isEnabledFor(logging.INFO):
+        log.info("waste_depot.check", gate_id=gate_id, appointment_id=appointment_id, decision=decision,
+                 reason=reason)
+
+
+class _Miss:
+    """The index does not know the code (or is not loaded yet) and may not read the store here (event loop)."""
+
+
+MISS = _Miss()
+
+
+def _first_scan_answer(result: store.Admitted, appointment_id: str) -> AccessAnswer:
+    outcome = "allow" if result.decision.allow else "deny"
+    return AccessAnswer(decision=outcome, reason=result.decision.reason, message=message_for(result.decision),
+                        appointment_id=appointment_id, visits_left=result.decision.visits_left)
+
+
+def _audit_of(scan: store.FirstScan, card: str | None) -> dict[str, Any]:
+    return {"at": scan.at, "actor": f"gate:{scan.gate_id}", "flow": "waste_depot",
+            "action": "waste-depot-access-check", "purpose": store.PURPOSE,
+            "references": {"appointmentId": scan.appointment_id, "gateId": scan.gate_id, "passKey": card}}
+
+
+def decide_scan(hub: Hub, check: AccessCheck, at: datetime | None = None, *, may_read: bool = True
+                ) -> AccessAnswer | tuple[Future[store.Admitted], str] | _Miss:
+    """Decide a scan from the gate index. A scan that would create a visit goes to the group commit (returns
+    its future and the appointment id); any other scan is answered here and queued for the batched scan log.
+    An unknown code makes the index read what changed first (`MISS` when `may_read` is False)."""
     settings = hub.settings.waste_depot
     now = at or hub.now()
-    rules = rules_of(hub)
+    rule = rules_of(hub)
     gate_location = settings.gates.get(check.gate_id)
     year = store.year_of(now)
     given = pass_key(settings.signing_key.get_secret_value(), check.pass_number) if check.pass_number else None
-    booking, visit, pass_, card = store.facts(hub.db, check.qr_code, given, year) if gate_location \
+    index = index_of(hub) if may_read else loaded_index(hub)
+    if index is None:  # the first scan of this process loads the index, off the event loop
+        return MISS
+    booking, visit, pass_, card = index.facts(check.qr_code, given, year) if gate_location \
         else (None, None, None, given)
+    if gate_location and booking is None:
+        if not may_read:
+            return MISS
+        if index.sync():
+            booking, visit, pass_, card = index.facts(check.qr_code, given, year)
     decision = decide(now=now, gate_id=check.gate_id, gate_location=gate_location, booking=booking, visit=visit,
-                      pass_=pass_, rules=rules)
+                      pass_=pass_, rules=rule)
     appointment_id = booking.appointment_id if booking else None
-    new_visit: dict[str, object] | None = None
-    delivery: store.VisitDelivery | None = None
-    if decision.new_visit and appointment_id is not None and card is not None:
-        new_visit = {"appointment_id": appointment_id, "pass_key": card, "year": year, "gate_id": check.gate_id,
-                     "allowed_at": now, "visits_left": decision.visits_left}
-        delivery = visit_delivery(hub, appointment_id, check.gate_id, now)
-
-    def against(other: Visit | None) -> tuple[str, str]:
-        """Another scan stored the visit first: the same gate within the retry window gets its allow."""
-        nonlocal decision
-        if other is not None and other.gate_id == check.gate_id and now - other.allowed_at <= rules.retry_window:
-            decision = Decision(True, "ok", visits_left=other.visits_left)
-            return "allow", "ok"
-        decision = Decision(False, "already-used")
-        return "deny", "already-used"
-
+    if decision.new_visit and appointment_id is not None and gate_location is not None:
+        writer = admissions_of(hub, index, rule, lambda x: visit_delivery(hub, x.appointment_id, x.gate_id, x.at),
+                               _audit_of)
+        return writer.submit(store.FirstScan(appointment_id, check.gate_id, gate_location, given, now, year)), \
+            appointment_id
     outcome = "allow" if decision.allow else "deny"
     scan = {"at": now, "gate_id": check.gate_id, "appointment_id": appointment_id, "pass_key": card,
             "decision": outcome, "reason": decision.reason}
     audit = {"at": now, "actor": f"gate:{check.gate_id}", "flow": "waste_depot", "action": "waste-depot-access-check",
              "purpose": store.PURPOSE,
              "references": {"appointmentId": appointment_id, "gateId": check.gate_id, "passKey": card}}
-    if new_visit is None:  # a deny or a retry's repeated allow: no write transaction on the request path
-        scan_log_of(hub).add(scan, audit)
-        delivery_ids: list[int] = []
-    else:
-        _, delivery_ids = store.record(hub.db, scan, audit, new_visit, delivery, against)
-    if delivery_ids:
-        hub.runtime.enqueue_many(delivery_ids)  # a lost message is re-sent by the sweeper
-    outcome = "allow" if decision.allow else "deny"
-    log.info("waste_depot.check", gate_id=check.gate_id, appointment_id=appointment_id, decision=outcome,
-             reason=decision.reason)
+    scan_log_of(hub).add(scan, audit)
+    _log_check(check.gate_id, appointment_id, outcome, decision.reason)
     return AccessAnswer(decision=outcome, reason=decision.reason, message=message_for(decision),
                         appointment_id=appointment_id, visits_left=decision.visits_left)
+
+
+def check_access(hub: Hub, check: AccessCheck, at: datetime | None = None) -> AccessAnswer:
+    """Decide one scan (blocking): from the gate index; an allowed first scan is answered once its visit, its
+    delivery (checked in at the register, a contact moment), the scan and its audit line (pass by pseudonymous
+    key) are committed by the group commit. `at` is the scan's time (the hub's clock unless a sandbox gate
+    simulates another); the visit's delivery is due on the hub's clock."""
+    decided = decide_scan(hub, check, at)
+    if isinstance(decided, AccessAnswer):
+        return decided
+    assert not isinstance(decided, _Miss)
+    future, appointment_id = decided
+    return _logged(check, _first_scan_answer(future.result(), appointment_id))
+
+
+async def check_access_async(hub: Hub, check: AccessCheck) -> AccessAnswer:
+    """`check_access` for the event loop: decided in memory, awaiting only the group commit of a first scan
+    (and a worker thread only for a code the index does not know yet)."""
+    decided = decide_scan(hub, check, may_read=False)
+    if isinstance(decided, AccessAnswer):
+        return decided
+    if isinstance(decided, _Miss):
+        return await asyncio.to_thread(check_access, hub, check)
+    future, appointment_id = decided
+    return _logged(check, _first_scan_answer(await asyncio.wrap_future(future), appointment_id))
+
+
+def _logged(check: AccessCheck, answer: AccessAnswer) -> AccessAnswer:
+    _log_check(check.gate_id, answer.appointment_id, answer.decision, answer.reason)
+    return answer
 
 
 def visit_delivery(hub: Hub, appointment_id: str, gate_id: str, allowed_at: datetime) -> store.VisitDelivery:

@@ -3,7 +3,7 @@
 One writer thread per hub takes the queued scan and audit rows and stores each batch in one transaction. A
 failed write (store down, lock timeout) is logged and retried with backoff; the rows stay queued, so the gate
 keeps answering and nothing is lost while the process lives. A scan that creates a visit is NOT written here:
-its visit, delivery, scan and audit line are committed before the gate gets its allow (`store.record`).
+its visit, delivery, scan and audit line are committed before the gate gets its allow (`store.admit`).
 `flush()` waits until everything queued is stored (the console page and `close()` call it).
 """
 

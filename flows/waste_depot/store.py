@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select
+from sqlalchemy import CursorResult, Table, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from flows.waste_depot import rules
 from flows.waste_depot.codes import AMSTERDAM
+from hub.model import APPOINTMENT_EVENT_PREFIX, AppointmentEvent, parse_event
 from hub.store.db import Database
 from hub.store.tables import AuditRecord, Delivery, DeliveryStatus, InboxEvent, JobState
-from hub.store.waste_depot_tables import WasteDepotBooking, WasteDepotPass, WasteDepotScan, WasteDepotVisit
+from hub.store.waste_depot_tables import (
+    WasteDepotBooking,
+    WasteDepotPass,
+    WasteDepotScan,
+    WasteDepotState,
+    WasteDepotVisit,
+)
 
 PURPOSE = "admit customers with a booked appointment and a valid pass to the waste depot"
 
@@ -32,6 +40,7 @@ def upsert_booking(db: Database, row: WasteDepotBooking) -> bool:
         current = s.get(WasteDepotBooking, row.appointment_id)
         if current is not None and current.version > row.version:
             return False
+        row.seq = bump(s)  # the gate index of every process reads it at its next poll
         if current is not None and current.qr_code != row.qr_code:
             s.delete(current)
             s.flush()
@@ -39,7 +48,8 @@ def upsert_booking(db: Database, row: WasteDepotBooking) -> bool:
         if current is None:
             s.add(row)
         else:
-            for column in ("version", "status", "start", "end", "location_id", "pass_key", "source", "updated_at"):
+            for column in ("version", "status", "start", "end", "location_id", "pass_key", "source", "updated_at",
+                           "seq"):
                 setattr(current, column, getattr(row, column))
     return True
 
@@ -79,52 +89,66 @@ _S = cast(Table, WasteDepotScan.__table__)
 _A = cast(Table, AuditRecord.__table__)
 _I = cast(Table, InboxEvent.__table__)
 _D = cast(Table, Delivery.__table__)
-_Y = _V.alias("year_visits")
-_YEAR_VISITS = (select(func.count()).select_from(_Y)
-                .where(_Y.c.pass_key == _P.c.pass_key, _Y.c.year == bindparam("year")).scalar_subquery())
-#: Everything one scan needs in ONE statement (fixed text, compiled once): booking, visit, pass, visits this year.
-_FACTS = (select(_B.c.appointment_id, _B.c.status, _B.c.start, _B.c.end, _B.c.location_id, _B.c.pass_key,
-                 _V.c.gate_id, _V.c.allowed_at, _V.c.visits_left, _P.c.pass_key, _P.c.status, _P.c.visits_used,
-                 _YEAR_VISITS)
-          .select_from(_B.outerjoin(_V, _V.c.appointment_id == _B.c.appointment_id)
-                       .outerjoin(_P, _P.c.pass_key == func.coalesce(bindparam("card"), _B.c.pass_key)))
-          .where(_B.c.qr_code == bindparam("code")))
-
-
-def facts(db: Database, code: str, card: str | None, year: int
-          ) -> tuple[rules.Booking | None, rules.Visit | None, rules.Pass | None, str | None]:
-    """(booking, its visit, the pass with this year's visits, the pass key used) for a scanned code; the pass is
-    the scanned one (`card`) or else the one given at booking."""
-    with db.reading() as s:
-        row = s.execute(_FACTS, {"code": code, "card": card, "year": year}).first()
-    if row is None:
-        return None, None, None, card
-    (appointment_id, status, start, end, location, booked_pass, gate, allowed_at, left, pass_key, pass_status,
-     used, recorded) = row
-    booking = rules.Booking(appointment_id, status, start, end, location, booked_pass)
-    visit = rules.Visit(gate, allowed_at, left) if gate is not None else None
-    pass_ = rules.Pass(pass_status, used + (recorded or 0)) if pass_key is not None else None
-    return booking, visit, pass_, card or booked_pass
-
-
+_STATE = cast(Table, WasteDepotState.__table__)
+_BUMP = update(_STATE).where(_STATE.c.id == 1).values(seq=_STATE.c.seq + 1).returning(_STATE.c.seq)
+_BUMP_PASSES = update(_STATE).where(_STATE.c.id == 1).values(passes_version=_STATE.c.passes_version + 1)
+_BOOKING_COLUMNS = (_B.c.appointment_id, _B.c.status, _B.c.start, _B.c.end, _B.c.location_id, _B.c.pass_key)
+_VISIT_COLUMNS = (_V.c.appointment_id, _V.c.gate_id, _V.c.allowed_at, _V.c.visits_left)
+_NEW_DELIVERIES = insert(_D).returning(_D.c.inbox_id, _D.c.id)
+_NEW_SCAN = insert(_S)
+_NEW_AUDIT = insert(_A)
 @dataclass(frozen=True)
 class _Writes:
-    """The dialect's `INSERT … ON CONFLICT DO NOTHING RETURNING` statements, built once."""
+    """The dialect's `INSERT … ON CONFLICT DO NOTHING RETURNING` statements, built (and compiled) once; run with
+    a list of rows they are one statement per batch (SQLAlchemy's insertmanyvalues)."""
 
-    visit: Any
+    visits: Any
     inbox: Any
 
 
 _WRITES = {name: _Writes(
-    visit=dialect_insert(_V).on_conflict_do_nothing(index_elements=["appointment_id"]).returning(_V.c.appointment_id),
-    inbox=dialect_insert(_I).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_I.c.id),
-) for name, dialect_insert in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))}
-_VISIT_OF = select(_V.c.gate_id, _V.c.allowed_at, _V.c.visits_left).where(
-    _V.c.appointment_id == bindparam("appointment_id"))
-_NEW_DELIVERY = insert(_D).returning(_D.c.id)
-_NEW_SCAN = insert(_S)
-_NEW_AUDIT = insert(_A)
+    visits=ins(_V).on_conflict_do_nothing(index_elements=["appointment_id"]).returning(_V.c.appointment_id),
+    inbox=ins(_I).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_I.c.dedupe_key, _I.c.id),
+) for name, ins in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))}
 
+
+def bump(s: Session) -> int:
+    """The next change number, taken inside the caller's transaction: the state row's lock orders concurrent
+    writers, so a transaction with a larger number commits after every one with a smaller number."""
+    seq = s.execute(_BUMP).scalar()
+    if seq is None:  # a store emptied after its migration (the row is the migration's): put it back
+        dialect_insert = sqlite_insert if s.get_bind().dialect.name == "sqlite" else postgresql_insert
+        s.execute(dialect_insert(_STATE).values(id=1, seq=0, passes_version=0).on_conflict_do_nothing())
+        seq = s.execute(_BUMP).scalar_one()
+    return int(seq)
+
+
+# --- what each process's gate index reads (flows/waste_depot/index.py) ---------------------------------------
+
+def state(s: Session) -> tuple[int, int]:
+    """(change sequence, pass list version); (0, 0) before anything was written."""
+    row = s.execute(select(_STATE.c.seq, _STATE.c.passes_version).where(_STATE.c.id == 1)).first()
+    return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+
+
+def bookings_since(s: Session, seq: int) -> list[tuple[rules.Booking, str]]:
+    """Bookings written after change `seq`, with their codes."""
+    rows = s.execute(select(*_BOOKING_COLUMNS, _B.c.qr_code).where(_B.c.seq > seq)).all()
+    return [(rules.Booking(*r[:6]), r[6]) for r in rows]
+
+
+def visits_since(s: Session, seq: int) -> list[tuple[str, rules.Visit, str, int]]:
+    """Visits written after change `seq`: (appointment, visit, pass key, year)."""
+    rows = s.execute(select(*_VISIT_COLUMNS, _V.c.pass_key, _V.c.year).where(_V.c.seq > seq)).all()
+    return [(r[0], rules.Visit(r[1], r[2], r[3]), r[4], r[5]) for r in rows]
+
+
+def all_passes(s: Session) -> dict[str, tuple[str, int]]:
+    """The whole pass list: {pass key: (status, visits used elsewhere this year)}."""
+    return {k: (st, used) for k, st, used in s.execute(select(_P.c.pass_key, _P.c.status, _P.c.visits_used))}
+
+
+# --- the group commit of first scans (flows/waste_depot/admit.py) --------------------------------------------
 
 @dataclass(frozen=True)
 class VisitDelivery:
@@ -135,34 +159,140 @@ class VisitDelivery:
     now: datetime
 
 
-def record(db: Database, scan: dict[str, Any], audit: dict[str, Any], visit: dict[str, Any] | None,
-           delivery: VisitDelivery | None, on_conflict: Callable[[rules.Visit | None], tuple[str, str]]
-           ) -> tuple[tuple[str, str], list[int]]:
-    """Visit and its deliveries (if any), scan and audit record in ONE transaction, so a visit is never stored
-    without the deliveries that record it at the register. When another scan stored this appointment's visit
-    first, `on_conflict(that visit)` gives the (decision, reason) to record instead. Returns what was recorded
-    and the delivery ids to enqueue."""
-    decision = (scan["decision"], scan["reason"])
-    delivery_ids: list[int] = []
-    statements = _WRITES[db.backend]
+@dataclass(frozen=True)
+class FirstScan:
+    """A scan the gate index would admit as a new visit; the store decides it again in the batch."""
+
+    appointment_id: str
+    gate_id: str
+    gate_location: str
+    card: str | None  # the scanned pass's key; None: the pass given at booking
+    at: datetime
+    year: int
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """What the batch decided for one first scan, on the store's rows at commit time."""
+
+    decision: rules.Decision
+    card: str | None
+    visit: rules.Visit | None  # the visit stored for it (new, or the one another scan stored first)
+    pass_key: str | None
+    delivery_ids: tuple[int, ...] = ()
+
+
+def admit(db: Database, scans: Sequence[FirstScan], rule: rules.Rules,
+          delivery_of: Callable[[FirstScan], VisitDelivery], audit_of: Callable[[FirstScan, str | None], dict[str, Any]]
+          ) -> tuple[int, list[Admitted]]:
+    """Decide a batch of first scans again on the store's current booking, visit, pass and this year's visits, and
+    store the new visits, their deliveries, every scan and its audit line in ONE transaction (group commit: one
+    commit for the batch; each gate is answered after it). A visit is at most one per appointment (its primary
+    key); on PostgreSQL the pass rows are locked, so two processes cannot both spend a pass's last free visit.
+    Returns the change number stamped on the new visits and one result per scan, in order."""
+    ids = sorted({x.appointment_id for x in scans})
+    writes = _WRITES[db.backend]
     with db.unit_of_work() as s:
-        if visit is not None:
-            stored = s.execute(statements.visit, visit).first()
-            if stored is None:
-                other = s.execute(_VISIT_OF, {"appointment_id": visit["appointment_id"]}).first()
-                decision = on_conflict(rules.Visit(*other) if other is not None else None)
-            elif delivery is not None:
-                inbox_id = s.execute(statements.inbox, delivery.inbox).scalar()
-                if inbox_id is not None and delivery.flows:
-                    now = delivery.now
-                    delivery_ids = list(s.execute(_NEW_DELIVERY, [
-                        {"inbox_id": inbox_id, "flow": flow, "status": DeliveryStatus.PENDING, "attempts": 0,
-                         "next_attempt_at": now, "created_at": now, "updated_at": now}
-                        for flow in delivery.flows]).scalars())
-        s.execute(_NEW_SCAN, [{**scan, "decision": decision[0], "reason": decision[1]}])
-        s.execute(_NEW_AUDIT, [{**audit, "outcome": decision[0],
-                                "references": {**audit["references"], "reason": decision[1]}}])
-    return decision, delivery_ids
+        seq = bump(s)
+        rows = s.execute(select(*_BOOKING_COLUMNS, _B.c.version).where(_B.c.appointment_id.in_(ids))).all()
+        bookings = {r[0]: rules.Booking(*r[:6]) for r in rows}
+        bookings.update(_moved_or_changed(s, {r[0]: (r[6], r[5]) for r in rows}))
+        visits = {r[0]: rules.Visit(*r[1:]) for r in s.execute(select(*_VISIT_COLUMNS).where(
+            _V.c.appointment_id.in_(ids)))}
+        cards = {x.card or (bookings[x.appointment_id].pass_key if x.appointment_id in bookings else None)
+                 for x in scans} - {None}
+        passes_q = select(_P.c.pass_key, _P.c.status, _P.c.visits_used).where(_P.c.pass_key.in_(cards))
+        passes = {r[0]: (r[1], r[2]) for r in s.execute(
+            passes_q.with_for_update() if db.backend == "postgresql" else passes_q)}
+        years = {x.year for x in scans}
+        used: Counter[tuple[str, int]] = Counter({(k, y): n for k, y, n in s.execute(
+            select(_V.c.pass_key, _V.c.year, func.count()).where(_V.c.pass_key.in_(cards), _V.c.year.in_(years))
+            .group_by(_V.c.pass_key, _V.c.year))})
+        results: list[Admitted] = []
+        new_visits: dict[str, dict[str, Any]] = {}
+        for x in scans:
+            booking = bookings.get(x.appointment_id)
+            card = x.card or (booking.pass_key if booking else None)
+            found = passes.get(card) if card else None
+            pass_ = rules.Pass(found[0], found[1] + used[(card, x.year)]) if found and card else None
+            decision = rules.decide(now=x.at, gate_id=x.gate_id, gate_location=x.gate_location, booking=booking,
+                                    visit=visits.get(x.appointment_id), pass_=pass_, rules=rule)
+            if decision.new_visit and card is not None and decision.visits_left is not None:
+                visit = rules.Visit(x.gate_id, x.at, decision.visits_left)
+                visits[x.appointment_id] = visit
+                used[(card, x.year)] += 1
+                new_visits[x.appointment_id] = {"appointment_id": x.appointment_id, "pass_key": card, "year": x.year,
+                                                "gate_id": x.gate_id, "allowed_at": x.at,
+                                                "visits_left": decision.visits_left, "seq": seq}
+            results.append(Admitted(decision, card, visits.get(x.appointment_id), card))
+        if new_visits:
+            stored = set(s.execute(writes.visits, list(new_visits.values())).scalars())
+            lost = set(new_visits) - stored  # PostgreSQL: another process's scan committed this visit first
+            if lost:
+                theirs = {r[0]: rules.Visit(*r[1:]) for r in s.execute(select(*_VISIT_COLUMNS).where(
+                    _V.c.appointment_id.in_(lost)))}
+                results = [_against(r, x, theirs.get(x.appointment_id), rule)
+                           if x.appointment_id in lost and r.decision.new_visit else r
+                           for r, x in zip(results, scans, strict=True)]
+            results = _deliver(s, writes, scans, results, stored, delivery_of)
+        s.execute(_NEW_SCAN, [{"at": x.at, "gate_id": x.gate_id, "appointment_id": x.appointment_id,
+                               "pass_key": r.card, "decision": "allow" if r.decision.allow else "deny",
+                               "reason": r.decision.reason} for x, r in zip(scans, results, strict=True)])
+        s.execute(_NEW_AUDIT, [{**audit_of(x, r.card), "outcome": "allow" if r.decision.allow else "deny",
+                                "references": {**audit_of(x, r.card)["references"], "reason": r.decision.reason}}
+                               for x, r in zip(scans, results, strict=True)])
+    return seq, results
+
+
+def _moved_or_changed(s: Session, stored: dict[str, tuple[int, str | None]]) -> dict[str, rules.Booking]:
+    """Bookings whose appointment has a newer snapshot in the inbox than the stored one, as that snapshot says.
+    The bookings flow only takes events AT a waste-depot location (decided at intake from the event alone), so
+    an appointment moved away, or any event not yet processed, is read here: an admission is decided on the
+    newest snapshot the hub has received."""
+    if not stored:
+        return {}
+    newest: dict[str, tuple[int, dict[str, Any]]] = {}
+    for subject, version, payload in s.execute(
+            select(_I.c.subject, _I.c.version, _I.c.payload).where(
+                _I.c.subject.in_(list(stored)), _I.c.version.is_not(None),
+                _I.c.type.startswith(APPOINTMENT_EVENT_PREFIX))):
+        if version > stored[subject][0] and version > newest.get(subject, (0, {}))[0]:
+            newest[subject] = (version, payload)
+    found: dict[str, rules.Booking] = {}
+    for subject, (_, payload) in newest.items():
+        event = parse_event(payload)
+        if isinstance(event, AppointmentEvent):
+            a = event.data
+            found[subject] = rules.Booking(subject, a.status.value, a.start, a.end, a.location.id, stored[subject][1])
+    return found
+
+
+def _against(result: Admitted, scan: FirstScan, other: rules.Visit | None, rule: rules.Rules) -> Admitted:
+    """Another scan stored the visit first: the same gate within the retry window gets its allow."""
+    if other is not None and other.gate_id == scan.gate_id and scan.at - other.allowed_at <= rule.retry_window:
+        return Admitted(rules.Decision(True, "ok", visits_left=other.visits_left), result.card, other, result.card)
+    return Admitted(rules.Decision(False, "already-used"), result.card, other, result.card)
+
+
+def _deliver(s: Session, writes: _Writes, scans: Sequence[FirstScan], results: list[Admitted], stored: set[str],
+             delivery_of: Callable[[FirstScan], VisitDelivery]) -> list[Admitted]:
+    """The inbox row and deliveries of each stored visit (the first scan of it in the batch): two statements."""
+    firsts = {x.appointment_id: (i, delivery_of(x)) for i, (x, r) in enumerate(zip(scans, results, strict=True))
+              if x.appointment_id in stored and r.decision.new_visit}
+    if not firsts:
+        return results
+    inbox_ids = dict(s.execute(writes.inbox, [d.inbox for _, d in firsts.values()]).all())
+    rows = [{"inbox_id": inbox_ids[d.inbox["dedupe_key"]], "flow": flow, "status": DeliveryStatus.PENDING,
+             "attempts": 0, "next_attempt_at": d.now, "created_at": d.now, "updated_at": d.now}
+            for _, d in firsts.values() if d.inbox["dedupe_key"] in inbox_ids for flow in d.flows]
+    by_inbox: dict[int, list[int]] = {}
+    for inbox_id, delivery_id in (s.execute(_NEW_DELIVERIES, rows).all() if rows else []):
+        by_inbox.setdefault(inbox_id, []).append(delivery_id)
+    out = list(results)
+    for i, d in firsts.values():
+        ids = by_inbox.get(inbox_ids.get(d.inbox["dedupe_key"], -1), [])
+        out[i] = Admitted(out[i].decision, out[i].card, out[i].visit, out[i].pass_key, tuple(sorted(ids)))
+    return out
 
 
 def record_scans(db: Database, rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
@@ -181,6 +311,9 @@ def replace_passes(db: Database, keyed: Iterable[tuple[str, str, int]], now: dat
         s.execute(delete(WasteDepotPass))
         if rows:
             s.execute(insert(WasteDepotPass), rows)
+        if cast(CursorResult[Any], s.execute(_BUMP_PASSES)).rowcount == 0:  # every gate index reloads the list
+            bump(s)
+            s.execute(_BUMP_PASSES)
     return len(rows)
 
 

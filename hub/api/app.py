@@ -179,6 +179,7 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
 
     root.mount("/api/v1", api)
     mount_console(root, hub)  # operations console at /console (HTML, its own login)
+    root.add_middleware(waste_depot.GateFastPath, hub=hub)  # gate scans skip the routers (hub/api/waste_depot.py)
     root.add_middleware(ApiVersionHeader, max_body=settings.max_body_bytes)
 
     return root

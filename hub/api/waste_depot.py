@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import weakref
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from flows.waste_depot.gate import (
     AccessAnswer,
     AccessCheck,
     PassStatus,
     QrCode,
-    check_access,
+    check_access_async,
     pass_status,
     qr_code_for,
 )
 from flows.waste_depot.readiness import GateReadiness, readiness
+from hub import metrics
 from hub.api import bounded_json, problems
 from hub.api.auth import _token_name, _unauthorized, authenticate
 from hub.api.intake_routes import read_body
 from hub.api.problems import Problem
+from hub.api.store_errors import is_store_unavailable, store_unavailable_response
 from hub.bootstrap import Hub
 
 router = APIRouter(prefix="/waste-depot", tags=["waste-depot"])
@@ -33,15 +40,53 @@ def _hub(request: Request) -> Hub:
     return hub
 
 
+class GateTokens:
+    """The gate tokens by their SHA-256 digest: one dict lookup per request, whatever the number of gates, and
+    the time it takes says nothing about how close a wrong token came (a digest's prefix cannot be steered); the
+    found token is then compared in constant time."""
+
+    def __init__(self, tokens: dict[str, str]) -> None:
+        self._by_digest = {hashlib.sha256(t.encode()).digest(): (t, gate) for t, gate in tokens.items()}
+
+    def gate_of(self, authorization: str | None) -> str:
+        """The gate a gate token belongs to (the gate role); API tokens of TIP or operations are refused."""
+        scheme, _, token = (authorization or "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise _unauthorized("missing gate credentials (use: Bearer <gate token>)")
+        found = self._by_digest.get(hashlib.sha256(token.encode()).digest())
+        if found is None or not hmac.compare_digest(found[0].encode(), token.encode()):
+            raise _unauthorized("invalid gate credentials")
+        return found[1]
+
+
+def gate_tokens(hub: Hub) -> GateTokens:
+    """The hub's gate tokens, read from its settings once."""
+    found = _TOKENS.get(hub)
+    if found is None:
+        found = _TOKENS[hub] = GateTokens(hub.settings.waste_depot.gate_token_map())
+    return found
+
+
+_TOKENS: weakref.WeakKeyDictionary[Hub, GateTokens] = weakref.WeakKeyDictionary()
+
+
 def gate_of(hub: Hub, authorization: str | None) -> str:
     """The gate a gate token belongs to (the gate role); API tokens of TIP or operations are refused."""
-    scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise _unauthorized("missing gate credentials (use: Bearer <gate token>)")
-    gate = _token_name(token.strip(), hub.settings.waste_depot.gate_token_map())
-    if gate is None:
-        raise _unauthorized("invalid gate credentials")
-    return gate
+    return gate_tokens(hub).gate_of(authorization)
+
+
+def parse_check(body: bytes, gate: str) -> AccessCheck:
+    """The access check in `body`, sent by `gate`; a 400/422/403 problem otherwise."""
+    raw = bounded_json.loads(body)
+    try:
+        check = AccessCheck.model_validate(raw)
+    except ValidationError as exc:
+        raise Problem(422, "invalid access check", code="invalid-access-check",
+                      invalid_params=problems.invalid_params(exc)) from None
+    if check.gate_id != gate:
+        raise Problem(403, "this gate token belongs to another gate", code="wrong-gate")
+    return check
 
 
 @router.post("/access-checks", summary="Check a QR code at a waste-depot gate (gate credentials)",
@@ -50,18 +95,78 @@ def gate_of(hub: Hub, authorization: str | None) -> str:
                  "application/json": {"schema": AccessCheck.model_json_schema(by_alias=True)}}}},
              responses=problems.documented(401, 403, 413, 422))
 async def access_check(request: Request) -> JSONResponse:
+    """Served by `GateFastPath` in the running app; this route documents it (and serves it if the path is
+    reached another way, e.g. with a query string, which it refuses like every route)."""
     hub = _hub(request)
     gate = gate_of(hub, request.headers.get("authorization"))
-    raw = bounded_json.loads(await read_body(request, hub.settings.max_body_bytes))
-    try:
-        check = AccessCheck.model_validate(raw)
-    except ValidationError as exc:
-        raise Problem(422, "invalid access check", code="invalid-access-check",
-                      invalid_params=problems.invalid_params(exc)) from None
-    if check.gate_id != gate:
-        raise Problem(403, "this gate token belongs to another gate", code="wrong-gate")
-    answer = await run_in_threadpool(check_access, hub, check)
+    check = parse_check(await read_body(request, hub.settings.max_body_bytes), gate)
+    answer = await check_access_async(hub, check)  # in memory; only a first scan awaits its group commit
     return JSONResponse(answer.model_dump(mode="json", by_alias=True))
+
+
+ACCESS_CHECKS_PATH = "/api/v1/waste-depot/access-checks"
+
+
+class GateFastPath:
+    """Pure ASGI: `POST /api/v1/waste-depot/access-checks` without a query string is answered here, before
+    the routers, the dependency solving and the middleware stacks of the mounted API (a gate scan is the
+    hub's hottest request: 50 gates at once). Same checks and answers as the documented route: gate token,
+    bounded JSON, validation, problem+json errors, 503 + Retry-After when the store does not answer. Anything
+    else goes on to `app`."""
+
+    def __init__(self, app: ASGIApp, hub: Hub) -> None:
+        self.app = app
+        self.hub = hub
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (scope["type"] != "http" or scope["path"] != ACCESS_CHECKS_PATH or scope["method"] != "POST"
+                or scope.get("query_string")):
+            await self.app(scope, receive, send)
+            return
+        response: Response
+        try:
+            response = await self._answer(scope, receive)
+        except Problem as exc:
+            metrics.EVENTS_REJECTED.labels(reason=str(exc.status)).inc()
+            response = problems.problem_response(exc.status, exc.detail, instance=ACCESS_CHECKS_PATH, code=exc.code,
+                                                 invalid_params=exc.invalid_params, headers=exc.headers)
+        except StarletteHTTPException as exc:  # e.g. the 413 of a chunked body past the limit (ApiVersionHeader)
+            response = problems.problem_response(exc.status_code, str(exc.detail), instance=ACCESS_CHECKS_PATH,
+                                                 headers=getattr(exc, "headers", None))
+        except Exception as exc:
+            if not is_store_unavailable(exc):
+                raise
+            response = store_unavailable_response(Request(scope), exc)
+        await response(scope, receive, send)
+
+    async def _answer(self, scope: Scope, receive: Receive) -> Response:
+        authorization = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                authorization = value.decode("latin-1")
+                break
+        gate = gate_tokens(self.hub).gate_of(authorization)
+        check = parse_check(await _body(receive, self.hub.settings.max_body_bytes), gate)
+        answer = await check_access_async(self.hub, check)
+        return Response(answer.model_dump_json(by_alias=True), media_type="application/json")
+
+
+async def _body(receive: Receive, limit: int) -> bytes:
+    """The request body, at most `limit` bytes, or a 413/400 problem."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise Problem(400, "the client went away before the body was complete; nothing was stored",
+                          code="incomplete-body")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise Problem(413, f"body larger than {limit} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 @router.get("/passes/{passNumber}", summary="Booking-time check of a pass (milieupas)",

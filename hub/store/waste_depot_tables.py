@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import BigInteger, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.store.tables import Base, UtcDateTime, utcnow
@@ -17,6 +17,7 @@ class WasteDepotBooking(Base):
     """A waste-depot appointment as the gate needs it (from events, or the register read as safety net)."""
 
     __tablename__ = "waste_depot_bookings"
+    __table_args__ = (Index("ix_waste_depot_bookings_seq", "seq"),)
     appointment_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))
@@ -27,6 +28,8 @@ class WasteDepotBooking(Base):
     pass_key: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(20))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: `WasteDepotState.seq` of the transaction that last wrote the row (the gate index reads what is newer).
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class WasteDepotPass(Base):
@@ -43,13 +46,26 @@ class WasteDepotVisit(Base):
     """An allowed visit: at most one per appointment (the primary key makes a second one impossible)."""
 
     __tablename__ = "waste_depot_visits"
-    __table_args__ = (Index("ix_waste_depot_visits_pass_year", "pass_key", "year"),)
+    __table_args__ = (Index("ix_waste_depot_visits_pass_year", "pass_key", "year"),
+                      Index("ix_waste_depot_visits_seq", "seq"))
     appointment_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     pass_key: Mapped[str] = mapped_column(String(64))
     year: Mapped[int] = mapped_column(Integer)
     gate_id: Mapped[str] = mapped_column(String(100))
     allowed_at: Mapped[datetime] = mapped_column(UtcDateTime)
     visits_left: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class WasteDepotState(Base):
+    """One row: the change sequence every transaction that writes bookings or visits increments (the row lock
+    orders them, so a larger number is committed later) and the pass list's version (bumped on each swap). Each
+    process's gate index polls this row and reads only what changed."""
+
+    __tablename__ = "waste_depot_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    passes_version: Mapped[int] = mapped_column(BigInteger)
 
 
 class WasteDepotScan(Base):

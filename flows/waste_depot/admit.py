@@ -1,0 +1,123 @@
+"""Group commit of first scans: several admitted visits per transaction, each gate answered after its commit.
+
+A scan the gate index would admit is queued here; one writer thread per hub takes everything queued (up to
+`admit_batch`), decides it again on the store's rows and stores the visits, their deliveries, the scans and
+their audit lines in ONE transaction (`store.admit`). Only after that commit is each scan's future resolved,
+so an `allow` a gate receives is durable, and a process killed mid-batch has answered none of the batch (the
+gate retries; nothing half-stored remains, the transaction never committed). While one batch commits, the next
+gathers, so under load a commit serves many gates and at rest a scan waits for nobody.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import weakref
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from flows.waste_depot import store
+from flows.waste_depot.index import GateIndex
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from flows.waste_depot.rules import Rules
+    from hub.bootstrap import Hub
+
+log = structlog.get_logger("afsprakenhub.flows.waste_depot.admit")
+
+
+@dataclass(frozen=True)
+class _Queued:
+    scan: store.FirstScan
+    future: Future[store.Admitted]
+
+
+class Admissions:
+    """The queue of first scans and the thread that stores them in batches."""
+
+    def __init__(self, hub: Hub, index: GateIndex, rule: Rules,
+                 delivery_of: Callable[[store.FirstScan], store.VisitDelivery],
+                 audit_of: Callable[[store.FirstScan, str | None], dict[str, Any]]) -> None:
+        self._hub = hub
+        self._index = index
+        self._rule = rule
+        self._delivery_of = delivery_of
+        self._audit_of = audit_of
+        self._batch = hub.settings.waste_depot.admit_batch
+        self._queue: queue.Queue[_Queued | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="waste-depot-admissions", daemon=True)
+        self._thread.start()
+
+    def submit(self, scan: store.FirstScan) -> Future[store.Admitted]:
+        """Queue one first scan; the future holds what the store decided, once it is committed."""
+        future: Future[store.Admitted] = Future()
+        self._queue.put(_Queued(scan, future))
+        return future
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Store what is queued, then stop the thread."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < self._batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+            self._commit(batch)
+            if stop:
+                return
+
+    def _commit(self, batch: list[_Queued]) -> None:
+        """One transaction for the batch; every future resolved after it (or failed with its error)."""
+        try:
+            _, results = store.admit(self._hub.db, [q.scan for q in batch], self._rule, self._delivery_of,
+                                       self._audit_of)
+        except Exception as exc:  # the store is down: every gate of the batch gets a 503 and scans again
+            log.warning("waste_depot.admit_failed", scans=len(batch), error=type(exc).__name__)
+            for q in batch:
+                q.future.set_exception(exc)
+            return
+        for q, result in zip(batch, results, strict=True):
+            if result.decision.new_visit and result.visit is not None and result.card is not None:
+                self._index.learn_visit(q.scan.appointment_id, result.visit, result.card, q.scan.year)
+        delivery_ids = [i for r in results for i in r.delivery_ids]
+        for q, result in zip(batch, results, strict=True):
+            q.future.set_result(result)
+        if delivery_ids:
+            try:
+                self._hub.runtime.enqueue_many(delivery_ids)
+            except Exception as exc:  # stored and committed: the sweeper sends it later
+                log.warning("waste_depot.enqueue_failed", deliveries=len(delivery_ids), error=type(exc).__name__)
+
+
+_ADMISSIONS: weakref.WeakKeyDictionary[Hub, Admissions] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def admissions_of(hub: Hub, index: GateIndex, rule: Rules,
+                  delivery_of: Callable[[store.FirstScan], store.VisitDelivery],
+                  audit_of: Callable[[store.FirstScan, str | None], dict[str, Any]]) -> Admissions:
+    """The hub's group-commit writer, started on first use and closed (drained) with the hub."""
+    with _LOCK:
+        found = _ADMISSIONS.get(hub)
+        if found is None:
+            found = _ADMISSIONS[hub] = Admissions(hub, index, rule, delivery_of, audit_of)
+            hub.on_close.append(found.close)
+        return found
