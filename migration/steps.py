@@ -8,12 +8,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from connectors.register import AsyncRegisterClient
-from hub.model import Appointment
+from connectors.register import AsyncRegisterClient, calls
 from hub.settings import Settings
 from migration import extract, load, plan, readback, reconcile, report
 from migration.context import MigrationContext
 from migration.ratelimit import AdaptiveRateLimiter, rate_limited_http
+from migration.views import Wire
 from migration.waivers import Waivers
 
 
@@ -31,8 +31,17 @@ def register_client(settings: Settings, *, concurrency: int | None = None,
 
 
 def reader_of(client: AsyncRegisterClient) -> readback.RegisterReader:
-    def read(lo: datetime, hi: datetime) -> AsyncIterator[Appointment]:
-        return client.list_appointments(from_=lo, to=hi, page_size=500)
+    """Page through `GET /appointments` in a window, yielding each appointment as the register's JSON."""
+    async def read(lo: datetime, hi: datetime) -> AsyncIterator[Wire]:
+        params = calls.appointment_filters(from_=lo, to=hi)
+        cursor: str | None = None
+        while True:
+            call = calls.page_call("list_appointments", "/appointments", params, cursor, calls.BATCH_SIZE)
+            items, cursor = readback.parse_page(call.name, (await client.send(call)).content, cursor)
+            for item in items:
+                yield item
+            if cursor is None:
+                return
     return read
 
 
