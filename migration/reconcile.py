@@ -1,12 +1,14 @@
 """Reconcile: compare the register, read back through its API, with what JCC held and with what was planned.
 
-Two independent passes. JCC against the register (`source_check`, without the mapping code): every field
+Two independent comparisons, made in one read of the staged rows (planned, JCC's raw payload and the register's
+answer joined by appointment). JCC against the register (`source_check`, without the mapping code): every field
 that differs is a `source-mismatch` (with JCC's and the register's value), as is an appointment the plan
 skipped as history although JCC's start time puts it in scope. The plan against the register: missing
 (planned, not in the register), unexpected (a `jcc:` appointment the source does not have), mismatched
 (per field: what was sent and what is there — load errors), duplicate (one JCC appointment twice in the
 register), rejected (at transform, with the reason). A waiver explains a discrepancy. Aggregates per
-day * location * product are counted on both sides. Everything streams in batches.
+day * location * product are counted on both sides. Everything streams in batches. Both sides' compared
+fields are stored as text made by one function (`views`): when the texts are equal, nothing more is looked at.
 """
 
 from __future__ import annotations
