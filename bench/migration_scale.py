@@ -14,7 +14,7 @@ The load phase upserts `--load-rows` planned appointments through the migration'
 into the register simulator, which enforces `--rate` requests per second (429 + Retry-After beyond it).
 Targets: peak RSS well under 1 GiB and flat; load rate / R >= 0.95 with no 429 storm (429s <= 1 %).
 
-    .venv/bin/python bench/migration_scale.py --rows 1000000      # the 1M figures (~20 min on 2 cores)
+    .venv/bin/python bench/migration_scale.py --rows 1000000      # the 1M figures (~15 min on 2 shared cores)
     .venv/bin/python bench/migration_scale.py --rows 100000 --double
 """
 
@@ -23,13 +23,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,7 @@ def generate(url: str, count: int, days: int = 700) -> dict[str, float]:
     return {"staged": float(ctx.staging.count(source))}
 
 
-async def _nothing(lo: datetime, hi: datetime) -> AsyncIterator[Appointment]:
+async def _nothing(lo: datetime, hi: datetime) -> AsyncIterator[Mapping[str, object]]:
     return
     yield  # pragma: no cover
 
@@ -218,11 +219,13 @@ PHASES: dict[str, Any] = {"generate": lambda a: generate(a.db, a.rows), "plan": 
 
 def child(args: argparse.Namespace) -> None:
     baseline = current_rss_mib()  # after imports: what the phase itself adds is measured against this
+    load_before = os.getloadavg()[0]
     began, cpu = time.perf_counter(), cpu_seconds()
     figures = PHASES[args.phase](args)
     print(json.dumps({"phase": args.phase, "seconds": round(time.perf_counter() - began, 1),
                       "cpuSeconds": round(cpu_seconds() - cpu, 1), "peakRssMiB": round(peak_rss_mib(), 1),
-                      "rssGrowthMiB": round(peak_rss_mib() - baseline, 1), **figures}))
+                      "rssGrowthMiB": round(peak_rss_mib() - baseline, 1),
+                      "load": f"{load_before:.1f}-{os.getloadavg()[0]:.1f}", **figures}))
 
 
 def phase(name: str, url: str, args: argparse.Namespace, rows: int) -> dict[str, Any]:
@@ -244,7 +247,8 @@ def main() -> None:
     parser.add_argument("--rows", "--appointments", dest="rows", type=int, default=1_000_000,
                         help="staged JCC appointments for plan and reconcile")
     parser.add_argument("--double", action="store_true", help="also run at 2 x rows: is peak RSS flat?")
-    parser.add_argument("--load-rows", type=int, default=3000, help="appointments loaded at the rate limit")
+    parser.add_argument("--load-rows", type=int, default=3000,
+                        help="appointments loaded at the rate limit (0: no load phase)")
     parser.add_argument("--rate", type=float, default=100.0, help="the register's rate limit R (requests/s)")
     parser.add_argument("--concurrency", type=int, default=8, help="the load's concurrent requests")
     parser.add_argument("--db", help=argparse.SUPPRESS)
@@ -256,14 +260,18 @@ def main() -> None:
     results = scale(args.rows, args)
     if args.double:
         results += scale(2 * args.rows, args)
-    with tempfile.TemporaryDirectory() as tmp:
-        load = phase("load", f"sqlite:///{tmp}/load.db", args, args.rows)
+    load = None
+    if args.load_rows:
+        with tempfile.TemporaryDirectory() as tmp:
+            load = phase("load", f"sqlite:///{tmp}/load.db", args, args.rows)
     print(f"JCC conversion, staging on SQLite: plan and reconcile at {args.rows:,} appointments"
           f"{f' and {2 * args.rows:,}' if args.double else ''}\n")
-    shown = ("rows", "phase", "seconds", "cpuSeconds", "peakRssMiB", "rssGrowthMiB")
-    print_table(["rows", "phase", "wall s", "CPU s", "peak RSS MiB", "RSS growth MiB", "< 1 GiB", "figures"],
+    shown = ("rows", "phase", "seconds", "cpuSeconds", "peakRssMiB", "rssGrowthMiB", "load")
+    print_table(["rows", "phase", "wall s", "CPU s", "peak RSS MiB", "RSS growth MiB", "< 1 GiB", "load avg",
+                 "figures"],
                 [[f"{r['rows']:,}", r["phase"], r["seconds"], r["cpuSeconds"], r["peakRssMiB"], r["rssGrowthMiB"],
-                  yes(r["peakRssMiB"] < 1024), {k: v if "Cpu" in k else int(v) for k, v in r.items() if k not in shown}]
+                  yes(r["peakRssMiB"] < 1024), r["load"],
+                  {k: v if "Cpu" in k else int(v) for k, v in r.items() if k not in shown}]
                  for r in results])
     for rows in sorted({r["rows"] for r in results}):
         cpu = sum(r["cpuSeconds"] for r in results if r["rows"] == rows and r["phase"] in ("plan", "reconcile"))
@@ -279,7 +287,10 @@ def main() -> None:
             growth = big["peakRssMiB"] / small["peakRssMiB"]
             print(f"{name}: peak RSS at 2N / N = {growth:.2f} (flat, <= 1.2: {yes(growth <= 1.2)}); RSS growth over "
                   f"baseline {small['rssGrowthMiB']:.0f} -> {big['rssGrowthMiB']:.0f} MiB; "
-                  f"time 2N / N = {big['seconds'] / max(small['seconds'], 0.1):.2f}")
+                  f"time 2N / N = {big['seconds'] / max(small['seconds'], 0.1):.2f}; "
+                  f"CPU 2N / N = {big['cpuSeconds'] / max(small['cpuSeconds'], 0.1):.2f}")
+    if load is None:
+        return
     achieved = load["ratePerS"] / args.rate
     storm = load["refused429"] > 0.01 * max(load["loaded"], 1)
     print(f"\nload: {int(load['loaded'])} appointments (one PUT each) into a register limited to R = {args.rate:g}/s, "

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     create_engine,
     event,
     func,
@@ -30,7 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, Select
 
 metadata = MetaData()
 KEY = String(80)
@@ -144,6 +145,7 @@ class Staging:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine: Engine = create_engine(url, future=True)
+        self._statements: dict[tuple[str, tuple[str, ...], bool], tuple[str, tuple[str, ...] | None]] = {}
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
@@ -183,6 +185,38 @@ class Staging:
                                                 if c.name not in keys})
         conn.execute(stmt, [dict(r) for r in rows])
 
+    def insert_many(self, conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]], *,
+                    replace: bool = False) -> None:
+        """Insert (`replace`: or replace by primary key) many rows of plain text and number columns through the
+        driver's executemany: the statement is compiled once, not processed row by row."""
+        if not rows:
+            return
+        sql, names = self._compiled(table, tuple(rows[0]), replace)
+        if names is None:
+            conn.exec_driver_sql(sql, [dict(r) for r in rows])
+        else:
+            conn.exec_driver_sql(sql, [tuple(r[n] for n in names) for r in rows])
+
+    def _compiled(self, table: Table, columns: tuple[str, ...], replace: bool) -> tuple[str, tuple[str, ...] | None]:
+        """The INSERT for `columns`, and the order of its positional parameters (None: named parameters)."""
+        key = (table.name, columns, replace)
+        if key not in self._statements:
+            dialect = self.engine.dialect
+            if any(table.c[c].type.bind_processor(dialect) is not None for c in columns):
+                raise ValueError(f"{table.name}: insert_many takes columns the driver stores as they are")
+            if any(c.default is not None and c.name not in columns for c in table.columns):
+                raise ValueError(f"{table.name}: insert_many needs a value for every column with a default")
+            insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
+            stmt = insert(table).values({c: bindparam(c) for c in columns})
+            if replace:
+                keys = [c.name for c in table.primary_key.columns]
+                stmt = stmt.on_conflict_do_update(index_elements=keys, set_={
+                    c: stmt.excluded[c] for c in columns if c not in keys})
+            compiled = stmt.compile(dialect=dialect)
+            names = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+            self._statements[key] = (str(compiled), names)
+        return self._statements[key]
+
     def stream(self, table: Table, key: str = "external_id", *, batch: int = 2000,
                columns: Sequence[str] | None = None) -> Iterator[list[Any]]:
         """Batches of rows ordered by `key` (keyset pagination: constant memory, resumable).
@@ -190,19 +224,25 @@ class Staging:
         No filter on purpose: with `WHERE action = ?` SQLite takes that column's index and sorts every match
         again for each batch, which makes a pass quadratic; filter the rows in Python instead.
         """
-        col = table.c[key]
         cols = [table.c[c] for c in columns] if columns else list(table.columns)
+        if key not in {c.name for c in cols}:
+            cols.append(table.c[key])
+        yield from self.stream_query(select(*cols), table.c[key], batch=batch)
+
+    def stream_query(self, query: Select[Any], key: ColumnElement[Any], *, batch: int = 2000) -> Iterator[list[Any]]:
+        """Batches of `query`'s rows ordered by the unique column `key`, which the query selects (keyset)."""
+        name = key.name
         last: Any = None
         while True:
-            query = select(*cols).order_by(self.ordered(col)).limit(batch)
+            page = query.order_by(self.ordered(key)).limit(batch)
             if last is not None:
-                query = query.where(self.ordered(col) > last)
+                page = page.where(self.ordered(key) > last)
             with self.engine.connect() as conn:
-                rows = list(conn.execute(query))
+                rows = list(conn.execute(page))
             if not rows:
                 return
             yield rows
-            last = getattr(rows[-1], key)
+            last = getattr(rows[-1], name)
 
     def count(self, table: Table, where: ColumnElement[bool] | None = None) -> int:
         query = select(func.count()).select_from(table)

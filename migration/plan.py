@@ -9,29 +9,28 @@ rejected with the row, the table's value and the catalogue's value as its reason
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import select
 
-from mappings.jcc.mapping import compare_view, map_appointment
+from mappings.jcc.mapping import map_appointment
 from mappings.jcc.records import JccAppointment
-from migration import catalogue
+from migration import catalogue, views
 from migration.catalogue import CatalogueCheck
 from migration.context import SHIPPED, MigrationContext
 from migration.db import dumps, planned, reference, register, source
 from migration.progress import bar
-from migration.readback import local_day
 
 STEP = "plan"
 #: mig_reference kind holding the last plan's cutover moment, scope and archive period.
 SCOPE_KIND = "plan-scope"
 
 
-def _action(outcome: str, view: dict[str, str] | None, targets: list[dict[str, str]]) -> str:
+def _action(outcome: str, view: str | None, targets: set[str] | None) -> str:
     if outcome == "rejected":
         return "reject"
     if outcome == "out-of-scope":
@@ -80,6 +79,34 @@ def _catalogue_reasons(rec: JccAppointment, found: CatalogueCheck) -> list[str]:
     return [f"catalogue-mismatch: {text}" for kind, key in keys for text in found.problems[kind].get(key, ())]
 
 
+def _planned(ctx: MigrationContext, record: str, found: CatalogueCheck, moment: datetime, scope: str,
+             targets: dict[str, set[str]], actions: Counter[str], reasons: Counter[str],
+             warnings: Counter[str]) -> dict[str, Any]:
+    """The `mig_planned` row of one staged record."""
+    rec = JccAppointment.model_validate_json(record)
+    out = map_appointment(rec, ctx.tables, now=moment, scope=scope, archive_days=ctx.settings.archive_days)
+    mismatch = _catalogue_reasons(rec, found)
+    if mismatch:  # never a silent remap: the row disagrees with a catalogue
+        out = replace(out, outcome="rejected", appointment=None, reasons=(*mismatch, *out.reasons))
+    body = view = digest = None
+    day = out.day.isoformat() if out.day else None
+    if out.appointment is not None:
+        body = out.appointment.model_dump_json(by_alias=True)
+        fields, day = views.view_and_day(orjson.loads(body))
+        view = views.dump_view(fields)
+        digest = hashlib.sha256(body.encode()).hexdigest()
+    action = _action(out.outcome, view, targets.get(out.external_id))
+    actions[action] += 1
+    if out.reasons:
+        reasons.update(out.reasons)
+    if out.warnings:
+        warnings.update(out.warnings)
+    return {"external_id": out.external_id, "app_id": out.app_id, "day": day, "location_id": out.location_id,
+            "outcome": out.outcome, "action": action, "reasons": dumps(list(out.reasons)) if out.reasons else "[]",
+            "warnings": dumps(list(out.warnings)) if out.warnings else "[]", "body": body, "view": view,
+            "content_hash": digest}
+
+
 def plan(ctx: MigrationContext, *, scope: str | None = None, cutover: datetime | None = None) -> dict[str, Any]:
     """Recompute `mig_planned` from `mig_source` and `mig_register` (read back just before)."""
     found = _usable(ctx)
@@ -95,43 +122,19 @@ def plan(ctx: MigrationContext, *, scope: str | None = None, cutover: datetime |
     with staging.engine.begin() as conn:  # reconcile judges the scope again, on its own, from these
         staging.upsert(conn, reference, [{"kind": SCOPE_KIND, "code": "last", "payload": dumps(
             {"cutover": moment.isoformat(), "scope": scope, "archiveDays": ctx.settings.archive_days})}])
+    looked_up = staging.count(register) > 0  # nothing read back: every appointment is a create
     with bar("plan", total, enabled=ctx.progress) as tick:
         for batch in staging.stream(source, columns=["external_id", "record"]):
-            keys = [r.external_id for r in batch]
-            targets: dict[str, list[dict[str, str]]] = {}
-            with staging.engine.connect() as conn:
-                for r in conn.execute(select(register.c.external_id, register.c.view)
-                                      .where(register.c.external_id.in_(keys))):
-                    targets.setdefault(r.external_id, []).append(json.loads(r.view))
-            rows: list[dict[str, Any]] = []
-            for r in batch:
-                rec = JccAppointment.model_validate_json(r.record)
-                out = map_appointment(rec, ctx.tables, now=moment, scope=scope,
-                                      archive_days=ctx.settings.archive_days)
-                mismatch = _catalogue_reasons(rec, found)
-                if mismatch:  # never a silent remap: the row disagrees with a catalogue
-                    out = replace(out, outcome="rejected", appointment=None,
-                                  reasons=(*mismatch, *out.reasons))
-                body = view = digest = None
-                if out.appointment is not None:
-                    body = out.appointment.model_dump_json(by_alias=True)
-                    view = compare_view(out.appointment)
-                    digest = hashlib.sha256(body.encode()).hexdigest()
-                action = _action(out.outcome, view, targets.get(out.external_id, []))
-                actions[action] += 1
-                if out.reasons:
-                    reasons.update(out.reasons)
-                if out.warnings:
-                    warnings.update(out.warnings)
-                day = local_day(out.appointment.start) if out.appointment else (
-                    out.day.isoformat() if out.day else None)
-                rows.append({"external_id": out.external_id, "app_id": out.app_id, "day": day,
-                             "location_id": out.location_id, "outcome": out.outcome, "action": action,
-                             "reasons": dumps(list(out.reasons)) if out.reasons else "[]",
-                             "warnings": dumps(list(out.warnings)) if out.warnings else "[]",
-                             "body": body, "view": dumps(view) if view else None, "content_hash": digest})
+            targets: dict[str, set[str]] = {}
+            if looked_up:
+                with staging.engine.connect() as conn:
+                    for t in conn.execute(select(register.c.external_id, register.c.view)
+                                          .where(register.c.external_id.in_([r.external_id for r in batch]))):
+                        targets.setdefault(t.external_id, set()).add(t.view)
+            rows = [_planned(ctx, r.record, found, moment, scope, targets, actions, reasons, warnings)
+                    for r in batch]
             with staging.engine.begin() as conn:
-                staging.upsert(conn, planned, rows)
+                staging.insert_many(conn, planned, rows, replace=True)
             tick(len(batch))
     return {"step": STEP, "scope": scope, "cutover": moment.isoformat(), "archiveDays": ctx.settings.archive_days,
             "staged": total, "create": actions["create"], "update": actions["update"], "leave": actions["leave"],

@@ -1,7 +1,10 @@
 """Read the register's converted appointments (externalId `jcc:…`) into `mig_register`, streaming.
 
-The reader is any async iterator of appointments in a time window; for the real register that is
-`BulkRegister.list_appointments(from_=…, to=…)` (hub.ports.register).
+The reader is any async iterator of the register's appointments in a time window as JSON objects (the canonical
+wire form); for the real register that is `steps.reader_of(client)`: `BulkRegister.list_appointment_objects`,
+which for the canonical register is its `GET /appointments` pages as answered.
+They are stored as answered (plus the compared fields, `views.view_of`), without building models: reconcile
+compares what the register said, and a malformed appointment becomes a discrepancy, not a crash.
 """
 
 from __future__ import annotations
@@ -10,21 +13,22 @@ from collections.abc import AsyncIterator, Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
+import orjson
 from sqlalchemy import func, select
 
 from connectors.jcc.quirks import AMSTERDAM
 from hub.errors import DeliveryError
-from hub.model import Appointment
 from hub.ports.register import Employee, Location, Product
-from mappings.jcc.mapping import EXTERNAL_ID_PREFIX, compare_view
+from mappings.jcc.mapping import EXTERNAL_ID_PREFIX
+from migration import views
 from migration.catalogue import Entry, store_register
 from migration.context import MigrationContext
-from migration.db import dumps, register, source
+from migration.db import register, source
 from migration.progress import bar
 
-#: Reads the register's appointments that start in [from, to).
-RegisterReader = Callable[[datetime, datetime], AsyncIterator[Appointment]]
-BATCH = 1000
+#: Reads the register's appointments that start in [from, to), each the JSON object its API answered.
+RegisterReader = Callable[[datetime, datetime], AsyncIterator[views.Wire]]
+BATCH = 2000
 
 
 def window(ctx: MigrationContext) -> tuple[datetime, datetime] | None:
@@ -42,6 +46,16 @@ def local_day(moment: datetime) -> str:
     return moment.astimezone(AMSTERDAM).date().isoformat()
 
 
+def row_of(item: views.Wire) -> dict[str, Any] | None:
+    """The `mig_register` row of one appointment the register answered; None when it is not a converted one."""
+    ext = item.get("externalId")
+    if not isinstance(ext, str) or not ext.startswith(EXTERNAL_ID_PREFIX):
+        return None
+    view, day = views.view_and_day(item)
+    return {"register_id": str(item.get("id") or f"(no id: {ext})"), "external_id": ext, "day": day,
+            "view": views.dump_view(view), "body": orjson.dumps(item).decode()}
+
+
 async def read_back(ctx: MigrationContext, reader: RegisterReader) -> dict[str, Any]:
     """Replace `mig_register` with the register's `jcc:` appointments in the staged window."""
     staging = ctx.staging
@@ -51,28 +65,28 @@ async def read_back(ctx: MigrationContext, reader: RegisterReader) -> dict[str, 
     if span is None:
         return counts
     rows: list[dict[str, Any]] = []
-
-    def flush() -> None:
-        with staging.engine.begin() as conn:
-            staging.upsert(conn, register, rows)
-        rows.clear()
-
+    read = 0
     with bar("read back", None, enabled=ctx.progress) as tick:
-        async for appointment in reader(*span):
-            counts["read"] += 1
-            tick()
-            ext = appointment.external_id or ""
-            if not ext.startswith(EXTERNAL_ID_PREFIX):
-                continue
-            counts["converted"] += 1
-            rows.append({"register_id": appointment.id, "external_id": ext, "day": local_day(appointment.start),
-                         "view": dumps(compare_view(appointment)),
-                         "body": appointment.model_dump_json(by_alias=True, exclude_none=True)})
-            if len(rows) >= BATCH:
-                flush()
-        if rows:
-            flush()
+        async for item in reader(*span):
+            read += 1
+            row = row_of(item)
+            if row is not None:
+                rows.append(row)
+            if read % BATCH == 0:  # the bar moves, and the rows are written, once per batch
+                _flush(ctx, rows, counts)
+                tick(BATCH)
+        _flush(ctx, rows, counts)
+        tick(read % BATCH)
+    counts["read"] = read
     return counts
+
+
+def _flush(ctx: MigrationContext, rows: list[dict[str, Any]], counts: dict[str, int]) -> None:
+    if rows:
+        with ctx.staging.engine.begin() as conn:
+            ctx.staging.insert_many(conn, register, rows, replace=True)
+        counts["converted"] += len(rows)
+        rows.clear()
 
 
 class RegisterCatalogue(Protocol):
@@ -100,4 +114,5 @@ async def read_catalogue(ctx: MigrationContext, client: RegisterCatalogue) -> di
     return counts
 
 
-__all__ = ["BATCH", "RegisterCatalogue", "RegisterReader", "local_day", "read_back", "read_catalogue", "window"]
+__all__ = ["BATCH", "RegisterCatalogue", "RegisterReader", "local_day", "read_back", "read_catalogue",
+           "row_of", "window"]

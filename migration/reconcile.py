@@ -1,22 +1,24 @@
 """Reconcile: compare the register, read back through its API, with what JCC held and with what was planned.
 
-Two independent passes. JCC against the register (`source_check`, without the mapping code): every field
+Two independent comparisons, made in one read of the staged rows (planned, JCC's raw payload and the register's
+answer joined by appointment). JCC against the register (`source_check`, without the mapping code): every field
 that differs is a `source-mismatch` (with JCC's and the register's value), as is an appointment the plan
 skipped as history although JCC's start time puts it in scope. The plan against the register: missing
 (planned, not in the register), unexpected (a `jcc:` appointment the source does not have), mismatched
 (per field: what was sent and what is there — load errors), duplicate (one JCC appointment twice in the
 register), rejected (at transform, with the reason). A waiver explains a discrepancy. Aggregates per
-day * location * product are counted on both sides. Everything streams in batches.
+day * location * product are counted on both sides. Everything streams in batches. Both sides' compared
+fields are stored as text made by one function (`views`): when the texts are equal, nothing more is looked at.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import select
+import orjson
+from sqlalchemy import exists, select
 
 from mappings.jcc.mapping import EXTERNAL_ID_PREFIX, PERSONAL_FIELDS
 from migration import source_check
@@ -25,6 +27,7 @@ from migration.context import MigrationContext
 from migration.db import aggregates, discrepancies, planned, reference, register, source
 from migration.plan import SCOPE_KIND
 from migration.progress import bar
+from migration.views import load_view
 from migration.waivers import Waivers
 
 STEP = "reconcile"
@@ -46,17 +49,38 @@ def mask(field: str, value: str | None) -> str | None:
     return f"[masked #{hashlib.sha256(value.encode()).hexdigest()[:8]}]"
 
 
-def _products(view: dict[str, str]) -> list[tuple[str, int]]:
+Cells = list[tuple[str, str, int]]
+
+
+class _Aggregates:
+    """Counts per day * location * product on both sides (0: planned, 1: the register)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[AggKey, list[int]] = {}
+        self._cells: dict[str, Cells] = {}
+
+    def add(self, side: int, day: str | None, view: str, both: bool = False) -> None:
+        """Count `view` (a stored view's text) on `side`, or on both sides at once."""
+        cells = self._cells.get(view)
+        if cells is None:
+            parsed = load_view(view)
+            location, products = parsed.get("location", ""), parsed.get("products", "")
+            cells = [(location, code, qty) for code, qty in _products(products)] or [(location, "(none)", 1)]
+            if len(self._cells) < 10_000:  # views differ per customer: only small sets repeat
+                self._cells[view] = cells
+        for location, code, qty in cells:
+            counts = self.counts.setdefault((day or "", location, code), [0, 0])
+            counts[side] += qty
+            if both:
+                counts[1 - side] += qty
+
+
+def _products(text: str) -> list[tuple[str, int]]:
     out: list[tuple[str, int]] = []
-    for item in filter(None, view.get("products", "").split(";")):
+    for item in filter(None, text.split(";")):
         code, _, qty = item.rpartition("*")
         out.append((code, int(qty or 1)))
     return out
-
-
-def _count(agg: dict[AggKey, list[int]], side: int, day: str | None, view: dict[str, str]) -> None:
-    for code, qty in _products(view) or [("(none)", 1)]:
-        agg.setdefault((day or "", view.get("location", ""), code), [0, 0])[side] += qty
 
 
 class _Writer:
@@ -99,58 +123,45 @@ class _Writer:
 
 
 def compare(ctx: MigrationContext, waivers: Waivers | None = None) -> dict[str, Any]:
-    """Compare `mig_planned` with `mig_register` (read back just before); write discrepancies and aggregates."""
+    """Compare `mig_planned` and `mig_source` with `mig_register` (read back just before); write discrepancies
+    and aggregates."""
     staging = ctx.staging
     staging.clear(discrepancies, aggregates)
     out = _Writer(ctx, waivers or Waivers())
-    agg: dict[AggKey, list[int]] = {}
+    agg = _Aggregates()
     outcome: Counter[str] = Counter()
     total = staging.count(planned)
+    check = _SourceCheck(ctx, out)
     with bar("reconcile", total + staging.count(register), enabled=ctx.progress) as tick:
-        for batch in staging.stream(planned, columns=["external_id", "day", "outcome", "reasons", "view"]):
-            keys = [r.external_id for r in batch]
-            targets: dict[str, list[Any]] = {}
-            with staging.engine.connect() as conn:
-                for t in conn.execute(select(register.c.external_id, register.c.day, register.c.view)
-                                      .where(register.c.external_id.in_(keys))):
-                    targets.setdefault(t.external_id, []).append(t)
+        joined = (select(planned.c.external_id, planned.c.day, planned.c.outcome, planned.c.reasons, planned.c.view,
+                         source.c.day.label("source_day"), source.c.raw)
+                  .select_from(planned.outerjoin(source, source.c.external_id == planned.c.external_id)))
+        for batch in staging.stream_query(joined, planned.c.external_id):
+            held = _held(ctx, [r.external_id for r in batch])
             for r in batch:
-                found = targets.get(r.external_id, [])
+                found = held.get(r.external_id, [])
                 outcome[r.outcome] += 1
-                if r.outcome == "rejected":
-                    out.add("rejected", r.external_id, r.day, reason="; ".join(json.loads(r.reasons)))
-                    continue
-                if r.outcome != "ok":
-                    continue
-                view = json.loads(r.view)
-                _count(agg, 0, r.day, view)
-                for t in found:
-                    _count(agg, 1, t.day, json.loads(t.view))
-                if not found:
-                    out.add("missing", r.external_id, r.day, reason="not in the register")
-                    continue
-                if len(found) > 1:
-                    out.add("duplicate", r.external_id, r.day, reason=f"{len(found)} register appointments")
-                target = json.loads(found[0].view)
-                for field, value in view.items():
-                    if target.get(field, "") != value:
-                        out.add("mismatched", r.external_id, r.day, field=field, source=value,
-                                target=target.get(field, ""))
+                if r.raw:
+                    check.one(r.external_id, r.source_day, r.raw, found[0].body if found else None, r.outcome)
+                _against_plan(r, found, out, agg)
             tick(len(batch))
-        for batch in staging.stream(register, key="register_id", columns=["register_id", "external_id", "day", "view"]):
-            keys = list({r.external_id for r in batch})
-            with staging.engine.connect() as conn:
-                known = {k for (k,) in conn.execute(select(planned.c.external_id)
-                                                    .where(planned.c.external_id.in_(keys)))}
+        unplanned = select(source.c.external_id, source.c.day, source.c.raw).where(~exists().where(
+            planned.c.external_id == source.c.external_id))  # staged after the plan: JCC against the register still
+        for batch in staging.stream_query(unplanned, source.c.external_id):
+            held = _held(ctx, [r.external_id for r in batch])
             for r in batch:
-                if r.external_id not in known:
-                    _count(agg, 1, r.day, json.loads(r.view))
-                    out.add("unexpected", r.external_id, r.day, reason="no such JCC appointment was staged")
-            tick(len(batch))
-    compared = _source_against_register(ctx, out)
+                if r.raw and r.external_id in held:
+                    check.one(r.external_id, r.day, r.raw, held[r.external_id][0].body, None)
+        unknown = select(register.c.register_id, register.c.external_id, register.c.day, register.c.view).where(
+            ~exists().where(planned.c.external_id == register.c.external_id))
+        for batch in staging.stream_query(unknown, register.c.register_id):
+            for r in batch:
+                agg.add(1, r.day, r.view)
+                out.add("unexpected", r.external_id, r.day, reason="no such JCC appointment was staged")
+        tick(staging.count(register))
     out.flush()
     rows = [{"day": d, "location_id": loc, "product": p, "source_count": s, "target_count": t}
-            for (d, loc, p), (s, t) in agg.items()]
+            for (d, loc, p), (s, t) in agg.counts.items()]
     with staging.engine.begin() as conn:
         for i in range(0, len(rows), 1000):
             conn.execute(aggregates.insert(), rows[i:i + 1000])
@@ -160,55 +171,71 @@ def compare(ctx: MigrationContext, waivers: Waivers | None = None) -> dict[str, 
             "discrepancies": {k: out.kinds[k] for k in KINDS},
             "unexplained": {k: out.unexplained[k] for k in KINDS}, "unexplainedTotal": unexplained,
             "explainedTotal": sum(out.kinds.values()) - unexplained, "waivers": len(waivers or ()),
-            "mismatchedFields": dict(out.fields.most_common()), "sourceCompared": compared,
+            "mismatchedFields": dict(out.fields.most_common()), "sourceCompared": check.compared,
             "sourceMismatchedFields": dict(out.source_fields.most_common()), "sourceExamples": out.examples,
             "mappingTables": ctx.tables_label,
-            "aggregateCellsDiffering": sum(1 for s, t in agg.values() if s != t),
+            "aggregateCellsDiffering": sum(1 for s, t in agg.counts.values() if s != t),
             "clean": unexplained == 0}
 
 
-def _source_against_register(ctx: MigrationContext, out: _Writer) -> int:
-    """JCC's raw payload against the register's appointment, for every staged one the register holds."""
-    staging = ctx.staging
-    walk = source_check.Crosswalk.build(ctx.tables, Catalogues.load(staging))
-    with staging.engine.connect() as conn:
-        scope_row = conn.execute(select(reference.c.payload).where(reference.c.kind == SCOPE_KIND)).first()
-    plan_scope = json.loads(scope_row.payload) if scope_row else None
-    compared = 0
-    with bar("source vs register", staging.count(source), enabled=ctx.progress) as tick:
-        for batch in staging.stream(source, columns=["external_id", "day", "raw"]):
-            keys = [r.external_id for r in batch if r.raw]
-            held: dict[str, str] = {}
-            with staging.engine.connect() as conn:
-                for t in conn.execute(select(register.c.external_id, register.c.body)
-                                      .where(register.c.external_id.in_(keys))):
-                    if t.body:
-                        held.setdefault(t.external_id, t.body)
-            skipped = _skipped_as_history(ctx, [r.external_id for r in batch if r.raw and r.external_id not in held])
-            for r in batch:
-                body = held.get(r.external_id)
-                if body is None and r.raw and plan_scope and r.external_id in skipped:
-                    why = source_check.belongs_in_register(json.loads(r.raw), plan_scope)
-                    if why:  # the plan called it history; JCC's own start time says otherwise
-                        out.add("source-mismatch", r.external_id, r.day, field="scope", source=why,
-                                target="not in the register (the plan skipped it as history)",
-                                reason="scope: JCC's start time puts it in scope")
-                if body is None or not r.raw:
-                    continue
-                compared += 1
-                for field, jcc, reg in source_check.compare(json.loads(r.raw), json.loads(body), walk):
-                    out.add("source-mismatch", r.external_id, r.day, field=field, source=jcc, target=reg,
-                            reason=f"{field}: the register differs from what JCC held")
-            tick(len(batch))
-    return compared
-
-
-def _skipped_as_history(ctx: MigrationContext, keys: list[str]) -> set[str]:
-    if not keys:
-        return set()
+def _held(ctx: MigrationContext, keys: list[str]) -> dict[str, list[Any]]:
+    """The register's rows for these JCC appointments (more than one: a duplicate)."""
+    held: dict[str, list[Any]] = {}
     with ctx.staging.engine.connect() as conn:
-        return {k for (k,) in conn.execute(select(planned.c.external_id).where(
-            planned.c.external_id.in_(keys), planned.c.outcome == "out-of-scope"))}
+        for t in conn.execute(select(register.c.external_id, register.c.day, register.c.view, register.c.body)
+                              .where(register.c.external_id.in_(keys)).order_by(register.c.register_id)):
+            held.setdefault(t.external_id, []).append(t)
+    return held
+
+
+def _against_plan(r: Any, found: list[Any], out: _Writer, agg: _Aggregates) -> None:
+    """One planned appointment against what the register holds for it."""
+    if r.outcome == "rejected":
+        out.add("rejected", r.external_id, r.day, reason="; ".join(orjson.loads(r.reasons)))
+        return
+    if r.outcome != "ok":
+        return
+    if len(found) == 1 and found[0].view == r.view and found[0].day == r.day:
+        agg.add(0, r.day, r.view, both=True)  # the same text: the same fields, nothing to look at
+        return
+    agg.add(0, r.day, r.view)
+    for t in found:
+        agg.add(1, t.day, t.view)
+    if not found:
+        out.add("missing", r.external_id, r.day, reason="not in the register")
+        return
+    if len(found) > 1:
+        out.add("duplicate", r.external_id, r.day, reason=f"{len(found)} register appointments")
+    view, target = load_view(r.view), load_view(found[0].view)
+    for field, value in view.items():
+        if target.get(field, "") != value:
+            out.add("mismatched", r.external_id, r.day, field=field, source=value, target=target.get(field, ""))
+
+
+class _SourceCheck:
+    """JCC's raw payload against the register's appointment (`source_check`, independent of the mapping)."""
+
+    def __init__(self, ctx: MigrationContext, out: _Writer) -> None:
+        self.out = out
+        self.walk = source_check.Crosswalk.build(ctx.tables, Catalogues.load(ctx.staging))
+        with ctx.staging.engine.connect() as conn:
+            row = conn.execute(select(reference.c.payload).where(reference.c.kind == SCOPE_KIND)).first()
+        self.plan_scope = orjson.loads(row.payload) if row else None
+        self.compared = 0
+
+    def one(self, ext: str, day: str | None, raw: str, body: str | None, outcome: str | None) -> None:
+        if body is None:
+            if outcome == "out-of-scope" and self.plan_scope:
+                why = source_check.belongs_in_register(orjson.loads(raw), self.plan_scope)
+                if why:  # the plan called it history; JCC's own start time says otherwise
+                    self.out.add("source-mismatch", ext, day, field="scope", source=why,
+                                 target="not in the register (the plan skipped it as history)",
+                                 reason="scope: JCC's start time puts it in scope")
+            return
+        self.compared += 1
+        for field, jcc, reg in source_check.compare(orjson.loads(raw), orjson.loads(body), self.walk):
+            self.out.add("source-mismatch", ext, day, field=field, source=jcc, target=reg,
+                         reason=f"{field}: the register differs from what JCC held")
 
 
 __all__ = ["KINDS", "STEP", "compare", "mask"]

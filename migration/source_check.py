@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,10 +29,14 @@ from mappings.jcc.tables import MappingTables
 from migration.catalogue import Catalogues, text_key
 
 LOCAL = ZoneInfo("Europe/Amsterdam")
-_SPACES = re.compile(r"\s+")
+_INITIALS_SPLIT = re.compile(r"[.\s]+")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 UNKNOWN_BIRTH = "0001-01-01"
 Diff = tuple[str, str, str]
+#: One of the comparisons `Crosswalk.remembered` keeps answers of.
+Part = Callable[[Mapping[str, Any], Mapping[str, Any], "Crosswalk"], Diff | None]
+#: At most this many remembered answers (beyond, each is computed).
+MEMO = 100_000
 
 
 def wall_clock_of_jcc(value: object) -> str:
@@ -41,8 +45,8 @@ def wall_clock_of_jcc(value: object) -> str:
     if not isinstance(moment, datetime):
         return moment
     if moment.tzinfo is not None:
-        moment = moment.astimezone(LOCAL).replace(tzinfo=None)
-    return moment.strftime("%Y-%m-%d %H:%M")
+        moment = moment.astimezone(LOCAL)
+    return _minutes(moment)
 
 
 def wall_clock_of_register(value: object) -> str:
@@ -51,8 +55,13 @@ def wall_clock_of_register(value: object) -> str:
     if not isinstance(moment, datetime):
         return moment
     if moment.tzinfo is None:
-        return f"{moment.strftime('%Y-%m-%d %H:%M')} (no offset)"
-    return moment.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+        return f"{_minutes(moment)} (no offset)"
+    return _minutes(moment.astimezone(LOCAL))
+
+
+def _minutes(moment: datetime) -> str:
+    """`YYYY-MM-DD HH:MM` of the wall-clock time in `moment` (its offset left out)."""
+    return moment.replace(tzinfo=None).isoformat(" ", "minutes")
 
 
 def _moment(value: object) -> datetime | str:
@@ -67,7 +76,8 @@ def _moment(value: object) -> datetime | str:
 
 
 def _text(value: object) -> str:
-    return "" if value is None else _SPACES.sub(" ", str(value)).strip()
+    """Trimmed, inner whitespace collapsed to one space."""
+    return "" if value is None else " ".join(str(value).split())
 
 
 def _fold(value: object) -> str:
@@ -77,13 +87,14 @@ def _fold(value: object) -> str:
 def bsn_of(client_id: object, *, pad: bool) -> str:
     """A numeric client id as nine digits when it passes the 11-proef; anything else is no BSN."""
     text = _text(client_id)
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         return ""
     if pad and len(text) < 9:
         text = text.zfill(9)
     if len(text) != 9:
         return ""
-    total = sum(int(d) * w for d, w in zip(text[:8], range(9, 1, -1), strict=True)) - int(text[8])
+    d = text.encode()  # ASCII codes: each digit is its code - 48 (the 48s sum to 48 * 43 with these weights)
+    total = 9 * d[0] + 8 * d[1] + 7 * d[2] + 6 * d[3] + 5 * d[4] + 4 * d[5] + 3 * d[6] + 2 * d[7] - d[8] - 48 * 43
     return text if total % 11 == 0 else ""
 
 
@@ -93,7 +104,7 @@ def phone_of(value: object) -> str:
     if not text:
         return ""
     international = text.startswith(("+", "00"))
-    digits = "".join(c for c in text if c.isdigit())
+    digits = "".join(filter(str.isdigit, text))
     if international:
         digits = digits.removeprefix("00")
         if digits.startswith("31"):
@@ -112,10 +123,10 @@ def email_of(value: object) -> str:
 def initials_of(value: object) -> str:
     """The letters of JCC's initials (`J.P.`, `j p`, `JP` → `jp`); a whole first name gives its first letter."""
     text = _text(value)
-    parts = [p for p in re.split(r"[.\s]+", text) if p]
+    parts = [p for p in _INITIALS_SPLIT.split(text) if p] if "." in text or " " in text else [text] if text else []
     if len(parts) == 1 and len(parts[0]) > 2 and "." not in text:
         return parts[0][0].casefold()
-    return "".join(c for c in text if c.isalpha()).casefold()
+    return "".join(filter(str.isalpha, text)).casefold()
 
 
 def product_counts(product_ids: object) -> Counter[str]:
@@ -131,6 +142,7 @@ class Crosswalk:
     cats: Catalogues
     products: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
     locations: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
+    known: dict[tuple[Part, tuple[object, ...]], Diff | None] = field(default_factory=dict)
 
     @classmethod
     def build(cls, tables: MappingTables, cats: Catalogues) -> Crosswalk:
@@ -157,9 +169,46 @@ class Crosswalk:
                 return found[0]
         return None
 
+    def remembered(self, part: Part, key: tuple[object, ...], raw: Mapping[str, Any],
+                   reg: Mapping[str, Any]) -> Diff | None:
+        """`part(raw, reg, self)`, computed once per `key`: the few values it depends on (products, location,
+        employee repeat across appointments)."""
+        try:
+            if (part, key) in self.known:
+                return self.known[part, key]
+        except TypeError:  # a JSON object or list where a value belongs: no key, computed each time
+            return part(raw, reg, self)
+        found = part(raw, reg, self)
+        if len(self.known) < MEMO:
+            self.known[part, key] = found
+        return found
+
     def register_name(self, kind: str, key: str) -> str | None:
         entry = self.cats.register.get(kind, {}).get(key)
         return entry.name if entry else None
+
+
+def _typed(*values: object) -> tuple[object, ...]:
+    """`values` with their types, as a key (JSON's 1, 1.0 and true are equal in Python, not to the comparison)."""
+    return tuple((type(v), v) for v in values)
+
+
+def _id_of(value: object) -> object:
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def _obj(value: object) -> Mapping[str, Any]:
+    """A JSON object of the register's answer; anything else there (it is read without a model) counts as empty."""
+    return value if isinstance(value, dict) else {}
+
+
+def _quantity(value: object) -> int:
+    """A product line's quantity (absent: 1); what is no whole number shows as 0, so it differs."""
+    if not value:
+        return 1
+    if isinstance(value, int | float) and value == int(value):
+        return int(value)
+    return int(value) if isinstance(value, str) and value.strip().isdigit() else 0
 
 
 def _products(raw: Mapping[str, Any], reg: Mapping[str, Any], cw: Crosswalk) -> Diff | None:
@@ -182,9 +231,11 @@ def _products(raw: Mapping[str, Any], reg: Mapping[str, Any], cw: Crosswalk) -> 
             names[target[0]] = target[1]
     held: Counter[str] = Counter()
     held_names: dict[str, str | None] = {}
-    for item in reg.get("products") or ():
-        code = _text(item.get("code"))
-        held[code] += int(item.get("quantity") or 1)
+    listed = reg.get("products")
+    for item in listed if isinstance(listed, list) else [listed] if listed else []:
+        line = _obj(item)
+        code = _text(line.get("code")) or f"(not a product: {_text(item)})"
+        held[code] += _quantity(line.get("quantity"))
         held_names[code] = cw.register_name("product", code)
     named_wrong = [c for c in expected if c in held_names and names.get(c) and held_names[c]
                    and text_key(names[c] or "") != text_key(held_names[c] or "")]
@@ -207,7 +258,7 @@ def _location(raw: Mapping[str, Any], reg: Mapping[str, Any], cw: Crosswalk) -> 
     if desc is None and lid in cw.tables.locations:  # no catalogue and no description: the row's own claim
         desc = cw.tables.locations[lid].jcc_description
     targets = set(cw.locations.get(text_key(desc), [])) if desc else set()
-    held_id = _text((reg.get("location") or {}).get("id"))
+    held_id = _text(_obj(reg.get("location")).get("id"))
     held_name = cw.register_name("location", held_id)
     ok = any(t == held_id and (not n or not held_name or text_key(n) == text_key(held_name)) for t, n in targets)
     if ok:
@@ -218,7 +269,7 @@ def _location(raw: Mapping[str, Any], reg: Mapping[str, Any], cw: Crosswalk) -> 
 
 def _employee(raw: Mapping[str, Any], reg: Mapping[str, Any], cw: Crosswalk) -> Diff | None:
     eid = _text(raw.get("employeeID"))
-    held_id = _text((reg.get("employee") or {}).get("id"))
+    held_id = _text(_obj(reg.get("employee")).get("id"))
     if not eid:
         return None if not held_id else ("employee", "(none)", held_id)
     row = cw.tables.employee_rows.get(eid)
@@ -243,12 +294,19 @@ def compare(raw: Mapping[str, Any], reg: Mapping[str, Any], cw: Crosswalk) -> li
 
     check("start", wall_clock_of_jcc(raw.get("appStartTime")), wall_clock_of_register(reg.get("start")))
     check("end", wall_clock_of_jcc(raw.get("appEndTime")), wall_clock_of_register(reg.get("end")))
-    for found in (_products(raw, reg, cw), _location(raw, reg, cw), _employee(raw, reg, cw)):
+    held = reg.get("products")
+    bought = tuple(_typed(i.get("code"), i.get("quantity")) if isinstance(i, dict) else _typed(i) for i in held) \
+        if isinstance(held, list) else held
+    keys = {_products: _typed(raw.get("productID"), raw.get("productDescription"), bought),
+            _location: _typed(raw.get("locationID"), raw.get("locationDescription"), _id_of(reg.get("location"))),
+            _employee: _typed(raw.get("employeeID"), raw.get("employeeName"), _id_of(reg.get("employee")))}
+    for part, key in keys.items():
+        found = cw.remembered(part, key, raw, reg)
         if found:
             diffs.append(found)
     check("caseReference", _text(raw.get("caseID")), _text(reg.get("caseReference")))
     check("notes", _text(raw.get("appointmentDescription")), _text(reg.get("notes")))
-    c: Mapping[str, Any] = reg.get("customer") or {}
+    c = _obj(reg.get("customer"))
     rules = cw.tables.rules
     check("customer.bsn", bsn_of(raw.get("clientID"), pad=rules.pad_client_id_to_nine_digits), _text(c.get("bsn")))
     birth = _text(raw.get("clientDateOfBirth"))[:10]

@@ -8,13 +8,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from hub.model import Appointment
 from hub.ports.register import BulkRegister, Capability, UnsupportedError, require
 from hub.ports.register_vendors import build_bulk
 from hub.settings import Settings
 from migration import extract, load, plan, readback, reconcile, report
 from migration.context import MigrationContext
 from migration.ratelimit import AdaptiveRateLimiter, rate_limited_http
+from migration.views import Wire
 from migration.waivers import Waivers
 
 #: The load writes by external id `jcc:<appID>` (create or update): a register must be able to do that.
@@ -48,8 +48,9 @@ def refuse_unless(settings: Settings, *needs: Capability) -> None:
 
 
 def reader_of(client: BulkRegister) -> readback.RegisterReader:
-    def read(lo: datetime, hi: datetime) -> AsyncIterator[Appointment]:
-        return client.list_appointments(from_=lo, to=hi, page_size=500)
+    """The register's appointments in a window as JSON objects, as the register answered them (no models)."""
+    def read(lo: datetime, hi: datetime) -> AsyncIterator[Wire]:
+        return client.list_appointment_objects(from_=lo, to=hi)
     return read
 
 

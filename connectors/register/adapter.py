@@ -5,8 +5,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from datetime import datetime
+
 import httpx
 
+from connectors.register import calls
 from connectors.register.async_client import AsyncRegisterClient
 from connectors.register.client import RegisterClient
 from hub.model import Appointment
@@ -43,6 +47,18 @@ class CanonicalBulk(AsyncRegisterClient):
 
     vendor = VENDOR
     capabilities = CAPABILITIES
+
+    async def list_appointment_objects(self, *, from_: datetime, to: datetime) -> AsyncIterator[dict[str, object]]:
+        """`GET /appointments` in [from_, to), page by page, each appointment as the register answered it."""
+        params = calls.appointment_filters(from_=from_, to=to)
+        cursor: str | None = None
+        while True:
+            call = calls.page_call("list_appointments", "/appointments", params, cursor, calls.BATCH_SIZE)
+            items, cursor = calls.parse_raw_page(call.name, (await self.send(call)).content, cursor)
+            for item in items:
+                yield item
+            if cursor is None:
+                return
 
 
 def build(settings: RegisterSettings) -> CanonicalRegister:

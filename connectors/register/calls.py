@@ -15,6 +15,7 @@ from typing import Any, Literal, TypeVar
 from urllib.parse import quote
 
 import httpx
+import orjson
 from pydantic import BaseModel, ValidationError
 
 from connectors.register.errors import invalid_response
@@ -167,3 +168,20 @@ def next_cursor(call: Call, page: Page[Any]) -> str | None:
     if page.next is not None and page.next == call.params.get("cursor"):
         raise invalid_response(call.name, "cursor does not advance")
     return page.next
+
+
+def parse_raw_page(call: str, content: bytes, cursor: str | None) -> tuple[list[dict[str, object]], str | None]:
+    """The items (as answered, no models) and next cursor of one page; PermanentError if it is not one."""
+    try:
+        page = orjson.loads(content)
+    except orjson.JSONDecodeError as exc:
+        raise invalid_response(call, "not JSON") from exc
+    items = page.get("items") if isinstance(page, dict) else None
+    nxt = page.get("next") if isinstance(page, dict) else None
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise invalid_response(call, "invalid: items")
+    if nxt is not None and not isinstance(nxt, str):
+        raise invalid_response(call, "invalid: next")
+    if nxt is not None and nxt == cursor:
+        raise invalid_response(call, "cursor does not advance")
+    return items, nxt

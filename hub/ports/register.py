@@ -11,7 +11,7 @@ for the vendor registry and how a vendor plugs in.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, runtime_checkable
@@ -160,6 +160,10 @@ class BulkRegister(Protocol):
     def list_appointments(self, *, from_: datetime | None = None, to: datetime | None = None,
                           page_size: int = 100) -> AsyncIterator[Appointment]:
         """LIST_APPOINTMENTS in [from_, to), all pages (`async for`)."""
+
+    def list_appointment_objects(self, *, from_: datetime, to: datetime) -> AsyncIterator[Mapping[str, object]]:
+        """LIST_APPOINTMENTS in [from_, to) as canonical JSON objects (camelCase), without building models: the
+        conversion's read-back stores and compares what the register answered."""
 
     async def upsert_appointments(self, items: Iterable[tuple[str, Appointment]],
                                   notify_customer: bool = False) -> list[UpsertResult | DeliveryError]:

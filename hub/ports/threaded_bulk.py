@@ -55,6 +55,10 @@ class ThreadedBulk:
         for appointment in found:
             yield appointment
 
+    async def list_appointment_objects(self, *, from_: datetime, to: datetime) -> AsyncIterator[dict[str, object]]:
+        async for appointment in self.list_appointments(from_=from_, to=to):
+            yield appointment.wire()
+
     async def upsert_appointments(self, items: Iterable[tuple[str, Appointment]],
                                   notify_customer: bool = False) -> list[UpsertResult | DeliveryError]:
         async def one(external_id: str, data: Appointment) -> UpsertResult | DeliveryError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -30,7 +31,7 @@ def external_id(app_id: str) -> str:
     return f"{EXTERNAL_ID_PREFIX}{app_id}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MappingOutcome:
     """What the mapping made of one JCC appointment."""
 
@@ -82,10 +83,26 @@ def _products(rec: JccAppointment, tables: MappingTables, reasons: list[str]) ->
             reasons.append(f"unmapped-product: JCC product {line.product_id} is not in products.csv")
             continue
         department = department or entry.department
-        products.append(Product(code=entry.code, quantity=line.quantity))
+        products.append(_product(entry.code, line.quantity))
     if not rec.products:
         reasons.append("no-products: productID is empty")
     return products, department
+
+
+@lru_cache(maxsize=4096)
+def _product(code: str, quantity: int) -> Product:
+    """Products, locations and employees are frozen models: one instance serves every appointment naming it."""
+    return Product(code=code, quantity=quantity)
+
+
+@lru_cache(maxsize=4096)
+def _location(location_id: str, name: str | None) -> Location:
+    return Location(id=location_id, name=name)
+
+
+@lru_cache(maxsize=4096)
+def _employee(employee_id: str) -> Employee:
+    return Employee(id=employee_id)
 
 
 def _status(start: datetime, now: datetime, tables: MappingTables) -> str:
@@ -113,7 +130,7 @@ def map_appointment(rec: JccAppointment, tables: MappingTables, *, now: datetime
         if mapped is None:
             reasons.append(f"unmapped-employee: JCC employee {rec.employee_id} is not in employees.csv")
         else:
-            employee = Employee(id=mapped)
+            employee = _employee(mapped)
     if rec.start is None or rec.end is None:
         if not rec.problems:
             reasons.append("invalid-time: appStartTime or appEndTime is missing")
@@ -126,7 +143,7 @@ def map_appointment(rec: JccAppointment, tables: MappingTables, *, now: datetime
                               warnings=tuple(warnings))
     fields: dict[str, Any] = {
         "id": ext, "version": 1, "status": _status(rec.start, now, tables), "start": rec.start, "end": rec.end,
-        "location": Location(id=location[0], name=location[1]), "department": department,
+        "location": _location(location[0], location[1]), "department": department,
         "channel": tables.rules.channel, "products": products, "customer": customer, "employee": employee,
         "case_reference": rec.case_id, "notes": normalise.clean(rec.description), "external_id": ext,
         "migrated": True,

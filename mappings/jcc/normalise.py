@@ -10,6 +10,7 @@ from hub.bsn import passes_elfproef
 from hub.email_fast import plain_email
 
 _SPACES = re.compile(r"\s+")
+_INITIALS = re.compile(r"[.\s]+")
 _PHONE_JUNK = re.compile(r"[\s\-().]")
 
 
@@ -40,7 +41,7 @@ def initials(value: str | None) -> tuple[str | None, str | None]:
     text = clean(value)
     if text is None:
         return None, None
-    letters = [p for p in re.split(r"[.\s]+", text) if p]
+    letters = [p for p in _INITIALS.split(text) if p] if "." in text or " " in text else [text]  # cleaned: one space
     if len(letters) == 1 and len(letters[0]) > 2 and "." not in text:
         return f"{letters[0][0].upper()}.", name(letters[0])
     chars = [c for part in letters for c in (part if len(part) <= 2 and "." not in text else part[:1])]

@@ -23,7 +23,7 @@ from sandbox.register.models import (
     UnavailabilityBlock,
     WireModel,
 )
-from sandbox.register.paging import BadCursor, SortKey, paginate
+from sandbox.register.paging import BadCursor, SortKey, decode_cursor, encode_cursor, paginate
 from sandbox.register.state import Record, RegisterError, StoredResponse, fingerprint
 
 if TYPE_CHECKING:
@@ -88,8 +88,24 @@ def _router(sim: RegisterSimulator) -> APIRouter:
                     and (location_id is None or a.location.id == location_id)
                     and (status is None or a.status == status))
 
-        items = [r for r in state.records() if keep(r)]
-        return _page(items, lambda r: (r.updated_at.timestamp(), r.appointment.id), cursor, limit, Record.wire)
+        try:
+            after = decode_cursor(cursor) if cursor else None
+            if since is not None:  # the index is in change order: start at `updatedSince`
+                after = max(after or (), (since.timestamp(),))
+            with state.lock:
+                if external_id is not None:  # one appointment at most: no walk through the others
+                    found = state.by_external_id.get(external_id)
+                    candidates: Iterable[Record] = [r for r in [state.appointments.get(found or "")]
+                                                    if r is not None and (after is None or r.order_key > after)]
+                else:
+                    candidates = state.ordered_after(after)
+                page, more = _first(filter(keep, candidates), limit)
+        except BadCursor as exc:
+            raise Problem(400, str(exc), code="invalid-cursor") from None
+        except TypeError:  # a cursor of another list: its key does not compare with this one's
+            raise Problem(400, "cursor does not fit this list", code="invalid-cursor") from None
+        nxt = encode_cursor(page[-1].order_key) if more and page else None
+        return JSONResponse({"items": [r.wire() for r in page], "next": nxt})
 
     @router.get("/appointments/{appointment_id}", tags=["appointments"])
     def get_appointment(appointment_id: str) -> JSONResponse:
@@ -202,6 +218,16 @@ def _page(items: list[T], key: Callable[[T], SortKey], cursor: str | None, limit
     except BadCursor as exc:
         raise Problem(400, str(exc), code="invalid-cursor") from None
     return JSONResponse({"items": [dump(i) for i in page], "next": nxt})
+
+
+def _first(items: Iterable[T], limit: int) -> tuple[list[T], bool]:
+    """The first `limit` of `items`, and whether there are more."""
+    page: list[T] = []
+    for item in items:
+        if len(page) == limit:
+            return page, True
+        page.append(item)
+    return page, False
 
 
 def _utc(value: datetime | None) -> datetime | None:

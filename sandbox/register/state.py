@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
+
+from sortedcontainers import SortedList
 
 from hub.model import APPOINTMENT_EVENT_KINDS, Appointment
 from hub.model import AppointmentStatus as S
@@ -76,6 +78,11 @@ class Record:
     updated_at: datetime
 
     @property
+    def order_key(self) -> tuple[float, str]:
+        """Where it stands in the register's lists: last change, then id."""
+        return self.updated_at.timestamp(), self.appointment.id
+
+    @property
     def etag(self) -> str:
         return f'"{self.appointment.version}"'
 
@@ -114,6 +121,8 @@ class RegisterState:
         self.lock = threading.RLock()
         self.appointments: dict[str, Record] = {}
         self.by_external_id: dict[str, str] = {}
+        #: Every record's `order_key`, sorted: a list page is a walk from the cursor, not a sort of the store.
+        self.order: SortedList = SortedList()
         self.notifications_sent: list[Notification] = []
         self.staffing_blocks: dict[str, StaffingBlock] = {}
         self.unavailability_blocks: dict[str, UnavailabilityBlock] = {}
@@ -137,13 +146,28 @@ class RegisterState:
         with self.lock:
             return list(self.appointments.values())
 
+    def ordered_after(self, after: tuple[float | str, ...] | None) -> Iterator[Record]:
+        """Records by (last change, id) after `after`; hold `lock` while iterating. TypeError: `after` does not fit.
+
+        An index entry whose record is gone or changed since (removed from `appointments` directly) is skipped.
+        """
+        start = self.order.bisect_right(after) if after is not None else 0
+        for key in self.order.islice(start):
+            record = self.appointments.get(key[1])
+            if record is not None and record.order_key == key:
+                yield record
+
     def store(self, appointment: Appointment, kind: str | None, *, notify: bool = False,
               reason: str | None = None) -> Record:
         """Save a changed snapshot (its version already set), tell the listener and record a notification."""
         with self.lock:
             now = self.clock()
             record = Record(appointment, now)
+            old = self.appointments.get(appointment.id)
+            if old is not None:
+                self.order.discard(old.order_key)
             self.appointments[appointment.id] = record
+            self.order.add(record.order_key)
             if appointment.external_id:
                 self.by_external_id[appointment.external_id] = appointment.id
             if notify:

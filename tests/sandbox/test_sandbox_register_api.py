@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from sandbox_testkit import FakeClock, appointment_body
 
 from sandbox.register import RegisterSimulator
@@ -171,6 +172,45 @@ def test_list_filters_and_cursor_pagination(api: httpx.Client, clock: FakeClock)
     assert only(updatedSince=clock.now.isoformat()) == [ids[4]]
     assert api.get("/appointments", params={"limit": 0}).status_code == 400
     assert api.get("/appointments", params={"cursor": "nonsense"}).status_code == 400
+
+
+def _walk(api: httpx.Client, limit: int, **q: str) -> list[str]:
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = api.get("/appointments", params={**q, "limit": limit, **({"cursor": cursor} if cursor else {})}).json()
+        seen += [i["id"] for i in page["items"]]
+        cursor = page["next"]
+        if cursor is None:
+            return seen
+
+
+def test_pages_walk_a_sorted_index_in_change_order_without_copying_the_store(
+        api: httpx.Client, register: RegisterSimulator, clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = []
+    for n in range(7):
+        clock.advance(seconds=1)
+        ids.append(put(api, f"EXT-I{n}", appointment_body(caseReference=f"ZAAK-I{n}"), f"i{n}").json()["id"])
+    clock.advance(seconds=1)
+    put(api, "EXT-I2", appointment_body(caseReference="ZAAK-I2", notes="moved"), "i2b")  # last changed now
+    clock.advance(seconds=-30)  # a clock that goes back: the list is still in (updatedAt, id) order
+    put(api, "EXT-I4", appointment_body(caseReference="ZAAK-I4", notes="earlier"), "i4b")
+    gone = register.state.by_external_id.pop("EXT-I5")  # removed behind the index's back (as tests do)
+    register.state.appointments.pop(gone)
+    monkeypatch.setattr(register.state, "records", lambda: pytest.fail("a page must not copy the whole store"))
+
+    expected = [ids[4], ids[0], ids[1], ids[3], ids[6], ids[2]]
+    assert _walk(api, 1) == _walk(api, 2) == _walk(api, 500) == expected
+    updated = {i["id"]: i["updatedAt"] for i in api.get("/appointments", params={"limit": 500}).json()["items"]}
+    assert _walk(api, 2, updatedSince=updated[ids[3]]) == [ids[3], ids[6], ids[2]]
+    assert _walk(api, 1, externalId="EXT-I2") == [ids[2]]
+    assert _walk(api, 1, externalId="EXT-I5") == []
+    first = api.get("/appointments", params={"limit": 2}).json()
+    assert api.get("/appointments", params={"cursor": first["next"], "externalId": "EXT-I4"}).json()["items"] == []
+    assert api.get("/appointments", params={"cursor": first["next"], "externalId": "EXT-I6"}).json()["items"][0][
+        "id"] == ids[6]
+    other = api.get("/products", params={"limit": 1}).json()["next"]  # a cursor of another list
+    assert api.get("/appointments", params={"cursor": other}).status_code == 400
 
 
 def test_resources_are_seeded(api: httpx.Client) -> None:

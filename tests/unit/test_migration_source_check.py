@@ -105,3 +105,17 @@ def test_scope_is_judged_from_jccs_wall_clock_against_the_cutover_in_amsterdam()
     assert belongs_in_register({"appStartTime": "2027-03-01T09:00:00"}, history) is not None
     assert belongs_in_register({"appStartTime": "2027-01-01T09:00:00"}, history) is None
     assert belongs_in_register({"appStartTime": "not a time"}, future) is None
+
+
+def test_remembered_answers_still_see_each_registers_own_values() -> None:
+    walk = Crosswalk.build(read_tables(), sandbox_catalogues())
+    assert compare(RAW, REGISTER, walk) == []
+    swapped = {**REGISTER, "products": [{"code": "PASPOORT-AANVRAAG", "quantity": 1},
+                                        {"code": "ID-KAART-AANVRAAG", "quantity": 2}], "location": {"id": "LOC-ZVH"}}
+    assert {d[0] for d in compare(RAW, swapped, walk)} == {"products", "location"}
+    assert compare(RAW, REGISTER, walk) == []  # the same JCC values again: the first answer, remembered
+    odd = {**REGISTER, "products": [{"code": "PASPOORT-AANVRAAG", "quantity": 2.0},
+                                    {"code": "ID-KAART-AANVRAAG", "quantity": True}]}
+    assert compare(RAW, odd, walk) == []  # JSON numbers that equal the quantities
+    assert {d[0] for d in compare(RAW, {**REGISTER, "products": {"code": "X"}}, walk)} == {"products"}
+    assert {d[0] for d in compare(RAW, {**REGISTER, "location": ["LOC-KONINGSPLEIN"]}, walk)} == {"location"}

@@ -1,0 +1,73 @@
+"""What plan and reconcile compare, read from JSON: the same appointment gives the same text on both sides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from connectors.register.calls import parse_raw_page as parse_page
+from connectors.register.errors import PermanentError
+from hub.model import Appointment
+from migration import views
+from migration.db import Staging, planned, register
+from migration.readback import row_of
+
+APPOINTMENT = Appointment.model_validate({
+    "id": "jcc:7", "version": 1, "status": "booked", "start": "2027-03-28T10:00:00+02:00",
+    "end": "2027-03-28T10:20:00+02:00", "location": {"id": "LOC-KONINGSPLEIN"},
+    "products": [{"code": "PAS", "quantity": 2}, {"code": "ID", "quantity": 1}],
+    "customer": {"bsn": "999993653", "lastName": "Jansen", "email": "j@example.nl", "birthDate": "1980-01-28"},
+    "externalId": "jcc:7", "migrated": True})
+
+
+def test_the_planned_body_and_the_registers_answer_give_the_same_view_text() -> None:
+    planned = views.view_and_day(views.orjson.loads(APPOINTMENT.model_dump_json(by_alias=True)))
+    answered = {**APPOINTMENT.wire(), "id": "AFS-1", "version": 3, "updatedAt": "2027-01-01T00:00:00Z",
+                "start": "2027-03-28T08:00:00Z", "end": "2027-03-28T08:20:00+00:00"}  # other offsets, same instants
+    assert views.dump_view(planned[0]) == views.dump_view(views.view_of(answered))
+    assert planned[1] == views.local_day(answered) == "2027-03-28"
+    assert planned[0]["start"] == "2027-03-28T08:00:00+00:00" and planned[0]["durationMinutes"] == "20"
+    assert planned[0]["products"] == "ID*1;PAS*2" and planned[0]["customer.birthDate"] == "1980-01-28"
+    moved = {**answered, "start": "2027-03-28T09:00:00Z"}
+    assert views.dump_view(views.view_of(moved)) != views.dump_view(planned[0])
+
+
+def test_a_malformed_answer_is_a_view_that_differs_not_a_crash() -> None:
+    view, day = views.view_and_day({"externalId": "jcc:7", "start": "tomorrow", "end": None, "products": "PAS",
+                                    "customer": ["not", "an", "object"], "location": None})
+    assert view["start"] == "(not a time: tomorrow)" and day is None
+    assert view["durationMinutes"] == view["products"] == view["location"] == view["customer.bsn"] == ""
+    assert views.local_day({"start": "2027-03-28T10:00:00"}) is None  # no offset: no instant
+
+
+def test_read_back_keeps_converted_appointments_as_answered() -> None:
+    wire = {**APPOINTMENT.wire(), "id": "AFS-1", "updatedAt": "2027-01-01T00:00:00Z"}
+    row = row_of(wire)
+    assert row is not None and row["register_id"] == "AFS-1" and row["external_id"] == "jcc:7"
+    assert views.orjson.loads(row["body"]) == wire and row["day"] == "2027-03-28"
+    assert row_of({**wire, "externalId": "other:1"}) is None and row_of({**wire, "externalId": None}) is None
+
+
+def test_a_page_that_is_not_one_is_refused_with_the_reason() -> None:
+    assert parse_page("list", b'{"items": [{"id": "A"}], "next": "c2"}', "c1") == ([{"id": "A"}], "c2")
+    for body, why in ((b"<html>", "not JSON"), (b'{"items": {}}', "items"), (b'{"items": [1]}', "items"),
+                      (b'{"items": [], "next": 5}', "next"), (b'{"items": [], "next": "c1"}', "does not advance")):
+        with pytest.raises(PermanentError, match=why):
+            parse_page("list", body, "c1")
+
+
+def test_insert_many_writes_and_replaces_by_primary_key(tmp_path: Path) -> None:
+    staging = Staging(f"sqlite:///{tmp_path}/s.db")
+    rows = [{"register_id": f"R{n}", "external_id": f"jcc:{n}", "day": None, "view": "{}", "body": "{}"}
+            for n in range(3)]
+    with staging.engine.begin() as conn:
+        staging.insert_many(conn, register, rows, replace=True)
+        staging.insert_many(conn, register, [{**rows[1], "view": '{"a":"b"}'}], replace=True)
+    with staging.engine.connect() as conn:
+        assert [(r.register_id, r.view) for r in conn.execute(register.select().order_by(register.c.register_id))] \
+            == [("R0", "{}"), ("R1", '{"a":"b"}'), ("R2", "{}")]
+    with staging.engine.begin() as conn, pytest.raises(ValueError, match="every column with a default"):
+        staging.insert_many(conn, planned, [{"external_id": "jcc:1", "app_id": "1", "outcome": "ok",
+                                             "action": "create"}])
+    staging.close()
