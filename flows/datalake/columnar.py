@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.json as pj
 
 from flows.datalake.contract import schema_of
-from flows.datalake.privacy import AGE_BANDS, OLDEST_BAND, customer_key
+from flows.datalake.privacy import AGE_BANDS, OLDEST_BAND, customer_key, customer_keys
 from flows.datalake.rows import VISIT_KINDS, Pseudonymiser, Row
 from hub.model import APPOINTMENT_EVENT_PREFIX
 
@@ -41,9 +41,6 @@ EVENT_JSON = pa.schema([
         ("groupSize", _INT), ("group_size", _INT), ("migrated", _BOOL),
     ])),
 ])
-#: A field with a default that is explicitly null: the model refuses it, the reader cannot tell it from absent.
-_DEFAULTED = ("products", "quantity", "anonymous", "groupSize", "group_size", "migrated")
-_NULLED_DEFAULT = r'"(' + "|".join(_DEFAULTED) + r')"\s*:\s*null'
 _KIND = "^" + re.escape(APPOINTMENT_EVENT_PREFIX)
 _OFFSET = r"(Z|[+-]\d\d:?\d\d)$"  # an explicit UTC offset (the model would read a naive time as local)
 _BLOCK = 1 << 24  # bytes per JSON block: far above one event (a larger one makes the reader fail: per-event path)
@@ -140,12 +137,15 @@ def _refused_by_the_model(e: pa.Table, data: pa.StructArray, text: str, payloads
     items = pc.list_flatten(e.column("products"))
     if _field(items, "code").null_count or items.null_count:
         return True
-    defaults = (pc.is_null(e.column("products")), pc.is_null(_field(items, "quantity")),
-                pc.and_(e.column("customer"), pc.is_null(e.column("anonymous"))),
-                pc.is_null(e.column("group_size")), pc.is_null(e.column("migrated")))
-    if any(pc.any(d).as_py() for d in defaults) and any(f'"{key}"' in text for key in _DEFAULTED):
-        # absent (the default) or an explicit null (refused)? The keys are in the text: look closer
-        return bool(pc.any(pc.match_substring_regex(pa.array(payloads, _STR), _NULLED_DEFAULT)).as_py())
+    defaults = {("products",): pc.is_null(e.column("products")), ("quantity",): pc.is_null(_field(items, "quantity")),
+                ("anonymous",): pc.and_(e.column("customer"), pc.is_null(e.column("anonymous"))),
+                ("groupSize", "group_size"): pc.is_null(e.column("group_size")),
+                ("migrated",): pc.is_null(e.column("migrated"))}
+    for keys, missing in defaults.items():  # absent (the default) or an explicit null (refused)?
+        if any(f'"{key}"' in text for key in keys) and pc.any(missing).as_py():  # the key is there: look closer
+            nulled = r'"(' + "|".join(keys) + r')"\s*:\s*null'
+            if pc.any(pc.match_substring_regex(pa.array(payloads, _STR), nulled)).as_py():
+                return True
     return False
 
 
@@ -185,9 +185,8 @@ def _age_bands(birth: pa.Array, start: pa.Array) -> pa.Array:
 def _keys(secret: str, values: pa.Array, use: pa.Array, kind: str) -> pa.Array:
     """The customer key of each value where `use` (one HMAC per distinct value); null elsewhere."""
     distinct = pc.unique(values.filter(use))
-    made = [customer_key(secret, bsn=v, kvk=None) if kind == "bsn" else customer_key(secret, bsn=None, kvk=v)
-            for v in distinct.to_pylist()]
-    return pc.if_else(use, pa.array(made, _STR).take(pc.index_in(values, value_set=distinct)), pa.scalar(None, _STR))
+    made = pa.array(customer_keys(secret, kind, distinct.to_pylist()), _STR)
+    return pc.if_else(use, made.take(pc.index_in(values, value_set=distinct)), pa.scalar(None, _STR))
 
 
 def _first_and_count(products: pa.Array) -> tuple[pa.Array, pa.Array]:

@@ -6,12 +6,12 @@ import gc
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pyarrow as pa
 from pydantic import ValidationError
-from sqlalchemy import Text, cast, func, select, tuple_
+from sqlalchemy import DateTime, Text, cast, func, select, tuple_, type_coerce
 
 from flows.datalake.columnar import RawEvent, read_events
 from flows.datalake.rows import AMS, EventRecord, Row, date_key
@@ -49,12 +49,19 @@ class EventBatch:
 
 
 _PAYLOAD_TEXT = cast(InboxEvent.payload, Text)  # the JSON text: parsed and validated in one pass by pydantic-core
+#: received_at without the per-row UtcDateTime conversion (SQLite gives naive UTC values: see `_aware`)
+_RECEIVED = type_coerce(InboxEvent.received_at, DateTime(timezone=True))
 
 
 def parse(inbox_id: int, received_at: datetime, payload: str | None) -> EventRecord | None:
     if payload is None or payload == "null":
         return None
-    return EventRecord(inbox_id, received_at, StoredEvent.model_validate_json(payload))
+    return EventRecord(inbox_id, _aware(received_at), StoredEvent.model_validate_json(payload))
+
+
+def _aware(moment: datetime) -> datetime:
+    """The store's UTC time as an aware datetime (the columnar reader reads a naive one as UTC too)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def last_settled_id(hub: Hub, cutoff: datetime) -> int:
@@ -81,7 +88,7 @@ def event_batches(hub: Hub, after_id: int, up_to_id: int, batch_size: int) -> It
     cursor = after_id
     while cursor < up_to_id:
         with hub.db.unit_of_work() as s:
-            rows = s.connection().execute(select(InboxEvent.id, InboxEvent.received_at, _PAYLOAD_TEXT).where(
+            rows = s.connection().execute(select(InboxEvent.id, _RECEIVED, _PAYLOAD_TEXT).where(
                 _APPOINTMENT, InboxEvent.id > cursor, InboxEvent.id <= up_to_id)
                 .order_by(InboxEvent.id).limit(batch_size)).all()
         if not rows:
@@ -120,7 +127,7 @@ def event_rows_of(hub: Hub, appointment_ids: Sequence[str], up_to_id: int) -> li
     for i in range(0, len(appointment_ids), _IN_CHUNK):
         chunk = list(appointment_ids[i:i + _IN_CHUNK])
         with hub.db.unit_of_work() as s:
-            found += s.connection().execute(select(InboxEvent.id, InboxEvent.received_at, _PAYLOAD_TEXT).where(
+            found += s.connection().execute(select(InboxEvent.id, _RECEIVED, _PAYLOAD_TEXT).where(
                 _APPOINTMENT, InboxEvent.subject.in_(chunk), InboxEvent.id <= up_to_id)).all()
     return sorted(found)
 

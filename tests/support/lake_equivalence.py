@@ -18,7 +18,7 @@ from hub.store.tables import InboxEvent
 def stored_events(hub: Hub) -> list[C.RawEvent]:
     """Every stored appointment event as the export fetches it."""
     with hub.db.unit_of_work() as s:
-        rows = s.connection().execute(select(InboxEvent.id, InboxEvent.received_at, source._PAYLOAD_TEXT)
+        rows = s.connection().execute(select(InboxEvent.id, source._RECEIVED, source._PAYLOAD_TEXT)
                                       .where(source._APPOINTMENT).order_by(InboxEvent.id)).all()
     return [(i, at, payload) for i, at, payload in rows]
 
