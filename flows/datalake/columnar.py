@@ -5,7 +5,7 @@ keeps (nothing else is read, so no personal field can enter). When a batch holds
 the slim pydantic models could disagree on (an unparseable payload, a missing required field, an explicit
 null where the model has a default, a time without an offset) it returns None and the export takes the
 per-event path of `rows` for that batch, which validates every event alone. The builders here give the same
-rows as `rows.py` (tested on a seeded day, see tests/unit/test_datalake_columnar.py).
+rows as `rows.py` (tests/integration/test_datalake_columnar.py compares the two on the same events).
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ UTC_TS = pa.timestamp("us", tz="UTC")
 _STR, _INT, _BOOL = pa.string(), pa.int64(), pa.bool_()
 _REF = pa.struct([("id", _STR), ("name", _STR)])
 #: What is read of a stored event: the fields of `snapshot.StoredEvent`, times as text (checked and converted
-#: below); the multi-word ones also by their field names, which the slim models accept too (the hub writes
-#: the camelCase aliases: a batch with the other spelling goes event by event).
+#: below); the multi-word ones by both spellings the slim models accept, the camelCase alias first (the hub
+#: stores the field names, e.g. group_size; a batch where an event has both and the alias is null goes event
+#: by event, since the model then takes the null).
 EVENT_JSON = pa.schema([
     ("type", _STR), ("time", _STR),
     ("data", pa.struct([

@@ -143,3 +143,16 @@ def test_local_day_keys_follow_amsterdam() -> None:
     keys = C.date_keys(pa.array(moments, C.UTC_TS)).to_pylist()
     assert keys == [20270328, 20280101, 20270630, 20270701]
     assert moments[0].astimezone(AMS).date() + timedelta(days=0) == datetime(2027, 3, 28).date()
+
+
+def test_builders_take_a_batch_with_nothing_fresh(hub: Hub) -> None:
+    """A table whose watermark is already past the batch's readable events gets no rows (and no error)."""
+    seed_events(hub, 2)
+    read = C.read_events(stored_events(hub))
+    assert read is not None
+    none = read[0].slice(0, 0)
+    versions = C.version_table(none, P)
+    assert versions.num_rows == C.product_table(none).num_rows == C.current_table(versions).num_rows == 0
+    assert C.visit_table(versions, []).num_rows == 0
+    assert C.dimension_rows(none) == {"dim_location": [], "dim_product": [], "dim_department": [],
+                                      "dim_channel": [], "dim_room": []}
