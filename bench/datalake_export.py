@@ -97,9 +97,11 @@ def child(database: str, target: str) -> None:
 
 def run_once(database: Path, work: Path) -> dict[str, float]:
     with tempfile.TemporaryDirectory(dir=work) as target:
-        out = subprocess.run([sys.executable, __file__, "--child", str(database), target], check=True,  # noqa: S603
-                             capture_output=True, text=True, cwd=ROOT).stdout
-    figures: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+        done = subprocess.run([sys.executable, __file__, "--child", str(database), target],  # noqa: S603
+                              capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        sys.exit(f"the export of {database.name} failed (exit {done.returncode}): {done.stderr.strip()[-2000:]}")
+    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
     return figures
 
 
