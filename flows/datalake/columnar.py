@@ -44,7 +44,10 @@ EVENT_JSON = pa.schema([
 ])
 _KIND = "^" + re.escape(APPOINTMENT_EVENT_PREFIX)
 _OFFSET = r"(Z|[+-]\d\d:?\d\d)$"  # an explicit UTC offset (the model would read a naive time as local)
-_BLOCK = 1 << 24  # bytes per JSON block: far above one event (a larger one makes the reader fail: per-event path)
+#: One thread: Arrow's CPU pool, once started, may abort the process at exit ("terminate called without an
+#: active exception", apache/arrow#34314; seen twice in the bench's export children); CPU time is the same.
+#: A block (16 MiB) holds many events; an event larger than that makes the reader fail: per-event path.
+_READ = pj.ReadOptions(use_threads=False, block_size=1 << 24)
 
 RawEvent = tuple[int, datetime, str | None]  # (inbox id, received at, payload JSON text)
 
@@ -60,7 +63,7 @@ def read_events(rows: Sequence[RawEvent]) -> tuple[pa.Table, int] | None:
     if text.count("\n") != len(kept) - 1:  # a payload spread over lines: let pydantic read them one by one
         return None
     try:
-        parsed = pj.read_json(pa.py_buffer(text.encode()), read_options=pj.ReadOptions(block_size=_BLOCK),
+        parsed = pj.read_json(pa.py_buffer(text.encode()), read_options=_READ,
                               parse_options=pj.ParseOptions(explicit_schema=EVENT_JSON,
                                                             unexpected_field_behavior="ignore"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):

@@ -156,4 +156,3 @@ def test_builders_take_a_batch_with_nothing_fresh(hub: Hub) -> None:
     assert C.visit_table(versions, []).num_rows == 0
     assert C.dimension_rows(none) == {"dim_location": [], "dim_product": [], "dim_department": [],
                                       "dim_channel": [], "dim_room": []}
-
