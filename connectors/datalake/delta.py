@@ -82,7 +82,8 @@ class DeltaLake:
         dt = self._open(table)
         if dt is None:
             return pa.table({})
-        return dt.to_pyarrow_table(columns=list(columns) if columns else None)
+        # one thread: Arrow's scan pool may abort the process at its exit (apache/arrow#34314)
+        return dt.to_pyarrow_dataset().to_table(columns=list(columns) if columns else None, use_threads=False)
 
     def files(self, table: str) -> list[str]:
         """The URIs of the data files the current version references."""

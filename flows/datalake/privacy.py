@@ -26,6 +26,19 @@ def customer_key(secret: str, *, bsn: str | None, kvk: str | None) -> str | None
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def customer_keys(secret: str, kind: str, ids: list[str]) -> list[str]:
+    """`customer_key` of many BSNs (kind "bsn") or KvK numbers (kind "kvk"): the keyed state made once."""
+    if not secret:
+        raise ValueError("datalake.customer_key_secret is empty")
+    keyed = hmac.new(secret.encode(), digestmod=hashlib.sha256)
+    keys = []
+    for value in ids:
+        h = keyed.copy()
+        h.update(f"{kind}:{value}".encode())
+        keys.append(h.hexdigest()[:32])
+    return keys
+
+
 def customer_type(*, present: bool, anonymous: bool, bsn: str | None, kvk: str | None) -> str:
     """person, business, unidentified or anonymous."""
     if not present or anonymous:

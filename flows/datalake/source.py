@@ -6,12 +6,14 @@ import gc
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pyarrow as pa
 from pydantic import ValidationError
-from sqlalchemy import Text, cast, func, select, tuple_
+from sqlalchemy import DateTime, Text, cast, func, select, tuple_, type_coerce
 
+from flows.datalake.columnar import RawEvent, read_events
 from flows.datalake.rows import AMS, EventRecord, Row, date_key
 from flows.datalake.snapshot import StoredEvent
 from hub.bootstrap import Hub
@@ -27,21 +29,39 @@ _APPOINTMENT = InboxEvent.type.like(APPOINTMENT_EVENT_PREFIX.replace("_", r"\_")
 
 @dataclass
 class EventBatch:
-    """Up to `batch_size` stored appointment events after an inbox id, parsed; the unreadable counted."""
+    """Up to `batch_size` stored appointment events after an inbox id, parsed; the unreadable counted.
+
+    Parsed column-wise into `columns` (see `columnar.read_events`), or, when that reader declines the
+    batch, one by one into `records`.
+    """
 
     records: list[EventRecord]
     last_id: int
     purged: int = 0
     unreadable: int = 0
+    columns: pa.Table | None = None
+
+    @property
+    def size(self) -> int:
+        """Stored events the batch covers, readable or not."""
+        readable = self.columns.num_rows if self.columns is not None else len(self.records)
+        return readable + self.purged + self.unreadable
 
 
 _PAYLOAD_TEXT = cast(InboxEvent.payload, Text)  # the JSON text: parsed and validated in one pass by pydantic-core
+#: received_at without the per-row UtcDateTime conversion (SQLite gives naive UTC values: see `_aware`)
+_RECEIVED = type_coerce(InboxEvent.received_at, DateTime(timezone=True))
 
 
 def parse(inbox_id: int, received_at: datetime, payload: str | None) -> EventRecord | None:
     if payload is None or payload == "null":
         return None
-    return EventRecord(inbox_id, received_at, StoredEvent.model_validate_json(payload))
+    return EventRecord(inbox_id, _aware(received_at), StoredEvent.model_validate_json(payload))
+
+
+def _aware(moment: datetime) -> datetime:
+    """The store's UTC time as an aware datetime (the columnar reader reads a naive one as UTC too)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def last_settled_id(hub: Hub, cutoff: datetime) -> int:
@@ -68,22 +88,12 @@ def event_batches(hub: Hub, after_id: int, up_to_id: int, batch_size: int) -> It
     cursor = after_id
     while cursor < up_to_id:
         with hub.db.unit_of_work() as s:
-            rows = s.connection().execute(select(InboxEvent.id, InboxEvent.received_at, _PAYLOAD_TEXT).where(
+            rows = s.connection().execute(select(InboxEvent.id, _RECEIVED, _PAYLOAD_TEXT).where(
                 _APPOINTMENT, InboxEvent.id > cursor, InboxEvent.id <= up_to_id)
                 .order_by(InboxEvent.id).limit(batch_size)).all()
         if not rows:
             return
-        batch = EventBatch([], rows[-1][0])
-        for inbox_id, received_at, payload in rows:
-            try:
-                record = parse(inbox_id, received_at, payload)
-            except ValidationError:
-                batch.unreadable += 1
-                continue
-            if record is None:
-                batch.purged += 1
-            else:
-                batch.records.append(record)
+        batch = _parsed(rows)
         cursor = batch.last_id
         del rows
         yield batch
@@ -92,21 +102,46 @@ def event_batches(hub: Hub, after_id: int, up_to_id: int, batch_size: int) -> It
             gc.collect(1)       # nothing holds it (collecting while it lives would re-scan all of it)
 
 
-def events_of(hub: Hub, appointment_ids: Sequence[str], up_to_id: int) -> dict[str, list[EventRecord]]:
-    """Every readable stored event of these appointments up to an inbox id, per appointment."""
-    found: dict[str, list[EventRecord]] = {}
+def _parsed(rows: Sequence[RawEvent]) -> EventBatch:
+    """A batch of fetched rows, read column-wise when the columnar reader takes it, else event by event."""
+    read = read_events(rows)
+    if read is not None:
+        return EventBatch([], rows[-1][0], purged=read[1], columns=read[0])
+    batch = EventBatch([], rows[-1][0])
+    for inbox_id, received_at, payload in rows:
+        try:
+            record = parse(inbox_id, received_at, payload)
+        except ValidationError:
+            batch.unreadable += 1
+            continue
+        if record is None:
+            batch.purged += 1
+        else:
+            batch.records.append(record)
+    return batch
+
+
+def event_rows_of(hub: Hub, appointment_ids: Sequence[str], up_to_id: int) -> list[RawEvent]:
+    """Every stored event of these appointments up to an inbox id, in id order (as fetched, not parsed)."""
+    found: list[RawEvent] = []
     for i in range(0, len(appointment_ids), _IN_CHUNK):
         chunk = list(appointment_ids[i:i + _IN_CHUNK])
         with hub.db.unit_of_work() as s:
-            rows = s.connection().execute(select(InboxEvent.id, InboxEvent.received_at, _PAYLOAD_TEXT).where(
+            found += s.connection().execute(select(InboxEvent.id, _RECEIVED, _PAYLOAD_TEXT).where(
                 _APPOINTMENT, InboxEvent.subject.in_(chunk), InboxEvent.id <= up_to_id)).all()
-        for inbox_id, received_at, payload in rows:
-            try:
-                record = parse(inbox_id, received_at, payload)
-            except ValidationError:
-                continue
-            if record is not None:
-                found.setdefault(record.event.data.id, []).append(record)
+    return sorted(found)
+
+
+def events_of(rows: Sequence[RawEvent]) -> dict[str, list[EventRecord]]:
+    """The readable ones of these fetched events, parsed one by one, per appointment."""
+    found: dict[str, list[EventRecord]] = {}
+    for inbox_id, received_at, payload in rows:
+        try:
+            record = parse(inbox_id, received_at, payload)
+        except ValidationError:
+            continue
+        if record is not None:
+            found.setdefault(record.event.data.id, []).append(record)
     return found
 
 

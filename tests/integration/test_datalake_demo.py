@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from connectors.datalake import DatalakeSettings
 from flows.datalake.export import export_datalake
+from flows.datalake.rows import Pseudonymiser
 from flows.datalake.source import CONTACT_MOMENT_KINDS, CONTACT_MOMENT_PEERS
 from hub.bootstrap import Hub
 from hub.demo.runner import DemoStack
@@ -19,6 +20,7 @@ from hub.model import APPOINTMENT_EVENT_PREFIX
 from hub.store.tables import Delivery, DeliveryStatus, InboxEvent, Link
 from tests.support.azurite import Azurite, start_azurite
 from tests.support.lake import file_texts, local_file_texts, privacy_hits
+from tests.support.lake_equivalence import both_ways, stored_events
 from tests.support.privacy import personal_values
 
 VISIT_TYPES = {APPOINTMENT_EVENT_PREFIX + k for k in ("checked_in", "called", "started", "completed", "no_show")}
@@ -88,6 +90,9 @@ def test_demo_day_in_a_local_folder(demo_day: tuple[Hub, frozenset[str]], tmp_pa
     assert expected["visits"] > 0 and expected["contact_moments"] > 0 and expected["waits"] > 0
     assert lake_numbers(lambda t: pl.read_delta(str(target / t))) == expected
     assert privacy_hits(local_file_texts(target), personal) == []
+    for employee_ids in (False, True):  # the demo day's events read column-wise give the per-event rows
+        old, new = both_ways(stored_events(hub), Pseudonymiser("demo-secret", "2", employee_ids))
+        assert all(old.values()) and new == old
 
 
 @pytest.mark.slow

@@ -104,3 +104,5 @@ def start_azurite(folder: Path) -> Iterator[Azurite]:
         except subprocess.TimeoutExpired:  # a throw-away emulator in a temp folder: nothing to lose
             proc.kill()
             proc.wait(timeout=60)
+        if proc.stderr is not None:
+            proc.stderr.close()
