@@ -9,6 +9,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+import hub.store.ops_tables  # the alerts table belongs to the metadata (truncation, checks)
 import hub.store.waste_depot_tables  # noqa: F401 - the gate's tables belong to the metadata (truncation, checks)
 from hub.audit import AuditLog
 from hub.intake import Intake

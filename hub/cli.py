@@ -296,8 +296,12 @@ def worker(threads: Annotated[int | None, typer.Option(help="Worker threads [def
     hub.runtime.start_worker(threads or hub.settings.worker_threads)
     hub.runtime.start_sweeper()
     flusher = start_flusher(hub)  # connector counts for the console, which runs in another process
+    from hub.alerts.engine import start_alerts
+
+    alerts = start_alerts(hub)  # this process's loops, and the store-wide conditions
     out.print(f"worker {hub.worker_name} running; Ctrl-C to stop", highlight=False)
     stop.wait()
+    alerts.set()
     flusher.set()
     hub.close()
 
@@ -324,7 +328,11 @@ def scheduler(interval: Annotated[float, typer.Option(help="Seconds between chec
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     flusher = start_flusher(hub)  # jobs call peers too; the console shows their counts
+    from hub.alerts.engine import start_alerts
+
+    alerts = start_alerts(hub)  # a stuck scheduler loop is this process's to report
     Scheduler(hub).run_forever(stop, interval)
+    alerts.set()
     flusher.set()
 
 

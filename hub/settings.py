@@ -24,7 +24,9 @@ from connectors.rostarcas.settings import RostarcasSettings
 from connectors.salesforce.settings import SalesforceSettings
 from connectors.tip.settings import TipSettings
 from connectors.zgw.settings import ZgwSettings
+from hub.alerts.settings import AlertSettings
 from hub.console.settings import ConsoleSettings
+from hub.drift_settings import DriftSettings
 from hub.http_limits import HttpLimits
 from hub.store.limits import StoreLimits
 from hub.waste_depot_settings import WasteDepotSettings
@@ -119,6 +121,8 @@ class Settings(BaseSettings):
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
     datalake: DatalakeSettings = Field(default_factory=DatalakeSettings)
     waste_depot: WasteDepotSettings = Field(default_factory=WasteDepotSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    drift: DriftSettings = Field(default_factory=DriftSettings)
 
     @classmethod
     def settings_customise_sources(
