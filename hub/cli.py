@@ -445,6 +445,65 @@ def replay(
 
 
 @app.command()
+def drift(
+    days: Annotated[int | None, typer.Option(min=1, max=366, help="Days ahead to compare [default: drift.days]")]
+    = None,
+    repair: Annotated[bool, typer.Option("--repair", help="Queue the fixes through the normal delivery path "
+                                         "(paced at drift.repairs_per_second).")] = False,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Also write the findings as CSV to this file.")]
+    = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare the register's coming days with the peers (Outlook calendars, …): missing, orphaned, shifted."""
+    from flows.drift import reconcile
+    from flows.drift.report import to_csv
+
+    hub = _hub(broker=True)
+    if out_file is not None and not out_file.parent.exists():
+        err.print(f"[red]The folder {out_file.parent} does not exist.[/]", highlight=False)
+        raise typer.Exit(2)
+    report = reconcile(hub, days or hub.settings.drift.days, repair=repair,
+                       progress=lambda line: err.print(line, highlight=False, soft_wrap=True))
+    if repair and hub.runtime.is_stub and report.repaired:
+        # No separate worker sees the in-process queue: process the fixes here, at their paced times.
+        _process_paced(hub)
+    if out_file is not None:
+        out_file.write_text(to_csv(report.findings), encoding="utf-8")
+    if as_json:
+        _print_json(report.model_dump(mode="json", by_alias=True) | {"counts": report.counts()})
+        return
+    out.print(f"{report.appointments} appointments, {report.days} days ahead, peers: "
+              f"{', '.join(report.peers) or 'none'}; {len(report.findings)} difference(s)"
+              + (f"; {report.repaired} fix(es) queued" if repair else ""), highlight=False)
+    for peer, why in report.skipped_peers.items():
+        out.print(f"  {peer} not compared: {why}", highlight=False)
+    if report.findings:
+        table = Table("peer", "kind", "appointment", "where", "detail")
+        for f in report.findings[:200]:
+            table.add_row(f.peer, f.kind, f.appointment_id or "", f.target, f.detail)
+        out.print(table)
+        if len(report.findings) > 200:
+            out.print(f"… and {len(report.findings) - 200} more (use --json or --out)")
+
+
+def _process_paced(hub: Hub) -> None:
+    """Process the open deliveries the drift run queued, each when it is due."""
+    import time
+
+    from sqlalchemy import select
+
+    from hub.store.tables import Delivery, DeliveryStatus, InboxEvent
+
+    with hub.db.reading() as s:
+        rows = list(s.execute(select(Delivery.id, Delivery.next_attempt_at).join(
+            InboxEvent, InboxEvent.id == Delivery.inbox_id).where(
+            InboxEvent.caller == "drift", Delivery.status == DeliveryStatus.PENDING).order_by(Delivery.id)))
+    for delivery_id, due in rows:
+        time.sleep(max(0.0, (due - hub.now()).total_seconds()))
+        hub.runtime.processor.process(delivery_id)
+
+
+@app.command()
 def trace(appointment_id: str, as_json: JsonOpt = False) -> None:
     """Every event, delivery and remote record of one appointment."""
     from hub.operations import trace as get_trace

@@ -1,0 +1,168 @@
+"""Nightly drift reconciliation: the register's coming N days against what the peers hold; `repair` queues fixes.
+
+Reads through the connectors' read calls (register list, Graph calendar views, …); writes only the report (in the
+`drift` job's state, for the console) and, with `repair`, deliveries (flows/drift/repair.py).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+
+import structlog
+from sqlalchemy import select
+
+from connectors.register.errors import NotFoundError as RegisterNotFound
+from flows.calendars import FLOW as CALENDARS
+from flows.calendars.placement import Placement, link_peer
+from flows.drift import outlook
+from flows.drift.repair import Queue, Removal
+from flows.drift.report import DriftReport
+from hub.bootstrap import Hub
+from hub.links import LinkState
+from hub.model import Appointment
+from hub.scheduler import JobResult, register_job
+from hub.store.tables import JobState, Link
+from mappings.outlook import KINDS, Kind
+
+log = structlog.get_logger("afsprakenhub.flows.drift")
+
+JOB = "drift"
+CHUNK = 500
+Progress = Callable[[str], None]
+
+
+def _links(hub: Hub, ids: Sequence[str], peers: Sequence[str]) -> dict[tuple[str, str], LinkState]:
+    """The link rows of `ids` for `peers`, in chunks (one query per CHUNK appointments)."""
+    found: dict[tuple[str, str], LinkState] = {}
+    with hub.db.reading() as s:
+        for offset in range(0, len(ids), CHUNK):
+            rows = s.scalars(select(Link).where(Link.appointment_id.in_(ids[offset:offset + CHUNK]),
+                                                Link.peer.in_(peers)))
+            for r in rows:
+                found[(r.appointment_id, r.peer)] = LinkState(r.appointment_id, r.peer, r.remote_id, r.last_version,
+                                                              r.content_hash, r.data)
+    return found
+
+
+def _register_get(hub: Hub) -> Callable[[str], Appointment | None]:
+    def get(appointment_id: str) -> Appointment | None:
+        try:
+            appointment: Appointment = hub.peers.register.get_appointment(appointment_id)
+        except RegisterNotFound:
+            return None
+        return appointment
+
+    return get
+
+
+def _owner_of(hub: Hub) -> Callable[[str], tuple[str, Kind, Placement] | None]:
+    peers = {link_peer(k): k for k in KINDS}
+
+    def owner(event_id: str) -> tuple[str, Kind, Placement] | None:
+        with hub.db.reading() as s:
+            row = s.scalars(select(Link).where(Link.remote_id == event_id, Link.peer.in_(list(peers)))).first()
+            if row is None:
+                return None
+            return row.appointment_id, peers[row.peer], Placement.model_validate(row.data or {})
+
+    return owner
+
+
+def outlook_plan(hub: Hub, appointments: list[Appointment], days: int) -> outlook.OutlookPlan:
+    """Compare the calendars of every mailbox involved (one Graph `$batch` per 20 mailboxes)."""
+    settings = hub.settings.outlook
+    now = hub.now()
+    mark = settings.cancel_mode == "mark"
+    ids = [a.id for a in appointments]
+    links = _links(hub, ids, [link_peer(k) for k in KINDS])
+    placements = {(aid, k): Placement.of(links.get((aid, link_peer(k)))) for aid in ids for k in KINDS}
+    mailboxes = {m for a in appointments for k in KINDS if (m := outlook.belongs(a, k, mark))}
+    mailboxes |= {p.mailbox for p in placements.values() if p.placed and p.mailbox}
+    register = hub.peers.register  # every room and employee calendar: a stray event may sit in any of them
+    mailboxes |= {r.mailbox.strip().lower() for r in register.list_rooms() if r.mailbox and r.mailbox.strip()}
+    mailboxes |= {e.upn.strip().lower() for e in register.list_employees() if e.upn and e.upn.strip()}
+    client = hub.peers.outlook
+    views = client.calendar_views(sorted(mailboxes), now - timedelta(days=1), now + timedelta(days=days + 1))
+    events = {}
+    for mailbox, view in views.items():
+        if isinstance(view, Exception):
+            raise view
+        events[mailbox] = view
+    return outlook.compare(appointments, placements, events, find_event=client.get_event,
+                           owner_of=_owner_of(hub), register_get=_register_get(hub),
+                           time_zone=settings.time_zone, now=now, mark_cancelled=mark)
+
+
+def _repair_outlook(hub: Hub, plan: outlook.OutlookPlan, by_id: dict[str, Appointment], queue: Queue) -> None:
+    for appointment_id, edits in sorted(plan.resend.items()):
+        appointment = by_id.get(appointment_id) or plan.extra[appointment_id]
+        for kind, how in edits.items():
+            peer = link_peer(kind)
+            current = Placement.of(hub.links.get(appointment_id, peer))
+            if how == "forget":  # the flow creates a new event (a new transactionId: a fresh placement)
+                changed = Placement(generation=current.generation + (1 if current.placed else 0), state="removed")
+            elif how == "rehash":  # the flow sends its update
+                changed = current.model_copy(update={"content_hash": None})
+            else:
+                continue
+            hub.links.put(appointment_id, peer, remote_id=changed.event_id or "", hash_=changed.content_hash or "",
+                          data=changed.model_dump())
+        queue.snapshot(appointment, CALENDARS)
+    for mailbox, event_id in plan.deletes:
+        queue.removal(Removal(peer="outlook", container=mailbox, record_id=event_id))
+
+
+def store_report(hub: Hub, report: DriftReport) -> None:
+    """Keep the report in the job's state: the console's drift page shows it."""
+    with hub.db.unit_of_work() as s:
+        state = s.get(JobState, JOB) or JobState(job=JOB)
+        s.add(state)
+        state.watermark = report.stored()
+
+
+def reconcile(hub: Hub, days: int, *, repair: bool = False, store: bool = True,
+              progress: Progress | None = None) -> DriftReport:
+    """Compare the register's next `days` days with the peers; with `repair`, queue the fixes."""
+    say = progress or (lambda _: None)
+    now = hub.now()
+    end = now + timedelta(days=days)
+    say(f"reading the register: appointments from {now:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC")
+    appointments = list(hub.peers.register.list_appointments(from_=now, to=end))
+    by_id = {a.id: a for a in appointments}
+    report = DriftReport(at=now, days=days, window_start=now, window_end=end, appointments=len(appointments),
+                         peers=[])
+    queue = Queue(hub, uuid.uuid4().hex[:12], hub.settings.drift.repairs_per_second)
+    if CALENDARS in hub.registry.flows:
+        say(f"comparing {len(appointments)} appointments with the Outlook calendars")
+        plan = outlook_plan(hub, appointments, days)
+        report.peers.append("outlook")
+        report.findings.extend(plan.findings)
+        if repair:
+            _repair_outlook(hub, plan, by_id, queue)
+    else:
+        report.skipped_peers["outlook"] = "off (the calendars flow is not loaded)"
+    report.repaired = len(queue.queued)
+    counts = report.counts()
+    log.info("drift.done", days=days, appointments=len(appointments), repaired=report.repaired, **counts)
+    if repair:
+        hub.audit.record(actor="drift", action="drift-repair", purpose="repair drift between register and peers",
+                         outcome="queued", references={"queued": report.repaired, **counts})
+    if store:
+        store_report(hub, report)
+    return report
+
+
+@register_job(JOB, schedule="30 2 * * *",
+              description="compare the register's coming days with Outlook, Salesforce and Klantinteracties; "
+                          "report drift (and repair it when drift.repair is on)")
+def run(hub: Hub, dry_run: bool, days: int | None = None) -> JobResult:
+    """The nightly job: report (stored for the console), repair when `drift.repair` is on and not a dry run."""
+    settings = hub.settings.drift
+    report = reconcile(hub, days or settings.days, repair=settings.repair and not dry_run, store=not dry_run)
+    counts = {**report.counts(), "appointments": report.appointments, "repairsQueued": report.repaired}
+    return JobResult(outcome="ok" if not report.findings else "drift", counts=counts)
+
+
+__all__ = ["JOB", "reconcile", "run", "store_report"]
