@@ -16,7 +16,9 @@ from sqlalchemy import select
 from connectors.register.errors import NotFoundError as RegisterNotFound
 from flows.calendars import FLOW as CALENDARS
 from flows.calendars.placement import Placement, link_peer
-from flows.drift import outlook
+from flows.contact_moments.flow import FLOW as CONTACT_MOMENTS
+from flows.contact_moments.flow import mapping_for
+from flows.drift import outlook, salesforce
 from flows.drift.repair import Queue, Removal
 from flows.drift.report import DriftReport
 from hub.bootstrap import Hub
@@ -114,6 +116,32 @@ def _repair_outlook(hub: Hub, plan: outlook.OutlookPlan, by_id: dict[str, Appoin
         queue.removal(Removal(peer="outlook", container=mailbox, record_id=event_id))
 
 
+def salesforce_plan(hub: Hub, appointments: list[Appointment], days: int) -> salesforce.SalesforcePlan:
+    """Read the contact moments of the window's appointments and of the window itself (paged queries)."""
+    now = hub.now()
+    mapping = mapping_for(hub.settings.salesforce.mapping_file)
+    client = hub.peers.salesforce
+    records: dict[str, dict[str, object]] = {}
+    for soql in salesforce.record_queries(mapping, [a.id for a in appointments], now, now + timedelta(days=days)):
+        for record in client.query_all(soql):
+            records[str(record.get("Id"))] = record
+    return salesforce.compare(appointments, records.values(), mapping=mapping, register_get=_register_get(hub),
+                              time_zone=hub.settings.outlook.time_zone, now=now)
+
+
+def _repair_salesforce(hub: Hub, plan: salesforce.SalesforcePlan, by_id: dict[str, Appointment],
+                       queue: Queue) -> None:
+    for appointment_id, kinds in sorted(plan.resend.items()):
+        appointment = by_id.get(appointment_id) or plan.extra[appointment_id]
+        for kind in sorted(kinds):  # forget the content hash: the sink writes the moment again (upsert by key)
+            peer = f"salesforce:{kind}"
+            link = hub.links.get(appointment_id, peer)
+            if link is not None:
+                hub.links.put(appointment_id, peer, remote_id=link.remote_id, version=link.last_version, hash_="",
+                              data=link.data)
+        queue.snapshot(appointment, CONTACT_MOMENTS)
+
+
 def store_report(hub: Hub, report: DriftReport) -> None:
     """Keep the report in the job's state: the console's drift page shows it."""
     with hub.db.unit_of_work() as s:
@@ -143,6 +171,16 @@ def reconcile(hub: Hub, days: int, *, repair: bool = False, store: bool = True,
             _repair_outlook(hub, plan, by_id, queue)
     else:
         report.skipped_peers["outlook"] = "off (the calendars flow is not loaded)"
+    if CONTACT_MOMENTS in hub.registry.flows and hub.settings.salesforce.enabled:
+        say(f"comparing {len(appointments)} appointments with the Salesforce contact moments")
+        sf_plan = salesforce_plan(hub, appointments, days)
+        report.peers.append("salesforce")
+        report.findings.extend(sf_plan.findings)
+        if repair:
+            _repair_salesforce(hub, sf_plan, by_id, queue)
+    else:
+        report.skipped_peers["salesforce"] = "off (salesforce.enabled is false or the contact_moments flow is " \
+                                             "not loaded)"
     report.repaired = len(queue.queued)
     counts = report.counts()
     log.info("drift.done", days=days, appointments=len(appointments), repaired=report.repaired, **counts)
