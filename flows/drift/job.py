@@ -16,9 +16,7 @@ from sqlalchemy import select
 from connectors.register.errors import NotFoundError as RegisterNotFound
 from flows.calendars import FLOW as CALENDARS
 from flows.calendars.placement import Placement, link_peer
-from flows.contact_moments.flow import FLOW as CONTACT_MOMENTS
-from flows.contact_moments.flow import mapping_for
-from flows.drift import outlook, salesforce
+from flows.drift import klantinteracties, outlook, salesforce
 from flows.drift.repair import Queue, Removal
 from flows.drift.report import DriftReport
 from hub.bootstrap import Hub
@@ -27,10 +25,13 @@ from hub.model import Appointment
 from hub.scheduler import JobResult, register_job
 from hub.store.tables import JobState, Link
 from mappings.outlook import KINDS, Kind
+from mappings.salesforce import load_mapping
 
 log = structlog.get_logger("afsprakenhub.flows.drift")
 
 JOB = "drift"
+#: The flow that writes contact moments (named, not imported: drift must not register it as a side effect).
+CONTACT_MOMENTS = "contact_moments"
 CHUNK = 500
 Progress = Callable[[str], None]
 
@@ -97,9 +98,9 @@ def outlook_plan(hub: Hub, appointments: list[Appointment], days: int) -> outloo
                            time_zone=settings.time_zone, now=now, mark_cancelled=mark)
 
 
-def _repair_outlook(hub: Hub, plan: outlook.OutlookPlan, by_id: dict[str, Appointment], queue: Queue) -> None:
+def _edit_outlook_links(hub: Hub, plan: outlook.OutlookPlan) -> None:
+    """Reset the calendar links so the calendars flow acts on the snapshot (local writes, no peer call)."""
     for appointment_id, edits in sorted(plan.resend.items()):
-        appointment = by_id.get(appointment_id) or plan.extra[appointment_id]
         for kind, how in edits.items():
             peer = link_peer(kind)
             current = Placement.of(hub.links.get(appointment_id, peer))
@@ -111,15 +112,23 @@ def _repair_outlook(hub: Hub, plan: outlook.OutlookPlan, by_id: dict[str, Appoin
                 continue
             hub.links.put(appointment_id, peer, remote_id=changed.event_id or "", hash_=changed.content_hash or "",
                           data=changed.model_dump())
-        queue.snapshot(appointment, CALENDARS)
-    for mailbox, event_id in plan.deletes:
-        queue.removal(Removal(peer="outlook", container=mailbox, record_id=event_id))
+
+
+def _forget_hashes(hub: Hub, sink: str, resend: dict[str, set[str]]) -> None:
+    """Forget the content hash of each moment's link: the sink writes the moment again (upsert by key)."""
+    for appointment_id, kinds in sorted(resend.items()):
+        for kind in sorted(kinds):
+            peer = f"{sink}:{kind}"
+            link = hub.links.get(appointment_id, peer)
+            if link is not None:
+                hub.links.put(appointment_id, peer, remote_id=link.remote_id, version=link.last_version, hash_="",
+                              data=link.data)
 
 
 def salesforce_plan(hub: Hub, appointments: list[Appointment], days: int) -> salesforce.SalesforcePlan:
     """Read the contact moments of the window's appointments and of the window itself (paged queries)."""
     now = hub.now()
-    mapping = mapping_for(hub.settings.salesforce.mapping_file)
+    mapping = load_mapping(hub.settings.salesforce.mapping_file)
     client = hub.peers.salesforce
     records: dict[str, dict[str, object]] = {}
     for soql in salesforce.record_queries(mapping, [a.id for a in appointments], now, now + timedelta(days=days)):
@@ -129,17 +138,14 @@ def salesforce_plan(hub: Hub, appointments: list[Appointment], days: int) -> sal
                               time_zone=hub.settings.outlook.time_zone, now=now)
 
 
-def _repair_salesforce(hub: Hub, plan: salesforce.SalesforcePlan, by_id: dict[str, Appointment],
-                       queue: Queue) -> None:
-    for appointment_id, kinds in sorted(plan.resend.items()):
-        appointment = by_id.get(appointment_id) or plan.extra[appointment_id]
-        for kind in sorted(kinds):  # forget the content hash: the sink writes the moment again (upsert by key)
-            peer = f"salesforce:{kind}"
-            link = hub.links.get(appointment_id, peer)
-            if link is not None:
-                hub.links.put(appointment_id, peer, remote_id=link.remote_id, version=link.last_version, hash_="",
-                              data=link.data)
-        queue.snapshot(appointment, CONTACT_MOMENTS)
+def klantinteracties_plan(hub: Hub, appointments: list[Appointment]) -> klantinteracties.KlantinteractiesPlan:
+    """One klantcontacten list call per appointment (the API has no list by time)."""
+    ki = hub.settings.klantinteracties
+    client = hub.peers.klantinteracties
+    mapping = load_mapping(hub.settings.salesforce.mapping_file)
+    return klantinteracties.compare(
+        appointments, lambda aid: client.klantcontacten_for(aid, ki.code_objecttype, ki.code_register),
+        migrated_booked=mapping.migrated.booked, time_zone=hub.settings.outlook.time_zone, now=hub.now())
 
 
 def store_report(hub: Hub, report: DriftReport) -> None:
@@ -162,25 +168,51 @@ def reconcile(hub: Hub, days: int, *, repair: bool = False, store: bool = True,
     report = DriftReport(at=now, days=days, window_start=now, window_end=end, appointments=len(appointments),
                          peers=[])
     queue = Queue(hub, uuid.uuid4().hex[:12], hub.settings.drift.repairs_per_second)
+    snapshots: dict[str, set[str]] = {}  # appointment id → flows to send its snapshot to
+    extra: dict[str, Appointment] = {}
+    removals: list[Removal] = []
     if CALENDARS in hub.registry.flows:
         say(f"comparing {len(appointments)} appointments with the Outlook calendars")
         plan = outlook_plan(hub, appointments, days)
         report.peers.append("outlook")
         report.findings.extend(plan.findings)
         if repair:
-            _repair_outlook(hub, plan, by_id, queue)
+            _edit_outlook_links(hub, plan)
+            for aid in plan.resend:
+                snapshots.setdefault(aid, set()).add(CALENDARS)
+            extra.update(plan.extra)
+            removals += [Removal(peer="outlook", container=m, record_id=e) for m, e in plan.deletes]
     else:
         report.skipped_peers["outlook"] = "off (the calendars flow is not loaded)"
-    if CONTACT_MOMENTS in hub.registry.flows and hub.settings.salesforce.enabled:
+    moments = CONTACT_MOMENTS in hub.registry.flows
+    if moments and hub.settings.salesforce.enabled:
         say(f"comparing {len(appointments)} appointments with the Salesforce contact moments")
         sf_plan = salesforce_plan(hub, appointments, days)
         report.peers.append("salesforce")
         report.findings.extend(sf_plan.findings)
         if repair:
-            _repair_salesforce(hub, sf_plan, by_id, queue)
+            _forget_hashes(hub, "salesforce", sf_plan.resend)
+            for aid in sf_plan.resend:
+                snapshots.setdefault(aid, set()).add(CONTACT_MOMENTS)
+            extra.update(sf_plan.extra)
     else:
-        report.skipped_peers["salesforce"] = "off (salesforce.enabled is false or the contact_moments flow is " \
-                                             "not loaded)"
+        report.skipped_peers["salesforce"] = "off (salesforce.enabled is false or contact_moments is not loaded)"
+    if moments and hub.settings.klantinteracties.enabled:
+        say(f"comparing {len(appointments)} appointments with Klantinteracties (one call each)")
+        ki_plan = klantinteracties_plan(hub, appointments)
+        report.peers.append("klantinteracties")
+        report.findings.extend(ki_plan.findings)
+        if repair:
+            _forget_hashes(hub, "klantinteracties", ki_plan.resend)
+            for aid in ki_plan.resend:
+                snapshots.setdefault(aid, set()).add(CONTACT_MOMENTS)
+    else:
+        report.skipped_peers["klantinteracties"] = "off (klantinteracties.enabled is false)"
+    for aid, flows in sorted(snapshots.items()):  # links first (above), then the sends: no fix overtakes its reset
+        for flow in sorted(flows):
+            queue.snapshot(by_id.get(aid) or extra[aid], flow)
+    for removal in removals:
+        queue.removal(removal)
     report.repaired = len(queue.queued)
     counts = report.counts()
     log.info("drift.done", days=days, appointments=len(appointments), repaired=report.repaired, **counts)

@@ -158,6 +158,7 @@ def test_cli_reports_as_json_and_csv_and_repairs(hub: Hub, sandbox: tuple[GraphS
     env = {"DATABASE_URL": settings.database_url, "FLOW_MODULES": '["flows.calendars", "flows.drift"]',
            "LOG_LEVEL": "WARNING", "REGISTER_API__BASE_URL": register.api_url,
            "REGISTER_API__TOKEN_URL": register.token_url, "DRIFT__REPAIRS_PER_SECOND": "1000",
+           "SALESFORCE__ENABLED": "false",
            **{f"OUTLOOK__{k.upper()}": str(v) for k, v in graph.settings().items()}}
     for key, value in env.items():
         monkeypatch.setenv(f"AFSPRAKENHUB_{key}", value)
