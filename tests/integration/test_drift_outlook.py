@@ -181,3 +181,25 @@ def test_cli_reports_as_json_and_csv_and_repairs(hub: Hub, sandbox: tuple[GraphS
         assert bad.exit_code == 2 and "does not exist" in bad.output
     finally:
         get_settings.cache_clear()
+
+
+def test_nightly_job_stores_the_report_for_the_console(hub: Hub,
+                                                       sandbox: tuple[GraphSimulator, RegisterSimulator]) -> None:
+    from fastapi.testclient import TestClient
+
+    from hub.api.app import create_app
+    from hub.scheduler import JOBS, run_job
+    from tests.integration.test_console_routes import login
+
+    _, register = sandbox
+    lost = register.book(_local(22, 9), employee="EMP-001", room="SPREEKKAMER-3").id
+    assert "drift" in JOBS
+    result = run_job(hub, "drift", params={"days": 7})
+    assert result.outcome == "drift" and result.counts["outlook.missing"] == 2
+    assert result.counts["repairsQueued"] == 0  # drift.repair is off: report only
+    with TestClient(create_app(hub)) as client:
+        assert login(client).status_code == 303
+        page = client.get("/console/drift")
+        jobs = client.get("/console/jobs")
+    assert page.status_code == 200 and f">{lost}</a>" in page.text and 'data-kind="missing"' in page.text
+    assert 'data-job="drift"' in jobs.text
