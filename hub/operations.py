@@ -100,7 +100,7 @@ def replay(hub: Hub, delivery_ids: list[int], actor: str) -> list[int]:
         if ids:
             s.execute(update(Delivery).where(Delivery.id.in_(ids)).values(
                 status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, leased_until=None,
-                finished_at=None, updated_at=now))
+                finished_at=None, updated_at=now, replays=Delivery.replays + 1))
             inbox_ids = select(Delivery.inbox_id).where(Delivery.id.in_(ids))
             s.execute(update(InboxEvent).where(InboxEvent.id.in_(inbox_ids)).values(processed_at=None))
     for delivery_id in ids:
@@ -111,6 +111,7 @@ def replay(hub: Hub, delivery_ids: list[int], actor: str) -> list[int]:
 
 
 def replay_matching(hub: Hub, *, flow: str | None, status_: str, actor: str) -> list[int]:
+    """Replay every delivery of one state (and flow) at once; `hub.replay` pages, paces and resumes."""
     query = select(Delivery.id).where(Delivery.status == status_)
     if flow:
         query = query.where(Delivery.flow == flow)

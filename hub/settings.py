@@ -24,6 +24,7 @@ from connectors.rostarcas.settings import RostarcasSettings
 from connectors.salesforce.settings import SalesforceSettings
 from connectors.tip.settings import TipSettings
 from connectors.zgw.settings import ZgwSettings
+from hub.breaker_settings import BreakerSettings
 from hub.console.settings import ConsoleSettings
 from hub.http_limits import HttpLimits
 from hub.store.limits import StoreLimits
@@ -104,6 +105,7 @@ class Settings(BaseSettings):
     intake_retry_after_seconds: int = Field(default=30, ge=1)
     schedules: dict[str, str] = Field(default_factory=dict)
     retry: RetrySettings = Field(default_factory=RetrySettings)
+    breaker: BreakerSettings = Field(default_factory=BreakerSettings)
     register_api: RegisterSettings = Field(default_factory=RegisterSettings)
     # --- peer and flow sections (one import and one line each; models live with their connector/flow) ---
     rostarcas: RostarcasSettings = Field(default_factory=RostarcasSettings)
