@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.errors import PermanentError, TransientError
-from hub.store.tables import PeerBreaker
+from hub.store.tables import Delivery, DeliveryStatus, PeerBreaker
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
@@ -65,8 +65,9 @@ class PeerState(BaseModel):
 class PeerUnavailable(TransientError):
     """The peer is open or paused: not called; the delivery waits until `until` without spending an attempt."""
 
-    def __init__(self, peer: str, state: State, until: datetime) -> None:
-        super().__init__(f"{peer} {state.replace('_', '-')}: waiting until {until.isoformat(timespec='seconds')}")
+    def __init__(self, peer: str, state: State, until: datetime, *, in_flight: bool = False) -> None:
+        super().__init__(f"{peer} {state.replace('_', '-')}: waiting until {until.isoformat(timespec='seconds')}",
+                         in_flight=in_flight)
         self.peer = peer
         self.state = state
         self.until = until
@@ -136,8 +137,9 @@ class Breaker:
     def succeeded(self, peer: str, probe: bool) -> None:
         """The peer answered (a success or a permanent refusal): close it after a probe, forget failures."""
         if probe:
-            self._move(peer, HALF_OPEN, CLOSED, "breaker", reason="probe succeeded", failures=0, until=None,
-                       open_seconds=None)
+            if self._move(peer, HALF_OPEN, CLOSED, "breaker", reason="probe succeeded", failures=0, until=None,
+                          open_seconds=None):
+                self.release(peer)
             return
         current = self._current(peer)
         if current is not None and current.state == CLOSED and current.failures:
@@ -146,16 +148,17 @@ class Breaker:
                           .values(failures=0, updated_at=self.hub.now()))
             self._remember(current.model_copy(update={"failures": 0}), peer)
 
-    def failed(self, peer: str, probe: bool, reason: str) -> None:
-        """A transient failure: count it; open the peer at the threshold, or again after a failed probe."""
+    def failed(self, peer: str, probe: bool, reason: str) -> datetime | None:
+        """A transient failure: count it; open the peer at the threshold, or again after a failed probe (then
+        the time until which it stays open)."""
         now = self.hub.now()
         if probe:
             with self.hub.db.reading() as s:
                 last = s.scalar(select(PeerBreaker.open_seconds).where(PeerBreaker.peer == peer))
             wait = min(self.settings.max_open_seconds, 2 * (last or self.settings.open_seconds))
-            self._move(peer, HALF_OPEN, OPEN, "breaker", reason=reason, until=now + timedelta(seconds=wait),
-                       open_seconds=wait)
-            return
+            until = now + timedelta(seconds=wait)
+            self._move(peer, HALF_OPEN, OPEN, "breaker", reason=reason, until=until, open_seconds=wait)
+            return until
         with self.hub.db.unit_of_work() as s:
             insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
             s.execute(insert(PeerBreaker).values(peer=peer, state=CLOSED, failures=0, updated_at=now)
@@ -164,7 +167,7 @@ class Breaker:
                                  .values(failures=PeerBreaker.failures + 1, reason=reason[:500], updated_at=now)
                                  .returning(PeerBreaker.failures)).scalar()
         if failures is None:
-            return  # already open, half-open or paused (another process moved it)
+            return None  # already open, half-open or paused (another process moved it)
         current = self._current(peer)
         if current is not None:
             self._remember(current.model_copy(update={"failures": failures}), peer)
@@ -172,6 +175,7 @@ class Breaker:
             wait = self.settings.open_seconds
             self._move(peer, CLOSED, OPEN, "breaker", reason=reason, until=now + timedelta(seconds=wait),
                        open_seconds=wait)
+        return None
 
     # --- by hand ---------------------------------------------------------------------------------------------
 
@@ -189,10 +193,22 @@ class Breaker:
     def resume(self, peer: str, *, actor: str) -> PeerState:
         """End a pause, or close an open peer now (the operator knows it is back): its deliveries go at once."""
         current = self.state_of(peer)
-        if current.state != CLOSED:
-            self._move(peer, current.state, CLOSED, actor, reason="resumed by operator", failures=0, until=None,
-                       open_seconds=None, action="peer-resume")
+        if current.state != CLOSED and self._move(peer, current.state, CLOSED, actor, reason="resumed by operator",
+                                                  failures=0, until=None, open_seconds=None, action="peer-resume"):
+            self.release(peer)
         return self.state_of(peer)
+
+    def release(self, peer: str, at_most: int = 5000) -> int:
+        """Make the deliveries waiting for `peer` due now and queue up to `at_most` (the sweeper sends the rest)."""
+        now = self.hub.now()
+        with self.hub.db.unit_of_work() as s:
+            ids = list(s.scalars(update(Delivery).where(
+                Delivery.peer == peer, Delivery.error_class == "waiting", Delivery.status.in_(DeliveryStatus.OPEN),
+                Delivery.next_attempt_at > now).values(next_attempt_at=now).returning(Delivery.id)))
+        if ids:
+            self.hub.runtime.enqueue_many(sorted(ids)[:at_most])
+            log.info("breaker.released", peer=peer, count=len(ids))
+        return len(ids)
 
     def state_of(self, peer: str) -> PeerState:
         with self.hub.db.reading() as s:
@@ -255,7 +271,9 @@ class Guarded:
                 raise
             except TransientError as exc:
                 exc.peer = name  # type: ignore[attr-defined]
-                breaker.failed(name, probe, exc.reason)
+                until = breaker.failed(name, probe, exc.reason)
+                if until is not None:  # a failed probe tested the peer for everyone: it spends no attempt
+                    raise PeerUnavailable(name, OPEN, until, in_flight=exc.in_flight) from exc
                 raise
             except PermanentError as exc:
                 exc.peer = name  # type: ignore[attr-defined]

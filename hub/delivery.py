@@ -207,7 +207,10 @@ class DeliveryProcessor:
                 attempts=DELIVERIES.c.attempts - 1, last_error=exc.reason[:2000], peer=exc.peer,
                 error_class="waiting", leased_until=None, next_attempt_at=now + timedelta(seconds=delay),
                 updated_at=now))
-            if claim.order_lock:
+            if claim.order_lock and exc.in_flight:  # a failed probe's write may still land: the appointment waits
+                conn.execute(update(LOCKS).where(LOCKS.c.name == claim.order_lock, LOCKS.c.holder == claim.holder)
+                             .values(expires_at=now + timedelta(seconds=delay)))
+            elif claim.order_lock:
                 unlock(s, claim.order_lock, claim.holder)
         metrics.DELIVERIES_WAITING.labels(peer=exc.peer).inc()
         log.info("delivery.waiting", peer=exc.peer, state=exc.state, retry_in=round(delay, 3))
