@@ -20,6 +20,7 @@ LAZY_GROUPS: dict[str, tuple[str, str]] = {
     "roster": ("flows.roster.cli", "RostarCAS roster → register staffing blocks."),
     "migrate": ("hub.cli_migrate", "The one-off JCC-Afspraken conversion into the register (dry-run first)."),
     "export": ("hub.cli_export", "Exports to other platforms."),
+    "peers": ("hub.cli_peers", "Peers: each peer's circuit breaker; pause a peer for a maintenance window, resume it."),
 }
 
 
