@@ -104,12 +104,13 @@ def preview(hub: Hub, f: ReplayFilter, sample: int = 10) -> Preview:
     with hub.db.reading() as s:
         by_flow = {flow: n for flow, n in s.execute(select(Delivery.flow, func.count()).where(*f.conditions())
                                                     .group_by(Delivery.flow).order_by(Delivery.flow))}
-        rows = s.execute(select(Delivery, InboxEvent.subject).join(InboxEvent, InboxEvent.id == Delivery.inbox_id)
-                         .where(*f.conditions())
+        rows = s.execute(select(Delivery.id, Delivery.flow, Delivery.peer, Delivery.error_class, Delivery.last_error,
+                                InboxEvent.subject, Delivery.created_at, Delivery.replays)
+                         .join(InboxEvent, InboxEvent.id == Delivery.inbox_id).where(*f.conditions())
                          .order_by(Delivery.id).limit(sample)).all()
     return Preview(count=sum(by_flow.values()), byFlow=by_flow, sample=[
-        Sample(id=d.id, flow=d.flow, peer=d.peer, errorClass=d.error_class, lastError=d.last_error, subject=subject,
-               createdAt=d.created_at, replays=d.replays) for d, subject in rows])
+        Sample(id=r.id, flow=r.flow, peer=r.peer, errorClass=r.error_class, lastError=r.last_error,
+               subject=r.subject, createdAt=r.created_at, replays=r.replays) for r in rows])
 
 
 def _view(run: ReplayRun) -> RunView:
