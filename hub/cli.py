@@ -149,9 +149,18 @@ def demo(
     = False,
     workdir: Annotated[Path, typer.Option(help="Where the demo's database, log and simulators' files go")]
     = Path("var/demo"),
+    outage: Annotated[str | None, typer.Option(help="Play the day with this peer rejecting some records, then down "
+                                               "for a while: breaker open → recovery → bulk replay → all ok "
+                                               "(salesforce, klantinteracties or outlook)")] = None,
 ) -> None:
     """The main job: sandbox peers + the hub on the embedded default + a scripted register day, checked."""
+    from hub.demo.outage import SIMULATORS, run_outage_demo
     from hub.demo.runner import run_demo
+
+    if outage is not None and outage not in SIMULATORS:
+        err.print(f"--outage: no outage demo for {outage!r}; choose one of {', '.join(sorted(SIMULATORS))}",
+                  markup=False, highlight=False)
+        raise typer.Exit(2)
 
     # Progress on the terminal; under --json on stderr, so stdout stays one JSON document.
     talk = err if as_json else out
@@ -169,8 +178,12 @@ def demo(
 
     progress(f"{appointments} appointments, seed {seed}; work dir {workdir}")
     try:
-        report = run_demo(seed=seed, count=appointments, workdir=workdir, keep_running=keep_running, on_ready=hold,
-                          progress=progress)
+        if outage is not None:
+            report = run_outage_demo(outage, seed=seed, count=appointments, workdir=workdir,
+                                     keep_running=keep_running, on_ready=hold, progress=progress)
+        else:
+            report = run_demo(seed=seed, count=appointments, workdir=workdir, keep_running=keep_running,
+                              on_ready=hold, progress=progress)
     except RuntimeError as exc:
         err.print(f"[red]demo failed:[/] {exc}  (log: {workdir / 'hub.log'})", soft_wrap=True)
         raise typer.Exit(1) from None
