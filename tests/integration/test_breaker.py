@@ -234,3 +234,41 @@ def test_a_replayed_delivery_keeps_its_id_and_the_flow_sees_the_replay(bhub: Hub
     assert operations.replay(bhub, [delivery_id], "ops") == [delivery_id]
     assert processor.process(delivery_id).status == "succeeded"
     assert seen.replays == [(delivery_id, 0), (delivery_id, 1)]
+
+
+def test_peers_cli_pause_status_resume(cli_env: Settings) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from hub.cli import app
+
+    runner = CliRunner()
+    assert "every peer closed" in runner.invoke(app, ["peers", "status"]).stdout
+    paused = runner.invoke(app, ["peers", "pause", "salesforce", "--for", "2h", "--reason", "release", "--json"])
+    assert paused.exit_code == 0, paused.output
+    [state] = json.loads(paused.stdout)
+    assert state["state"] == "paused" and state["reason"] == "release" and state["actor"] == "cli" and state["until"]
+    status = json.loads(runner.invoke(app, ["status", "--json"]).stdout)
+    assert [p["peer"] for p in status["peers"]] == ["salesforce"] and status["peers"][0]["state"] == "paused"
+    assert "peer salesforce: paused" in runner.invoke(app, ["status"]).stdout
+    resumed = runner.invoke(app, ["peers", "resume", "salesforce", "--json"])
+    assert json.loads(resumed.stdout)[0]["state"] == "closed"
+    for args, says in ((["peers", "pause", "nosuchpeer"], "unknown peer 'nosuchpeer'"),
+                       (["peers", "pause", "salesforce", "--for", "soon"], "not a duration"),
+                       (["peers", "pause", "salesforce", "--until", "2020-01-01T00:00"], "not in the future"),
+                       (["peers", "pause", "salesforce", "--for", "1h", "--until", "2030-01-01"], "not both")):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and says in result.output, (args, result.output)
+
+
+def test_metrics_show_each_peers_breaker_state(bhub: Hub) -> None:
+    from fastapi.testclient import TestClient
+
+    from hub.api.app import create_app
+
+    bhub.breaker.pause(PEER, until=None, reason="maintenance", actor="ops")
+    with TestClient(create_app(bhub)) as client:
+        text = client.get("/metrics", headers={"Authorization": "Bearer test-token-0123456789"}).text
+    assert f'afsprakenhub_peer_breaker_state{{peer="{PEER}",state="paused"}} 1.0' in text
+    assert f'afsprakenhub_peer_breaker_state{{peer="{PEER}",state="closed"}} 0.0' in text
