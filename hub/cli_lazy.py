@@ -21,6 +21,7 @@ LAZY_GROUPS: dict[str, tuple[str, str]] = {
     "migrate": ("hub.cli_migrate", "The one-off JCC-Afspraken conversion into the register (dry-run first)."),
     "export": ("hub.cli_export", "Exports to other platforms."),
     "alerts": ("hub.cli_alerts", "Alerts to functional administrators: active ones, a check now, a test message."),
+    "peers": ("hub.cli_peers", "Peers: each peer's circuit breaker; pause a peer for a maintenance window, resume it."),
 }
 
 

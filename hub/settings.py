@@ -25,6 +25,7 @@ from connectors.salesforce.settings import SalesforceSettings
 from connectors.tip.settings import TipSettings
 from connectors.zgw.settings import ZgwSettings
 from hub.alerts.settings import AlertSettings
+from hub.breaker_settings import BreakerSettings
 from hub.console.settings import ConsoleSettings
 from hub.drift_settings import DriftSettings
 from hub.http_limits import HttpLimits
@@ -106,6 +107,7 @@ class Settings(BaseSettings):
     intake_retry_after_seconds: int = Field(default=30, ge=1)
     schedules: dict[str, str] = Field(default_factory=dict)
     retry: RetrySettings = Field(default_factory=RetrySettings)
+    breaker: BreakerSettings = Field(default_factory=BreakerSettings)
     register_api: RegisterSettings = Field(default_factory=RegisterSettings)
     # --- peer and flow sections (one import and one line each; models live with their connector/flow) ---
     rostarcas: RostarcasSettings = Field(default_factory=RostarcasSettings)

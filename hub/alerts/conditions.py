@@ -11,6 +11,7 @@ from croniter import croniter
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
+from hub.breaker import states
 from hub.loops import LOOPS, LoopRegistry
 from hub.store.tables import Delivery, DeliveryStatus, JobState
 
@@ -131,17 +132,13 @@ def intake_shedding(hub: Hub) -> list[Condition]:
 @register_source("peers")
 def open_peers(hub: Hub) -> list[Condition]:
     """Peers whose circuit breaker opened (or is probing half-open) after repeated transient failures."""
-    try:
-        from hub.breaker import states  # type: ignore[import-not-found,unused-ignore]  # h-opsa's breaker
-    except ImportError:  # a hub without the breaker has no peer to report
-        return []
     found: list[Condition] = []
     for peer in states(hub):
         if peer.state in ("open", "half_open"):
             found.append(Condition(key=f"peer-open:{peer.peer}", kind="peer_open",
                                    summary=f"koppeling met {peer.peer} staat open (stroomonderbreker): leveringen "
                                            f"wachten tot {peer.peer} weer antwoordt",
-                                   console_path="/"))
+                                   console_path="/peers"))
     return found
 
 

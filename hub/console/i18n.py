@@ -198,6 +198,35 @@ TEXT: dict[str, tuple[str, str]] = {
     "wd_reason_pass-unknown": ("Pas onbekend", "Pass unknown"),
     "wd_reason_pass-void": ("Pas vervallen", "Pass void"),
     "wd_reason_pass-no-credit": ("Geen tegoed", "No credit left"),
+    "peers": ("Koppelingen en stroomonderbrekers", "Peers and circuit breakers"),
+    "peers_intro": ("Een koppeling die herhaald faalt gaat open: berichten wachten zonder pogingen te verbruiken, "
+                    "de hub test later zelf of ze weer werkt. Pauzeer een koppeling voor onderhoud.",
+                    "A peer that keeps failing opens: its deliveries wait without spending attempts and the hub "
+                    "probes it later. Pause a peer for a maintenance window."),
+    "breaker_state": ("Stroomonderbreker", "Circuit breaker"),
+    "breaker_closed": ("Dicht (in orde)", "Closed (healthy)"),
+    "breaker_open": ("Open (faalt)", "Open (failing)"),
+    "breaker_half_open": ("Half open (test)", "Half open (probing)"),
+    "breaker_paused": ("Gepauzeerd", "Paused"),
+    "since": ("Sinds", "Since"),
+    "until": ("Tot", "Until"),
+    "by": ("Door", "By"),
+    "action": ("Actie", "Action"),
+    "pause": ("Pauzeren", "Pause"),
+    "pause_for": ("Duur", "For"),
+    "resume": ("Hervatten", "Resume"),
+    "bulk_replay": ("Massaal opnieuw aanbieden", "Bulk replay"),
+    "bulk_replay_intro": ("Kies met filters welke berichten opnieuw gaan, bekijk eerst het voorbeeld en bevestig "
+                          "dan. De hub biedt ze aan in het tempo van de koppeling; een onderbroken run gaat verder "
+                          "waar hij stopte.",
+                          "Choose with filters what goes again, check the preview, then confirm. The hub sends them "
+                          "at the peer's pace; an interrupted run continues where it stopped."),
+    "error_class": ("Soort fout", "Error class"),
+    "preview": ("Voorbeeld", "Preview"),
+    "bulk_would_replay": ("{n} bericht(en) zouden opnieuw worden aangeboden.", "{n} delivery(ies) would be replayed."),
+    "bulk_confirm": ("Bevestigen: {n} opnieuw aanbieden", "Confirm: replay {n}"),
+    "bulk_runs": ("Recente runs", "Recent runs"),
+    "bulk_replayed": ("Opnieuw aangeboden", "Replayed"),
 }
 
 

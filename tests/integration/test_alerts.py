@@ -14,13 +14,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from typer.testing import CliRunner
 
-from hub.alerts import conditions
 from hub.alerts.channels import SmtpChannel, WebhookChannel
-from hub.alerts.conditions import Condition
 from hub.alerts.engine import AlertEngine, alert_rows
 from hub.alerts.settings import AlertSettings, SmtpSettings
 from hub.api.app import create_app
 from hub.bootstrap import Hub
+from hub.breaker import Breaker
+from hub.breaker_settings import BreakerSettings
 from hub.loops import LoopRegistry
 from hub.model import parse_event
 from hub.scheduler import JOBS, JobResult, JobSpec
@@ -188,21 +188,39 @@ def test_stopped_loop_is_its_own_process_to_resolve(settings: Settings, hub: Hub
         b.close()
 
 
-def test_intake_shedding_and_open_peer(settings: Settings, hub: Hub, clock: Clock,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_intake_shedding(settings: Settings, hub: Hub, clock: Clock) -> None:
     hub.intake.accept([parse_event(cloudevent(appointment_id=f"A-{i}")) for i in range(3)], "test")
-    monkeypatch.setitem(conditions.SOURCES, "peers", lambda hub: [Condition(
-        key="peer-open:salesforce", kind="peer_open", summary="koppeling met salesforce staat open")])
     with webhook() as hook:
         h = _hub(_alerts(settings, webhook_url=hook.url).model_copy(update={"intake_max_backlog": 2}), hub, clock,
                  "p")
         try:
-            assert AlertEngine(h).check().active == ["intake-shedding", "peer-open:salesforce"]
+            assert AlertEngine(h).check().active == ["intake-shedding"]
         finally:
             h.close()
-    assert {b["key"] for b in hook.bodies} == {"intake-shedding", "peer-open:salesforce"}
-    shed = next(b for b in hook.bodies if b["key"] == "intake-shedding")
+    [shed] = hook.bodies
     assert "3 wachtende leveringen, grens 2" in shed["text"]
+
+
+def test_a_peer_whose_breaker_opens_alerts_and_resolves_when_it_closes(settings: Settings, hub: Hub,
+                                                                        clock: Clock) -> None:
+    with webhook() as hook:
+        h = _hub(_alerts(settings, webhook_url=hook.url), hub, clock, "p")
+        breaker = Breaker(h, BreakerSettings(failure_threshold=2, open_seconds=30, cache_seconds=0))
+        try:
+            breaker.failed("salesforce", False, "timeout")
+            assert AlertEngine(h).check().active == []  # one failure: still closed
+            breaker.failed("salesforce", False, "timeout")
+            assert AlertEngine(h).check().sent == ["firing:peer-open:salesforce"]
+            clock.advance(31)
+            assert breaker.before("salesforce") is True  # half-open probe: still the same episode
+            assert AlertEngine(h).check().sent == []
+            breaker.succeeded("salesforce", probe=True)
+            assert AlertEngine(h).check().sent == ["resolved:peer-open:salesforce"]
+        finally:
+            h.close()
+    fired, resolved = hook.bodies
+    assert "koppeling met salesforce staat open" in fired["text"] and resolved["status"] == "resolved"
+    assert fired["link"] == "https://hub.example.nl/console/peers"
 
 
 def test_cli_list_and_test_message(settings: Settings, hub: Hub, clock: Clock,

@@ -37,7 +37,7 @@ def test_status_json_shape(cli_env: Settings, recorder: Recorder) -> None:
     assert data == {"inbox": {"received": 3, "processed": 2, "pending": 1},
                     "deliveries": {"recorder": {"pending": 1, "succeeded": 1, "failed": 0, "dead": 1,
                                                 "skipped": 0}},
-                    "unrouted": {}}
+                    "unrouted": {}, "peers": []}
     dead = json.loads(_invoke("deliveries", "list", "--status", "dead", "--json"))
     assert [d["lastError"] for d in dead] == ["REQUIRED_FIELD_MISSING"]
     assert "replayed 1 delivery" in _invoke("replay", "--flow", "recorder", "--status", "dead")

@@ -1,7 +1,7 @@
 """alerts for functional administrators: one durable row per condition (dedupe across processes)
 
 Revision ID: 0006_ops_alerts_drift
-Revises: 0004
+Revises: 0005_ops_breaker_replay
 Create Date: 2026-12-06 07:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import hub.store.tables
 
 revision = '0006_ops_alerts_drift'
-down_revision = '0004'
+down_revision = '0005_ops_breaker_replay'
 branch_labels = None
 depends_on = None
 
