@@ -20,6 +20,8 @@ import structlog
 from sqlalchemy import func, select
 
 from hub import replay as bulk
+from hub.alerts.engine import AlertEngine
+from hub.alerts.messages import AlertMessage
 from hub.breaker import states
 from hub.demo.parts import DemoRow
 from hub.demo.runner import DemoReport, DemoStack, Progress, _quiet, play, wait_until
@@ -35,6 +37,20 @@ REJECTED = 4
 #: The demo's breaker: open after 5 failures, probe after 2 s (at most 5 s), so the demo takes seconds, not minutes.
 BREAKER = {"failure_threshold": 5, "open_seconds": 2.0, "max_open_seconds": 5.0, "probe_seconds": 10.0,
            "cache_seconds": 0.2, "replay_rates": {}, "replay_rate_per_second": 50.0}
+
+
+class DemoChannel:
+    """The demo's alert channel: each message as a progress line, kept for the report."""
+
+    name = "demo"
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.sent: list[AlertMessage] = []
+
+    def send(self, message: AlertMessage) -> None:
+        self.sent.append(message)
+        self.progress(f"  alert → {message.subject}")
 
 
 def _open(stack: DemoStack) -> list[tuple[str | None, str | None]]:
@@ -60,7 +76,10 @@ def run_outage_demo(peer: str, *, seed: int = 20270301, count: int = 200, workdi
     if peer not in SIMULATORS:
         raise ValueError(f"no outage demo for {peer!r}; choose one of {', '.join(sorted(SIMULATORS))}")
     with DemoStack(seed=seed, count=count, workdir=workdir, timeout=timeout, progress=progress,
-                   overrides={"breaker": BREAKER}) as stack:
+                   overrides={"breaker": BREAKER, "alerts": {"enabled": False}}) as stack:
+        # The alert checks run at the demo's own moments (below), not on the processes' one-minute loop.
+        channel = DemoChannel(progress)
+        alerts = AlertEngine(stack.hub, channels=[channel])
         simulator = next(s for s in stack.sandbox.simulators.values() if s.name == SIMULATORS[peer])
         stack.before_day()
         plan = stack.plan
@@ -96,11 +115,13 @@ def run_outage_demo(peer: str, *, seed: int = 20270301, count: int = 200, workdi
         waiting = len(_open(stack))
         attempts_while_open = _count(stack, Delivery.error_class == "waiting", Delivery.attempts > 1)
         progress(f"  breaker {_state(stack, peer)}: {waiting} deliveries waiting for {peer}, every other peer done")
+        alerts.check()  # "Storing: koppeling met <peer> staat open" to the functional administrators
 
         progress(f"{peer} is back: the breaker probes it, closes, and the waiting deliveries drain")
         simulator.set_faults(error_rate=0.0)
         stack.settle()
         closed = wait_until(lambda: _state(stack, peer) == "closed", timeout)
+        alerts.check()  # "Opgelost: …"
 
         progress(f"the rule is fixed: replay the dead letters of {peer} (preview, then a paced bulk run)")
         simulator.set_faults(reject_matching=[])
@@ -125,6 +146,9 @@ def run_outage_demo(peer: str, *, seed: int = 20270301, count: int = 200, workdi
                     detail=" → ".join(a.removeprefix("peer-") for a in transitions)),
             DemoRow(f"outage {peer}: waited without spending attempts", waiting, waiting - attempts_while_open,
                     detail=f"{waiting} deliveries waited while {peer} was down"),
+            DemoRow(f"outage {peer}: alert sent, then resolved", 2,
+                    sum(m.key == f"peer-open:{peer}" and m.status in ("firing", "resolved") for m in channel.sent),
+                    detail="; ".join(m.subject for m in channel.sent if m.key == f"peer-open:{peer}")),
             DemoRow(f"outage {peer}: dead letters replayed", dead_midday, result.replayedNow, still_dead,
                     detail=f"run {run.id}: {peer} rejected {REJECTED} appointments' records at midday"),
         ]

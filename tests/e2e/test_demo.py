@@ -142,6 +142,9 @@ def test_demo_outage_salesforce_opens_recovers_replays_and_ends_all_ok(tmp_path:
     replayed = rows["outage salesforce: dead letters replayed"]
     assert replayed.expected > 0 and replayed.observed == replayed.expected and replayed.dead == 0
     assert any("breaker open" in line or "breaker half_open" in line for line in said)
+    assert rows["outage salesforce: alert sent, then resolved"].observed == 2
+    alerts = [line for line in said if "alert →" in line and "salesforce" in line]
+    assert "Storing: koppeling met salesforce staat open" in alerts[0] and "Opgelost" in alerts[-1]
     assert "999993653" not in (tmp_path / "hub.log").read_text()
 
 
