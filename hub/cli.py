@@ -627,7 +627,7 @@ def drift(
               f"{', '.join(report.peers) or 'none'}; {len(report.findings)} difference(s)"
               + (f"; {report.repaired} fix(es) queued" if repair else ""), highlight=False)
     for peer, why in report.skipped_peers.items():
-        out.print(f"  {peer} not compared: {why}", highlight=False)
+        out.print(f"  {peer}: {why}", highlight=False)
     if report.findings:
         table = Table("peer", "kind", "appointment", "where", "detail")
         for f in report.findings[:200]:

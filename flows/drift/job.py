@@ -13,6 +13,7 @@ from datetime import timedelta
 import structlog
 from sqlalchemy import select
 
+from connectors.outlook import Event
 from connectors.register.errors import NotFoundError as RegisterNotFound
 from flows.calendars import FLOW as CALENDARS
 from flows.calendars.placement import Placement, link_peer
@@ -20,6 +21,7 @@ from flows.drift import klantinteracties, outlook, salesforce
 from flows.drift.repair import Queue, Removal
 from flows.drift.report import DriftReport
 from hub.bootstrap import Hub
+from hub.errors import DeliveryError, TransientError
 from hub.links import LinkState
 from hub.model import Appointment
 from hub.scheduler import JobResult, register_job
@@ -88,14 +90,24 @@ def outlook_plan(hub: Hub, appointments: list[Appointment], days: int) -> outloo
     mailboxes |= {e.upn.strip().lower() for e in register.list_employees() if e.upn and e.upn.strip()}
     client = hub.peers.outlook
     views = client.calendar_views(sorted(mailboxes), now - timedelta(days=1), now + timedelta(days=days + 1))
-    events = {}
+    events: dict[str, list[Event]] = {}
+    unreadable: set[str] = set()
     for mailbox, view in views.items():
-        if isinstance(view, Exception):
-            raise view
+        if isinstance(view, TransientError):
+            raise view  # Graph is away: the whole comparison waits for the next run
+        if isinstance(view, DeliveryError):  # e.g. a mailbox the register names but Exchange does not know
+            unreadable.add(mailbox)
+            continue
         events[mailbox] = view
-    return outlook.compare(appointments, placements, events, find_event=client.get_event,
+    if unreadable:
+        log.warning("drift.calendars_unreadable", count=len(unreadable),
+                    hint="the register names room or employee mailboxes Graph refuses (404/403); check their UPNs")
+    plan = outlook.compare(appointments, placements, events, find_event=client.get_event,
                            owner_of=_owner_of(hub), register_get=_register_get(hub),
-                           time_zone=settings.time_zone, now=now, mark_cancelled=mark)
+                           time_zone=settings.time_zone, now=now, mark_cancelled=mark,
+                           unreadable=frozenset(unreadable))
+    plan.unreadable = len(unreadable)
+    return plan
 
 
 def _edit_outlook_links(hub: Hub, plan: outlook.OutlookPlan) -> None:
@@ -176,6 +188,9 @@ def reconcile(hub: Hub, days: int, *, repair: bool = False, store: bool = True,
         plan = outlook_plan(hub, appointments, days)
         report.peers.append("outlook")
         report.findings.extend(plan.findings)
+        if plan.unreadable:
+            report.skipped_peers["outlook"] = (f"{plan.unreadable} calendar(s) could not be read (404/403) and "
+                                               "were not compared")
         if repair:
             _edit_outlook_links(hub, plan)
             for aid in plan.resend:
@@ -183,7 +198,7 @@ def reconcile(hub: Hub, days: int, *, repair: bool = False, store: bool = True,
             extra.update(plan.extra)
             removals += [Removal(peer="outlook", container=m, record_id=e) for m, e in plan.deletes]
     else:
-        report.skipped_peers["outlook"] = "off (the calendars flow is not loaded)"
+        report.skipped_peers["outlook"] = "not compared: the calendars flow is not loaded"
     moments = CONTACT_MOMENTS in hub.registry.flows
     if moments and hub.settings.salesforce.enabled:
         say(f"comparing {len(appointments)} appointments with the Salesforce contact moments")
@@ -196,7 +211,8 @@ def reconcile(hub: Hub, days: int, *, repair: bool = False, store: bool = True,
                 snapshots.setdefault(aid, set()).add(CONTACT_MOMENTS)
             extra.update(sf_plan.extra)
     else:
-        report.skipped_peers["salesforce"] = "off (salesforce.enabled is false or contact_moments is not loaded)"
+        report.skipped_peers["salesforce"] = ("not compared: salesforce.enabled is false or contact_moments is "
+                                              "not loaded")
     if moments and hub.settings.klantinteracties.enabled:
         say(f"comparing {len(appointments)} appointments with Klantinteracties (one call each)")
         ki_plan = klantinteracties_plan(hub, appointments)
@@ -207,7 +223,7 @@ def reconcile(hub: Hub, days: int, *, repair: bool = False, store: bool = True,
             for aid in ki_plan.resend:
                 snapshots.setdefault(aid, set()).add(CONTACT_MOMENTS)
     else:
-        report.skipped_peers["klantinteracties"] = "off (klantinteracties.enabled is false)"
+        report.skipped_peers["klantinteracties"] = "not compared: klantinteracties.enabled is false"
     for aid, flows in sorted(snapshots.items()):  # links first (above), then the sends: no fix overtakes its reset
         for flow in sorted(flows):
             queue.snapshot(by_id.get(aid) or extra[aid], flow)

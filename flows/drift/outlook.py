@@ -32,6 +32,8 @@ class OutlookPlan:
     #: Appointments outside the window whose snapshot must be sent too (their event drifted into the window).
     extra: dict[str, Appointment] = field(default_factory=dict)
     deletes: list[tuple[str, str]] = field(default_factory=list)
+    #: Calendars that could not be read (and so were not compared).
+    unreadable: int = 0
 
     def edit(self, appointment_id: str, kind: Kind, how: LinkEdit) -> None:
         kinds = self.resend.setdefault(appointment_id, {})
@@ -53,14 +55,18 @@ def compare(appointments: Iterable[Appointment], placements: dict[tuple[str, Kin
             events: dict[str, list[Event]], *, find_event: Callable[[str, str], Event | None],
             owner_of: Callable[[str], tuple[str, Kind, Placement] | None],
             register_get: Callable[[str], Appointment | None],
-            time_zone: str, now: datetime, mark_cancelled: bool = False) -> OutlookPlan:
-    """Compare the register's appointments with the calendars' hub-placed events."""
+            time_zone: str, now: datetime, mark_cancelled: bool = False,
+            unreadable: frozenset[str] = frozenset()) -> OutlookPlan:
+    """Compare the register's appointments with the calendars' hub-placed events (calendars in `unreadable`
+    could not be read: nothing in them is judged)."""
     plan = OutlookPlan()
     seen: dict[tuple[str, str], Event] = {(m, e.id): e for m, found in events.items() for e in found}
     claimed: set[str] = set()
 
     def check(a: Appointment, kind: Kind, current: Placement) -> None:
         wanted = belongs(a, kind, mark_cancelled)
+        if wanted in unreadable or current.mailbox in unreadable:
+            return
         event = None
         if current.placed:
             assert current.mailbox is not None and current.event_id is not None

@@ -52,6 +52,7 @@ class DriftReport(BaseModel):
     peers: list[str]
     findings: list[Finding] = Field(default_factory=list)
     repaired: int = 0
+    #: Peers (or parts of them) not compared, and why.
     skipped_peers: dict[str, str] = Field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:

@@ -203,3 +203,19 @@ def test_nightly_job_stores_the_report_for_the_console(hub: Hub,
         jobs = client.get("/console/jobs")
     assert page.status_code == 200 and f">{lost}</a>" in page.text and 'data-kind="missing"' in page.text
     assert 'data-job="drift"' in jobs.text
+
+
+def test_a_calendar_graph_refuses_is_left_out_not_reported(hub: Hub,
+                                                           sandbox: tuple[GraphSimulator, RegisterSimulator]) -> None:
+    from sandbox.register.seed import EmployeeInfo
+
+    _, register = sandbox
+    ghost = EmployeeInfo(id="EMP-GHOST", name="N. Iemand", upn="n.iemand@example.nl", department="burgerzaken")
+    register.catalog.employees[ghost.id] = ghost  # the register knows a mailbox Exchange does not
+    try:
+        booked = register.book(_local(22, 9), employee=ghost.id, room="SPREEKKAMER-3").id  # never delivered
+        report = reconcile(hub, 14)
+    finally:
+        del register.catalog.employees[ghost.id]
+    assert _summary(report.findings) == {("missing", booked, "room")}  # the room is compared, the ghost is not
+    assert "1 calendar(s) could not be read" in report.skipped_peers["outlook"]
