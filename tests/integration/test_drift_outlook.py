@@ -28,7 +28,9 @@ from sandbox.graph import GraphSimulator
 from sandbox.graph.state import StoredEvent
 from sandbox.register import RegisterSimulator
 from sandbox.server import SandboxServer
+from tests.support.events import FAKE_BSN
 from tests.support.flows import Clock
+from tests.support.privacy import FIXTURE_VALUES, find_personal_data
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2027, 3, 20, 8, 0, tzinfo=UTC)  # winter time; 28 March 2027 the clocks go forward
@@ -153,7 +155,9 @@ def test_cli_reports_as_json_and_csv_and_repairs(hub: Hub, sandbox: tuple[GraphS
     from hub.settings import get_settings
 
     graph, register = sandbox
-    lost = register.book((datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0),
+    customer = {"bsn": FAKE_BSN, "firstName": "Jan", "lastName": "Dijk", "email": "jan@example.nl",
+                "phone": "0612345678"}
+    lost = register.book((datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0), customer=customer,
                          employee="EMP-001", room="SPREEKKAMER-3").id  # its event never reached the hub
     env = {"DATABASE_URL": settings.database_url, "FLOW_MODULES": '["flows.calendars", "flows.drift"]',
            "LOG_LEVEL": "WARNING", "REGISTER_API__BASE_URL": register.api_url,
@@ -172,6 +176,7 @@ def test_cli_reports_as_json_and_csv_and_repairs(hub: Hub, sandbox: tuple[GraphS
         assert data["counts"] == {"outlook.missing": 2, "total": 2}
         assert {f["appointmentId"] for f in data["findings"]} == {lost}
         assert len(csv_file.read_text().splitlines()) == 3
+        assert find_personal_data([("stdout", found.stdout), ("csv", csv_file.read_text())], FIXTURE_VALUES) == []
         fixed = runner.invoke(app, ["drift", "--days", "5", "--repair"])
         assert fixed.exit_code == 0 and "2 difference(s); 1 fix(es) queued" in fixed.stdout
         assert {e.mailbox for e in graph.hub_events()} == {EMPLOYEE, ROOM}
