@@ -605,7 +605,7 @@ def drift(
     = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Compare the register's coming days with the peers (Outlook calendars, …): missing, orphaned, shifted."""
+    """Compare the register's coming days with Outlook, Salesforce and Klantinteracties: missing, orphaned, shifted."""
     from flows.drift import reconcile
     from flows.drift.report import to_csv
 
