@@ -21,7 +21,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, func, select, update
 
-from hub.store.tables import Delivery, DeliveryStatus, InboxEvent, ReplayRun
+from hub.store.tables import AuditRecord, Delivery, DeliveryStatus, InboxEvent, ReplayRun
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
@@ -170,8 +170,9 @@ def _pages(hub: Hub, f: ReplayFilter, after: int, upto: int, size: int, seen: li
         after = ids[-1]
 
 
-def _replay_chunk(hub: Hub, run_id: int, f: ReplayFilter, ids: list[int]) -> list[int] | None:
-    """Make `ids` pending (those still in the filter's state) and move the cursor past them, as one transaction.
+def _replay_chunk(hub: Hub, run_id: int, f: ReplayFilter, ids: list[int], actor: str) -> list[int] | None:
+    """Make `ids` pending (those still in the filter's state), move the cursor past them and audit it, as one
+    transaction.
 
     None when the run's cursor is already past them (another process resumed the same run): nothing done.
     """
@@ -181,14 +182,18 @@ def _replay_chunk(hub: Hub, run_id: int, f: ReplayFilter, ids: list[int]) -> lis
         if cursor is None or cursor >= ids[-1]:
             return None
         todo = [i for i in ids if i > cursor]
-        done = list(s.scalars(update(Delivery).where(Delivery.id.in_(todo), Delivery.status == f.status).values(
+        rows = s.execute(update(Delivery).where(Delivery.id.in_(todo), Delivery.status == f.status).values(
             status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, leased_until=None, finished_at=None,
-            updated_at=now, replays=Delivery.replays + 1).returning(Delivery.id)))
-        if done:
-            s.execute(update(InboxEvent).where(InboxEvent.id.in_(
-                select(Delivery.inbox_id).where(Delivery.id.in_(done)))).values(processed_at=None))
+            updated_at=now, replays=Delivery.replays + 1).returning(Delivery.id, Delivery.inbox_id)).all()
+        done = [r.id for r in rows]
+        if rows:
+            s.execute(update(InboxEvent).where(InboxEvent.id.in_(sorted({r.inbox_id for r in rows})))
+                      .values(processed_at=None))
         s.execute(update(ReplayRun).where(ReplayRun.id == run_id).values(
             cursor=ids[-1], replayed=ReplayRun.replayed + len(done), updated_at=now))
+        if done:
+            s.add(AuditRecord(at=now, actor=actor, action="replay", purpose=PURPOSE, outcome="queued",
+                              references={"runId": run_id, "deliveryIds": sorted(done)}))
     return sorted(done)
 
 
@@ -208,6 +213,7 @@ def run(hub: Hub, run_id: int, *, rate: float, page_size: int = 500,
     f = current.filter
     chunk = max(1, math.ceil(rate))  # one second's worth per transaction
     started, sent, seen = clock(), 0, list[int]()
+    renewed = started
     holder = f"replay:{hub.worker_name}"
     lock = f"replay-run:{run_id}"
     if current.state != "done" and not hub.locks.acquire(lock, holder, 300):
@@ -220,13 +226,13 @@ def run(hub: Hub, run_id: int, *, rate: float, page_size: int = 500,
                     if stop is not None and stop.is_set():
                         _set_state(hub, run_id, "interrupted")
                         return _progress(hub, run_id, sent, seen)
-                    done = _replay_chunk(hub, run_id, f, page[at:at + chunk])
+                    done = _replay_chunk(hub, run_id, f, page[at:at + chunk], current.actor)
                     if done:
-                        hub.audit.record(actor=current.actor, action="replay", purpose=PURPOSE, outcome="queued",
-                                         references={"runId": run_id, "deliveryIds": done})
                         deliver(done)
                         sent += len(done)
-                    hub.locks.acquire(lock, holder, 300)  # renew
+                    if clock() - renewed > 60:
+                        hub.locks.acquire(lock, holder, 300)  # renew: the run is alive
+                        renewed = clock()
                     if on_progress is not None:
                         view = get_run(hub, run_id)
                         assert view is not None
