@@ -19,6 +19,7 @@ from hub.ports.register_types import (
     Location,
     Product,
     QrCode,
+    Room,
     StaffingBlock,
     UnavailabilityBlock,
     UpsertResult,
@@ -93,6 +94,9 @@ class UnsupportedByDefault:
 
     def list_products(self) -> list[Product]:
         raise self._unsupported(Capability.LIST_PRODUCTS)
+
+    def list_rooms(self) -> list[Room]:
+        raise self._unsupported(Capability.LIST_ROOMS)
 
     def list_employees(self) -> list[Employee]:
         raise self._unsupported(Capability.LIST_EMPLOYEES)

@@ -9,9 +9,11 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, cast
 
+import hub.store.ops_tables  # the alerts table belongs to the metadata (truncation, checks)
 import hub.store.waste_depot_tables  # noqa: F401 - the gate's tables belong to the metadata (truncation, checks)
 from hub import tracing
 from hub.audit import AuditLog
+from hub.breaker import Breaker, Guarded
 from hub.intake import Intake
 from hub.links import LinkStore
 from hub.locks import LockManager
@@ -30,6 +32,9 @@ class Peers:
         self._settings = settings
         self._cache: dict[str, Any] = dict(overrides or {})
         self._building = threading.Lock()
+        #: When set, every connector is handed out behind it (`hub.breaker.Guarded`).
+        self._breaker: Breaker | None = None
+        self._guarded: dict[str, Guarded] = {}
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -49,7 +54,17 @@ class Peers:
             with self._building:  # two worker threads must not each build (and one leak) the same client
                 if name not in self._cache:
                     self._cache[name] = factory(self._settings)
-        return self._cache[name]
+        if self._breaker is None:
+            return self._cache[name]
+        guarded = self._guarded.get(name)
+        if guarded is None:
+            guarded = self._guarded.setdefault(name, Guarded(name, self._cache[name], self._breaker))
+        return guarded
+
+    def guard_with(self, breaker: Breaker | None) -> None:
+        """Hand out connectors behind `breaker` from now on (None: bare)."""
+        self._breaker = breaker
+        self._guarded.clear()
 
     def close(self) -> None:
         for peer in self._cache.values():
@@ -77,6 +92,9 @@ class Hub:
         self.audit = AuditLog(self.db, now, self.settings.ldv)
         self.intake = Intake(self.db, self.registry, now, self, routes=self.settings.event_routes)
         self.peers = Peers(self.settings, peers)
+        self.breaker = Breaker(self, self.settings.breaker)
+        if self.settings.breaker.enabled:
+            self.peers.guard_with(self.breaker)
         self.worker_name = worker_name or f"{socket.gethostname()}:{id(self):x}"
         #: Called by `close()` before the store is disposed (e.g. background writers flushing).
         self.on_close: list[Callable[[], None]] = []

@@ -160,13 +160,26 @@ def demo(
     register: Annotated[str, typer.Option("--register", help="The hub's register: canonical, jcc-rest or qmatic "
                                           "(a vendor's simulator holding the same day; what it cannot do shows "
                                           "as unsupported)")] = "canonical",
+    outage: Annotated[str | None, typer.Option(help="Play the day with this peer rejecting some records, then down "
+                                               "for a while: breaker open → recovery → bulk replay → all ok "
+                                               "(salesforce, klantinteracties or outlook)")] = None,
 ) -> None:
     """The main job: sandbox peers + the hub on the embedded default + a scripted register day, checked."""
+    from hub.demo.outage import SIMULATORS, run_outage_demo
     from hub.demo.runner import run_demo
     from hub.ports.register_vendors import VENDORS
 
     if register not in VENDORS:
         err.print(f"[red]--register {register}: unknown register; known: {', '.join(sorted(VENDORS))}[/]")
+        raise typer.Exit(2)
+    if outage is not None and register != "canonical":
+        err.print("--outage plays the day on the canonical register; leave out --register", markup=False,
+                  highlight=False)
+        raise typer.Exit(2)
+
+    if outage is not None and outage not in SIMULATORS:
+        err.print(f"--outage: no outage demo for {outage!r}; choose one of {', '.join(sorted(SIMULATORS))}",
+                  markup=False, highlight=False)
         raise typer.Exit(2)
 
     # Progress on the terminal; under --json on stderr, so stdout stays one JSON document.
@@ -185,8 +198,12 @@ def demo(
 
     progress(f"{appointments} appointments, seed {seed}, register {register}; work dir {workdir}")
     try:
-        report = run_demo(seed=seed, count=appointments, workdir=workdir, keep_running=keep_running, on_ready=hold,
-                          progress=progress, register=register)
+        if outage is not None:
+            report = run_outage_demo(outage, seed=seed, count=appointments, workdir=workdir,
+                                     keep_running=keep_running, on_ready=hold, progress=progress)
+        else:
+            report = run_demo(seed=seed, count=appointments, workdir=workdir, keep_running=keep_running,
+                              on_ready=hold, progress=progress, register=register)
     except RuntimeError as exc:
         err.print(f"[red]demo failed:[/] {exc}  (log: {workdir / 'hub.log'})", soft_wrap=True)
         raise typer.Exit(1) from None
@@ -315,8 +332,12 @@ def worker(threads: Annotated[int | None, typer.Option(help="Worker threads [def
     hub.runtime.start_worker(threads or hub.settings.worker_threads)
     hub.runtime.start_sweeper()
     flusher = start_flusher(hub)  # connector counts for the console, which runs in another process
+    from hub.alerts.engine import start_alerts
+
+    alerts = start_alerts(hub)  # this process's loops, and the store-wide conditions
     out.print(f"worker {hub.worker_name} running; Ctrl-C to stop", highlight=False)
     stop.wait()
+    alerts.set()
     flusher.set()
     hub.close()
 
@@ -344,7 +365,11 @@ def scheduler(interval: Annotated[float, typer.Option(help="Seconds between chec
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     flusher = start_flusher(hub)  # jobs call peers too; the console shows their counts
+    from hub.alerts.engine import start_alerts
+
+    alerts = start_alerts(hub)  # a stuck scheduler loop is this process's to report
     Scheduler(hub).run_forever(stop, interval)
+    alerts.set()
     flusher.set()
 
 
@@ -409,6 +434,10 @@ def status(as_json: JsonOpt = False) -> None:
     out.print(f"register: {data['register']['vendor']}", highlight=False)
     for line in report_lines(data["register"]):
         out.print(f"  {line}", soft_wrap=True, markup=False, highlight=False)
+    for peer in data["peers"]:
+        if peer["state"] != "closed":
+            out.print(f"peer {peer['peer']}: {peer['state']}" + (f" until {peer['until']}" if peer["until"] else "")
+                      + (f" ({peer['reason']})" if peer["reason"] else ""), highlight=False, markup=False)
 
 
 @deliveries_app.command("list")
@@ -435,30 +464,223 @@ def deliveries_list(
 @app.command()
 def replay(
     delivery_id: Annotated[int | None, typer.Argument(help="One delivery id")] = None,
-    flow: Annotated[str | None, typer.Option(help="All deliveries of this flow …")] = None,
-    status_: Annotated[str | None, typer.Option("--status", help="… in this state (dead, failed, skipped)")] = None,
+    status_: Annotated[str | None, typer.Option("--status", help="Deliveries in this state: dead (default), failed "
+                                                "or skipped")] = None,
+    flow: Annotated[str | None, typer.Option(help="Only this flow")] = None,
+    peer: Annotated[str | None, typer.Option(help="Only those a failure of this peer ended (e.g. salesforce)")]
+    = None,
+    error: Annotated[str | None, typer.Option(help="Only those whose last error contains this text")] = None,
+    error_class: Annotated[str | None, typer.Option(help="Only this error class: permanent, transient (gave up), "
+                                                    "unexpected, stale, purged, unregistered")] = None,
+    since: Annotated[str | None, typer.Option(help="Only those created at or after (ISO; Amsterdam time)")] = None,
+    until: Annotated[str | None, typer.Option(help="Only those created before (ISO; Amsterdam time)")] = None,
+    appointment: Annotated[str | None, typer.Option(help="Only this appointment's deliveries")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print how many match, per flow, and a sample; "
+                                          "replay nothing")] = False,
+    sample: Annotated[int, typer.Option(help="Rows in the --dry-run sample", min=0, max=100)] = 10,
+    rate: Annotated[float | None, typer.Option(help="Deliveries per second [default: the peer's "
+                                               "AFSPRAKENHUB_BREAKER__REPLAY_RATES entry, else 20]", min=0.01)]
+    = None,
+    resume: Annotated[int | None, typer.Option(help="Continue an interrupted run (its id); each delivery is "
+                                               "replayed once")] = None,
+    runs: Annotated[bool, typer.Option("--runs", help="List recent bulk replay runs")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Send failed or dead deliveries again (after fixing a mapping or a peer)."""
-    from hub import operations
+    """Send failed or dead deliveries again (after fixing a mapping or a peer): one id, or a filtered bulk run.
 
-    if (delivery_id is None) == (status_ is None):
-        err.print("[red]Give a delivery id, or --status (with optional --flow).[/]")
+    A bulk run (any filter; --status dead by default) pages through what matched when it started, paced to the
+    peer's rate, with a progress bar; Ctrl-C stops it and `--resume RUN` continues where it stopped. A replayed
+    delivery keeps its id and the flow sees it is a replay. Try --dry-run first.
+    """
+    from hub import operations
+    from hub import replay as bulk
+
+    filters = (flow, peer, error, error_class, since, until, appointment)
+    if runs:
+        _print_runs(bulk.list_runs(_hub()), as_json)
+        return
+    if delivery_id is not None and (status_ or any(f is not None for f in filters) or resume):
+        err.print("[red]Give a delivery id, or filters (--status, --flow, --peer, …), not both.[/]")
         raise typer.Exit(2)
-    hub = _hub(broker=True)
+    if delivery_id is None and resume is None and status_ is None and all(f is None for f in filters):
+        err.print("[red]Give a delivery id, or --status and/or other filters (--flow, --peer, --error, --since, …), "
+                  "or --resume RUN.[/]", soft_wrap=True)
+        raise typer.Exit(2)
+    hub = _hub(broker=not dry_run)
     if delivery_id is not None:
         ids = operations.replay(hub, [delivery_id], "cli")
+        if hub.runtime.is_stub and ids:
+            hub.runtime.processor.process(delivery_id)  # no separate worker sees the in-process queue
+        if as_json:
+            _print_json({"replayed": ids, "processedHere": hub.runtime.is_stub})
+        else:
+            noun = "delivery" if len(ids) == 1 else "deliveries"
+            out.print(f"replayed {len(ids)} {noun}: {', '.join(map(str, ids)) or '-'}")
+        return
+    if resume is not None:
+        found = bulk.get_run(hub, resume)
+        if found is None:
+            err.print(f"[red]No replay run {resume}[/] (afsprakenhub replay --runs lists them)")
+            raise typer.Exit(2)
+        chosen = found.filter
     else:
-        assert status_ is not None
-        ids = operations.replay_matching(hub, flow=flow, status_=status_, actor="cli")
-    if hub.runtime.is_stub and ids:
-        # No separate worker can see the in-process queue: process them here and now.
-        for i in ids:
-            hub.runtime.processor.process(i)
+        chosen = _replay_filter(status_, flow, peer, error, error_class, since, until, appointment)
+    if dry_run:
+        preview = bulk.preview(hub, chosen, sample)
+        if as_json:
+            _print_json(preview.model_dump(mode="json"))
+            return
+        out.print(f"{preview.count} deliver{'y' if preview.count == 1 else 'ies'} would be replayed"
+                  + (f" ({', '.join(f'{f}: {n}' for f, n in preview.byFlow.items())})" if preview.byFlow else ""),
+                  highlight=False)
+        table = Table("id", "flow", "peer", "class", "subject", "created", "replays", "last error")
+        for r in preview.sample:
+            table.add_row(str(r.id), r.flow, r.peer or "", r.errorClass or "", r.subject or "",
+                          r.createdAt.isoformat(timespec="seconds"), str(r.replays), (r.lastError or "")[:60])
+        if preview.sample:
+            out.print(table)
+        return
+    _run_bulk(hub, resume, chosen, rate, as_json)
+
+
+def _replay_filter(status_: str | None, flow: str | None, peer: str | None, error: str | None,
+                   error_class: str | None, since: str | None, until: str | None,
+                   appointment: str | None) -> Any:
+    """The bulk replay filter from the options, or a one-line error (exit 2)."""
+    from pydantic import ValidationError
+
+    from hub.replay import ReplayFilter
+    from hub.when import parse_moment
+
+    try:
+        return ReplayFilter(status=status_ or "dead", flow=flow, peer=peer, error_contains=error,
+                            error_class=error_class, since=parse_moment(since) if since else None,
+                            until=parse_moment(until) if until else None, appointment=appointment)
+    except ValueError as exc:
+        if isinstance(exc, ValidationError):
+            first = exc.errors()[0]
+            message = f"--{str(first['loc'][0]).replace('_contains', '').replace('_', '-')}: {first['msg']}"
+        else:
+            message = str(exc)
+        err.print(message, markup=False, highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _run_bulk(hub: Hub, resume: int | None, chosen: Any, rate: float | None, as_json: bool) -> None:
+    """Start (or resume) a bulk replay run in the foreground: progress bar, Ctrl-C stops it resumably."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from hub import replay as bulk
+
+    run = bulk.get_run(hub, resume) if resume is not None else bulk.start(hub, chosen, "cli")
+    assert run is not None
+    pace = rate or hub.settings.breaker.rate_for(chosen.peer)
+    processor = hub.runtime.processor
+
+    def deliver(ids: list[int]) -> None:
+        if hub.runtime.is_stub:  # no separate worker sees the in-process queue: process them here and now
+            for i in ids:
+                processor.process(i)
+        else:
+            hub.runtime.enqueue_many(ids)
+
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    bar = Progress(TextColumn(f"replay run {run.id}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                   console=err, transient=True, disable=as_json)
+    try:
+        with bar:
+            task = bar.add_task("replay", total=run.total, completed=run.replayed)
+            result = bulk.run(hub, run.id, rate=pace, page_size=hub.settings.breaker.replay_page_size,
+                              deliver=deliver, stop=stop,
+                              on_progress=lambda view: bar.update(task, completed=view.replayed))
+    except RuntimeError as exc:
+        err.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    done = result.run
     if as_json:
-        _print_json({"replayed": ids, "processedHere": hub.runtime.is_stub})
+        _print_json({"run": done.model_dump(mode="json"), "replayedNow": result.replayedNow,
+                     "processedHere": hub.runtime.is_stub})
     else:
-        out.print(f"replayed {len(ids)} deliver{'y' if len(ids) == 1 else 'ies'}: {', '.join(map(str, ids)) or '-'}")
+        noun = "delivery" if result.replayedNow == 1 else "deliveries"
+        out.print(f"replayed {result.replayedNow} {noun} (run {done.id}: {done.replayed} of {done.total}, "
+                  f"{done.state}, {pace:g}/s)", highlight=False)
+    if done.state != "done":
+        err.print(f"interrupted: resume with  afsprakenhub replay --resume {done.id}", markup=False, highlight=False)
+        raise typer.Exit(1)
+
+
+def _print_runs(runs: list[Any], as_json: bool) -> None:
+    if as_json:
+        _print_json([r.model_dump(mode="json") for r in runs])
+        return
+    table = Table("run", "state", "replayed", "of", "by", "started", "filter")
+    for r in runs:
+        table.add_row(str(r.id), r.state, str(r.replayed), str(r.total), r.actor,
+                      r.createdAt.isoformat(timespec="seconds"),
+                      ", ".join(f"{k}={v}" for k, v in r.filter.model_dump(mode="json", exclude_none=True).items()))
+    out.print(table if runs else "no replay runs yet")
+
+
+@app.command()
+def drift(
+    days: Annotated[int | None, typer.Option(min=1, max=366, help="Days ahead to compare [default: drift.days]")]
+    = None,
+    repair: Annotated[bool, typer.Option("--repair", help="Queue the fixes through the normal delivery path "
+                                         "(paced at drift.repairs_per_second).")] = False,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Also write the findings as CSV to this file.")]
+    = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare the register's coming days with Outlook, Salesforce and Klantinteracties: missing, orphaned, shifted."""
+    from flows.drift import reconcile
+    from flows.drift.report import to_csv
+
+    hub = _hub(broker=True)
+    if out_file is not None and not out_file.parent.exists():
+        err.print(f"[red]The folder {out_file.parent} does not exist.[/]", highlight=False)
+        raise typer.Exit(2)
+    report = reconcile(hub, days or hub.settings.drift.days, repair=repair,
+                       progress=lambda line: err.print(line, highlight=False, soft_wrap=True))
+    if repair and hub.runtime.is_stub and report.repaired:
+        # No separate worker sees the in-process queue: process the fixes here, at their paced times.
+        _process_paced(hub)
+    if out_file is not None:
+        out_file.write_text(to_csv(report.findings), encoding="utf-8")
+    if as_json:
+        _print_json(report.model_dump(mode="json", by_alias=True) | {"counts": report.counts()})
+        return
+    out.print(f"{report.appointments} appointments, {report.days} days ahead, peers: "
+              f"{', '.join(report.peers) or 'none'}; {len(report.findings)} difference(s)"
+              + (f"; {report.repaired} fix(es) queued" if repair else ""), highlight=False)
+    for peer, why in report.skipped_peers.items():
+        out.print(f"  {peer}: {why}", highlight=False)
+    if report.findings:
+        table = Table("peer", "kind", "appointment", "where", "detail")
+        for f in report.findings[:200]:
+            table.add_row(f.peer, f.kind, f.appointment_id or "", f.target, f.detail)
+        out.print(table)
+        if len(report.findings) > 200:
+            out.print(f"… and {len(report.findings) - 200} more (use --json or --out)")
+
+
+def _process_paced(hub: Hub) -> None:
+    """Process the open deliveries the drift run queued, each when it is due."""
+    import time
+
+    from sqlalchemy import select
+
+    from hub.store.tables import Delivery, DeliveryStatus, InboxEvent
+
+    with hub.db.reading() as s:
+        rows = list(s.execute(select(Delivery.id, Delivery.next_attempt_at).join(
+            InboxEvent, InboxEvent.id == Delivery.inbox_id).where(
+            InboxEvent.caller == "drift", Delivery.status == DeliveryStatus.PENDING).order_by(Delivery.id)))
+    for delivery_id, due in rows:
+        time.sleep(max(0.0, (due - hub.now()).total_seconds()))
+        hub.runtime.processor.process(delivery_id)
 
 
 @app.command()

@@ -23,6 +23,8 @@ LAZY_GROUPS: dict[str, tuple[str, str]] = {
     "register": ("hub.cli_register", "The appointment register: a read-only probe of the configured vendor's API."),
     "audit": ("hub.cli_audit", "The processing log (Logboek Dataverwerkingen): a data subject's processings, export, "
                                "retention."),
+    "alerts": ("hub.cli_alerts", "Alerts to functional administrators: active ones, a check now, a test message."),
+    "peers": ("hub.cli_peers", "Peers: each peer's circuit breaker; pause a peer for a maintenance window, resume it."),
 }
 
 

@@ -23,6 +23,12 @@ class InboundEvent:
     attempt: int
     caller: str
     event: CloudEvent
+    #: How often an operator replayed this delivery (0: the first run); the delivery keeps its id.
+    replay: int = 0
+
+    @property
+    def is_replay(self) -> bool:
+        return self.replay > 0
 
     @property
     def appointment_event(self) -> AppointmentEvent | None:

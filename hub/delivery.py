@@ -7,6 +7,7 @@ the lock. The flow's own peer calls run outside any transaction.
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from hub import metrics
 from hub.backoff import backoff_seconds
+from hub.breaker import PeerUnavailable
 from hub.context import FlowContext, InboundEvent
 from hub.errors import PermanentError, TransientError
 from hub.ldv import ProcessingLogError
@@ -72,6 +74,7 @@ class Claim:
     traceparent: str | None = None  # the event's trace context (the intake span), carried through the store
     tracestate: str | None = None
     caller_traceparent: str | None = None
+    replays: int = 0
 
     @property
     def order_lock(self) -> str | None:
@@ -92,8 +95,9 @@ _CLAIM = (
     .returning(DELIVERIES.c.attempts)
 )
 _READ = (
-    select(DELIVERIES.c.flow, DELIVERIES.c.status, INBOX.c.id, INBOX.c.subject, INBOX.c.version, INBOX.c.payload,
-           INBOX.c.caller, INBOX.c.received_at, INBOX.c.traceparent, INBOX.c.tracestate, INBOX.c.caller_traceparent)
+    select(DELIVERIES.c.flow, DELIVERIES.c.status, DELIVERIES.c.replays, INBOX.c.id, INBOX.c.subject,
+           INBOX.c.version, INBOX.c.payload, INBOX.c.caller, INBOX.c.received_at, INBOX.c.traceparent,
+           INBOX.c.tracestate, INBOX.c.caller_traceparent)
     .join(INBOX, INBOX.c.id == DELIVERIES.c.inbox_id).where(DELIVERIES.c.id == bindparam("b_id"))
 )
 _UNCLAIM = (update(DELIVERIES).where(DELIVERIES.c.id == bindparam("b_id"))
@@ -160,7 +164,8 @@ class DeliveryProcessor:
             applied = conn.execute(_GUARD, {"b_subject": row.subject, "b_peer": GUARD_PREFIX + row.flow}).scalar() \
                 if row.subject else None
             return Claim(delivery_id, row.flow, row.id, attempt, row.subject, row.version, row.payload,
-                         row.caller, row.received_at, applied, row.traceparent, row.tracestate, row.caller_traceparent)
+                         row.caller, row.received_at, applied, row.traceparent, row.tracestate, row.caller_traceparent,
+                         row.replays)
 
     def _run(self, claim: Claim) -> Outcome:
         hub = self.hub
@@ -168,9 +173,10 @@ class DeliveryProcessor:
         with bind_correlation(correlation_id, flow=claim.flow, delivery_id=claim.delivery_id):
             spec = hub.registry.flows.get(claim.flow)
             if spec is None:
-                return self._finish(claim, DeliveryStatus.DEAD, f"flow not registered: {claim.flow}")
+                return self._finish(claim, DeliveryStatus.DEAD, f"flow not registered: {claim.flow}",
+                                    error_class="unregistered")
             if claim.payload is None:
-                return self._finish(claim, DeliveryStatus.DEAD, "payload purged past retention")
+                return self._finish(claim, DeliveryStatus.DEAD, "payload purged past retention", error_class="purged")
             ordered = spec.ordered and claim.subject is not None and claim.version is not None
             if ordered and claim.applied_version is not None and claim.version < claim.applied_version:  # type: ignore[operator]
                 detail = f"stale snapshot: version {claim.version} < applied {claim.applied_version}"
@@ -180,9 +186,9 @@ class DeliveryProcessor:
                                  references={"appointmentId": claim.subject, "version": claim.version,
                                              "appliedVersion": claim.applied_version,
                                              "correlationId": correlation_id})
-                return self._finish(claim, DeliveryStatus.SKIPPED, detail)
+                return self._finish(claim, DeliveryStatus.SKIPPED, detail, error_class="stale")
             event = InboundEvent(claim.inbox_id, claim.delivery_id, claim.attempt, claim.caller,
-                                 parse_event(claim.payload))
+                                 parse_event(claim.payload), replay=claim.replays)
             ctx = FlowContext(hub=hub, flow=claim.flow, correlation_id=correlation_id, now=hub.now)
             t0 = time.perf_counter()
             try:
@@ -196,15 +202,19 @@ class DeliveryProcessor:
                                  references={"appointmentId": claim.subject, "reason": exc.reason,
                                              "correlationId": correlation_id})
                 return self._finish(claim, DeliveryStatus.SKIPPED, exc.reason)
+            except PeerUnavailable as exc:
+                return self._wait(claim, exc)
             except PermanentError as exc:
                 log.warning("delivery.dead", reason=exc.reason, attempt=claim.attempt)
-                return self._finish(claim, DeliveryStatus.DEAD, exc.reason)
+                return self._finish(claim, DeliveryStatus.DEAD, exc.reason, error_class="permanent",
+                                    peer=getattr(exc, "peer", None))
             except TransientError as exc:
-                return self._retry(claim, exc.reason, exc.retry_after, hold_order=exc.in_flight)
+                return self._retry(claim, exc.reason, exc.retry_after, hold_order=exc.in_flight,
+                                   peer=getattr(exc, "peer", None))
             except Exception as exc:
                 reason = f"unexpected {type(exc).__name__}: {redact_text(str(exc))[:500]}"
                 log.exception("delivery.error", reason=reason, attempt=claim.attempt)
-                return self._retry(claim, reason, None)
+                return self._retry(claim, reason, None, error_class=f"unexpected:{type(exc).__name__}")
             finally:
                 metrics.FLOW_SECONDS.labels(flow=claim.flow).observe(time.perf_counter() - t0)
             metrics.END_TO_END_SECONDS.labels(flow=claim.flow).observe(
@@ -212,19 +222,39 @@ class DeliveryProcessor:
             log.info("delivery.succeeded", attempt=claim.attempt)
             return self._finish(claim, DeliveryStatus.SUCCEEDED, note, guard=ordered)
 
+    def _wait(self, claim: Claim, exc: PeerUnavailable) -> Outcome:
+        """The peer is open or paused: give the attempt back and come back when it may be called."""
+        now = self.hub.now()
+        delay = max(0.0, (exc.until - now).total_seconds()) + random.uniform(0, 1)  # spread the wake-ups
+        with self.hub.db.unit_of_work() as s:
+            conn = s.connection()
+            conn.execute(update(DELIVERIES).where(DELIVERIES.c.id == claim.delivery_id).values(
+                attempts=DELIVERIES.c.attempts - 1, last_error=exc.reason[:2000], peer=exc.peer,
+                error_class="waiting", leased_until=None, next_attempt_at=now + timedelta(seconds=delay),
+                updated_at=now))
+            if claim.order_lock and exc.in_flight:  # a failed probe's write may still land: the appointment waits
+                conn.execute(update(LOCKS).where(LOCKS.c.name == claim.order_lock, LOCKS.c.holder == claim.holder)
+                             .values(expires_at=now + timedelta(seconds=delay)))
+            elif claim.order_lock:
+                unlock(s, claim.order_lock, claim.holder)
+        metrics.DELIVERIES_WAITING.labels(peer=exc.peer).inc()
+        log.info("delivery.waiting", peer=exc.peer, state=exc.state, retry_in=round(delay, 3))
+        return Outcome("waiting", retry_in=delay, detail=exc.reason)
+
     def _retry(self, claim: Claim, reason: str, retry_after: float | None, hold_order: bool = False,
-               log_it: bool = True) -> Outcome:
+               peer: str | None = None, error_class: str = "transient", log_it: bool = True) -> Outcome:
         retry = self.hub.settings.retry
         if claim.attempt >= retry.max_attempts:
             log.warning("delivery.dead", reason=reason, attempt=claim.attempt, cause="max attempts")
             return self._finish(claim, DeliveryStatus.DEAD, f"gave up after {claim.attempt} attempts: {reason}",
-                                log_it=log_it)
+                                error_class=error_class, peer=peer, log_it=log_it)
         delay = backoff_seconds(claim.attempt, retry.base_seconds, retry.max_seconds, retry_after)
         now = self.hub.now()
         with self.hub.db.unit_of_work() as s:
             conn = s.connection()
             conn.execute(update(DELIVERIES).where(DELIVERIES.c.id == claim.delivery_id).values(
-                status=DeliveryStatus.FAILED, last_error=reason[:2000], leased_until=None,
+                status=DeliveryStatus.FAILED, last_error=reason[:2000], leased_until=None, peer=peer,
+                error_class=error_class,
                 next_attempt_at=now + timedelta(seconds=delay), updated_at=now))
             if log_it:
                 log_delivery(conn, self.hub, claim, DeliveryStatus.FAILED)
@@ -237,12 +267,13 @@ class DeliveryProcessor:
         return Outcome(DeliveryStatus.FAILED, retry_in=delay, detail=reason)
 
     def _finish(self, claim: Claim, status: str, detail: str | None, guard: bool = False,
-                log_it: bool = True) -> Outcome:
+                error_class: str | None = None, peer: str | None = None, log_it: bool = True) -> Outcome:
         now = self.hub.now()
         with self.hub.db.unit_of_work() as s:
             values: dict[str, Any] = {"status": status, "leased_until": None, "updated_at": now, "finished_at": now}
             if status != DeliveryStatus.SUCCEEDED:
                 values["last_error"] = (detail or "")[:2000] or None
+                values.update(error_class=error_class, peer=peer)
             conn = s.connection()
             conn.execute(update(DELIVERIES).where(DELIVERIES.c.id == claim.delivery_id).values(**values))
             if log_it:

@@ -15,3 +15,6 @@ END_TO_END_SECONDS = Histogram(
 )
 PEER_CALLS = Counter("afsprakenhub_peer_calls_total", "Calls to peer systems", ["connector", "outcome"])
 EVENTS_SHED = Counter("afsprakenhub_events_shed_total", "Intake requests refused with 429 (backlog above its bound)")
+DELIVERIES_WAITING = Counter("afsprakenhub_deliveries_waiting_total",
+                             "Delivery runs that found their peer open or paused and waited (no attempt spent)",
+                             ["peer"])

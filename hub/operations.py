@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import exists, func, select, update
 
 from hub.bootstrap import Hub
+from hub.breaker import states as breaker_states
 from hub.register_matrix import register_report
 from hub.store.tables import AuditRecord, Delivery, DeliveryStatus, InboxEvent, Link
 
@@ -39,7 +40,8 @@ def unrouted(hub: Hub) -> dict[str, int]:
 
 def status(hub: Hub) -> dict[str, Any]:
     """`{"inbox": {...}, "deliveries": {flow: {state: n}}, "unrouted": {type: n}, "register": {vendor, capabilities,
-    unsupported}}` as `status --json` prints it."""
+    unsupported}, "peers": [breaker state]}` as `status --json` prints it (peers: only those the breaker has seen
+    failing or paused)."""
     with hub.db.unit_of_work() as s:
         received = s.scalar(select(func.count()).select_from(InboxEvent)) or 0
         processed = s.scalar(select(func.count()).select_from(InboxEvent)
@@ -50,7 +52,8 @@ def status(hub: Hub) -> dict[str, Any]:
     for flow, state, count in rows:
         flows.setdefault(flow, dict.fromkeys(DeliveryStatus.ALL, 0))[state] = count
     return {"inbox": {"received": received, "processed": processed, "pending": received - processed},
-            "deliveries": flows, "unrouted": unrouted(hub), "register": register_report(hub)}
+            "deliveries": flows, "unrouted": unrouted(hub), "register": register_report(hub),
+            "peers": [p.model_dump(mode="json") for p in breaker_states(hub)]}
 
 
 def _view(d: Delivery, e: InboxEvent) -> DeliveryView:
@@ -102,7 +105,7 @@ def replay(hub: Hub, delivery_ids: list[int], actor: str) -> list[int]:
         if ids:
             s.execute(update(Delivery).where(Delivery.id.in_(ids)).values(
                 status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now, leased_until=None,
-                finished_at=None, updated_at=now))
+                finished_at=None, updated_at=now, replays=Delivery.replays + 1))
             inbox_ids = select(Delivery.inbox_id).where(Delivery.id.in_(ids))
             s.execute(update(InboxEvent).where(InboxEvent.id.in_(inbox_ids)).values(processed_at=None))
     for delivery_id in ids:
@@ -113,6 +116,7 @@ def replay(hub: Hub, delivery_ids: list[int], actor: str) -> list[int]:
 
 
 def replay_matching(hub: Hub, *, flow: str | None, status_: str, actor: str) -> list[int]:
+    """Replay every delivery of one state (and flow) at once; `hub.replay` pages, paces and resumes."""
     query = select(Delivery.id).where(Delivery.status == status_)
     if flow:
         query = query.where(Delivery.flow == flow)

@@ -25,7 +25,10 @@ from connectors.rostarcas.settings import RostarcasSettings
 from connectors.salesforce.settings import SalesforceSettings
 from connectors.tip.settings import TipSettings
 from connectors.zgw.settings import ZgwSettings
+from hub.alerts.settings import AlertSettings
+from hub.breaker_settings import BreakerSettings
 from hub.console.settings import ConsoleSettings
+from hub.drift_settings import DriftSettings
 from hub.http_limits import HttpLimits
 from hub.observability_settings import LdvSettings, TracingSettings
 from hub.ports.register_vendors import RegisterChoice
@@ -113,6 +116,7 @@ class Settings(BaseSettings):
     #: Which register adapter (`vendor`) and each vendor's own section (`register.jcc_rest`, …); the canonical
     #: register's section is `register_api`.
     register: RegisterChoice = Field(default_factory=RegisterChoice)
+    breaker: BreakerSettings = Field(default_factory=BreakerSettings)
     register_api: RegisterSettings = Field(default_factory=RegisterSettings)
     # --- peer and flow sections (one import and one line each; models live with their connector/flow) ---
     rostarcas: RostarcasSettings = Field(default_factory=RostarcasSettings)
@@ -130,6 +134,8 @@ class Settings(BaseSettings):
     waste_depot: WasteDepotSettings = Field(default_factory=WasteDepotSettings)
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     ldv: LdvSettings = Field(default_factory=LdvSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    drift: DriftSettings = Field(default_factory=DriftSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -97,6 +97,14 @@ class SalesforceClient:
             raise invalid_answer("query", "no records")
         return [r for r in records if isinstance(r, dict)]
 
+    def query_all(self, soql: str) -> list[dict[str, Any]]:
+        """`GET /query?q=…` following `nextRecordsUrl` to the last page (reconciliation reads many records)."""
+        answer = self._call("query", lambda sf: sf.query_all(soql, **self._kwargs()))
+        records = answer.get("records") if isinstance(answer, dict) else None
+        if not isinstance(records, list):
+            raise invalid_answer("query", "no records")
+        return [r for r in records if isinstance(r, dict)]
+
     def describe(self, sobject: str) -> ObjectDescribe:
         """`GET /sobjects/<Object>/describe`."""
         answer = self._call("describe", lambda sf: sf.restful(f"sobjects/{quote(sobject)}/describe",

@@ -158,7 +158,11 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
             hub.runtime.start_worker(settings.worker_threads)
             hub.runtime.start_sweeper()
             hub.runtime.sweep()
+        from hub.alerts.engine import start_alerts
+
+        alerts = start_alerts(hub)  # every process checks; the store's claims make one of them send
         yield
+        alerts.set()
         from flows.waste_depot.scan_log import flush_scans
 
         flush_scans(hub)  # the gate's queued scans are stored before the server goes

@@ -36,6 +36,12 @@ class DeliveryStateCollector(Collector):
         for event_type, count in snapshot["unrouted"].items():
             unrouted.add_metric([event_type], count)
         yield unrouted
+        breakers = GaugeMetricFamily("afsprakenhub_peer_breaker_state", "Circuit breaker per peer: 1 for its current "
+                                     "state (closed, open, half_open, paused)", labels=["peer", "state"])
+        for peer in snapshot["peers"]:
+            for state in ("closed", "open", "half_open", "paused"):
+                breakers.add_metric([peer["peer"], state], 1 if peer["state"] == state else 0)
+        yield breakers
 
 
 def delivery_state_collector(hub: Hub) -> CollectorRegistry:

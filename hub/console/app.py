@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from hub import operations
 from hub.api.store_errors import STORE_UNAVAILABLE
 from hub.bootstrap import Hub
-from hub.console import i18n, jobs, queries, waste_depot
+from hub.console import alerts_page, drift_page, i18n, jobs, peers_replay, queries, waste_depot
 from hub.console.auth import (
     CsrfFailed,
     LoginRequired,
@@ -274,6 +274,9 @@ def build_console(hub: Hub) -> FastAPI:
         return FileResponse(path, media_type="text/html; charset=utf-8")
 
     waste_depot.install(app, hub, page, operator)  # /console/waste-depot (hub/console/waste_depot.py)
+    alerts_page.install(app, hub, page, operator)  # /console/alerts (hub/console/alerts_page.py)
+    drift_page.install(app, hub, page, operator)  # /console/drift (hub/console/drift_page.py)
+    peers_replay.install(app, hub, page, operator, sessions.check_csrf)  # /console/peers, /console/bulk-replay
     return app
 
 

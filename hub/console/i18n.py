@@ -150,6 +150,34 @@ TEXT: dict[str, tuple[str, str]] = {
     "count": ("Aantal", "Count"),
     "no_unrouted": ("Geen: elk geaccepteerd bericht ging naar een stroom.",
                     "None: every accepted event went to a flow."),
+    # --- alerts and drift (hub/console/alerts_page.py, drift_page.py) ---
+    "alerts": ("Meldingen", "Alerts"),
+    "alert": ("Melding", "Alert"),
+    "alerts_open": ("Open meldingen", "Open alerts"),
+    "alerts_none": ("Geen open meldingen.", "No open alerts."),
+    "alerts_resolved": ("Recent opgelost", "Recently resolved"),
+    "alert_since": ("Sinds", "Since"),
+    "alert_sent": ("Verstuurd", "Sent"),
+    "alert_not_sent": ("Nog niet verstuurd", "Not sent yet"),
+    "alert_resolved_at": ("Opgelost", "Resolved"),
+    "alert_channels": ("Kanalen", "Channels"),
+    "alert_no_channels": ("geen ingesteld (alleen hier en in de CLI zichtbaar)",
+                          "none configured (shown here and in the CLI only)"),
+    "drift": ("Verschillen", "Drift"),
+    "drift_title": ("Verschillen tussen register en koppelingen", "Drift between the register and the peers"),
+    "drift_never": ("Nog geen vergelijking gedraaid. Start de taak drift op de pagina Geplande taken of met "
+                    "afsprakenhub drift.", "No comparison ran yet. Run the job drift on the jobs page or "
+                    "afsprakenhub drift."),
+    "drift_summary": ("Vergeleken op {at}: {n} afspraken, {days} dagen vooruit; {found} verschil(len).",
+                      "Compared at {at}: {n} appointments, {days} days ahead; {found} difference(s)."),
+    "drift_peer": ("Koppeling", "Peer"),
+    "drift_kind": ("Soort", "Kind"),
+    "drift_detail": ("Toelichting", "Detail"),
+    "drift_repaired": ("Hersteld via de normale levering: {n}.", "Repaired through the normal delivery path: {n}."),
+    "drift_none": ("Geen verschillen gevonden.", "No differences found."),
+    "drift_missing": ("Ontbreekt", "Missing"),
+    "drift_orphaned": ("Wees (te veel)", "Orphaned"),
+    "drift_shifted": ("Verschoven", "Shifted"),
     # --- waste-depot gate (hub/console/waste_depot.py) ---
     "waste_depot": ("Milieustraat", "Waste depot"),
     "wd_title": ("Milieustraat: scans bij de poort", "Waste depot: gate scans"),
@@ -178,6 +206,35 @@ TEXT: dict[str, tuple[str, str]] = {
     "wd_reason_pass-unknown": ("Pas onbekend", "Pass unknown"),
     "wd_reason_pass-void": ("Pas vervallen", "Pass void"),
     "wd_reason_pass-no-credit": ("Geen tegoed", "No credit left"),
+    "peers": ("Koppelingen en stroomonderbrekers", "Peers and circuit breakers"),
+    "peers_intro": ("Een koppeling die herhaald faalt gaat open: berichten wachten zonder pogingen te verbruiken, "
+                    "de hub test later zelf of ze weer werkt. Pauzeer een koppeling voor onderhoud.",
+                    "A peer that keeps failing opens: its deliveries wait without spending attempts and the hub "
+                    "probes it later. Pause a peer for a maintenance window."),
+    "breaker_state": ("Stroomonderbreker", "Circuit breaker"),
+    "breaker_closed": ("Dicht (in orde)", "Closed (healthy)"),
+    "breaker_open": ("Open (faalt)", "Open (failing)"),
+    "breaker_half_open": ("Half open (test)", "Half open (probing)"),
+    "breaker_paused": ("Gepauzeerd", "Paused"),
+    "since": ("Sinds", "Since"),
+    "until": ("Tot", "Until"),
+    "by": ("Door", "By"),
+    "action": ("Actie", "Action"),
+    "pause": ("Pauzeren", "Pause"),
+    "pause_for": ("Duur", "For"),
+    "resume": ("Hervatten", "Resume"),
+    "bulk_replay": ("Massaal opnieuw aanbieden", "Bulk replay"),
+    "bulk_replay_intro": ("Kies met filters welke berichten opnieuw gaan, bekijk eerst het voorbeeld en bevestig "
+                          "dan. De hub biedt ze aan in het tempo van de koppeling; een onderbroken run gaat verder "
+                          "waar hij stopte.",
+                          "Choose with filters what goes again, check the preview, then confirm. The hub sends them "
+                          "at the peer's pace; an interrupted run continues where it stopped."),
+    "error_class": ("Soort fout", "Error class"),
+    "preview": ("Voorbeeld", "Preview"),
+    "bulk_would_replay": ("{n} bericht(en) zouden opnieuw worden aangeboden.", "{n} delivery(ies) would be replayed."),
+    "bulk_confirm": ("Bevestigen: {n} opnieuw aanbieden", "Confirm: replay {n}"),
+    "bulk_runs": ("Recente runs", "Recent runs"),
+    "bulk_replayed": ("Opnieuw aangeboden", "Replayed"),
 }
 
 

@@ -25,6 +25,7 @@ class Capability(StrEnum):
     QR_CODE = "qr-code"  # qr_code(id)
     LIST_LOCATIONS = "list-locations"  # list_locations
     LIST_PRODUCTS = "list-products"  # list_products
+    LIST_ROOMS = "list-rooms"  # list_rooms
     LIST_EMPLOYEES = "list-employees"  # list_employees
 
 

@@ -36,6 +36,7 @@ from hub.ports.register_types import (
     Location,
     Product,
     QrCode,
+    Room,
     StaffingBlock,
     UnavailabilityBlock,
     UpsertResult,
@@ -114,6 +115,9 @@ class AppointmentRegister(Protocol):
 
     def list_products(self) -> list[Product]:
         """LIST_PRODUCTS: canonical code and name of every product (activity, service)."""
+
+    def list_rooms(self) -> list[Room]:
+        """LIST_ROOMS (each with its Outlook mailbox where the register knows it)."""
 
     def list_employees(self) -> list[Employee]:
         """LIST_EMPLOYEES."""

@@ -6,6 +6,7 @@ import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -175,11 +176,11 @@ class Org:
         except SoqlError as exc:
             raise SfError(400, "MALFORMED_QUERY", str(exc)) from None
         obj = self._object(q.sobject, code="INVALID_TYPE")
-        for name in (*q.fields, *(f for f, _ in q.where)):
+        for name in (*q.fields, *(f for f, _, _ in q.where)):
             if obj.field(name) is None:
                 raise SfError(400, "INVALID_FIELD", f"No such column '{name}' on entity '{obj.name}'.")
         rows = [r for r in self.records[obj.name.lower()].values()
-                if all(_equal(r.get(obj.fields[f.lower()].name), v) for f, v in q.where)]
+                if all(_matches(r.get(obj.fields[f.lower()].name), op, v) for f, op, v in q.where)]
         rows = rows[: q.limit] if q.limit is not None else rows
         records = [{"attributes": {"type": obj.name, "url": f"/services/data/v60.0/sobjects/{obj.name}/{r['Id']}"},
                     **{obj.fields[f.lower()].name: r.get(obj.fields[f.lower()].name) for f in q.fields}}
@@ -275,6 +276,34 @@ class Org:
             return 200, {"id": record_id, "success": True, "errors": [], "created": False}
         record_id = self._create(obj, {**fields, definition.name: value})
         return 201, {"id": record_id, "success": True, "errors": [], "created": True}
+
+
+def _comparable(value: Any) -> Any:
+    """Datetimes (ISO text with a time) as aware datetimes, so `Starttijd__c >= 2027-03-01T00:00:00Z` compares
+    moments; other text case-insensitively."""
+    if isinstance(value, str) and len(value) >= 19 and value[10:11] == "T":
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value.lower()
+    return value.lower() if isinstance(value, str) else value
+
+
+def _matches(stored: Any, op: str, wanted: Any) -> bool:
+    """One SOQL condition on one stored value (null never compares with < or >)."""
+    if op == "IN":
+        return any(_equal(stored, w) for w in wanted)
+    if op == "=":
+        return _equal(stored, wanted)
+    if op == "!=":
+        return not _equal(stored, wanted)
+    if stored is None or wanted is None:
+        return False
+    left, right = _comparable(stored), _comparable(wanted)
+    try:
+        return bool({"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op])
+    except TypeError:
+        return False
 
 
 def _equal(stored: Any, wanted: Any) -> bool:

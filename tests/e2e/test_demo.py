@@ -156,3 +156,25 @@ def test_demo_refuses_an_unknown_register() -> None:
     result = CliRunner().invoke(app, ["demo", "--register", "acme"])
     assert result.exit_code == 2 and "--register acme: unknown register; known: canonical, jcc-rest, qmatic" in \
         result.stderr
+def test_demo_outage_salesforce_opens_recovers_replays_and_ends_all_ok(tmp_path: Path) -> None:
+    from hub.demo.outage import run_outage_demo
+
+    said: list[str] = []
+    report = run_outage_demo("salesforce", seed=13, count=45, workdir=tmp_path, progress=said.append)
+    assert report.ok, [r for r in report.rows if not r.ok]
+    rows = {r.name: r for r in report.rows}
+    assert rows["outage salesforce: breaker opened, probed, closed"].observed == 3
+    waited = rows["outage salesforce: waited without spending attempts"]
+    assert waited.expected > 0 and waited.observed == waited.expected
+    replayed = rows["outage salesforce: dead letters replayed"]
+    assert replayed.expected > 0 and replayed.observed == replayed.expected and replayed.dead == 0
+    assert any("breaker open" in line or "breaker half_open" in line for line in said)
+    assert rows["outage salesforce: alert sent, then resolved"].observed == 2
+    alerts = [line for line in said if "alert →" in line and "salesforce" in line]
+    assert "Storing: koppeling met salesforce staat open" in alerts[0] and "Opgelost" in alerts[-1]
+    assert "999993653" not in (tmp_path / "hub.log").read_text()
+
+
+def test_demo_outage_refuses_an_unknown_peer() -> None:
+    result = CliRunner().invoke(app, ["demo", "--outage", "nosuchpeer"])
+    assert result.exit_code == 2 and "choose one of" in result.output

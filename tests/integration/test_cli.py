@@ -40,7 +40,8 @@ def test_status_json_shape(cli_env: Settings, recorder: Recorder) -> None:
                                                 "skipped": 0}},
                     "unrouted": {},
                     "register": {"vendor": "canonical", "unsupported": [],
-                                 "capabilities": [str(c) for c in Capability if c != Capability.QR_CODE]}}
+                                 "capabilities": [str(c) for c in Capability if c != Capability.QR_CODE]},
+                    "peers": []}
     dead = json.loads(_invoke("deliveries", "list", "--status", "dead", "--json"))
     assert [d["lastError"] for d in dead] == ["REQUIRED_FIELD_MISSING"]
     assert "replayed 1 delivery" in _invoke("replay", "--flow", "recorder", "--status", "dead")

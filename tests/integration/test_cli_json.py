@@ -38,7 +38,11 @@ def _dead_delivery(settings: Settings, recorder: Recorder) -> int:
 
 def test_replay_and_deliver_json(cli_env: Settings, recorder: Recorder) -> None:
     delivery_id = _dead_delivery(cli_env, recorder)
-    assert _json("replay", "--status", "dead", "--json") == {"replayed": [delivery_id], "processedHere": True}
+    bulk = _json("replay", "--status", "dead", "--json")
+    assert isinstance(bulk, dict) and bulk["replayedNow"] == 1 and bulk["processedHere"] is True
+    assert bulk["run"]["state"] == "done" and bulk["run"]["replayed"] == bulk["run"]["total"] == 1
+    assert bulk["run"]["filter"]["status"] == "dead"
+    assert _json("replay", str(delivery_id), "--json") == {"replayed": [], "processedHere": True}  # succeeded now
     data = _json("deliver", str(delivery_id), "--json")
     assert isinstance(data, dict) and set(data) == {"delivery", "status", "detail"} and data["delivery"] == delivery_id
 

@@ -40,7 +40,7 @@ def test_the_flows_and_jobs_that_use_the_register_declare_it() -> None:
     assert set(FLOWS_WITH_NEEDS) == {"zaak_closure", "waste_depot_visit"}
     assert REGISTRY.get("zaak_closure").needs == {Capability.FIND_BY_CASE_REFERENCE, Capability.CLOSE,
                                                   Capability.READ_APPOINTMENT}
-    assert set(JOBS_WITH_NEEDS) == {"roster", "roster-full", "calendars", "waste-depot-bookings"}
+    assert set(JOBS_WITH_NEEDS) == {"roster", "roster-full", "calendars", "waste-depot-bookings", "drift"}
     assert JOBS["pickups"].uses == {Capability.FIND_BY_CUSTOMER, Capability.COMPLETE, Capability.CANCEL}
 
 

@@ -18,7 +18,7 @@ from alembic import op
 import hub.store.tables
 
 revision = '0007'
-down_revision = '0004'
+down_revision = '0006_ops_alerts_drift'
 branch_labels = None
 depends_on = None
 

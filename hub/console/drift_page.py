@@ -1,0 +1,32 @@
+"""The console's drift page: the last drift reconciliation's findings (stored by the `drift` job in its state)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from hub.bootstrap import Hub
+from hub.store.tables import JobState
+
+#: The job (and job-state row) that keeps the last report in its watermark.
+DRIFT_JOB = "drift"
+
+
+def last_report(hub: Hub) -> dict[str, Any] | None:
+    """The last drift report (as stored: counts and findings, no personal data), or None before the first run."""
+    with hub.db.reading() as s:
+        watermark = s.scalar(select(JobState.watermark).where(JobState.job == DRIFT_JOB))
+    return watermark if isinstance(watermark, dict) and "findings" in watermark else None
+
+
+def install(app: FastAPI, hub: Hub, page: Callable[..., Response], operator: Callable[[Request], Any]) -> None:
+    """Add `/drift` to the console app."""
+
+    @app.get("/drift", response_class=HTMLResponse)
+    def drift(request: Request) -> Response:
+        who = operator(request)
+        return page(request, "drift.html.j2", who=who, report=last_report(hub))
