@@ -56,9 +56,10 @@ class Peers:
                     self._cache[name] = factory(self._settings)
         if self._breaker is None:
             return self._cache[name]
+        target = self._cache[name]
         guarded = self._guarded.get(name)
-        if guarded is None:
-            guarded = self._guarded.setdefault(name, Guarded(name, self._cache[name], self._breaker))
+        if guarded is None or not guarded.is_guarding(target):  # built once, or the peer was replaced
+            guarded = self._guarded[name] = Guarded(name, target, self._breaker)
         return guarded
 
     def guard_with(self, breaker: Breaker | None) -> None:

@@ -254,6 +254,10 @@ class Guarded:
         self._target = target
         self._breaker = breaker
 
+    def is_guarding(self, target: object) -> bool:
+        """Whether this wraps `target` (a peer replaced in the cache gets a new wrapper)."""
+        return self._target is target
+
     def __getattr__(self, attr: str) -> Any:
         value = getattr(self._target, attr)
         if attr.startswith("_") or not callable(value) or isinstance(value, type):
