@@ -14,7 +14,6 @@ import structlog
 from sqlalchemy import select
 
 from connectors.outlook import Event
-from connectors.register.errors import NotFoundError as RegisterNotFound
 from flows.calendars import FLOW as CALENDARS
 from flows.calendars.placement import Placement, link_peer
 from flows.drift import klantinteracties, outlook, salesforce
@@ -25,6 +24,7 @@ from hub.errors import DeliveryError, TransientError
 from hub.links import LinkState
 from hub.model import Appointment
 from hub.ports.capabilities import Capability
+from hub.ports.register import NotFoundError as RegisterNotFound
 from hub.scheduler import JobResult, register_job
 from hub.store.tables import JobState, Link
 from mappings.outlook import KINDS, Kind
