@@ -21,6 +21,7 @@ from mappings.jcc.mapping import map_appointment
 from mappings.jcc.records import JccAppointment
 from migration import catalogue, views
 from migration.catalogue import CatalogueCheck
+from migration.collector import frozen_before
 from migration.context import SHIPPED, MigrationContext
 from migration.db import dumps, planned, reference, register, source
 from migration.progress import bar
@@ -123,7 +124,7 @@ def plan(ctx: MigrationContext, *, scope: str | None = None, cutover: datetime |
         staging.upsert(conn, reference, [{"kind": SCOPE_KIND, "code": "last", "payload": dumps(
             {"cutover": moment.isoformat(), "scope": scope, "archiveDays": ctx.settings.archive_days})}])
     looked_up = staging.count(register) > 0  # nothing read back: every appointment is a create
-    with bar("plan", total, enabled=ctx.progress) as tick:
+    with frozen_before(), bar("plan", total, enabled=ctx.progress) as tick:
         for batch in staging.stream(source, columns=["external_id", "record"]):
             targets: dict[str, set[str]] = {}
             if looked_up:

@@ -22,6 +22,7 @@ from hub.ports.register import Employee, Location, Product
 from mappings.jcc.mapping import EXTERNAL_ID_PREFIX
 from migration import views
 from migration.catalogue import Entry, store_register
+from migration.collector import frozen_before
 from migration.context import MigrationContext
 from migration.db import register, source
 from migration.progress import bar
@@ -66,7 +67,7 @@ async def read_back(ctx: MigrationContext, reader: RegisterReader) -> dict[str, 
         return counts
     rows: list[dict[str, Any]] = []
     read = 0
-    with bar("read back", None, enabled=ctx.progress) as tick:
+    with frozen_before(), bar("read back", None, enabled=ctx.progress) as tick:
         async for item in reader(*span):
             read += 1
             row = row_of(item)

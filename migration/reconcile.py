@@ -23,6 +23,7 @@ from sqlalchemy import exists, select
 from mappings.jcc.mapping import EXTERNAL_ID_PREFIX, PERSONAL_FIELDS
 from migration import source_check
 from migration.catalogue import Catalogues
+from migration.collector import frozen_before
 from migration.context import MigrationContext
 from migration.db import aggregates, discrepancies, planned, reference, register, source
 from migration.plan import SCOPE_KIND
@@ -132,7 +133,7 @@ def compare(ctx: MigrationContext, waivers: Waivers | None = None) -> dict[str, 
     outcome: Counter[str] = Counter()
     total = staging.count(planned)
     check = _SourceCheck(ctx, out)
-    with bar("reconcile", total + staging.count(register), enabled=ctx.progress) as tick:
+    with frozen_before(), bar("reconcile", total + staging.count(register), enabled=ctx.progress) as tick:
         joined = (select(planned.c.external_id, planned.c.day, planned.c.outcome, planned.c.reasons, planned.c.view,
                          source.c.day.label("source_day"), source.c.raw)
                   .select_from(planned.outerjoin(source, source.c.external_id == planned.c.external_id)))
@@ -181,10 +182,13 @@ def compare(ctx: MigrationContext, waivers: Waivers | None = None) -> dict[str, 
 def _held(ctx: MigrationContext, keys: list[str]) -> dict[str, list[Any]]:
     """The register's rows for these JCC appointments (more than one: a duplicate)."""
     held: dict[str, list[Any]] = {}
-    with ctx.staging.engine.connect() as conn:
-        for t in conn.execute(select(register.c.external_id, register.c.day, register.c.view, register.c.body)
-                              .where(register.c.external_id.in_(keys)).order_by(register.c.register_id)):
+    with ctx.staging.engine.connect() as conn:  # no ORDER BY: the database would sort the whole batch's bodies
+        for t in conn.execute(select(register.c.register_id, register.c.external_id, register.c.day, register.c.view,
+                                     register.c.body).where(register.c.external_id.in_(keys))):
             held.setdefault(t.external_id, []).append(t)
+    for rows in held.values():
+        if len(rows) > 1:  # a duplicate: the register's rows in id order, as before
+            rows.sort(key=lambda t: t.register_id)
     return held
 
 

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,15 @@ MEMO = 100_000
 
 def wall_clock_of_jcc(value: object) -> str:
     """JCC's time as `YYYY-MM-DD HH:MM` local time (JCC sends wall-clock time without an offset)."""
+    return _jcc_text_wall_clock(value) if type(value) is str else _jcc_wall_clock(value)
+
+
+def wall_clock_of_register(value: object) -> str:
+    """The register's offset time as `YYYY-MM-DD HH:MM` in Europe/Amsterdam."""
+    return _register_text_wall_clock(value) if type(value) is str else _register_wall_clock(value)
+
+
+def _jcc_wall_clock(value: object) -> str:
     moment = _moment(value)
     if not isinstance(moment, datetime):
         return moment
@@ -49,14 +59,19 @@ def wall_clock_of_jcc(value: object) -> str:
     return _minutes(moment)
 
 
-def wall_clock_of_register(value: object) -> str:
-    """The register's offset time as `YYYY-MM-DD HH:MM` in Europe/Amsterdam."""
+def _register_wall_clock(value: object) -> str:
     moment = _moment(value)
     if not isinstance(moment, datetime):
         return moment
     if moment.tzinfo is None:
         return f"{_minutes(moment)} (no offset)"
     return _minutes(moment.astimezone(LOCAL))
+
+
+# Appointments start and end on a day's slots: the same time text recurs across many of them, so each text is
+# converted once (only texts are remembered: JSON's 1 and true are equal as keys but not as times).
+_jcc_text_wall_clock = lru_cache(maxsize=MEMO)(_jcc_wall_clock)
+_register_text_wall_clock = lru_cache(maxsize=MEMO)(_register_wall_clock)
 
 
 def _minutes(moment: datetime) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import cast
 
 import orjson
@@ -52,11 +53,13 @@ def view_of(wire: Wire) -> View:
 
 def view_and_day(wire: Wire) -> tuple[View, str | None]:
     """`view_of` and `local_day` at once (the start time read once)."""
-    start, end = _moment(wire.get("start")), _moment(wire.get("end"))
+    raw_start = wire.get("start")
+    start, utc, day = _start(raw_start) if type(raw_start) is str else (None, "", None)
+    end = _moment(wire.get("end"))
     c = _obj(wire.get("customer"))
     duration = "" if start is None or end is None else str(int((end - start).total_seconds() // 60))
     view = {
-        "start": start.astimezone(UTC).isoformat() if start else f"(not a time: {_text(wire.get('start'))})",
+        "start": utc if start else f"(not a time: {_text(raw_start)})",
         "durationMinutes": duration,
         "location": _text(_obj(wire.get("location")).get("id")),
         "products": _products(wire.get("products")),
@@ -72,7 +75,17 @@ def view_and_day(wire: Wire) -> tuple[View, str | None]:
         "customer.email": _text(c.get("email")),
         "customer.phone": _text(c.get("phone")),
     }
-    return view, start.astimezone(AMSTERDAM).date().isoformat() if start else None
+    return view, day
+
+
+@lru_cache(maxsize=100_000)
+def _start(text: str) -> tuple[datetime | None, str, str | None]:
+    """A start time text as (moment, in UTC as text, its day in Europe/Amsterdam); appointments start on a day's
+    slots, so the same text recurs across many of them and is converted once."""
+    start = _moment(text)
+    if start is None:
+        return None, "", None
+    return start, start.astimezone(UTC).isoformat(), start.astimezone(AMSTERDAM).date().isoformat()
 
 
 def local_day(wire: Wire) -> str | None:

@@ -119,3 +119,17 @@ def test_remembered_answers_still_see_each_registers_own_values() -> None:
     assert compare(RAW, odd, walk) == []  # JSON numbers that equal the quantities
     assert {d[0] for d in compare(RAW, {**REGISTER, "products": {"code": "X"}}, walk)} == {"products"}
     assert {d[0] for d in compare(RAW, {**REGISTER, "location": ["LOC-KONINGSPLEIN"]}, walk)} == {"location"}
+
+
+def test_time_texts_are_converted_once_and_other_json_values_each_on_their_own() -> None:
+    from migration import source_check
+
+    before = source_check._register_text_wall_clock.cache_info().hits
+    assert wall_clock_of_register("2027-03-28T08:00:00Z") == "2027-03-28 10:00"
+    assert wall_clock_of_register("2027-03-28T08:00:00Z") == "2027-03-28 10:00"
+    assert source_check._register_text_wall_clock.cache_info().hits > before
+    # JSON's 1 and true are equal as Python keys: a remembered answer for one must not serve the other
+    assert wall_clock_of_jcc(1.0) == "(not a time: 1.0)"
+    assert wall_clock_of_jcc(True) == "(not a time: True)"
+    assert wall_clock_of_register(1.0) == "(not a time: 1.0)"
+    assert wall_clock_of_register(True) == "(not a time: True)"
