@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -51,10 +51,17 @@ def subject_of_payload(payload: Mapping[str, Any] | None) -> Subject | None:
     if not isinstance(customer, Mapping):
         return None
     bsn, kvk = customer.get("bsn"), customer.get("kvk")
-    if isinstance(bsn, str) and len(bsn) == 9 and bsn.isdigit() and passes_elfproef(bsn):
-        return Subject("BSN", bsn)
+    if (by_bsn := subject_of_bsn(bsn)) is not None:
+        return by_bsn
     if isinstance(kvk, str) and len(kvk) == 8 and kvk.isdigit():
         return Subject("KVK", kvk)
+    return None
+
+
+def subject_of_bsn(bsn: str | None) -> Subject | None:
+    """A BSN (passing the 11-proef) as a data subject; None for anything else."""
+    if isinstance(bsn, str) and len(bsn) == 9 and bsn.isdigit() and passes_elfproef(bsn):
+        return Subject("BSN", bsn)
     return None
 
 
@@ -137,6 +144,8 @@ class Processing:
     foreign_trace_id: str | None = None
     foreign_span_id: str | None = None
     foreign_processor: str | None = None
+    #: The persons a job processed (`processed()`): one child record each, written with the job's record.
+    subjects: list[Subject] = field(default_factory=list, hash=False, compare=False)
 
 
 _CURRENT: ContextVar[Processing | None] = ContextVar("afsprakenhub_processing", default=None)
@@ -144,6 +153,13 @@ _CURRENT: ContextVar[Processing | None] = ContextVar("afsprakenhub_processing", 
 
 def current() -> Processing | None:
     return _CURRENT.get()
+
+
+def processed(subject: Subject | None) -> None:
+    """Note that the running job processed this person (its record gets a child record for them)."""
+    processing = _CURRENT.get()
+    if subject is not None and processing is not None:
+        processing.subjects.append(subject)
 
 
 @contextmanager

@@ -13,12 +13,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, insert, select, text
 from typer.testing import CliRunner
 
+from hub import ldv
 from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.cli import app as cli
 from hub.delivery import DeliveryProcessor
 from hub.ldv import Subject
 from hub.ldv_queries import export_records, subject_processings
+from hub.scheduler import JOBS, JobResult, JobSpec, run_job
 from hub.settings import Settings
 from hub.store.db import upgrade
 from hub.store.tables import AuditRecord, Delivery, DeliveryStatus
@@ -252,3 +254,26 @@ def test_migration_gives_existing_audit_rows_ldv_fields(tmp_path: Path) -> None:
     assert [r[4] for r in rows] == ["urn:afsprakenhub:processing-activity:contact_moments",
                                     "urn:afsprakenhub:processing-activity:console"]
     assert all(r[5] is not None for r in rows)
+
+
+def test_a_job_writes_one_child_record_per_person_it_processed(hub: Hub, spans: Spans,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    def notify(hub: Hub, dry_run: bool) -> JobResult:
+        for bsn in (FAKE_BSN, OTHER_BSN, FAKE_BSN, None):  # a person twice, an unknown one: two children
+            ldv.processed(ldv.subject_of_bsn(bsn))
+        return JobResult("ok", {"notified": 2})
+
+    monkeypatch.setitem(JOBS, "notify-test", JobSpec("notify-test", notify, "0 2 * * *", "test"))
+    run_job(hub, "notify-test")
+    with hub.db.reading() as s:
+        rows = list(s.scalars(select(AuditRecord).where(AuditRecord.actor == "cli").order_by(AuditRecord.id)))
+        s.expunge_all()
+    job_row, *children = [r for r in rows if r.action.startswith("job:notify-test")]
+    assert job_row.data_subject_id is None
+    job_span = hex_ids(spans.named("job notify-test")[0])[1]
+    assert job_row.parent_span_id == job_span
+    assert [hub.audit.cipher.decrypt(c.data_subject_id or "", "BSN") for c in children] == [FAKE_BSN, OTHER_BSN]
+    assert {(c.trace_id, c.parent_span_id) for c in children} == {(job_row.trace_id, job_span)}
+    assert len({c.span_id for c in children} | {job_row.span_id}) == 3
+    found = subject_processings(hub, Subject("BSN", OTHER_BSN), actor="cli")
+    assert [f["name"] for f in found if f["name"] != "subject-access"] == ["job:notify-test: subject"]
