@@ -87,10 +87,20 @@ class AuditLog:
             "foreign_processor": processing.foreign_processor,
         }
         self._add_subject(row, processing.subject)
+        rows = [row, *(self._peer_operation(row, peer, remote_id) for peer, remote_id in processing.peer_operations)]
         try:
-            conn.execute(insert(AUDIT), row)
+            conn.execute(insert(AUDIT), rows)
         except Exception as exc:
             raise ProcessingLogError(exc) from exc
+
+    @staticmethod
+    def _peer_operation(row: dict[str, Any], peer: str, remote_id: str) -> dict[str, Any]:
+        """A processing's child record for what it did at a peer: the peer as `foreign_operation.processor`
+        and the peer's own id of that operation (record id, event id, URL) as its operation id."""
+        name = f"{row['name']}: {peer}"[:200]
+        return row | {"span_id": ldv.new_span_id(), "parent_span_id": row["span_id"], "name": name, "action": name,
+                      "references": {**row["references"], "foreignOperationId": remote_id[:500]},
+                      "foreign_trace_id": None, "foreign_span_id": None, "foreign_processor": ldv.peer_uri(peer)}
 
     def activity(self, flow: str | None, actor: str) -> str:
         """The processing activity of a record outside any processing: its flow's, else its actor kind's."""

@@ -146,6 +146,8 @@ class Processing:
     foreign_processor: str | None = None
     #: The persons a job processed (`processed()`): one child record each, written with the job's record.
     subjects: list[Subject] = field(default_factory=list, hash=False, compare=False)
+    #: The peers' own ids of what this processing did there (`peer_operation()`): one child record each.
+    peer_operations: list[tuple[str, str]] = field(default_factory=list, hash=False, compare=False)
 
 
 _CURRENT: ContextVar[Processing | None] = ContextVar("afsprakenhub_processing", default=None)
@@ -160,6 +162,18 @@ def processed(subject: Subject | None) -> None:
     processing = _CURRENT.get()
     if subject is not None and processing is not None:
         processing.subjects.append(subject)
+
+
+def peer_operation(peer: str, remote_id: str) -> None:
+    """Note the peer's own id (record id, event id, URL) of what the running processing did at that peer."""
+    processing = _CURRENT.get()
+    if processing is not None and (peer, remote_id) not in processing.peer_operations:
+        processing.peer_operations.append((peer, remote_id))
+
+
+def peer_uri(peer: str) -> str:
+    """The LDV `foreign_operation.processor` of a peer the hub calls."""
+    return f"urn:afsprakenhub:peer:{peer}"
 
 
 @contextmanager
