@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -26,6 +26,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from hub.bsn import passes_elfproef
+
+if TYPE_CHECKING:
+    from hub.model import Customer
 
 #: LDV `status` values.
 UNSET, OK, ERROR = "Unset", "Ok", "Error"
@@ -63,6 +66,15 @@ def subject_of_bsn(bsn: str | None) -> Subject | None:
     if isinstance(bsn, str) and len(bsn) == 9 and bsn.isdigit() and passes_elfproef(bsn):
         return Subject("BSN", bsn)
     return None
+
+
+def subject_of_customer(customer: Customer | None) -> Subject | None:
+    """The data subject of a canonical appointment's customer (`customer.bsn`, else `customer.kvk`)."""
+    if customer is None:
+        return None
+    kvk = customer.kvk
+    return subject_of_bsn(customer.bsn) or (
+        Subject("KVK", kvk) if isinstance(kvk, str) and len(kvk) == 8 and kvk.isdigit() else None)
 
 
 def status_of(outcome: str) -> str:

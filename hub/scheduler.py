@@ -112,7 +112,7 @@ def _run_job(hub: Hub, name: str, *, dry_run: bool, actor: str, params: dict[str
     hub.audit.record(actor=actor, action=f"job:{name}", purpose=job.description, outcome=result.outcome,
                      references={"dryRun": dry_run, **{k: v for k, v in result.counts.items()
                                                        if isinstance(v, int | float | str)}},
-                     persons=processing.subjects if processing is not None and not dry_run else ())
+                     persons=processing.subjects if processing is not None else ())
     log.info("job.done", job=name, outcome=result.outcome, **result.counts)
     return result
 
