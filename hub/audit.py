@@ -7,7 +7,7 @@ person, the subject's identifier encrypted (`hub.ldv`). References never hold pe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -34,8 +34,12 @@ class AuditLog:
 
     def record(self, *, actor: str, action: str, purpose: str, outcome: str,
                flow: str | None = None, references: dict[str, Any] | None = None,
-               subject: Subject | object | None = _KEEP, status: str | None = None) -> None:
-        """One action's record: a child span of the current span (or a new trace), in the current processing."""
+               subject: Subject | object | None = _KEEP, status: str | None = None,
+               persons: Sequence[Subject] = ()) -> None:
+        """One action's record: a child span of the current span (or a new trace), in the current processing.
+
+        `persons` (a job's): one more record per distinct person processed, each a child of the current span
+        with that person as subject, inserted in the same transaction as the action's record (a batch)."""
         now = self._now()
         processing = ldv.current()
         span_context = trace.get_current_span().get_span_context()
@@ -55,8 +59,18 @@ class AuditLog:
                     "foreign_processor": processing.foreign_processor}
         self._add_subject(row, processing.subject if subject is _KEEP and processing else
                           None if subject is _KEEP else cast(Subject | None, subject))
-        with self._db.one_statement() as s:  # one INSERT
-            s.execute(insert(AUDIT), row)
+        if not persons:
+            with self._db.one_statement() as s:  # one INSERT
+                s.execute(insert(AUDIT), row)
+            return
+        rows = [row]
+        for person in dict.fromkeys(persons):  # distinct, in order
+            child = row | {"span_id": ldv.new_span_id(), "name": f"{action}: subject",
+                           "action": f"{action}: subject"}
+            self._add_subject(child, person)
+            rows.append(child)
+        with self._db.unit_of_work() as s:  # the job's record and its persons': both or neither
+            s.connection().execute(insert(AUDIT), rows)
 
     def record_processing(self, conn: Connection, processing: Processing, *, outcome: str, status: str,
                           actor: str, flow: str | None, purpose: str, references: dict[str, Any]) -> None:
@@ -73,10 +87,20 @@ class AuditLog:
             "foreign_processor": processing.foreign_processor,
         }
         self._add_subject(row, processing.subject)
+        rows = [row, *(self._peer_operation(row, peer, remote_id) for peer, remote_id in processing.peer_operations)]
         try:
-            conn.execute(insert(AUDIT), row)
+            conn.execute(insert(AUDIT), rows)
         except Exception as exc:
             raise ProcessingLogError(exc) from exc
+
+    @staticmethod
+    def _peer_operation(row: dict[str, Any], peer: str, remote_id: str) -> dict[str, Any]:
+        """A processing's child record for what it did at a peer: the peer as `foreign_operation.processor`
+        and the peer's own id of that operation (record id, event id, URL) as its operation id."""
+        name = f"{row['name']}: {peer}"[:200]
+        return row | {"span_id": ldv.new_span_id(), "parent_span_id": row["span_id"], "name": name, "action": name,
+                      "references": {**row["references"], "foreignOperationId": remote_id[:500]},
+                      "foreign_trace_id": None, "foreign_span_id": None, "foreign_processor": ldv.peer_uri(peer)}
 
     def activity(self, flow: str | None, actor: str) -> str:
         """The processing activity of a record outside any processing: its flow's, else its actor kind's."""

@@ -16,9 +16,9 @@ import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -26,6 +26,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from hub.bsn import passes_elfproef
+
+if TYPE_CHECKING:
+    from hub.model import Customer
 
 #: LDV `status` values.
 UNSET, OK, ERROR = "Unset", "Ok", "Error"
@@ -51,11 +54,27 @@ def subject_of_payload(payload: Mapping[str, Any] | None) -> Subject | None:
     if not isinstance(customer, Mapping):
         return None
     bsn, kvk = customer.get("bsn"), customer.get("kvk")
-    if isinstance(bsn, str) and len(bsn) == 9 and bsn.isdigit() and passes_elfproef(bsn):
-        return Subject("BSN", bsn)
+    if (by_bsn := subject_of_bsn(bsn)) is not None:
+        return by_bsn
     if isinstance(kvk, str) and len(kvk) == 8 and kvk.isdigit():
         return Subject("KVK", kvk)
     return None
+
+
+def subject_of_bsn(bsn: str | None) -> Subject | None:
+    """A BSN (passing the 11-proef) as a data subject; None for anything else."""
+    if isinstance(bsn, str) and len(bsn) == 9 and bsn.isdigit() and passes_elfproef(bsn):
+        return Subject("BSN", bsn)
+    return None
+
+
+def subject_of_customer(customer: Customer | None) -> Subject | None:
+    """The data subject of a canonical appointment's customer (`customer.bsn`, else `customer.kvk`)."""
+    if customer is None:
+        return None
+    kvk = customer.kvk
+    return subject_of_bsn(customer.bsn) or (
+        Subject("KVK", kvk) if isinstance(kvk, str) and len(kvk) == 8 and kvk.isdigit() else None)
 
 
 def status_of(outcome: str) -> str:
@@ -137,6 +156,10 @@ class Processing:
     foreign_trace_id: str | None = None
     foreign_span_id: str | None = None
     foreign_processor: str | None = None
+    #: The persons a job processed (`processed()`): one child record each, written with the job's record.
+    subjects: list[Subject] = field(default_factory=list, hash=False, compare=False)
+    #: The peers' own ids of what this processing did there (`peer_operation()`): one child record each.
+    peer_operations: list[tuple[str, str]] = field(default_factory=list, hash=False, compare=False)
 
 
 _CURRENT: ContextVar[Processing | None] = ContextVar("afsprakenhub_processing", default=None)
@@ -144,6 +167,25 @@ _CURRENT: ContextVar[Processing | None] = ContextVar("afsprakenhub_processing", 
 
 def current() -> Processing | None:
     return _CURRENT.get()
+
+
+def processed(subject: Subject | None) -> None:
+    """Note that the running job processed this person (its record gets a child record for them)."""
+    processing = _CURRENT.get()
+    if subject is not None and processing is not None:
+        processing.subjects.append(subject)
+
+
+def peer_operation(peer: str, remote_id: str) -> None:
+    """Note the peer's own id (record id, event id, URL) of what the running processing did at that peer."""
+    processing = _CURRENT.get()
+    if processing is not None and (peer, remote_id) not in processing.peer_operations:
+        processing.peer_operations.append((peer, remote_id))
+
+
+def peer_uri(peer: str) -> str:
+    """The LDV `foreign_operation.processor` of a peer the hub calls."""
+    return f"urn:afsprakenhub:peer:{peer}"
 
 
 @contextmanager

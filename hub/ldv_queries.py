@@ -42,6 +42,8 @@ def as_ldv(r: AuditRecord) -> dict[str, Any]:
     if r.foreign_trace_id and r.foreign_span_id:
         record["foreign_operation"] = {"trace_id": r.foreign_trace_id, "span_id": r.foreign_span_id,
                                        "entity": r.foreign_processor}
+    elif r.foreign_processor and isinstance(foreign_id := (r.references or {}).get("foreignOperationId"), str):
+        record["foreign_operation"] = {"operation_id": foreign_id, "entity": r.foreign_processor}
     return record
 
 

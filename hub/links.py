@@ -14,6 +14,7 @@ from sqlalchemy import Insert, Table, bindparam, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from hub import ldv
 from hub.store.db import Database
 from hub.store.tables import Link, utcnow
 
@@ -72,6 +73,8 @@ def put_link(s: Session, appointment_id: str, peer: str, now: datetime, *, remot
     values: dict[str, Any] = {"remote_id": remote_id, "content_hash": hash_, "data": data,
                               "last_version": None if version is None else max(version, 0)}
     values = {k: v for k, v in values.items() if v is not None}
+    if remote_id is not None:  # LDV: the peer's own id of what the running delivery did there
+        ldv.peer_operation(peer, remote_id)
     conn = s.connection()
     stmt = _upsert(conn.dialect.name == "postgresql", tuple(values))
     conn.execute(stmt, {"appointment_id": appointment_id, "peer": peer, "updated_at": now, **values})

@@ -13,6 +13,7 @@ import structlog
 from croniter import croniter
 from sqlalchemy import select
 
+from hub import ldv
 from hub.bootstrap import Hub
 from hub.loops import describe, run_loop
 from hub.ports.capabilities import Capability
@@ -101,14 +102,17 @@ def _run_job(hub: Hub, name: str, *, dry_run: bool, actor: str, params: dict[str
         result = JobResult("skipped", {"note": exc.reason})
     except Exception as exc:
         _record(hub, name, None, "failed", f"{type(exc).__name__}")
+        failed = ldv.current()  # the persons processed before the failure were processed all the same
         hub.audit.record(actor=actor, action=f"job:{name}", purpose=job.description, outcome="failed",
-                         references={"dryRun": dry_run})
+                         references={"dryRun": dry_run}, persons=failed.subjects if failed is not None else ())
         raise
     if not dry_run:
         _record(hub, name, None, result.outcome, str(result.counts))
+    processing = ldv.current()
     hub.audit.record(actor=actor, action=f"job:{name}", purpose=job.description, outcome=result.outcome,
                      references={"dryRun": dry_run, **{k: v for k, v in result.counts.items()
-                                                       if isinstance(v, int | float | str)}})
+                                                       if isinstance(v, int | float | str)}},
+                     persons=processing.subjects if processing is not None else ())
     log.info("job.done", job=name, outcome=result.outcome, **result.counts)
     return result
 

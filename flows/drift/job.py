@@ -19,6 +19,7 @@ from flows.calendars.placement import Placement, link_peer
 from flows.drift import klantinteracties, outlook, salesforce
 from flows.drift.repair import Queue, Removal
 from flows.drift.report import DriftReport
+from hub import ldv
 from hub.bootstrap import Hub
 from hub.errors import DeliveryError, TransientError
 from hub.links import LinkState
@@ -177,6 +178,8 @@ def reconcile(hub: Hub, days: int, *, repair: bool = False, store: bool = True,
     end = now + timedelta(days=days)
     say(f"reading the register: appointments from {now:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC")
     appointments = list(hub.peers.register.list_appointments(from_=now, to=end))
+    for appointment in appointments:  # LDV: each customer's appointment is read and compared (a record each)
+        ldv.processed(ldv.subject_of_customer(appointment.customer))
     by_id = {a.id: a for a in appointments}
     report = DriftReport(at=now, days=days, window_start=now, window_end=end, appointments=len(appointments),
                          peers=[])

@@ -11,6 +11,7 @@ import structlog
 
 from flows.pickup_readiness.config import CANCEL_USES, COMPLETE_USES, FLOW, PURPOSE, config_of, invitation_key, peers
 from flows.pickup_readiness.state import document_state, row_hash, save_document
+from hub import ldv
 from hub.errors import PermanentError
 from hub.model import Appointment
 from hub.ports.capabilities import Capability, missing
@@ -87,6 +88,7 @@ class DocumentRun:
         if not self.dry_run:
             save_document(self.hub, row.application_number, state, digest)
         if effects and not self.dry_run:
+            ldv.processed(ldv.subject_of_bsn(row.bsn))  # the job's record gets a child record for this person
             self._audit("apply-document-status", "ok", doc, effects=",".join(e.value for e in effects))
 
     # -- effects --------------------------------------------------------------------------------

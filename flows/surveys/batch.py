@@ -16,6 +16,7 @@ import structlog
 
 from connectors.kcm import KcmClient, sha256_hex
 from flows.surveys.store import SurveyStore
+from hub import ldv
 from hub.bootstrap import Hub
 from hub.errors import DeliveryError
 from hub.scheduler import JobResult, register_job
@@ -141,6 +142,8 @@ class SurveyBatch:
             self.client.deliver(name, content)
             note = "delivered"
         self.store.record_delivery(day, name, digest, selection.included)
+        for invited in selection.included:  # the job's record gets a child record per invitee (no BSN kept here)
+            ldv.processed(ldv.Subject("EMAIL", invited.email.lower()) if invited.email else None)
         self.hub.audit.record(actor="job:surveys", flow="surveys", action="deliver-invitations", purpose=PURPOSE,
                               outcome="delivered", references={"visitDate": day.isoformat(), "file": name,
                                                                "invitations": len(selection.included),

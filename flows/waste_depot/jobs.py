@@ -10,6 +10,7 @@ import structlog
 from flows.waste_depot import store
 from flows.waste_depot.bookings import booking_row
 from flows.waste_depot.codes import pass_key
+from hub import ldv
 from hub.errors import PermanentError
 from hub.ports.register import Capability
 from hub.scheduler import JobResult, register_job
@@ -62,6 +63,7 @@ def read_bookings(hub: Hub, dry_run: bool) -> JobResult:
             read += 1
             if not dry_run and store.upsert_booking(hub.db, booking_row(appointment, settings, "register", now)):
                 written += 1
+                ldv.processed(ldv.subject_of_customer(appointment.customer))  # LDV: a record per booking kept
     purged = 0
     if not dry_run:
         purged = store.purge_bookings(hub.db, start - timedelta(minutes=settings.margin_minutes))

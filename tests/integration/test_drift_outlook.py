@@ -197,11 +197,19 @@ def test_nightly_job_stores_the_report_for_the_console(hub: Hub,
     from tests.integration.test_console_routes import login
 
     _, register = sandbox
-    lost = register.book(_local(22, 9), employee="EMP-001", room="SPREEKKAMER-3").id
+    lost = register.book(_local(22, 9), employee="EMP-001", room="SPREEKKAMER-3",
+                         customer={"bsn": "999993653", "email": "jan@example.nl"}).id
     assert "drift" in JOBS
     result = run_job(hub, "drift", params={"days": 7})
     assert result.outcome == "drift" and result.counts["outlook.missing"] == 2
     assert result.counts["repairsQueued"] == 0  # drift.repair is off: report only
+    from sqlalchemy import func, select
+
+    from hub.store.tables import AuditRecord
+    with hub.db.reading() as s:  # LDV: every customer whose appointment was read and compared has a record
+        persons = s.scalar(select(func.count()).where(AuditRecord.action == "job:drift: subject",
+                                                      AuditRecord.data_subject_id.is_not(None)))
+    assert persons == 1 <= result.counts["appointments"]  # the one with a customer
     with TestClient(create_app(hub)) as client:
         assert login(client).status_code == 303
         page = client.get("/console/drift")

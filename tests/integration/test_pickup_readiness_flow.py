@@ -122,11 +122,21 @@ def env(settings: Settings, tmp_path: Path) -> Iterator[Env]:
         configure_logging("WARNING", "json")
 
 
+def job_persons(hub: Hub) -> list[str]:
+    """The persons the `pickups` job's records name (LDV: a child record per person), decrypted."""
+    with hub.db.reading() as s:
+        rows = s.execute(select(AuditRecord.data_subject_id).where(AuditRecord.action == "job:pickups: subject")
+                         .order_by(AuditRecord.id)).scalars().all()
+    return [hub.audit.cipher.decrypt(r or "", "BSN") for r in rows]
+
+
 def test_ready_gives_notice_and_access_reminder_once_rerun_changes_nothing(env: Env) -> None:
-    env.document("K2B-1", READY_CODE)
-    env.document("K2B-2", READY_CODE, days_ago=61)
+    ready_bsn = env.document("K2B-1", READY_CODE)
+    reminded_bsn = env.document("K2B-2", READY_CODE, days_ago=61)
     env.document("K2B-3", APPLIED)
     result = env.sync()
+    persons = job_persons(env.hub)
+    assert {ready_bsn, reminded_bsn} <= set(persons) <= set(env.bsns) and len(persons) == len(set(persons))
     assert result.outcome == "ok" and result.counts["ready"] == 1 and result.counts["reminder"] == 1
     assert sorted(env.types()) == sorted([ELIGIBLE, READY, ELIGIBLE, REMINDER])
     ready = env.tip.of_type(READY)[0]
@@ -136,6 +146,7 @@ def test_ready_gives_notice_and_access_reminder_once_rerun_changes_nothing(env: 
     again = env.sync()
     assert again.counts.get("unchanged") == 3 and not {"ready", "reminder", "access"} & set(again.counts)
     assert len(env.tip.events) == 4 and env.tip.duplicates == 0
+    assert job_persons(env.hub) == persons  # nothing done for anyone the second time: no record of a person
     with env.hub.db.unit_of_work() as s:
         watermark = s.scalar(select(JobState.watermark).where(JobState.job == "pickups"))
     assert watermark and watermark["statusDate"]

@@ -13,18 +13,22 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, insert, select, text
 from typer.testing import CliRunner
 
+from hub import ldv
 from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.cli import app as cli
+from hub.context import FlowContext, InboundEvent
 from hub.delivery import DeliveryProcessor
 from hub.ldv import Subject
 from hub.ldv_queries import export_records, subject_processings
+from hub.registry import FlowSpec
+from hub.scheduler import JOBS, JobResult, JobSpec, run_job
 from hub.settings import Settings
 from hub.store.db import upgrade
 from hub.store.tables import AuditRecord, Delivery, DeliveryStatus
 from tests.conftest import AUTH, BACKEND
 from tests.support.events import FAKE_BSN, cloudevent
-from tests.support.flows import Recorder, transient
+from tests.support.flows import Recorder, registry_with, transient
 from tests.support.spans import Spans, collecting, hex_ids
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -252,3 +256,61 @@ def test_migration_gives_existing_audit_rows_ldv_fields(tmp_path: Path) -> None:
     assert [r[4] for r in rows] == ["urn:afsprakenhub:processing-activity:contact_moments",
                                     "urn:afsprakenhub:processing-activity:console"]
     assert all(r[5] is not None for r in rows)
+
+
+def test_a_job_writes_one_child_record_per_person_it_processed(hub: Hub, spans: Spans,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    def notify(hub: Hub, dry_run: bool) -> JobResult:
+        for bsn in (FAKE_BSN, OTHER_BSN, FAKE_BSN, None):  # a person twice, an unknown one: two children
+            ldv.processed(ldv.subject_of_bsn(bsn))
+        return JobResult("ok", {"notified": 2})
+
+    monkeypatch.setitem(JOBS, "notify-test", JobSpec("notify-test", notify, "0 2 * * *", "test"))
+    run_job(hub, "notify-test")
+    with hub.db.reading() as s:
+        rows = list(s.scalars(select(AuditRecord).where(AuditRecord.actor == "cli").order_by(AuditRecord.id)))
+        s.expunge_all()
+    job_row, *children = [r for r in rows if r.action.startswith("job:notify-test")]
+    assert job_row.data_subject_id is None
+    job_span = hex_ids(spans.named("job notify-test")[0])[1]
+    assert job_row.parent_span_id == job_span
+    assert [hub.audit.cipher.decrypt(c.data_subject_id or "", "BSN") for c in children] == [FAKE_BSN, OTHER_BSN]
+    assert {(c.trace_id, c.parent_span_id) for c in children} == {(job_row.trace_id, job_span)}
+    assert len({c.span_id for c in children} | {job_row.span_id}) == 3
+    found = subject_processings(hub, Subject("BSN", OTHER_BSN), actor="cli")
+    assert [f["name"] for f in found if f["name"] != "subject-access"] == ["job:notify-test: subject"]
+
+
+def test_the_peers_own_ids_are_the_foreign_operations_of_the_delivery(settings: Settings, recorder: Recorder) -> None:
+    def link(event: InboundEvent, ctx: FlowContext) -> str | None:
+        assert event.appointment_event is not None
+        appointment_id = event.appointment_event.data.id
+        ctx.links.put(appointment_id, "crm", remote_id="a0B5g00000XyZ12EAB", version=1)
+        ctx.links.put(appointment_id, "crm", remote_id="a0B5g00000XyZ12EAB", version=1)  # the same operation
+        ctx.links.put(appointment_id, "graph", remote_id="AAMkAGI2TAAA=")
+        ctx.links.put(appointment_id, "cache", version=1)  # no remote id: no foreign operation
+        return None
+
+    spec = FlowSpec("linker", ("nl.tilburg.afspraken.appointment.*",), link, purpose="test: link to peers")
+    hub = Hub(settings, registry=registry_with(recorder, extra=[spec]), worker_name="test-worker")
+    try:
+        with TestClient(create_app(hub)) as client:
+            post(client, cloudevent(event_id="f-1"), f"00-{TRACE}-{CALLER_SPAN}-01")
+        for delivery_id in deliveries(hub):
+            assert DeliveryProcessor(hub).process(delivery_id).status == DeliveryStatus.SUCCEEDED
+        delivery, *children = records(hub, "linker")
+        assert [(c.foreign_processor, c.references["foreignOperationId"]) for c in children] == [
+            ("urn:afsprakenhub:peer:crm", "a0B5g00000XyZ12EAB"), ("urn:afsprakenhub:peer:graph", "AAMkAGI2TAAA=")]
+        assert {(c.trace_id, c.parent_span_id) for c in children} == {(delivery.trace_id, delivery.span_id)}
+        assert all(c.data_subject_index == delivery.data_subject_index is not None for c in children)
+        assert [r.foreign_processor for r in records(hub)] == ["urn:afsprakenhub:caller:tip"]  # no links, none
+        now = datetime.now(UTC)
+        exported = [r for r in export_records(hub, now - timedelta(hours=1), now + timedelta(hours=1))
+                    if r["name"].startswith("linker:")]
+        assert [r.get("foreign_operation") for r in exported] == [
+            {"trace_id": TRACE, "span_id": CALLER_SPAN, "entity": "urn:afsprakenhub:caller:tip"},
+            {"operation_id": "a0B5g00000XyZ12EAB", "entity": "urn:afsprakenhub:peer:crm"},
+            {"operation_id": "AAMkAGI2TAAA=", "entity": "urn:afsprakenhub:peer:graph"}]
+        assert exported[2]["attributes"]["dpl.core.foreign_operation.processor"] == "urn:afsprakenhub:peer:graph"
+    finally:
+        hub.close()

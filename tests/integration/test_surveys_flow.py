@@ -228,6 +228,13 @@ def test_scheduled_job_sends_due_dates_once(hub: Hub, sftp: SftpServer, clock: C
     assert run_job(hub, "surveys", dry_run=True).counts["delivered"] == 0 and sftp.list_files("upload") == []
     first = run_job(hub, "surveys")
     assert first.outcome == "ok" and first.counts["delivered"] == 1 and first.counts["dates"] == "2027-03-01"
+    with hub.db.reading() as s:
+        invitee = s.scalars(select(AuditRecord).where(AuditRecord.action == "job:surveys: subject")).one()
+        parent = s.scalars(select(AuditRecord).where(AuditRecord.action == "job:surveys",
+                                                     AuditRecord.trace_id == invitee.trace_id)).one()
+        assert invitee.parent_span_id == parent.parent_span_id  # both children of the job's span
+        assert invitee.data_subject_id_type == "EMAIL"
+        assert hub.audit.cipher.decrypt(invitee.data_subject_id or "", "EMAIL") == "jan@example.nl"
     assert run_job(hub, "surveys").counts["dates"] == "-"
     assert sftp.list_files("upload") == [FILE]
 

@@ -352,6 +352,9 @@ def test_register_read_is_a_safety_net_for_missed_events(client: TestClient, gat
     register.appointments["MS-13"] = missed.data  # type: ignore[attr-defined]
     assert scan(client, code("MS-13"))["reason"] == "unknown-code"
     assert run_job(gate_hub, BOOKINGS_JOB).counts["written"] == 1
+    with gate_hub.db.reading() as s:  # LDV: the customer of the booking kept has a record of the job's
+        person = s.scalars(select(AuditRecord).where(AuditRecord.action == f"job:{BOOKINGS_JOB}: subject")).one()
+        assert person.data_subject_id_type in {"BSN", "KVK"} and person.data_subject_id
     clock.at += timedelta(days=1)
     assert scan(client, code("MS-13"))["decision"] == "allow"
     register.down = True
