@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from types import TracebackType
+from typing import Self, TypeVar
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -21,6 +22,7 @@ from hub.backoff import backoff_seconds, parse_retry_after
 from hub.errors import DeliveryError, TransientError
 from hub.logging import outbound_headers, redact_text
 from hub.metrics import PEER_CALLS
+from hub.outbound import http_client
 from hub.ports.register_errors import (
     AuthFailedError,
     ConflictError,
@@ -137,6 +139,29 @@ def headers(extra: dict[str, str] | None = None) -> dict[str, str]:
     return out
 
 
+class VendorClient:
+    """A vendor register client's lifecycle: its base URL, its own traced httpx client (or the caller's, left open)
+    and its retry policy; closed with `close()` or `with`."""
+
+    def __init__(self, base_url: str, timeout_seconds: float, max_retries: int, *, http: httpx.Client | None,
+                 sleep: Sleep) -> None:
+        self._base = base_url.rstrip("/") + "/"
+        self._http = http or http_client("register", timeout=httpx.Timeout(timeout_seconds))
+        self._owns_http = http is None
+        self._retrying = retrying(max_retries, sleep)
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
 def _wait(state: RetryCallState) -> float:
     exc = state.outcome.exception() if state.outcome is not None else None
     if isinstance(exc, TransientError) and exc.retry_after is not None:
@@ -160,6 +185,7 @@ def retrying(max_retries: int, sleep: Sleep = time.sleep,
 __all__ = [
     "MAX_INLINE_RETRY_AFTER",
     "Sleep",
+    "VendorClient",
     "error_for_exception",
     "error_for_response",
     "field_of",

@@ -11,8 +11,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from types import TracebackType
-from typing import Self
 
 import httpx
 from pydantic import TypeAdapter
@@ -84,28 +82,14 @@ class _Tokens:
         return token, lifetime
 
 
-class JccRestClient:
+class JccRestClient(vendor_http.VendorClient):
     """JCC G-Plan warp API v1: locations, activities, appointments (read, create, cancel), QR codes."""
 
     def __init__(self, settings: JccRestSettings, *, http: httpx.Client | None = None,
                  sleep: vendor_http.Sleep = time.sleep, clock: Clock = time.monotonic) -> None:
+        super().__init__(settings.base_url, settings.timeout_seconds, settings.max_retries, http=http, sleep=sleep)
         self.settings = settings
-        self._base = settings.base_url.rstrip("/") + "/"
-        self._http = http or httpx.Client(timeout=httpx.Timeout(settings.timeout_seconds))
-        self._owns_http = http is None
         self._tokens = _Tokens(settings, self._http, clock)
-        self._retrying = vendor_http.retrying(settings.max_retries, sleep)
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
     # -- plumbing -------------------------------------------------------------------------------
 

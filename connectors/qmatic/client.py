@@ -9,8 +9,6 @@ from __future__ import annotations
 import time
 from datetime import date
 from datetime import time as clock_time
-from types import TracebackType
-from typing import Self
 from urllib.parse import quote
 
 import httpx
@@ -39,27 +37,13 @@ def _segment(value: str) -> str:
     return quote(value, safe="")
 
 
-class QmaticClient:
+class QmaticClient(vendor_http.VendorClient):
     """Qmatic Calendar public API: branches, services, appointments (read, book, cancel by public id)."""
 
     def __init__(self, settings: QmaticSettings, *, http: httpx.Client | None = None,
                  sleep: vendor_http.Sleep = time.sleep) -> None:
+        super().__init__(settings.base_url, settings.timeout_seconds, settings.max_retries, http=http, sleep=sleep)
         self.settings = settings
-        self._base = settings.base_url.rstrip("/") + "/"
-        self._http = http or httpx.Client(timeout=httpx.Timeout(settings.timeout_seconds))
-        self._owns_http = http is None
-        self._retrying = vendor_http.retrying(settings.max_retries, sleep)
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
     # -- plumbing -------------------------------------------------------------------------------
 

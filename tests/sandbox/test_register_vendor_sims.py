@@ -146,3 +146,21 @@ def test_sandbox_serve_offers_both_vendor_registers_with_a_catalogue() -> None:
         assert [loc.name for loc in locations] == ["Stadswinkel Koningsplein", "Milieustraat Tilburg"]
         assert len(locations[0].id) == 36  # a GUID
         assert len(built["qmatic"].list_products()) == 2
+
+
+def test_vendor_calls_carry_the_current_trace_context(sims: tuple[JccRestSimulator, QmaticSimulator]) -> None:
+    """Each adapter's requests (the JCC token call included) send the delivery's trace id, one span per call."""
+    from hub import tracing
+
+    trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    jcc, qmatic = sims
+    adapters = registers(jcc, qmatic)
+    with tracing.span_in("deliver test", parent=f"00-{trace}-00f067aa0ba902b7-01"):
+        for adapter in adapters.values():
+            adapter.list_locations()
+    for adapter in adapters.values():
+        adapter.close()
+    for sim in (jcc, qmatic):
+        sent = [next((v for k, v in c.headers.items() if k.lower() == "traceparent"), None) for c in sim.calls.all()]
+        assert sent and all(s is not None and s.split("-")[1] == trace for s in sent), (type(sim).__name__, sent)
+        assert len({s.split("-")[2] for s in sent if s}) == len(sent)  # a span of its own per call
