@@ -43,17 +43,16 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import TypeAdapter, ValidationError
 
 from hub.model import Appointment, AppointmentStatus
 from sandbox.faults import Faults
 from sandbox.framework import CONTROL_PREFIX, Simulator
+from sandbox.seeding import install_seeding
 
 API_ROOT = "/api/warp/v1"
 DEFAULT_CLIENT_ID = "afsprakenhub"
 DEFAULT_CLIENT_SECRET = "sandbox-secret"  # noqa: S105 - a loopback simulator's fixed credential
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-_APPOINTMENTS = TypeAdapter(list[Appointment])
 _PROBLEM_TYPE = "http://www.jccsoftware.nl/rfc7807/"
 
 
@@ -335,17 +334,7 @@ class JccRestSimulator(Simulator):
                 held.cancelled = True
             return JSONResponse({"id": id})
 
-        @app.post(f"{CONTROL_PREFIX}/appointments", tags=["sandbox"])
-        async def seed(request: Request) -> Response:
-            try:
-                items = _APPOINTMENTS.validate_json(await request.body())
-            except ValidationError as exc:
-                return JSONResponse({"error": "not a list of canonical appointments",
-                                     "fields": sorted({".".join(map(str, e["loc"])) for e in exc.errors()})[:10]},
-                                    status_code=400)
-            for item in items:
-                self.put_appointment(item)
-            return JSONResponse({"stored": len(items)})
+        install_seeding(app, self.put_appointment)
 
         @app.get(f"{CONTROL_PREFIX}/appointments", tags=["sandbox"])
         def held() -> list[dict[str, Any]]:

@@ -35,17 +35,16 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import TypeAdapter, ValidationError
 
 from hub.model import Appointment, AppointmentStatus
 from sandbox.faults import Faults
 from sandbox.framework import CONTROL_PREFIX, Simulator
+from sandbox.seeding import install_seeding
 
 API_ROOT = "/calendar-backend/public/api"
 DEFAULT_API_KEY = "sandbox-key"
 BOOKED = 20
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-_APPOINTMENTS = TypeAdapter(list[Appointment])
 
 
 def _public_id(seed: str | None = None) -> str:
@@ -279,17 +278,7 @@ class QmaticSimulator(Simulator):
                 return _msg(400, "Request body is not JSON")
             return self._book(branch_id, day, at, body if isinstance(body, dict) else {})
 
-        @app.post(f"{CONTROL_PREFIX}/appointments", tags=["sandbox"])
-        async def seed(request: Request) -> Response:
-            try:
-                items = _APPOINTMENTS.validate_json(await request.body())
-            except ValidationError as exc:
-                return JSONResponse({"error": "not a list of canonical appointments",
-                                     "fields": sorted({".".join(map(str, e["loc"])) for e in exc.errors()})[:10]},
-                                    status_code=400)
-            for item in items:
-                self.put_appointment(item)
-            return JSONResponse({"stored": len(items)})
+        install_seeding(app, self.put_appointment)
 
         @app.get(f"{CONTROL_PREFIX}/appointments", tags=["sandbox"])
         def held() -> list[dict[str, Any]]:
