@@ -118,6 +118,17 @@ def _claim_in(s: Session, delivery_id: int, now: datetime, lease_seconds: float)
         "b_until": now + timedelta(seconds=lease_seconds)}).scalar()
 
 
+def _release_order(s: Session, claim: Claim, hold_until: datetime | None) -> None:
+    """Give the appointment's order lock back, or keep it until `hold_until` when a write may still land."""
+    if not claim.order_lock:
+        return
+    if hold_until is not None:
+        s.connection().execute(update(LOCKS).where(LOCKS.c.name == claim.order_lock,
+                                                   LOCKS.c.holder == claim.holder).values(expires_at=hold_until))
+    else:
+        unlock(s, claim.order_lock, claim.holder)
+
+
 class DeliveryProcessor:
     def __init__(self, hub: Hub, worker_name: str = "worker") -> None:
         self.hub = hub
@@ -232,11 +243,8 @@ class DeliveryProcessor:
                 attempts=DELIVERIES.c.attempts - 1, last_error=exc.reason[:2000], peer=exc.peer,
                 error_class="waiting", leased_until=None, next_attempt_at=now + timedelta(seconds=delay),
                 updated_at=now))
-            if claim.order_lock and exc.in_flight:  # a failed probe's write may still land: the appointment waits
-                conn.execute(update(LOCKS).where(LOCKS.c.name == claim.order_lock, LOCKS.c.holder == claim.holder)
-                             .values(expires_at=now + timedelta(seconds=delay)))
-            elif claim.order_lock:
-                unlock(s, claim.order_lock, claim.holder)
+            # a failed probe's write may still land: then the appointment waits for this delivery
+            _release_order(s, claim, now + timedelta(seconds=delay) if exc.in_flight else None)
         metrics.DELIVERIES_WAITING.labels(peer=exc.peer).inc()
         log.info("delivery.waiting", peer=exc.peer, state=exc.state, retry_in=round(delay, 3))
         return Outcome("waiting", retry_in=delay, detail=exc.reason)
@@ -258,11 +266,8 @@ class DeliveryProcessor:
                 next_attempt_at=now + timedelta(seconds=delay), updated_at=now))
             if log_it:
                 log_delivery(conn, self.hub, claim, DeliveryStatus.FAILED)
-            if claim.order_lock and hold_order:  # a write may still land: the appointment waits for this retry
-                conn.execute(update(LOCKS).where(LOCKS.c.name == claim.order_lock, LOCKS.c.holder == claim.holder)
-                             .values(expires_at=now + timedelta(seconds=delay)))
-            elif claim.order_lock:
-                unlock(s, claim.order_lock, claim.holder)
+            # a write may still land: then the appointment waits for this retry
+            _release_order(s, claim, now + timedelta(seconds=delay) if hold_order else None)
         log.info("delivery.retry", reason=reason, attempt=claim.attempt, retry_in=round(delay, 3))
         return Outcome(DeliveryStatus.FAILED, retry_in=delay, detail=reason)
 
