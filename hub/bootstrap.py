@@ -11,9 +11,10 @@ from typing import Any, cast
 
 import hub.store.ops_tables  # the alerts table belongs to the metadata (truncation, checks)
 import hub.store.waste_depot_tables  # noqa: F401 - the gate's tables belong to the metadata (truncation, checks)
-from hub import tracing
+from hub import metrics, tracing
 from hub.audit import AuditLog
 from hub.breaker import Breaker, Guarded
+from hub.console.headroom import note_rate_limit_headers
 from hub.intake import Intake
 from hub.links import LinkStore
 from hub.locks import LockManager
@@ -99,6 +100,7 @@ class Hub:
         self.worker_name = worker_name or f"{socket.gethostname()}:{id(self):x}"
         #: Called by `close()` before the store is disposed (e.g. background writers flushing).
         self.on_close: list[Callable[[], None]] = []
+        metrics.on_rate_limit("console-headroom", note_rate_limit_headers)  # peers' RateLimit headers → console
         span_export = tracing.start_export(self.settings.tracing)  # OTLP/HTTP when configured
         if span_export is not None:
             self.on_close.append(lambda: tracing.remove_processor(span_export))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 from prometheus_client import Counter, Histogram
 
 EVENTS_RECEIVED = Counter("afsprakenhub_events_received_total", "Inbound events stored", ["endpoint"])
@@ -18,3 +20,18 @@ EVENTS_SHED = Counter("afsprakenhub_events_shed_total", "Intake requests refused
 DELIVERIES_WAITING = Counter("afsprakenhub_deliveries_waiting_total",
                              "Delivery runs that found their peer open or paused and waited (no attempt spent)",
                              ["peer"])
+
+#: connector, answer headers → None; set by the composition root (the console's headroom store).
+RateLimitListener = Callable[[str, Mapping[str, str]], None]
+_rate_limit_listeners: dict[str, RateLimitListener] = {}
+
+
+def on_rate_limit(name: str, listener: RateLimitListener) -> None:
+    """Register (or replace, by `name`) who hears the rate-limit headers connectors report."""
+    _rate_limit_listeners[name] = listener
+
+
+def report_rate_limit(connector: str, headers: Mapping[str, str]) -> None:
+    """A connector's hook: hand one answer's headers to every registered listener (none: nothing happens)."""
+    for listener in list(_rate_limit_listeners.values()):
+        listener(connector, headers)

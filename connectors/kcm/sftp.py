@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import hashlib
 import posixpath
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
-from connectors.kcm.errors import sftp_error
+from connectors.foundation.sftp import SftpLogin, session
+from connectors.kcm.errors import CONNECTOR
 from connectors.kcm.models import Receipt, RemoteFile
 from connectors.kcm.settings import KcmSettings
 from connectors.kcm.transport import PART_SUFFIX, sha256_hex
 from connectors.ssh import asyncssh
-from hub.errors import DeliveryError, TransientError
+from hub.errors import TransientError
 
 T = TypeVar("T")
 CHUNK = 32 * 1024
-
-
-def _run(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine to completion from sync code (in a helper thread if a loop is already running)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 class SftpTransport:
@@ -38,19 +27,10 @@ class SftpTransport:
     def __init__(self, settings: KcmSettings) -> None:
         self.settings = settings
 
-    def _connect_options(self) -> dict[str, Any]:
+    def _login(self) -> SftpLogin:
         s = self.settings
-        options: dict[str, Any] = {
-            "port": s.port, "username": s.username, "connect_timeout": s.timeout_seconds,
-            "known_hosts": s.known_hosts_path,  # None disables host key checking (sandbox only)
-        }
-        if s.private_key_path:
-            passphrase = s.private_key_passphrase.get_secret_value() if s.private_key_passphrase else None
-            options["client_keys"] = [asyncssh.read_private_key(s.private_key_path, passphrase)]
-        else:
-            options["client_keys"] = None
-        options["password"] = s.password.get_secret_value() if s.password else None
-        return options
+        return SftpLogin(s.host, s.port, s.username, s.password, s.private_key_path, s.private_key_passphrase,
+                              s.known_hosts_path, s.timeout_seconds)
 
     def _path(self, name: str) -> str:
         if "/" in name or name.startswith("."):
@@ -58,17 +38,7 @@ class SftpTransport:
         return posixpath.join(self.settings.remote_folder, name)
 
     def _session(self, call: str, work: Callable[[asyncssh.SFTPClient], Awaitable[T]]) -> T:
-        async def go() -> T:
-            async with asyncssh.connect(self.settings.host, **self._connect_options()) as conn, \
-                    conn.start_sftp_client() as sftp:
-                return await asyncio.wait_for(work(sftp), self.settings.timeout_seconds * 10)
-
-        try:
-            return _run(go())
-        except DeliveryError:
-            raise
-        except (asyncssh.Error, OSError, TimeoutError, EOFError) as exc:
-            raise sftp_error(call, exc) from None
+        return session(CONNECTOR, self._login(), call, work)
 
     def put(self, name: str, content: bytes) -> Receipt:
         final = self._path(name)

@@ -32,7 +32,7 @@ class CanonicalRegister(RegisterClient):
 
     def authenticate(self) -> None:
         """Fetch (or reuse) an access token."""
-        self._tokens.token()
+        self.token()
 
     def create_appointment(self, data: Appointment, notify_customer: bool = True) -> Appointment:
         """The canonical contract creates by external id: `data.external_id`, else the hub's own id."""

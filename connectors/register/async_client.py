@@ -1,7 +1,8 @@
 """`AsyncRegisterClient`: the async register client for bulk work (migration loads, batch pushes).
 
-At most `max_concurrency` requests are in flight at once (a semaphore around each HTTP attempt, so
-backoff sleeps do not hold a slot).
+It drives the same operations as `RegisterClient` (`connectors.register.operations`); the calls of one step
+(a batch's chunks) go concurrently. At most `max_concurrency` requests are in flight at once (a semaphore
+around each HTTP attempt, so backoff sleeps do not hold a slot).
 """
 
 from __future__ import annotations
@@ -10,24 +11,21 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
-from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel
 
+from connectors.foundation.calls import counted
+from connectors.foundation.lifecycle import AsyncHttpLifecycle
+from connectors.foundation.retry import AsyncSleep, async_retrying
 from connectors.register import calls
-from connectors.register.auth import AsyncTokenProvider, Clock, Credentials
+from connectors.register import operations as ops
+from connectors.register.auth import Clock, Credentials
 from connectors.register.calls import DEFAULT_PAGE_SIZE, Call
 from connectors.register.client import credentials_of
-from connectors.register.errors import error_for_exception, error_for_response
-from connectors.register.http import (
-    MAX_INLINE_RETRY_AFTER,
-    AsyncSleep,
-    async_retrying,
-    record,
-    request_headers,
-)
+from connectors.register.errors import CONNECTOR
+from connectors.register.http import MAX_INLINE_RETRY_AFTER, RegisterHttp
 from connectors.register.models import (
     BatchResult,
     Counter,
@@ -42,14 +40,14 @@ from connectors.register.models import (
 )
 from hub.errors import DeliveryError
 from hub.model import Appointment, AppointmentStatus
-from hub.outbound import async_http_client
 from hub.settings import RegisterSettings
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
 
 
-class AsyncRegisterClient:
-    """Async twin of `RegisterClient` with bounded concurrency; same errors and retries."""
+class AsyncRegisterClient(RegisterHttp, AsyncHttpLifecycle):
+    """Async twin of `RegisterClient` with bounded concurrency; same operations, errors and retries."""
 
     def __init__(self, base_url: str, credentials: Credentials, *, timeout: float = 10.0,
                  max_retries: int = 4, max_concurrency: int = 8, http: httpx.AsyncClient | None = None,
@@ -58,12 +56,11 @@ class AsyncRegisterClient:
         """`owns_http`: close `http` with this client (default: only the client it made itself)."""
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
-        self._base_url = base_url.rstrip("/")
-        self._http = http or async_http_client("register", timeout=httpx.Timeout(timeout),
-                                               limits=httpx.Limits(max_connections=max_concurrency))
-        self._owns_http = http is None if owns_http is None else owns_http
-        self._tokens = AsyncTokenProvider(credentials, self._http, clock=clock)
-        self._retrying = async_retrying(max_retries, sleep, max_inline_retry_after)
+        RegisterHttp.__init__(self, base_url, credentials, max_retries=max_retries, clock=clock,
+                              max_inline_retry_after=max_inline_retry_after)
+        AsyncHttpLifecycle.__init__(self, "register", http, owns_http=owns_http, timeout=httpx.Timeout(timeout),
+                                    limits=httpx.Limits(max_connections=max_concurrency))
+        self._retrying = async_retrying(self._policy, sleep)
         self._slots = asyncio.Semaphore(max_concurrency)
         self.max_concurrency = max_concurrency
 
@@ -75,80 +72,49 @@ class AsyncRegisterClient:
         kwargs.setdefault("max_concurrency", settings.max_concurrency)
         return cls(settings.base_url, credentials_of(settings), **kwargs)
 
-    async def aclose(self) -> None:
-        if self._owns_http:
-            await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
-        await self.aclose()
-
     # -- plumbing -------------------------------------------------------------------------------
-
-    async def _send_once(self, call: Call, token: str) -> httpx.Response:
-        try:
-            return await self._http.request(call.method, self._base_url + call.path, params=call.params,
-                                            json=call.json, headers=request_headers(call, token))
-        except httpx.HTTPError as exc:
-            raise error_for_exception(call.name, exc) from exc
 
     async def _attempt(self, call: Call) -> httpx.Response:
         async with self._slots:
-            try:
-                token = await self._tokens.token()
-                response = await self._send_once(call, token)
-                if response.status_code == 401:  # token revoked or expired early: refresh once
-                    await self._tokens.invalidate(token)
-                    response = await self._send_once(call, await self._tokens.token())
-                if not response.is_success:
-                    raise error_for_response(call.name, response)
-            except DeliveryError as exc:
-                record(exc)
-                raise
-        record(None)
-        return response
+            with counted(CONNECTOR):
+                try:
+                    response = await self._http.request(**self._request(call))
+                except httpx.HTTPError as exc:
+                    raise self._unanswered(call, exc) from exc
+                return self._checked(call, response)
 
     async def send(self, call: Call) -> httpx.Response:
         """Send `call` with retries; the 2xx response or the final DeliveryError."""
         return await self._retrying.copy()(self._attempt, call)  # per-call state: tasks share a thread
 
+    async def _run(self, op: ops.Op[R]) -> R:
+        """Drive an operation: the calls of one step concurrently."""
+        try:
+            step = next(op)
+            while True:
+                step = op.send(list(await asyncio.gather(*(self.send(call) for call in step))))
+        except StopIteration as done:
+            return done.value
+
     async def _pages(self, name: str, path: str, params: Mapping[str, str], item: type[M],
                      page_size: int) -> AsyncIterator[M]:
         cursor: str | None = None
         while True:
-            call = calls.page_call(name, path, params, cursor, page_size)
-            page = calls.parse_page(call, await self.send(call), item)
-            for entry in page.items:
+            items, cursor = await self._run(ops.next_page(name, path, params, cursor, page_size, item))
+            for entry in items:
                 yield entry
-            cursor = calls.next_cursor(call, page)
             if cursor is None:
                 return
-
-    async def _all(self, name: str, path: str, params: Mapping[str, str], item: type[M]) -> list[M]:
-        return [entry async for entry in self._pages(name, path, params, item, calls.BATCH_SIZE)]
-
-    async def _batch(self, name: str, path: str, upsert: Sequence[calls.Block],
-                     delete: Sequence[str]) -> BatchResult:
-        async def one(call: Call) -> BatchResult:
-            return calls.parse_model(call, await self.send(call), BatchResult)
-
-        results = await asyncio.gather(*(one(c) for c in calls.batch_calls(name, path, upsert, delete)))
-        return sum(results, BatchResult())
 
     # -- appointments ---------------------------------------------------------------------------
 
     async def get_appointment(self, appointment_id: str) -> Appointment:
-        call = calls.get_appointment(appointment_id)
-        return calls.parse_model(call, await self.send(call), Appointment)
+        return await self._run(ops.get_appointment(appointment_id))
 
     async def appointments_page(self, *, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE,
                                 **filters: Any) -> Page[Appointment]:
-        call = calls.page_call("list_appointments", "/appointments", calls.appointment_filters(**filters),
-                               cursor, limit)
-        return calls.parse_page(call, await self.send(call), Appointment)
+        return await self._run(ops.page("list_appointments", "/appointments", calls.appointment_filters(**filters),
+                                        cursor, limit, Appointment))
 
     def list_appointments(self, *, from_: datetime | None = None, to: datetime | None = None,
                           updated_since: datetime | None = None, external_id: str | None = None,
@@ -172,8 +138,8 @@ class AsyncRegisterClient:
                                  notify_customer: bool = True, idempotency_key: str | None = None,
                                  if_match: str | int | None = None) -> UpsertResult:
         """As `RegisterClient.upsert_appointment`."""
-        call = calls.upsert_appointment(external_id, data, notify_customer, idempotency_key, if_match)
-        return calls.parse_upsert(call, await self.send(call))
+        return await self._run(ops.upsert_appointment(external_id, data, notify_customer, idempotency_key,
+                                                      if_match))
 
     async def upsert_appointments(self, items: Iterable[tuple[str, Appointment | Mapping[str, Any]]],
                                   notify_customer: bool = False) -> list[UpsertResult | DeliveryError]:
@@ -188,8 +154,7 @@ class AsyncRegisterClient:
 
     async def _status(self, action: calls.StatusAction, appointment_id: str, reason: str | None,
                       notify_customer: bool, if_match: str | int | None) -> Appointment:
-        call = calls.status_change(action, appointment_id, reason, notify_customer, if_match)
-        return calls.parse_model(call, await self.send(call), Appointment)
+        return await self._run(ops.status(action, appointment_id, reason, notify_customer, if_match))
 
     async def complete_appointment(self, appointment_id: str, reason: str | None = None,
                                    notify_customer: bool = True, if_match: str | int | None = None) -> Appointment:
@@ -206,40 +171,37 @@ class AsyncRegisterClient:
     # -- resources ------------------------------------------------------------------------------
 
     async def list_products(self) -> list[Product]:
-        return await self._all("list_products", "/products", {}, Product)
+        return await self._run(ops.resources("products", Product))
 
     async def list_locations(self) -> list[Location]:
-        return await self._all("list_locations", "/locations", {}, Location)
+        return await self._run(ops.resources("locations", Location))
 
     async def list_counters(self) -> list[Counter]:
-        return await self._all("list_counters", "/counters", {}, Counter)
+        return await self._run(ops.resources("counters", Counter))
 
     async def list_rooms(self) -> list[Room]:
-        return await self._all("list_rooms", "/rooms", {}, Room)
+        return await self._run(ops.resources("rooms", Room))
 
     async def list_employees(self) -> list[Employee]:
-        return await self._all("list_employees", "/employees", {}, Employee)
+        return await self._run(ops.resources("employees", Employee))
 
     # -- staffing and unavailability ------------------------------------------------------------
 
     async def list_staffing_blocks(self, *, from_: datetime | None = None, to: datetime | None = None,
                                    resource_id: str | None = None,
                                    location_id: str | None = None) -> list[StaffingBlock]:
-        params = calls.query(**{"from": from_, "to": to, "resourceId": resource_id, "locationId": location_id})
-        return await self._all("list_staffing_blocks", "/staffing-blocks", params, StaffingBlock)
+        return await self._run(ops.staffing_blocks(from_, to, resource_id, location_id))
 
     async def batch_staffing_blocks(self, upsert: Sequence[StaffingBlock] = (),
                                     delete: Sequence[str] = ()) -> BatchResult:
         """Upsert and delete in chunks of 500, the chunks concurrently; counts summed."""
-        return await self._batch("batch_staffing_blocks", "/staffing-blocks/batch", upsert, delete)
+        return await self._run(ops.batch("batch_staffing_blocks", "/staffing-blocks/batch", upsert, delete))
 
     async def list_unavailability_blocks(self, *, from_: datetime | None = None, to: datetime | None = None,
                                          employee_id: str | None = None) -> list[UnavailabilityBlock]:
-        params = calls.query(**{"from": from_, "to": to, "employeeId": employee_id})
-        return await self._all("list_unavailability_blocks", "/unavailability-blocks", params,
-                               UnavailabilityBlock)
+        return await self._run(ops.unavailability_blocks(from_, to, employee_id))
 
     async def batch_unavailability_blocks(self, upsert: Sequence[UnavailabilityBlock] = (),
                                           delete: Sequence[str] = ()) -> BatchResult:
         """Upsert and delete in chunks of 500, the chunks concurrently; counts summed."""
-        return await self._batch("batch_unavailability_blocks", "/unavailability-blocks/batch", upsert, delete)
+        return await self._run(ops.batch("batch_unavailability_blocks", "/unavailability-blocks/batch", upsert, delete))

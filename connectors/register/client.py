@@ -1,21 +1,25 @@
-"""`RegisterClient`: the synchronous register client used by flows."""
+"""`RegisterClient`: the synchronous register client used by flows (operations in `connectors.register.operations`)."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel
 
+from connectors.foundation.calls import counted
+from connectors.foundation.lifecycle import HttpLifecycle
+from connectors.foundation.oauth2 import TOKEN_CALL
+from connectors.foundation.retry import Sleep, retrying
 from connectors.register import calls
-from connectors.register.auth import Clock, Credentials, TokenProvider
+from connectors.register import operations as ops
+from connectors.register.auth import Clock, Credentials
 from connectors.register.calls import DEFAULT_PAGE_SIZE, Call
-from connectors.register.errors import error_for_exception, error_for_response
-from connectors.register.http import MAX_INLINE_RETRY_AFTER, Sleep, record, request_headers, retrying
+from connectors.register.errors import CONNECTOR, error_for_exception
+from connectors.register.http import MAX_INLINE_RETRY_AFTER, RegisterHttp
 from connectors.register.models import (
     BatchResult,
     Counter,
@@ -28,19 +32,18 @@ from connectors.register.models import (
     UnavailabilityBlock,
     UpsertResult,
 )
-from hub.errors import DeliveryError
 from hub.model import Appointment, AppointmentStatus
-from hub.outbound import http_client
 from hub.settings import RegisterSettings
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
 
 
 def credentials_of(settings: RegisterSettings) -> Credentials:
     return Credentials(settings.token_url, settings.client_id, settings.client_secret, settings.scope)
 
 
-class RegisterClient:
+class RegisterClient(RegisterHttp, HttpLifecycle):
     """Typed, retrying client of the register API (see contract_tests/register/openapi.yaml).
 
     Transient failures (timeouts, connection errors, 429, 5xx) are retried up to `max_retries` times,
@@ -50,11 +53,10 @@ class RegisterClient:
     def __init__(self, base_url: str, credentials: Credentials, *, timeout: float = 10.0,
                  max_retries: int = 4, http: httpx.Client | None = None, sleep: Sleep = time.sleep,
                  clock: Clock = time.monotonic, max_inline_retry_after: float = MAX_INLINE_RETRY_AFTER) -> None:
-        self._base_url = base_url.rstrip("/")
-        self._http = http or http_client("register", timeout=httpx.Timeout(timeout))
-        self._owns_http = http is None
-        self._tokens = TokenProvider(credentials, self._http, clock=clock)
-        self._retrying = retrying(max_retries, sleep, max_inline_retry_after)
+        RegisterHttp.__init__(self, base_url, credentials, max_retries=max_retries, clock=clock,
+                              max_inline_retry_after=max_inline_retry_after)
+        HttpLifecycle.__init__(self, "register", http, timeout=httpx.Timeout(timeout))
+        self._retrying = retrying(self._policy, sleep)
 
     @classmethod
     def from_settings(cls, settings: RegisterSettings, **kwargs: Any) -> Self:
@@ -63,75 +65,56 @@ class RegisterClient:
         kwargs.setdefault("max_retries", settings.max_retries)
         return cls(settings.base_url, credentials_of(settings), **kwargs)
 
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
-
     # -- plumbing -------------------------------------------------------------------------------
 
-    def _send_once(self, call: Call, token: str) -> httpx.Response:
-        try:
-            return self._http.request(call.method, self._base_url + call.path, params=call.params,
-                                      json=call.json, headers=request_headers(call, token))
-        except httpx.HTTPError as exc:
-            raise error_for_exception(call.name, exc) from exc
-
     def _attempt(self, call: Call) -> httpx.Response:
-        try:
-            token = self._tokens.token()
-            response = self._send_once(call, token)
-            if response.status_code == 401:  # token revoked or expired early: refresh once
-                self._tokens.invalidate(token)
-                response = self._send_once(call, self._tokens.token())
-            if not response.is_success:
-                raise error_for_response(call.name, response)
-        except DeliveryError as exc:
-            record(exc)
-            raise
-        record(None)
-        return response
+        with counted(CONNECTOR):
+            try:
+                response = self._http.request(**self._request(call))
+            except httpx.HTTPError as exc:
+                raise self._unanswered(call, exc) from exc
+            return self._checked(call, response)
 
     def send(self, call: Call) -> httpx.Response:
         """Send `call` with retries; the 2xx response or the final DeliveryError."""
         return self._retrying.copy()(self._attempt, call)
 
+    def token(self) -> str:
+        """A valid access token, asked for when none is cached (the probe's authentication step)."""
+        try:
+            return self._auth.token(self._http)
+        except httpx.HTTPError as exc:
+            raise error_for_exception(TOKEN_CALL, exc) from exc
+
+    def _run(self, op: ops.Op[R]) -> R:
+        """Drive an operation: its calls one after another."""
+        try:
+            step = next(op)
+            while True:
+                step = op.send([self.send(call) for call in step])
+        except StopIteration as done:
+            return done.value
+
     def _pages(self, name: str, path: str, params: Mapping[str, str], item: type[M],
                page_size: int) -> Iterator[M]:
         cursor: str | None = None
         while True:
-            call = calls.page_call(name, path, params, cursor, page_size)
-            page = calls.parse_page(call, self.send(call), item)
-            yield from page.items
-            cursor = calls.next_cursor(call, page)
+            items, cursor = self._run(ops.next_page(name, path, params, cursor, page_size, item))
+            yield from items
             if cursor is None:
                 return
-
-    def _batch(self, name: str, path: str, upsert: Sequence[calls.Block], delete: Sequence[str]) -> BatchResult:
-        total = BatchResult()
-        for call in calls.batch_calls(name, path, upsert, delete):
-            total += calls.parse_model(call, self.send(call), BatchResult)
-        return total
 
     # -- appointments ---------------------------------------------------------------------------
 
     def get_appointment(self, appointment_id: str) -> Appointment:
         """One appointment; NotFoundError (a PermanentError) when it does not exist."""
-        call = calls.get_appointment(appointment_id)
-        return calls.parse_model(call, self.send(call), Appointment)
+        return self._run(ops.get_appointment(appointment_id))
 
     def appointments_page(self, *, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE,
                           **filters: Any) -> Page[Appointment]:
         """One page of appointments; `filters` as for `list_appointments`."""
-        call = calls.page_call("list_appointments", "/appointments", calls.appointment_filters(**filters),
-                               cursor, limit)
-        return calls.parse_page(call, self.send(call), Appointment)
+        return self._run(ops.page("list_appointments", "/appointments", calls.appointment_filters(**filters),
+                                  cursor, limit, Appointment))
 
     def list_appointments(self, *, from_: datetime | None = None, to: datetime | None = None,
                           updated_since: datetime | None = None, external_id: str | None = None,
@@ -161,13 +144,11 @@ class RegisterClient:
         repeated push of the same content is replayed by the register. `if_match` is an ETag or a
         version number; a mismatch raises PreconditionFailedError.
         """
-        call = calls.upsert_appointment(external_id, data, notify_customer, idempotency_key, if_match)
-        return calls.parse_upsert(call, self.send(call))
+        return self._run(ops.upsert_appointment(external_id, data, notify_customer, idempotency_key, if_match))
 
     def _status(self, action: calls.StatusAction, appointment_id: str, reason: str | None,
                 notify_customer: bool, if_match: str | int | None) -> Appointment:
-        call = calls.status_change(action, appointment_id, reason, notify_customer, if_match)
-        return calls.parse_model(call, self.send(call), Appointment)
+        return self._run(ops.status(action, appointment_id, reason, notify_customer, if_match))
 
     def complete_appointment(self, appointment_id: str, reason: str | None = None, notify_customer: bool = True,
                              if_match: str | int | None = None) -> Appointment:
@@ -193,40 +174,36 @@ class RegisterClient:
     # -- resources ------------------------------------------------------------------------------
 
     def list_products(self) -> list[Product]:
-        return list(self._pages("list_products", "/products", {}, Product, calls.BATCH_SIZE))
+        return self._run(ops.resources("products", Product))
 
     def list_locations(self) -> list[Location]:
-        return list(self._pages("list_locations", "/locations", {}, Location, calls.BATCH_SIZE))
+        return self._run(ops.resources("locations", Location))
 
     def list_counters(self) -> list[Counter]:
-        return list(self._pages("list_counters", "/counters", {}, Counter, calls.BATCH_SIZE))
+        return self._run(ops.resources("counters", Counter))
 
     def list_rooms(self) -> list[Room]:
-        return list(self._pages("list_rooms", "/rooms", {}, Room, calls.BATCH_SIZE))
+        return self._run(ops.resources("rooms", Room))
 
     def list_employees(self) -> list[Employee]:
-        return list(self._pages("list_employees", "/employees", {}, Employee, calls.BATCH_SIZE))
+        return self._run(ops.resources("employees", Employee))
 
     # -- staffing and unavailability ------------------------------------------------------------
 
     def list_staffing_blocks(self, *, from_: datetime | None = None, to: datetime | None = None,
                              resource_id: str | None = None, location_id: str | None = None) -> list[StaffingBlock]:
-        params = calls.query(**{"from": from_, "to": to, "resourceId": resource_id, "locationId": location_id})
-        return list(self._pages("list_staffing_blocks", "/staffing-blocks", params, StaffingBlock,
-                                calls.BATCH_SIZE))
+        return self._run(ops.staffing_blocks(from_, to, resource_id, location_id))
 
     def batch_staffing_blocks(self, upsert: Sequence[StaffingBlock] = (),
                               delete: Sequence[str] = ()) -> BatchResult:
         """Upsert and delete staffing blocks, in requests of at most 500 each; counts summed."""
-        return self._batch("batch_staffing_blocks", "/staffing-blocks/batch", upsert, delete)
+        return self._run(ops.batch("batch_staffing_blocks", "/staffing-blocks/batch", upsert, delete))
 
     def list_unavailability_blocks(self, *, from_: datetime | None = None, to: datetime | None = None,
                                    employee_id: str | None = None) -> list[UnavailabilityBlock]:
-        params = calls.query(**{"from": from_, "to": to, "employeeId": employee_id})
-        return list(self._pages("list_unavailability_blocks", "/unavailability-blocks", params,
-                                UnavailabilityBlock, calls.BATCH_SIZE))
+        return self._run(ops.unavailability_blocks(from_, to, employee_id))
 
     def batch_unavailability_blocks(self, upsert: Sequence[UnavailabilityBlock] = (),
                                     delete: Sequence[str] = ()) -> BatchResult:
         """Upsert and delete unavailability blocks, in requests of at most 500 each; counts summed."""
-        return self._batch("batch_unavailability_blocks", "/unavailability-blocks/batch", upsert, delete)
+        return self._run(ops.batch("batch_unavailability_blocks", "/unavailability-blocks/batch", upsert, delete))

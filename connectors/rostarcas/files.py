@@ -6,21 +6,20 @@ Files are only read, never moved or removed: RostarCAS (or TIP) owns the drop fo
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import fnmatch
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from connectors.foundation.calls import record
+from connectors.foundation.sftp import SftpLogin, session
 from connectors.rostarcas.csv_export import parse_csv
-from connectors.rostarcas.errors import CONNECTOR, sftp_error
+from connectors.rostarcas.errors import CONNECTOR
 from connectors.rostarcas.models import RosterExport, RowProblem
 from connectors.rostarcas.settings import RostarcasSettings
 from connectors.ssh import asyncssh
-from hub.errors import DeliveryError, PermanentError, TransientError
-from hub.metrics import PEER_CALLS
+from hub.errors import DeliveryError, PermanentError
 
 T = TypeVar("T")
 MAX_BYTES = 50 * 1024 * 1024
@@ -65,16 +64,6 @@ class FolderRosterSource:
         """Nothing held open."""
 
 
-def _run(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine from sync code (in a helper thread if this thread already runs a loop)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
-
 class SftpRosterSource:
     """CSV exports in a folder on an SFTP server (asyncssh; password or key; host key checked if configured)."""
 
@@ -83,35 +72,16 @@ class SftpRosterSource:
     def __init__(self, settings: RostarcasSettings) -> None:
         self.settings = settings
 
-    def _options(self) -> dict[str, Any]:
-        s = self.settings
-        options: dict[str, Any] = {"port": s.sftp_port, "username": s.sftp_username,
-                                   "connect_timeout": s.timeout_seconds, "known_hosts": s.sftp_known_hosts_path}
-        if s.sftp_private_key_path:
-            phrase = s.sftp_private_key_passphrase.get_secret_value() if s.sftp_private_key_passphrase else None
-            options["client_keys"] = [asyncssh.read_private_key(s.sftp_private_key_path, phrase)]
-        else:
-            options["client_keys"] = None
-        options["password"] = s.sftp_password.get_secret_value() if s.sftp_password else None
-        return options
-
     def _session(self, call: str, work: Callable[[asyncssh.SFTPClient], Awaitable[T]]) -> T:
-        async def go() -> T:
-            async with asyncssh.connect(self.settings.sftp_host, **self._options()) as conn, \
-                    conn.start_sftp_client() as sftp:
-                return await asyncio.wait_for(work(sftp), self.settings.timeout_seconds * 10)
-
+        s = self.settings
+        login = SftpLogin(s.sftp_host, s.sftp_port, s.sftp_username, s.sftp_password, s.sftp_private_key_path,
+                               s.sftp_private_key_passphrase, s.sftp_known_hosts_path, s.timeout_seconds)
         try:
-            result = _run(go())
+            result = session(CONNECTOR, login, call, work)
         except DeliveryError as exc:
-            PEER_CALLS.labels(connector=CONNECTOR, outcome="permanent").inc()
-            raise exc from None
-        except (asyncssh.Error, OSError, TimeoutError, EOFError) as exc:
-            error = sftp_error(call, exc)
-            PEER_CALLS.labels(connector=CONNECTOR,
-                              outcome="transient" if isinstance(error, TransientError) else "permanent").inc()
-            raise error from None
-        PEER_CALLS.labels(connector=CONNECTOR, outcome="ok").inc()
+            record(CONNECTOR, exc)
+            raise
+        record(CONNECTOR, None)
         return result
 
     def fetch(self, from_: date, to: date) -> RosterExport:

@@ -1,0 +1,55 @@
+"""One client lifecycle for HTTP connectors: a traced httpx client it made (and closes), or the caller's (left open)."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+
+import httpx
+
+from hub.outbound import async_http_client, http_client
+
+
+class HttpLifecycle:
+    """Holds `self._http` for peer `peer`: built by `hub.outbound` (traced) unless the caller passes one.
+
+    `close()` (or leaving `with`) closes only a client this object built; a passed client stays open.
+    """
+
+    def __init__(self, peer: str, http: httpx.Client | None = None, **client_options: Any) -> None:
+        self._http = http if http is not None else http_client(peer, **client_options)
+        self._owns_http = http is None
+
+    def close(self) -> None:
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+class AsyncHttpLifecycle:
+    """The async twin of `HttpLifecycle` (`aclose()`, `async with`); `owns_http` overrides who closes."""
+
+    def __init__(self, peer: str, http: httpx.AsyncClient | None = None, *, owns_http: bool | None = None,
+                 **client_options: Any) -> None:
+        self._http = http if http is not None else async_http_client(peer, **client_options)
+        self._owns_http = http is None if owns_http is None else owns_http
+
+    async def aclose(self) -> None:
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.aclose()
+
+
+__all__ = ["AsyncHttpLifecycle", "HttpLifecycle"]
