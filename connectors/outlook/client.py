@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from types import TracebackType
 from typing import Any, Self
 
 import httpx
 from pydantic import ValidationError
-from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
+from connectors.foundation.calls import counted, note_answer
+from connectors.foundation.lifecycle import HttpLifecycle
+from connectors.foundation.oauth2 import failed_call
+from connectors.foundation.retry import RetryPolicy, Sleep, retrying
 from connectors.outlook import calls
-from connectors.outlook.auth import Credentials, TokenProvider
+from connectors.outlook.auth import Credentials, graph_auth
 from connectors.outlook.calls import CalendarOp, CreateEvent, DeleteEvent, GraphCall
 from connectors.outlook.errors import (
     CONNECTOR,
@@ -28,17 +30,13 @@ from connectors.outlook.errors import (
 from connectors.outlook.models import BatchResponseItem, Event, ScheduleInformation
 from connectors.outlook.settings import OutlookSettings
 from hub.backoff import backoff_seconds, parse_retry_after
-from hub.console.headroom import note_rate_limit_headers
 from hub.errors import DeliveryError, TransientError
 from hub.logging import outbound_headers
-from hub.metrics import PEER_CALLS
-from hub.outbound import http_client
 
-BACKOFF_BASE_SECONDS = 0.5
-BACKOFF_CAP_SECONDS = 30.0
+#: Graph's retry defaults; `max_retries` comes from settings.
+RETRY = RetryPolicy(max_retries=4, backoff_base_seconds=0.5, backoff_cap_seconds=30.0, max_inline_retry_after=60.0)
 #: A Retry-After longer than this is not waited for in-process; the TransientError goes to the caller.
-MAX_INLINE_RETRY_AFTER = 60.0
-Sleep = Callable[[float], None]
+MAX_INLINE_RETRY_AFTER = RETRY.max_inline_retry_after
 
 
 @dataclass(frozen=True)
@@ -55,31 +53,7 @@ class OpResult:
         return self.error is None
 
 
-def _record(error: DeliveryError | None) -> None:
-    outcome = "ok" if error is None else "transient" if isinstance(error, TransientError) else "permanent"
-    PEER_CALLS.labels(connector=CONNECTOR, outcome=outcome).inc()
-
-
-def _retrying(max_retries: int, sleep: Sleep, max_inline_wait: float) -> Retrying:
-    def transient(state: RetryCallState) -> TransientError | None:
-        exc = state.outcome.exception() if state.outcome is not None else None
-        return exc if isinstance(exc, TransientError) else None
-
-    def wait(state: RetryCallState) -> float:
-        exc = transient(state)
-        if exc is not None and exc.retry_after is not None:
-            return exc.retry_after
-        return backoff_seconds(state.attempt_number, BACKOFF_BASE_SECONDS, BACKOFF_CAP_SECONDS)
-
-    def stop(state: RetryCallState) -> bool:
-        exc = transient(state)
-        too_long = exc is not None and exc.retry_after is not None and exc.retry_after > max_inline_wait
-        return state.attempt_number > max_retries or too_long
-
-    return Retrying(sleep=sleep, stop=stop, wait=wait, retry=retry_if_exception_type(TransientError), reraise=True)
-
-
-class GraphClient:
+class GraphClient(HttpLifecycle):
     """Typed, retrying Graph client: events CRUD, calendar view, getSchedule and `$batch`.
 
     429/503 are retried honouring Retry-After (also per request inside a `$batch`); what is left is raised
@@ -89,14 +63,13 @@ class GraphClient:
     def __init__(self, base_url: str, credentials: Credentials, *, timeout: float = 15.0, max_retries: int = 4,
                  http: httpx.Client | None = None, sleep: Sleep = time.sleep,
                  max_inline_retry_after: float = MAX_INLINE_RETRY_AFTER) -> None:
+        super().__init__("outlook", http, timeout=httpx.Timeout(timeout))
         self._base_url = base_url.rstrip("/")
-        self._http = http or http_client("outlook", timeout=httpx.Timeout(timeout))
-        self._owns_http = http is None
-        self._tokens = TokenProvider(credentials, self._http)
+        self._auth = graph_auth(credentials)
         self._sleep = sleep
-        self._max_retries = max_retries
-        self._max_inline = max_inline_retry_after
-        self._retrying = _retrying(max_retries, sleep, max_inline_retry_after)
+        self._policy = RETRY.model_copy(update={"max_retries": max_retries,
+                                                "max_inline_retry_after": max_inline_retry_after})
+        self._retrying = retrying(self._policy, sleep)
 
     @classmethod
     def from_settings(cls, settings: OutlookSettings, **kwargs: Any) -> Self:
@@ -106,43 +79,21 @@ class GraphClient:
                                   settings.scope)
         return cls(settings.graph_base_url, credentials, **kwargs)
 
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
-
     # -- plumbing -------------------------------------------------------------------------------
 
-    def _send_once(self, call: GraphCall, token: str) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json", **call.headers}
-        outbound_headers(headers)
-        try:
-            return self._http.request(call.method, self._base_url + call.path, params=call.params or None,
-                                      json=call.json, headers=headers)
-        except httpx.HTTPError as exc:
-            raise error_for_exception(call.name, exc) from exc
-
     def _attempt(self, call: GraphCall) -> httpx.Response:
-        try:
-            token = self._tokens.token()
-            response = self._send_once(call, token)
-            if response.status_code == 401:  # token revoked or expired early: refresh once
-                self._tokens.invalidate(token)
-                response = self._send_once(call, self._tokens.token())
-            note_rate_limit_headers(CONNECTOR, response.headers)
+        headers = {"Accept": "application/json", **call.headers}
+        outbound_headers(headers)
+        with counted(CONNECTOR):
+            try:
+                response = self._http.request(call.method, self._base_url + call.path, params=call.params or None,
+                                              json=call.json, headers=headers, auth=self._auth)
+            except httpx.HTTPError as exc:
+                raise error_for_exception(failed_call(exc, call.name), exc) from exc
+            note_answer(CONNECTOR, response.headers)
             if not response.is_success:
                 raise error_for_response(call.name, response)
-        except DeliveryError as exc:
-            _record(exc)
-            raise
-        _record(None)
-        return response
+            return response
 
     def send(self, call: GraphCall) -> httpx.Response:
         """Send one call with retries; the 2xx response or the final DeliveryError."""
@@ -264,12 +215,12 @@ class GraphClient:
                         results[index] = answer
                         continue
                     error = error_for_status(call.name, answer.status, answer.body, _header(answer, "Retry-After"))
-                    if answer.status in TRANSIENT_STATUSES and round_ <= self._max_retries:
+                    if answer.status in TRANSIENT_STATUSES and round_ <= self._policy.max_retries:
                         retry_after = parse_retry_after(_header(answer, "Retry-After"))
-                        if retry_after is None or retry_after <= self._max_inline:
+                        if retry_after is None or retry_after <= self._policy.max_inline_retry_after:
                             retry.append(index)
-                            wait = max(wait, retry_after if retry_after is not None else
-                                       backoff_seconds(round_, BACKOFF_BASE_SECONDS, BACKOFF_CAP_SECONDS))
+                            wait = max(wait, retry_after if retry_after is not None else backoff_seconds(
+                                round_, self._policy.backoff_base_seconds, self._policy.backoff_cap_seconds))
                             continue
                     results[index] = error
                 if retry:
