@@ -10,19 +10,19 @@ never a body or a URL (both may hold personal data).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from types import TracebackType
-from typing import Self, TypeVar
+from typing import TypeVar
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from tenacity import RetryCallState, Retrying, retry_if_exception_type
+from tenacity import Retrying
 
-from hub.backoff import backoff_seconds, parse_retry_after
-from hub.errors import DeliveryError, TransientError
+from connectors.foundation import calls
+from connectors.foundation.lifecycle import HttpLifecycle
+from connectors.foundation.retry import RetryPolicy, Sleep
+from connectors.foundation.retry import retrying as policy_retrying
+from hub.backoff import parse_retry_after
+from hub.errors import DeliveryError
 from hub.logging import outbound_headers, redact_text
-from hub.metrics import PEER_CALLS
-from hub.outbound import http_client
 from hub.ports.register_errors import (
     AuthFailedError,
     ConflictError,
@@ -35,11 +35,10 @@ from hub.ports.register_errors import (
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
-Sleep = Callable[[float], None]
-#: A Retry-After longer than this is not waited for in-process; the delivery runtime waits instead.
-MAX_INLINE_RETRY_AFTER = 30.0
-BACKOFF_BASE_SECONDS = 0.5
-BACKOFF_CAP_SECONDS = 10.0
+#: The vendors' retry defaults (`max_retries` from each vendor's settings); a longer Retry-After than 30 s is not
+#: waited for in-process, the delivery runtime waits instead.
+RETRY = RetryPolicy(max_retries=2, backoff_base_seconds=0.5, backoff_cap_seconds=10.0, max_inline_retry_after=30.0)
+MAX_INLINE_RETRY_AFTER = RETRY.max_inline_retry_after
 _MAX_TITLE = 120
 
 
@@ -128,8 +127,7 @@ def parse_as(vendor: str, call: str, response: httpx.Response, adapter: TypeAdap
 
 def record(vendor: str, error: DeliveryError | None) -> None:
     """Count one request in PEER_CALLS (connector `register-<vendor>`) by outcome."""
-    outcome = "ok" if error is None else "transient" if isinstance(error, TransientError) else "permanent"
-    PEER_CALLS.labels(connector=f"register-{vendor}", outcome=outcome).inc()
+    calls.record(f"register-{vendor}", error)
 
 
 def headers(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -139,47 +137,22 @@ def headers(extra: dict[str, str] | None = None) -> dict[str, str]:
     return out
 
 
-class VendorClient:
+class VendorClient(HttpLifecycle):
     """A vendor register client's lifecycle: its base URL, its own traced httpx client (or the caller's, left open)
     and its retry policy; closed with `close()` or `with`."""
 
     def __init__(self, base_url: str, timeout_seconds: float, max_retries: int, *, http: httpx.Client | None,
                  sleep: Sleep) -> None:
+        super().__init__("register", http, timeout=httpx.Timeout(timeout_seconds))
         self._base = base_url.rstrip("/") + "/"
-        self._http = http or http_client("register", timeout=httpx.Timeout(timeout_seconds))
-        self._owns_http = http is None
         self._retrying = retrying(max_retries, sleep)
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
-
-
-def _wait(state: RetryCallState) -> float:
-    exc = state.outcome.exception() if state.outcome is not None else None
-    if isinstance(exc, TransientError) and exc.retry_after is not None:
-        return exc.retry_after
-    return backoff_seconds(state.attempt_number, BACKOFF_BASE_SECONDS, BACKOFF_CAP_SECONDS)
 
 
 def retrying(max_retries: int, sleep: Sleep = time.sleep,
              max_inline_wait: float = MAX_INLINE_RETRY_AFTER) -> Retrying:
     """Up to `max_retries` in-process retries of a transient error (Retry-After honoured, a long one not waited)."""
-
-    def stop(state: RetryCallState) -> bool:
-        if state.attempt_number > max_retries:
-            return True
-        exc = state.outcome.exception() if state.outcome is not None else None
-        return isinstance(exc, TransientError) and exc.retry_after is not None and exc.retry_after > max_inline_wait
-
-    return Retrying(sleep=sleep, stop=stop, wait=_wait, retry=retry_if_exception_type(TransientError), reraise=True)
+    return policy_retrying(RETRY.model_copy(update={"max_retries": max_retries,
+                                                    "max_inline_retry_after": max_inline_wait}), sleep)
 
 
 __all__ = [

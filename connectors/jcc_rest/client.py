@@ -8,14 +8,21 @@ in-process on transient failures (Retry-After honoured); writes are sent once.
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import httpx
 from pydantic import TypeAdapter
 
 from connectors import vendor_http
+from connectors.foundation.oauth2 import (
+    TOKEN_CALL,
+    ClientCredentials,
+    ClientCredentialsAuth,
+    Clock,
+    TokenRules,
+    failed_call,
+)
 from connectors.jcc_rest.models import Acknowledge, Activity, Appointment, Location, NewAppointment, Version
 from connectors.jcc_rest.settings import JccRestSettings
 from hub.errors import DeliveryError
@@ -26,7 +33,6 @@ VENDOR = "jcc-rest"
 REFRESH_MARGIN_SECONDS = 30.0
 #: JCC's token answer may omit `expires_in`; then a token is kept this long.
 DEFAULT_TOKEN_SECONDS = 300.0
-Clock = Callable[[], float]
 Params = Sequence[tuple[str, str | int | bool]]
 
 _LOCATIONS = TypeAdapter(list[Location])
@@ -34,52 +40,16 @@ _ACTIVITIES = TypeAdapter(list[Activity])
 _TEXT = TypeAdapter(str)
 
 
-class _Tokens:
-    """A thread-safe cache of one access token."""
+def _refused(response: httpx.Response) -> DeliveryError:
+    if response.status_code in (400, 401, 403):
+        return AuthFailedError(f"register {VENDOR} token failed: {response.status_code} "
+                               f"{vendor_http.problem_title(response)} (check client id, secret and scope)")
+    return vendor_http.error_for_response(VENDOR, TOKEN_CALL, response)
 
-    def __init__(self, settings: JccRestSettings, http: httpx.Client, clock: Clock) -> None:
-        self._settings = settings
-        self._http = http
-        self._clock = clock
-        self._value: str | None = None
-        self._refresh_at = 0.0
-        self._lock = threading.Lock()
 
-    def get(self) -> str:
-        with self._lock:
-            if self._value is None or self._clock() >= self._refresh_at:
-                self._value, lifetime = self._fetch()
-                self._refresh_at = self._clock() + lifetime - min(REFRESH_MARGIN_SECONDS, lifetime / 2)
-            return self._value
-
-    def drop(self, refused: str) -> None:
-        with self._lock:
-            if self._value == refused:
-                self._value = None
-
-    def _fetch(self) -> tuple[str, float]:
-        s = self._settings
-        try:
-            response = self._http.post(
-                s.resolved_token_url(), data={"grant_type": "client_credentials", "scope": s.scope},
-                auth=(s.client_id, s.client_secret.get_secret_value()), headers=vendor_http.headers())
-        except httpx.HTTPError as exc:
-            raise vendor_http.error_for_exception(VENDOR, "token", exc) from exc
-        if response.status_code in (400, 401, 403):
-            raise AuthFailedError(f"register {VENDOR} token failed: {response.status_code} "
-                                  f"{vendor_http.problem_title(response)} (check client id, secret and scope)")
-        if not response.is_success:
-            raise vendor_http.error_for_response(VENDOR, "token", response)
-        try:
-            body = response.json()
-        except ValueError:
-            raise vendor_http.unexpected_shape(VENDOR, "token", "not JSON", "access_token") from None
-        token = body.get("access_token") if isinstance(body, dict) else None
-        if not isinstance(token, str) or not token:
-            raise vendor_http.unexpected_shape(VENDOR, "token", "no access_token", "access_token")
-        expires = body.get("expires_in")
-        lifetime = float(expires) if isinstance(expires, int | float) and expires > 0 else DEFAULT_TOKEN_SECONDS
-        return token, lifetime
+TOKEN_RULES = TokenRules(
+    refused=_refused, default_lifetime=DEFAULT_TOKEN_SECONDS, refresh_margin=REFRESH_MARGIN_SECONDS,
+    unreadable=lambda what: vendor_http.unexpected_shape(VENDOR, TOKEN_CALL, what, "access_token"))
 
 
 class JccRestClient(vendor_http.VendorClient):
@@ -89,21 +59,22 @@ class JccRestClient(vendor_http.VendorClient):
                  sleep: vendor_http.Sleep = time.sleep, clock: Clock = time.monotonic) -> None:
         super().__init__(settings.base_url, settings.timeout_seconds, settings.max_retries, http=http, sleep=sleep)
         self.settings = settings
-        self._tokens = _Tokens(settings, self._http, clock)
+        credentials = ClientCredentials(settings.resolved_token_url(), settings.client_id, settings.client_secret,
+                                        settings.scope, basic=True)
+        self._auth = ClientCredentialsAuth(credentials, TOKEN_RULES, clock=clock)
 
     # -- plumbing -------------------------------------------------------------------------------
 
     def token(self) -> str:
         """A valid access token (fetched when none is cached): the probe's authentication step."""
-        return self._tokens.get()
+        try:
+            return self._auth.token(self._http)
+        except httpx.HTTPError as exc:
+            raise vendor_http.error_for_exception(VENDOR, TOKEN_CALL, exc) from exc
 
     def _once(self, call: str, method: str, path: str, params: Params | None, json: object | None) -> httpx.Response:
         try:
-            token = self._tokens.get()
-            response = self._request(call, method, path, params, json, token)
-            if response.status_code == 401:  # token expired or revoked early: one fresh token
-                self._tokens.drop(token)
-                response = self._request(call, method, path, params, json, self._tokens.get())
+            response = self._request(call, method, path, params, json)
             if not response.is_success:
                 raise vendor_http.error_for_response(VENDOR, call, response)
         except DeliveryError as exc:
@@ -112,14 +83,14 @@ class JccRestClient(vendor_http.VendorClient):
         vendor_http.record(VENDOR, None)
         return response
 
-    def _request(self, call: str, method: str, path: str, params: Params | None, json: object | None,
-                 token: str) -> httpx.Response:
-        heads = vendor_http.headers({"Authorization": f"Bearer {token}", "language": self.settings.language})
+    def _request(self, call: str, method: str, path: str, params: Params | None, json: object | None) -> httpx.Response:
+        heads = vendor_http.headers({"language": self.settings.language})
         try:
             return self._http.request(method, self._base + path, params=list(params or ()), json=json,
-                                      headers=heads)
+                                      headers=heads, auth=self._auth)  # a 401 gets one fresh token
         except httpx.HTTPError as exc:
-            raise vendor_http.error_for_exception(VENDOR, call, exc, method) from exc
+            name = failed_call(exc, call)  # a failed token request is a read, whatever the call
+            raise vendor_http.error_for_exception(VENDOR, name, exc, method if name == call else "GET") from exc
 
     def _read(self, call: str, path: str, params: Params | None = None) -> httpx.Response:
         return self._retrying.copy()(self._once, call, "GET", path, params, None)
