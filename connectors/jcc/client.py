@@ -15,24 +15,26 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import requests
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 from zeep import Client
 from zeep import Settings as ZeepSettings
 from zeep.helpers import serialize_object
 from zeep.transports import Transport
 
+from connectors.foundation.calls import counted
+from connectors.foundation.retry import RetryPolicy, retrying
 from connectors.jcc.errors import CONNECTOR, error_for
 from connectors.jcc.parse import appointment_from_fields, incomplete
 from connectors.jcc.quirks import blank_to_none
 from connectors.jcc.settings import JccSettings
-from hub.errors import DeliveryError, TransientError
+from hub.errors import DeliveryError
 from hub.logging import outbound_headers
-from hub.metrics import PEER_CALLS
 from hub.outbound import traced_session
 from mappings.jcc.records import JccAppointment, JccLocation, JccProduct, payload_hash
 
 T = TypeVar("T")
 SERVICE_BINDING = "{http://wbsvc_gtr.jccsoftware.nl}GenericGuidanceSystem2Soap"
+#: JCC's retry defaults (`max_retries` from settings). zeep's errors carry no headers, so no Retry-After reaches it.
+RETRY = RetryPolicy(max_retries=3, backoff_base_seconds=0.5, backoff_cap_seconds=10.0, max_inline_retry_after=10.0)
 
 
 def safe_settings() -> ZeepSettings:
@@ -71,9 +73,7 @@ class JccClient:
             raise error_for("wsdl", exc) from exc
         self._service = (self._client.create_service(SERVICE_BINDING, endpoint_url) if endpoint_url
                          else self._client.service)
-        self._retrying = Retrying(stop=stop_after_attempt(max_retries + 1), sleep=sleep, reraise=True,
-                                  wait=wait_exponential(multiplier=0.5, max=10),
-                                  retry=retry_if_exception_type(TransientError))
+        self._retrying = retrying(RETRY.with_retries(max_retries), sleep)
         self.max_concurrency = max_concurrency
 
     @classmethod
@@ -105,17 +105,13 @@ class JccClient:
 
     # -- plumbing -------------------------------------------------------------------------------
     def _once(self, operation: str, kwargs: dict[str, Any]) -> Any:
-        try:
-            result = getattr(self._service, operation)(**kwargs)
-        except DeliveryError:
-            raise
-        except Exception as exc:
-            error = error_for(operation, exc)
-            PEER_CALLS.labels(connector=CONNECTOR, outcome="transient" if isinstance(error, TransientError)
-                              else "permanent").inc()
-            raise error from exc
-        PEER_CALLS.labels(connector=CONNECTOR, outcome="ok").inc()
-        return result
+        with counted(CONNECTOR):
+            try:
+                return getattr(self._service, operation)(**kwargs)
+            except DeliveryError:
+                raise
+            except Exception as exc:
+                raise error_for(operation, exc) from exc
 
     def call(self, operation: str, **kwargs: Any) -> Any:
         """Call `operation` with retries; the zeep result."""

@@ -5,17 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import structlog
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
+from tenacity import RetryCallState
 
+from connectors.foundation.calls import counted
+from connectors.foundation.retry import RetryPolicy, retrying
 from connectors.kcm.errors import CONNECTOR
 from connectors.kcm.https import HttpsTransport
 from connectors.kcm.models import Receipt, RemoteFile
 from connectors.kcm.settings import KcmSettings
 from connectors.kcm.sftp import SftpTransport
 from connectors.kcm.transport import Transport
-from hub import metrics
-from hub.backoff import backoff_seconds
-from hub.errors import DeliveryError, TransientError
 
 log = structlog.get_logger("afsprakenhub.kcm")
 
@@ -26,9 +25,8 @@ class KcmClient:
     def __init__(self, transport: Transport, *, max_attempts: int = 4, retry_base_seconds: float = 2.0,
                  retry_max_seconds: float = 60.0) -> None:
         self.transport = transport
-        self.max_attempts = max_attempts
-        self.retry_base_seconds = retry_base_seconds
-        self.retry_max_seconds = retry_max_seconds
+        self.policy = RetryPolicy(max_retries=max(max_attempts - 1, 0), backoff_base_seconds=retry_base_seconds,
+                                  backoff_cap_seconds=retry_max_seconds, max_inline_retry_after=retry_max_seconds)
 
     @classmethod
     def from_settings(cls, settings: KcmSettings) -> KcmClient:
@@ -39,23 +37,13 @@ class KcmClient:
     def protocol(self) -> str:
         return self.transport.name
 
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        retry_after = exc.retry_after if isinstance(exc, TransientError) else None
-        return backoff_seconds(state.attempt_number, self.retry_base_seconds, self.retry_max_seconds, retry_after)
-
     def _call(self, call: str, fn: Callable[[], object]) -> object:
-        retrying = Retrying(retry=retry_if_exception_type(TransientError), stop=stop_after_attempt(self.max_attempts),
-                            wait=self._wait, reraise=True,
-                            before_sleep=lambda s: log.info("kcm.retry", call=call, attempt=s.attempt_number,
-                                                            reason=str(s.outcome.exception() if s.outcome else "")))
-        try:
-            result = retrying(fn)
-        except DeliveryError as exc:
-            metrics.PEER_CALLS.labels(connector=CONNECTOR, outcome=type(exc).__name__).inc()
-            raise
-        metrics.PEER_CALLS.labels(connector=CONNECTOR, outcome="ok").inc()
-        return result
+        def before_sleep(state: RetryCallState) -> None:
+            log.info("kcm.retry", call=call, attempt=state.attempt_number,
+                     reason=str(state.outcome.exception() if state.outcome else ""))
+
+        with counted(CONNECTOR):
+            return retrying(self.policy, before_sleep=before_sleep)(fn)
 
     def deliver(self, name: str, content: bytes) -> Receipt:
         """Upload to a temporary name, then rename to `name` (replacing it); retried while transient."""

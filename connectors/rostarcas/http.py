@@ -13,41 +13,36 @@ from urllib.parse import urljoin
 
 import httpx
 from pydantic import ValidationError
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
+from connectors.foundation.calls import record
+from connectors.foundation.lifecycle import HttpLifecycle
+from connectors.foundation.retry import RetryPolicy, retrying
 from connectors.rostarcas.errors import CONNECTOR, http_error, http_exception
 from connectors.rostarcas.json_export import envelope_problem, parse_page
 from connectors.rostarcas.models import RosterExport, RowProblem, Shift
 from connectors.rostarcas.rows import dedupe
 from connectors.rostarcas.settings import RostarcasSettings
-from hub.backoff import backoff_seconds
-from hub.errors import DeliveryError, PermanentError, TransientError
+from hub.errors import PermanentError
 from hub.logging import outbound_headers
-from hub.metrics import PEER_CALLS
-from hub.outbound import http_client
 
 CALL = "get_roster"
 MAX_PAGES = 1000
+#: RostarCAS's retry defaults (`max_retries` and `retry_base_seconds` from settings).
+RETRY = RetryPolicy(max_retries=3, backoff_base_seconds=1.0, backoff_cap_seconds=30.0, max_inline_retry_after=60.0)
 
 
-def _record(error: DeliveryError | None) -> None:
-    outcome = "ok" if error is None else "transient" if isinstance(error, TransientError) else "permanent"
-    PEER_CALLS.labels(connector=CONNECTOR, outcome=outcome).inc()
-
-
-class HttpRosterSource:
+class HttpRosterSource(HttpLifecycle):
     """Reads the roster from RostarCAS's JSON export endpoint."""
 
     name = "http"
 
     def __init__(self, settings: RostarcasSettings, http: httpx.Client | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
+        super().__init__("rostarcas", http, timeout=settings.timeout_seconds, verify=settings.ca_bundle_path or True)
         self.settings = settings
         self.base = settings.base_url.rstrip("/")
-        self.http = http or http_client("rostarcas", timeout=settings.timeout_seconds,
-                                           verify=settings.ca_bundle_path or True)
-        self._owns_http = http is None
-        self._sleep = sleep
+        self._retrying = retrying(RETRY.model_copy(update={"max_retries": settings.max_retries,
+                                                           "backoff_base_seconds": settings.retry_base_seconds}), sleep)
 
     def _auth(self) -> httpx.Auth | None:
         s = self.settings
@@ -64,30 +59,23 @@ class HttpRosterSource:
 
     def _get_once(self, url: str, params: dict[str, str] | None) -> Any:
         try:
-            response = self.http.get(url, params=params, headers=self._headers(), auth=self._auth())
+            response = self._http.get(url, params=params, headers=self._headers(), auth=self._auth())
         except httpx.HTTPError as exc:
             error = http_exception(CALL, exc)
-            _record(error)
+            record(CONNECTOR, error)
             raise error from None
         if not response.is_success:
             error = http_error(CALL, response)
-            _record(error)
+            record(CONNECTOR, error)
             raise error
-        _record(None)
+        record(CONNECTOR, None)
         try:
             return response.json()
         except ValueError:
             raise PermanentError(f"{CONNECTOR} {CALL} failed: response is not JSON") from None
 
     def _get(self, url: str, params: dict[str, str] | None) -> Any:
-        def wait(state: RetryCallState) -> float:
-            exc = state.outcome.exception() if state.outcome is not None else None
-            after = exc.retry_after if isinstance(exc, TransientError) else None
-            return backoff_seconds(state.attempt_number, self.settings.retry_base_seconds, 30.0, after)
-
-        retrying = Retrying(sleep=self._sleep, stop=stop_after_attempt(self.settings.max_retries + 1), wait=wait,
-                            retry=retry_if_exception_type(TransientError), reraise=True)
-        return retrying(self._get_once, url, params)
+        return self._retrying.copy()(self._get_once, url, params)
 
     def fetch(self, from_: date, to: date) -> RosterExport:
         """The shifts from `from_` up to (not including) `to`, following `next` across pages."""
@@ -115,10 +103,6 @@ class HttpRosterSource:
         shifts = dedupe(shifts, problems)
         return RosterExport(source=source, generated_at=generated, shifts=shifts,
                             problems=sorted(problems, key=lambda p: p.line))
-
-    def close(self) -> None:
-        if self._owns_http:
-            self.http.close()
 
 
 __all__ = ["HttpRosterSource"]
