@@ -16,7 +16,7 @@ import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from tenacity import Retrying
 
-from connectors.foundation import calls
+from connectors.foundation import peer_calls
 from connectors.foundation.lifecycle import HttpLifecycle
 from connectors.foundation.retry import RetryPolicy, Sleep
 from connectors.foundation.retry import retrying as policy_retrying
@@ -127,7 +127,7 @@ def parse_as(vendor: str, call: str, response: httpx.Response, adapter: TypeAdap
 
 def record(vendor: str, error: DeliveryError | None) -> None:
     """Count one request in PEER_CALLS (connector `register-<vendor>`) by outcome."""
-    calls.record(f"register-{vendor}", error)
+    peer_calls.record(f"register-{vendor}", error)
 
 
 def headers(extra: dict[str, str] | None = None) -> dict[str, str]:

@@ -15,11 +15,11 @@ import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors.brp.settings import BrpSettings
+from connectors.foundation.lifecycle import HttpLifecycle
+from connectors.foundation.peer_calls import counted
 from hub.backoff import parse_retry_after
 from hub.errors import DeliveryError, PermanentError, TransientError, unanswered
 from hub.logging import outbound_headers, redact_text
-from hub.metrics import PEER_CALLS
-from hub.outbound import http_client
 from mappings.identity import BrpPerson
 
 CONNECTOR = "brp"
@@ -84,12 +84,11 @@ def person(p: Persoon) -> BrpPerson:
                      last_name=naam.geslachtsnaam, birth_date=born)
 
 
-class BrpClient:
+class BrpClient(HttpLifecycle):
     def __init__(self, settings: BrpSettings, *, http: httpx.Client | None = None) -> None:
+        super().__init__("brp", http, timeout=settings.timeout_seconds)
         self.settings = settings
         self._url = settings.base_url.rstrip("/") + "/personen"
-        self._http = http or http_client("brp", timeout=settings.timeout_seconds)
-        self._owns_http = http is None
         self.calls = 0
 
     @classmethod
@@ -99,10 +98,6 @@ class BrpClient:
     @property
     def enabled(self) -> bool:
         return self.settings.enabled
-
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
 
     def headers(self) -> dict[str, str]:
         """The request headers: content type, purpose binding, API key, correlation id."""
@@ -119,17 +114,13 @@ class BrpClient:
         """The person registered under `bsn`, or None when the BRP knows no (living) person by it."""
         body = {"type": QUERY_TYPE, "burgerservicenummer": [bsn], "fields": list(FIELDS)}
         self.calls += 1
-        try:
-            response = self._http.post(self._url, json=body, headers=self.headers())
-        except httpx.TransportError as exc:
-            PEER_CALLS.labels(connector=CONNECTOR, outcome="transient").inc()
-            raise unanswered(f"{CONNECTOR} personen failed: {type(exc).__name__}", exc, "GET") from None
-        if not response.is_success:
-            error = _error(response)
-            PEER_CALLS.labels(connector=CONNECTOR,
-                              outcome="transient" if isinstance(error, TransientError) else "permanent").inc()
-            raise error
-        PEER_CALLS.labels(connector=CONNECTOR, outcome="ok").inc()
+        with counted(CONNECTOR):
+            try:
+                response = self._http.post(self._url, json=body, headers=self.headers())
+            except httpx.TransportError as exc:
+                raise unanswered(f"{CONNECTOR} personen failed: {type(exc).__name__}", exc, "GET") from None
+            if not response.is_success:
+                raise _error(response)
         try:
             answer = PersonenAntwoord.model_validate(response.json())
         except (ValueError, ValidationError):

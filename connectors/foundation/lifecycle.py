@@ -1,4 +1,4 @@
-"""One client lifecycle for HTTP connectors: a traced httpx client it made (and closes), or the caller's (left open)."""
+"""One client lifecycle for connectors: `close()`/`with`, and for HTTP a traced httpx client it made (and closes)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,21 @@ import httpx
 from hub.outbound import async_http_client, http_client
 
 
-class HttpLifecycle:
+class Closing:
+    """A connector client closed with `close()` or by leaving `with` (subclasses say what `close` releases)."""
+
+    def close(self) -> None:
+        """Release what the client holds."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+class HttpLifecycle(Closing):
     """Holds `self._http` for peer `peer`: built by `hub.outbound` (traced) unless the caller passes one.
 
     `close()` (or leaving `with`) closes only a client this object built; a passed client stays open.
@@ -23,13 +37,6 @@ class HttpLifecycle:
     def close(self) -> None:
         if self._owns_http:
             self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
 
 class AsyncHttpLifecycle:
@@ -52,4 +59,4 @@ class AsyncHttpLifecycle:
         await self.aclose()
 
 
-__all__ = ["AsyncHttpLifecycle", "HttpLifecycle"]
+__all__ = ["AsyncHttpLifecycle", "Closing", "HttpLifecycle"]

@@ -98,9 +98,11 @@ class ClientCredentialsAuth(httpx.Auth):
         token = self._token
         return token.value if token is not None and self._clock() < token.refresh_at else None
 
-    def _drop(self, refused: str) -> None:
-        if self._token is not None and self._token.value == refused:
+    def _cached(self, refused: str | None) -> str | None:
+        """The cached token if still fresh; `refused` (answered 401) is dropped first unless already replaced."""
+        if refused is not None and self._token is not None and self._token.value == refused:
             self._token = None
+        return self._fresh()
 
     def _store(self, response: httpx.Response, asked_at: float) -> str:
         if not response.is_success:
@@ -130,12 +132,9 @@ class ClientCredentialsAuth(httpx.Auth):
         refused: str | None = None
         while True:
             with self._sync_lock:  # one token request at a time; the others wait for its token
-                if refused is not None:
-                    self._drop(refused)
-                token = self._fresh()
+                token = self._cached(refused)
                 if token is None:
-                    asked_at = self._clock()
-                    answer = yield self.credentials.request()
+                    asked_at, answer = self._clock(), (yield self.credentials.request())
                     answer.read()
                     token = self._store(answer, asked_at)
             response = yield self._bearer(request, token)
@@ -147,12 +146,9 @@ class ClientCredentialsAuth(httpx.Auth):
         refused: str | None = None
         while True:
             async with self._async_lock:
-                if refused is not None:
-                    self._drop(refused)
-                token = self._fresh()
+                token = self._cached(refused)
                 if token is None:
-                    asked_at = self._clock()
-                    answer = yield self.credentials.request()
+                    asked_at, answer = self._clock(), (yield self.credentials.request())
                     await answer.aread()
                     token = self._store(answer, asked_at)
             response = yield self._bearer(request, token)
@@ -163,7 +159,7 @@ class ClientCredentialsAuth(httpx.Auth):
     def token(self, http: httpx.Client) -> str:
         """A valid token now, asked through `http` when none is cached (e.g. a probe's login step)."""
         with self._sync_lock:
-            token = self._fresh()
+            token = self._cached(None)
             if token is None:
                 asked_at = self._clock()
                 token = self._store(http.send(self.credentials.request()), asked_at)

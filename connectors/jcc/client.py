@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import requests
@@ -20,7 +19,8 @@ from zeep import Settings as ZeepSettings
 from zeep.helpers import serialize_object
 from zeep.transports import Transport
 
-from connectors.foundation.calls import counted
+from connectors.foundation.lifecycle import Closing
+from connectors.foundation.peer_calls import counted
 from connectors.foundation.retry import RetryPolicy, retrying
 from connectors.jcc.errors import CONNECTOR, error_for
 from connectors.jcc.parse import appointment_from_fields, incomplete
@@ -54,7 +54,7 @@ class _CorrelatedSession(requests.Session):
         return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
 
 
-class JccClient:
+class JccClient(Closing):
     """Typed, retrying reads of the JCC appointment web service."""
 
     def __init__(self, wsdl_url: str, *, endpoint_url: str | None = None, username: str | None = None,
@@ -89,13 +89,6 @@ class JccClient:
 
     def close(self) -> None:
         self._transport.session.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
     @property
     def operations(self) -> list[str]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import structlog
 from tenacity import RetryCallState
 
-from connectors.foundation.calls import counted
+from connectors.foundation.peer_calls import counted
 from connectors.foundation.retry import RetryPolicy, retrying
 from connectors.kcm.errors import CONNECTOR
 from connectors.kcm.https import HttpsTransport

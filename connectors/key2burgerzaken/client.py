@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Sequence
 from datetime import datetime, tzinfo
-from types import TracebackType
 from typing import Any, Self
 from zoneinfo import ZoneInfo
 
@@ -20,6 +19,7 @@ from sqlalchemy.exc import (
     TimeoutError,
 )
 
+from connectors.foundation.lifecycle import Closing
 from connectors.key2burgerzaken.models import DocumentRow
 from connectors.key2burgerzaken.settings import Key2BurgerzakenSettings
 from connectors.key2burgerzaken.view import Cursor, DocumentView
@@ -40,7 +40,7 @@ def error_for(call: str, exc: SQLAlchemyError) -> DeliveryError:
     return TransientError(reason) if transient else PermanentError(reason)
 
 
-class Key2BurgerzakenClient:
+class Key2BurgerzakenClient(Closing):
     """Typed reads of the document-status view; database errors become TransientError or PermanentError."""
 
     def __init__(self, settings: Key2BurgerzakenSettings, engine: Engine | None = None) -> None:
@@ -62,13 +62,6 @@ class Key2BurgerzakenClient:
     def close(self) -> None:
         if self._owns_engine:
             self._engine.dispose()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
     # -- reads ----------------------------------------------------------------------------------
     def changed_since(self, since: datetime | None) -> Iterator[DocumentRow]:

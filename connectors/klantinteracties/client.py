@@ -11,12 +11,12 @@ from typing import Any, Self
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from connectors.foundation.lifecycle import HttpLifecycle
+from connectors.foundation.peer_calls import counted
 from connectors.klantinteracties.settings import KlantinteractiesSettings
 from hub.backoff import parse_retry_after
 from hub.errors import DeliveryError, PermanentError, TransientError, unanswered
 from hub.logging import outbound_headers, redact_text
-from hub.metrics import PEER_CALLS
-from hub.outbound import http_client
 
 CONNECTOR = "klantinteracties"
 
@@ -78,39 +78,30 @@ def _error(call: str, response: httpx.Response) -> DeliveryError:
     return PermanentError(reason)
 
 
-class KlantinteractiesClient:
+class KlantinteractiesClient(HttpLifecycle):
     def __init__(self, settings: KlantinteractiesSettings, *, http: httpx.Client | None = None) -> None:
+        super().__init__("klantinteracties", http, timeout=settings.timeout_seconds)
         self.settings = settings
         self._base = settings.base_url.rstrip("/")
-        self._http = http or http_client("klantinteracties", timeout=settings.timeout_seconds)
-        self._owns_http = http is None
         self.calls = 0
 
     @classmethod
     def from_settings(cls, settings: KlantinteractiesSettings, **kwargs: Any) -> Self:
         return cls(settings, **kwargs)
 
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
     def _send(self, call: str, method: str, path: str, *, json: Any = None,
               params: dict[str, str] | None = None, allow: tuple[int, ...] = ()) -> httpx.Response:
         headers = {"Authorization": f"Token {self.settings.token.get_secret_value()}", "Accept": "application/json"}
         outbound_headers(headers)
         self.calls += 1
-        try:
-            response = self._http.request(method, self._base + path, json=json, params=params, headers=headers)
-        except httpx.TransportError as exc:
-            PEER_CALLS.labels(connector=CONNECTOR, outcome="transient").inc()
-            raise unanswered(f"{CONNECTOR} {call} failed: {type(exc).__name__}", exc, method) from None
-        if not response.is_success and response.status_code not in allow:
-            error = _error(call, response)
-            outcome = "transient" if isinstance(error, TransientError) else "permanent"
-            PEER_CALLS.labels(connector=CONNECTOR, outcome=outcome).inc()
-            raise error
-        PEER_CALLS.labels(connector=CONNECTOR, outcome="ok").inc()
-        return response
+        with counted(CONNECTOR):
+            try:
+                response = self._http.request(method, self._base + path, json=json, params=params, headers=headers)
+            except httpx.TransportError as exc:
+                raise unanswered(f"{CONNECTOR} {call} failed: {type(exc).__name__}", exc, method) from None
+            if not response.is_success and response.status_code not in allow:
+                raise _error(call, response)
+            return response
 
     def _parse(self, call: str, response: httpx.Response, model: type[Any]) -> Any:
         try:

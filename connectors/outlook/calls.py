@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+from connectors.foundation.http_call import HttpCall
 from connectors.outlook.models import EventDraft
 
 #: Graph accepts at most 20 requests in one `$batch`.
@@ -19,15 +20,8 @@ UTC_PREFER = 'outlook.timezone="UTC"'
 
 
 @dataclass(frozen=True)
-class GraphCall:
+class GraphCall(HttpCall):
     """One Graph request, its path relative to the base URL (`/users/{id}/events`)."""
-
-    name: str
-    method: str
-    path: str
-    params: dict[str, str] = field(default_factory=dict)
-    json: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:

@@ -11,9 +11,9 @@ from typing import Any, Self
 import httpx
 from pydantic import ValidationError
 
-from connectors.foundation.calls import counted, note_answer
 from connectors.foundation.lifecycle import HttpLifecycle
 from connectors.foundation.oauth2 import failed_call
+from connectors.foundation.peer_calls import counted, note_answer
 from connectors.foundation.retry import RetryPolicy, Sleep, retrying
 from connectors.outlook import calls
 from connectors.outlook.auth import Credentials, graph_auth

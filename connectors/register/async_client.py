@@ -16,28 +16,16 @@ from typing import Any, Self, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from connectors.foundation.calls import counted
 from connectors.foundation.lifecycle import AsyncHttpLifecycle
+from connectors.foundation.peer_calls import counted
 from connectors.foundation.retry import AsyncSleep, async_retrying
-from connectors.register import calls
+from connectors.register import calls, models
 from connectors.register import operations as ops
 from connectors.register.auth import Clock, Credentials
 from connectors.register.calls import DEFAULT_PAGE_SIZE, Call
 from connectors.register.client import credentials_of
 from connectors.register.errors import CONNECTOR
 from connectors.register.http import MAX_INLINE_RETRY_AFTER, RegisterHttp
-from connectors.register.models import (
-    BatchResult,
-    Counter,
-    Employee,
-    Location,
-    Page,
-    Product,
-    Room,
-    StaffingBlock,
-    UnavailabilityBlock,
-    UpsertResult,
-)
 from hub.errors import DeliveryError
 from hub.model import Appointment, AppointmentStatus
 from hub.settings import RegisterSettings
@@ -112,7 +100,7 @@ class AsyncRegisterClient(RegisterHttp, AsyncHttpLifecycle):
         return await self._run(ops.get_appointment(appointment_id))
 
     async def appointments_page(self, *, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE,
-                                **filters: Any) -> Page[Appointment]:
+                                **filters: Any) -> models.Page[Appointment]:
         return await self._run(ops.page("list_appointments", "/appointments", calls.appointment_filters(**filters),
                                         cursor, limit, Appointment))
 
@@ -136,15 +124,15 @@ class AsyncRegisterClient(RegisterHttp, AsyncHttpLifecycle):
 
     async def upsert_appointment(self, external_id: str, data: Appointment | Mapping[str, Any],
                                  notify_customer: bool = True, idempotency_key: str | None = None,
-                                 if_match: str | int | None = None) -> UpsertResult:
+                                 if_match: str | int | None = None) -> models.UpsertResult:
         """As `RegisterClient.upsert_appointment`."""
         return await self._run(ops.upsert_appointment(external_id, data, notify_customer, idempotency_key,
                                                       if_match))
 
     async def upsert_appointments(self, items: Iterable[tuple[str, Appointment | Mapping[str, Any]]],
-                                  notify_customer: bool = False) -> list[UpsertResult | DeliveryError]:
+                                  notify_customer: bool = False) -> list[models.UpsertResult | DeliveryError]:
         """Upsert many (a migration load) concurrently; per item its result or its DeliveryError."""
-        async def one(external_id: str, data: Appointment | Mapping[str, Any]) -> UpsertResult | DeliveryError:
+        async def one(external_id: str, data: Appointment | Mapping[str, Any]) -> models.UpsertResult | DeliveryError:
             try:
                 return await self.upsert_appointment(external_id, data, notify_customer)
             except DeliveryError as exc:
@@ -170,38 +158,38 @@ class AsyncRegisterClient(RegisterHttp, AsyncHttpLifecycle):
 
     # -- resources ------------------------------------------------------------------------------
 
-    async def list_products(self) -> list[Product]:
-        return await self._run(ops.resources("products", Product))
+    async def list_products(self) -> list[models.Product]:
+        return await self._run(ops.resources("products", models.Product))
 
-    async def list_locations(self) -> list[Location]:
-        return await self._run(ops.resources("locations", Location))
+    async def list_locations(self) -> list[models.Location]:
+        return await self._run(ops.resources("locations", models.Location))
 
-    async def list_counters(self) -> list[Counter]:
-        return await self._run(ops.resources("counters", Counter))
+    async def list_counters(self) -> list[models.Counter]:
+        return await self._run(ops.resources("counters", models.Counter))
 
-    async def list_rooms(self) -> list[Room]:
-        return await self._run(ops.resources("rooms", Room))
+    async def list_rooms(self) -> list[models.Room]:
+        return await self._run(ops.resources("rooms", models.Room))
 
-    async def list_employees(self) -> list[Employee]:
-        return await self._run(ops.resources("employees", Employee))
+    async def list_employees(self) -> list[models.Employee]:
+        return await self._run(ops.resources("employees", models.Employee))
 
     # -- staffing and unavailability ------------------------------------------------------------
 
     async def list_staffing_blocks(self, *, from_: datetime | None = None, to: datetime | None = None,
                                    resource_id: str | None = None,
-                                   location_id: str | None = None) -> list[StaffingBlock]:
+                                   location_id: str | None = None) -> list[models.StaffingBlock]:
         return await self._run(ops.staffing_blocks(from_, to, resource_id, location_id))
 
-    async def batch_staffing_blocks(self, upsert: Sequence[StaffingBlock] = (),
-                                    delete: Sequence[str] = ()) -> BatchResult:
+    async def batch_staffing_blocks(self, upsert: Sequence[models.StaffingBlock] = (),
+                                    delete: Sequence[str] = ()) -> models.BatchResult:
         """Upsert and delete in chunks of 500, the chunks concurrently; counts summed."""
         return await self._run(ops.batch("batch_staffing_blocks", "/staffing-blocks/batch", upsert, delete))
 
     async def list_unavailability_blocks(self, *, from_: datetime | None = None, to: datetime | None = None,
-                                         employee_id: str | None = None) -> list[UnavailabilityBlock]:
+                                         employee_id: str | None = None) -> list[models.UnavailabilityBlock]:
         return await self._run(ops.unavailability_blocks(from_, to, employee_id))
 
-    async def batch_unavailability_blocks(self, upsert: Sequence[UnavailabilityBlock] = (),
-                                          delete: Sequence[str] = ()) -> BatchResult:
+    async def batch_unavailability_blocks(self, upsert: Sequence[models.UnavailabilityBlock] = (),
+                                          delete: Sequence[str] = ()) -> models.BatchResult:
         """Upsert and delete in chunks of 500, the chunks concurrently; counts summed."""
         return await self._run(ops.batch("batch_unavailability_blocks", "/unavailability-blocks/batch", upsert, delete))

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import zip_longest
 from typing import Any, Literal, TypeVar
@@ -18,6 +17,7 @@ import httpx
 import orjson
 from pydantic import BaseModel, ValidationError
 
+from connectors.foundation.http_call import HttpCall
 from connectors.register.errors import invalid_response
 from connectors.register.models import Page, StaffingBlock, UnavailabilityBlock, UpsertResult
 from hub.model import Appointment, AppointmentStatus
@@ -30,16 +30,8 @@ StatusAction = Literal["complete", "close", "cancel", "check-in"]
 Block = StaffingBlock | UnavailabilityBlock
 
 
-@dataclass(frozen=True)
-class Call:
-    """One HTTP request to the register, relative to the base URL."""
-
-    name: str
-    method: str
-    path: str
-    params: dict[str, str] = field(default_factory=dict)
-    json: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
+#: One HTTP request to the register, relative to the base URL.
+Call = HttpCall
 
 
 def _segment(value: str) -> str:

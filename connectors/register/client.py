@@ -10,28 +10,16 @@ from typing import Any, Self, TypeVar
 import httpx
 from pydantic import BaseModel
 
-from connectors.foundation.calls import counted
 from connectors.foundation.lifecycle import HttpLifecycle
 from connectors.foundation.oauth2 import TOKEN_CALL
+from connectors.foundation.peer_calls import counted
 from connectors.foundation.retry import Sleep, retrying
-from connectors.register import calls
+from connectors.register import calls, models
 from connectors.register import operations as ops
 from connectors.register.auth import Clock, Credentials
 from connectors.register.calls import DEFAULT_PAGE_SIZE, Call
 from connectors.register.errors import CONNECTOR, error_for_exception
 from connectors.register.http import MAX_INLINE_RETRY_AFTER, RegisterHttp
-from connectors.register.models import (
-    BatchResult,
-    Counter,
-    Employee,
-    Location,
-    Page,
-    Product,
-    Room,
-    StaffingBlock,
-    UnavailabilityBlock,
-    UpsertResult,
-)
 from hub.model import Appointment, AppointmentStatus
 from hub.settings import RegisterSettings
 
@@ -111,7 +99,7 @@ class RegisterClient(RegisterHttp, HttpLifecycle):
         return self._run(ops.get_appointment(appointment_id))
 
     def appointments_page(self, *, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE,
-                          **filters: Any) -> Page[Appointment]:
+                          **filters: Any) -> models.Page[Appointment]:
         """One page of appointments; `filters` as for `list_appointments`."""
         return self._run(ops.page("list_appointments", "/appointments", calls.appointment_filters(**filters),
                                   cursor, limit, Appointment))
@@ -137,7 +125,7 @@ class RegisterClient(RegisterHttp, HttpLifecycle):
 
     def upsert_appointment(self, external_id: str, data: Appointment | Mapping[str, Any],
                            notify_customer: bool = True, idempotency_key: str | None = None,
-                           if_match: str | int | None = None) -> UpsertResult:
+                           if_match: str | int | None = None) -> models.UpsertResult:
         """Create or update by externalId. `data` is an Appointment or its wire (camelCase) form.
 
         Without `idempotency_key` one is derived from externalId and content, so a retried or
@@ -173,37 +161,38 @@ class RegisterClient(RegisterHttp, HttpLifecycle):
 
     # -- resources ------------------------------------------------------------------------------
 
-    def list_products(self) -> list[Product]:
-        return self._run(ops.resources("products", Product))
+    def list_products(self) -> list[models.Product]:
+        return self._run(ops.resources("products", models.Product))
 
-    def list_locations(self) -> list[Location]:
-        return self._run(ops.resources("locations", Location))
+    def list_locations(self) -> list[models.Location]:
+        return self._run(ops.resources("locations", models.Location))
 
-    def list_counters(self) -> list[Counter]:
-        return self._run(ops.resources("counters", Counter))
+    def list_counters(self) -> list[models.Counter]:
+        return self._run(ops.resources("counters", models.Counter))
 
-    def list_rooms(self) -> list[Room]:
-        return self._run(ops.resources("rooms", Room))
+    def list_rooms(self) -> list[models.Room]:
+        return self._run(ops.resources("rooms", models.Room))
 
-    def list_employees(self) -> list[Employee]:
-        return self._run(ops.resources("employees", Employee))
+    def list_employees(self) -> list[models.Employee]:
+        return self._run(ops.resources("employees", models.Employee))
 
     # -- staffing and unavailability ------------------------------------------------------------
 
     def list_staffing_blocks(self, *, from_: datetime | None = None, to: datetime | None = None,
-                             resource_id: str | None = None, location_id: str | None = None) -> list[StaffingBlock]:
+                             resource_id: str | None = None,
+                             location_id: str | None = None) -> list[models.StaffingBlock]:
         return self._run(ops.staffing_blocks(from_, to, resource_id, location_id))
 
-    def batch_staffing_blocks(self, upsert: Sequence[StaffingBlock] = (),
-                              delete: Sequence[str] = ()) -> BatchResult:
+    def batch_staffing_blocks(self, upsert: Sequence[models.StaffingBlock] = (),
+                              delete: Sequence[str] = ()) -> models.BatchResult:
         """Upsert and delete staffing blocks, in requests of at most 500 each; counts summed."""
         return self._run(ops.batch("batch_staffing_blocks", "/staffing-blocks/batch", upsert, delete))
 
     def list_unavailability_blocks(self, *, from_: datetime | None = None, to: datetime | None = None,
-                                   employee_id: str | None = None) -> list[UnavailabilityBlock]:
+                                   employee_id: str | None = None) -> list[models.UnavailabilityBlock]:
         return self._run(ops.unavailability_blocks(from_, to, employee_id))
 
-    def batch_unavailability_blocks(self, upsert: Sequence[UnavailabilityBlock] = (),
-                                    delete: Sequence[str] = ()) -> BatchResult:
+    def batch_unavailability_blocks(self, upsert: Sequence[models.UnavailabilityBlock] = (),
+                                    delete: Sequence[str] = ()) -> models.BatchResult:
         """Upsert and delete unavailability blocks, in requests of at most 500 each; counts summed."""
         return self._run(ops.batch("batch_unavailability_blocks", "/unavailability-blocks/batch", upsert, delete))

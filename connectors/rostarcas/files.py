@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
-from connectors.foundation.calls import record
+from connectors.foundation.peer_calls import record
 from connectors.foundation.sftp import SftpLogin, session
 from connectors.rostarcas.csv_export import parse_csv
 from connectors.rostarcas.errors import CONNECTOR

@@ -14,8 +14,8 @@ from urllib.parse import urljoin
 import httpx
 from pydantic import ValidationError
 
-from connectors.foundation.calls import record
 from connectors.foundation.lifecycle import HttpLifecycle
+from connectors.foundation.peer_calls import record
 from connectors.foundation.retry import RetryPolicy, retrying
 from connectors.rostarcas.errors import CONNECTOR, http_error, http_exception
 from connectors.rostarcas.json_export import envelope_problem, parse_page

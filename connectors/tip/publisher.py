@@ -10,8 +10,8 @@ from typing import Any, Self
 import httpx
 import structlog
 
-from connectors.foundation.calls import counted
 from connectors.foundation.lifecycle import HttpLifecycle
+from connectors.foundation.peer_calls import counted
 from connectors.foundation.retry import RetryPolicy, retrying
 from connectors.tip.settings import TipSettings
 from connectors.tip.signing import webhook_headers

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from connectors.foundation.calls import counted
 from connectors.foundation.lifecycle import HttpLifecycle
+from connectors.foundation.peer_calls import counted
 from connectors.foundation.retry import RetryPolicy, retrying
 from connectors.zgw.auth import ZgwAuth
 from connectors.zgw.errors import error_for_exception, error_for_response, invalid_response
