@@ -18,6 +18,7 @@ from tenacity import Retrying
 
 from connectors.foundation import peer_calls
 from connectors.foundation.lifecycle import HttpLifecycle
+from connectors.foundation.problems import problem
 from connectors.foundation.retry import RetryPolicy, Sleep
 from connectors.foundation.retry import retrying as policy_retrying
 from hub.backoff import parse_retry_after
@@ -44,15 +45,11 @@ _MAX_TITLE = 120
 
 def problem_title(response: httpx.Response) -> str:
     """A short, redacted title from an error body (`title`, `msg` or `message`), or the reason phrase."""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        for key in ("title", "msg", "message", "error"):
-            value = body.get(key)
-            if isinstance(value, str) and value.strip():
-                return redact_text(value.strip())[:_MAX_TITLE]
+    body = problem(response)
+    for key in ("title", "msg", "message", "error"):
+        value = body.get(key)
+        if isinstance(value, str) and value.strip():
+            return redact_text(value.strip())[:_MAX_TITLE]
     return response.reason_phrase
 
 

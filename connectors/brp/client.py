@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from connectors.brp.settings import BrpSettings
 from connectors.foundation.lifecycle import HttpLifecycle
 from connectors.foundation.peer_calls import counted
-from hub.backoff import parse_retry_after
-from hub.errors import DeliveryError, PermanentError, TransientError, unanswered
+from connectors.foundation.problems import by_status, problem
+from hub.errors import DeliveryError, PermanentError, unanswered
 from hub.logging import outbound_headers, redact_text
 from mappings.identity import BrpPerson
 
@@ -61,18 +61,10 @@ class PersonenAntwoord(_Wire):
 
 
 def _error(response: httpx.Response) -> DeliveryError:
-    status = response.status_code
-    code = ""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        code = redact_text(str(body.get("code") or body.get("title") or ""))[:80]
-    reason = f"{CONNECTOR} personen failed: {status} {code or response.reason_phrase}".rstrip()
-    if status == 429 or status >= 500:
-        return TransientError(reason, retry_after=parse_retry_after(response.headers.get("Retry-After")))
-    return PermanentError(reason)
+    body = problem(response)
+    code = redact_text(str(body.get("code") or body.get("title") or ""))[:80]
+    return by_status(f"{CONNECTOR} personen failed: {response.status_code} {code or response.reason_phrase}".rstrip(),
+                     response)
 
 
 def person(p: Persoon) -> BrpPerson:

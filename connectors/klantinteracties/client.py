@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors.foundation.lifecycle import HttpLifecycle
 from connectors.foundation.peer_calls import counted
+from connectors.foundation.problems import by_status, invalid_fields, problem
 from connectors.klantinteracties.settings import KlantinteractiesSettings
-from hub.backoff import parse_retry_after
-from hub.errors import DeliveryError, PermanentError, TransientError, unanswered
+from hub.errors import DeliveryError, PermanentError, unanswered
 from hub.logging import outbound_headers, redact_text
 
 CONNECTOR = "klantinteracties"
@@ -58,24 +58,11 @@ class MaakKlantcontactResult(BaseModel):
 
 
 def _error(call: str, response: httpx.Response) -> DeliveryError:
-    status = response.status_code
-    detail = ""
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        parts = [str(body.get("code") or body.get("title") or "")]
-        invalid = body.get("invalidParams")
-        if isinstance(invalid, list):
-            names = [p["name"] for p in invalid if isinstance(p, dict) and isinstance(p.get("name"), str)]
-            if names:
-                parts.append("invalid: " + ", ".join(redact_text(n)[:60] for n in names[:10]))
-        detail = redact_text("; ".join(p for p in parts if p))[:200]
-    reason = f"{CONNECTOR} {call} failed: {status} {detail or response.reason_phrase}".rstrip()
-    if status == 429 or status >= 500:
-        return TransientError(reason, retry_after=parse_retry_after(response.headers.get("Retry-After")))
-    return PermanentError(reason)
+    body = problem(response)
+    parts = [str(body.get("code") or body.get("title") or ""), invalid_fields(body)]
+    detail = redact_text("; ".join(p for p in parts if p))[:200]
+    return by_status(f"{CONNECTOR} {call} failed: {response.status_code} {detail or response.reason_phrase}".rstrip(),
+                     response)
 
 
 class KlantinteractiesClient(HttpLifecycle):

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from connectors.foundation.problems import problem
 from hub.backoff import parse_retry_after
 from hub.errors import DeliveryError, PermanentError, TransientError
 
@@ -42,11 +43,7 @@ def error_for_status(call: str, status: int, body: Any, retry_after: str | None)
 
 
 def error_for_response(call: str, response: httpx.Response) -> DeliveryError:
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    return error_for_status(call, response.status_code, body, response.headers.get("Retry-After"))
+    return error_for_status(call, response.status_code, problem(response), response.headers.get("Retry-After"))
 
 
 def error_for_exception(call: str, exc: httpx.HTTPError) -> DeliveryError:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import httpx
 from pydantic import ValidationError
 
+from connectors.foundation.problems import invalid_fields, problem
 from hub.backoff import parse_retry_after
 from hub.errors import DeliveryError, PermanentError
 from hub.logging import redact_text
@@ -44,22 +45,10 @@ _PERMANENT_BY_STATUS: dict[int, type[PermanentError]] = {
 
 def _problem_summary(response: httpx.Response) -> str:
     """`title` (redacted, short) and the names of invalid fields from a problem+json body."""
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    if not isinstance(body, dict):
-        return ""
-    parts: list[str] = []
+    body = problem(response)
     title = body.get("title") or body.get("error")
-    if isinstance(title, str) and title:
-        parts.append(redact_text(title)[:_MAX_TITLE])
-    invalid = body.get("invalidParams")
-    if isinstance(invalid, list):
-        names = [p["name"] for p in invalid if isinstance(p, dict) and isinstance(p.get("name"), str)]
-        if names:
-            parts.append("invalid: " + ", ".join(redact_text(n)[:60] for n in names[:10]))
-    return "; ".join(parts)
+    parts = [redact_text(title)[:_MAX_TITLE] if isinstance(title, str) and title else "", invalid_fields(body)]
+    return "; ".join(p for p in parts if p)
 
 
 def error_for_response(call: str, response: httpx.Response) -> DeliveryError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from pydantic import ValidationError
 
+from connectors.foundation.problems import problem
 from hub.backoff import parse_retry_after
 from hub.errors import DeliveryError, PermanentError, TransientError
 from hub.logging import redact_text
@@ -30,11 +31,7 @@ _PERMANENT_BY_STATUS: dict[int, type[PermanentError]] = {403: ForbiddenError, 40
 
 
 def _title(response: httpx.Response) -> str:
-    try:
-        body = response.json()
-    except ValueError:
-        return ""
-    title = body.get("title") if isinstance(body, dict) else None
+    title = problem(response).get("title")
     return redact_text(title)[:_MAX_TITLE] if isinstance(title, str) else ""
 
 
