@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import httpx
 
+from hub.closing import AsyncClosing, Closing
 from hub.outbound import async_http_client, http_client
-
-
-class Closing:
-    """A connector client closed with `close()` or by leaving `with` (subclasses say what `close` releases)."""
-
-    def close(self) -> None:
-        """Release what the client holds."""
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
 
 class HttpLifecycle(Closing):
@@ -39,7 +25,7 @@ class HttpLifecycle(Closing):
             self._http.close()
 
 
-class AsyncHttpLifecycle:
+class AsyncHttpLifecycle(AsyncClosing):
     """The async twin of `HttpLifecycle` (`aclose()`, `async with`); `owns_http` overrides who closes."""
 
     def __init__(self, peer: str, http: httpx.AsyncClient | None = None, *, owns_http: bool | None = None,
@@ -50,13 +36,6 @@ class AsyncHttpLifecycle:
     async def aclose(self) -> None:
         if self._owns_http:
             await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
-        await self.aclose()
 
 
 __all__ = ["AsyncHttpLifecycle", "Closing", "HttpLifecycle"]

@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime
-from types import TracebackType
-from typing import Self
 
 import httpx
 
+from hub.closing import AsyncClosing
 from hub.errors import DeliveryError
 from hub.model import Appointment
 from hub.ports.capabilities import Capability
@@ -17,7 +16,7 @@ from hub.ports.register import AppointmentRegister, require
 from hub.ports.register_types import Employee, Location, Product, UpsertResult
 
 
-class ThreadedBulk:
+class ThreadedBulk(AsyncClosing):
     """At most `concurrency` calls of the sync adapter at once, each in a worker thread."""
 
     def __init__(self, register: AppointmentRegister, concurrency: int, http: httpx.AsyncClient | None = None) -> None:
@@ -40,13 +39,6 @@ class ThreadedBulk:
         self._register.close()
         if self._http is not None:
             await self._http.aclose()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
-        await self.aclose()
 
     async def list_appointments(self, *, from_: datetime | None = None, to: datetime | None = None,
                                 page_size: int = 100) -> AsyncIterator[Appointment]:
