@@ -1,7 +1,8 @@
-"""Connector plumbing every peer shares: OAuth2 client credentials, retries, client lifecycle, call metrics, SFTP.
+"""Connector plumbing every peer shares: OAuth2 client credentials, retries, client lifecycle, call counting, SFTP.
 
 A connector builds on these instead of writing its own: `oauth2.ClientCredentialsAuth` (an `httpx.Auth`),
-`retry.retrying`/`async_retrying` (one tenacity policy from a `RetryPolicy`), `lifecycle.OwnedHttp` (the traced
-httpx client a connector closes only when it made it), `calls.record`/`calls.note_answer` (PEER_CALLS and the
-rate-limit headroom hook) and `sftp.session` (asyncssh from sync code).
+`retry.retrying`/`async_retrying` (one tenacity policy from a `RetryPolicy`), `lifecycle.HttpLifecycle` (the traced
+httpx client a connector closes only when it made it), `peer_calls.counted`/`note_answer` (PEER_CALLS and the
+rate-limit hook), `problems` (reading an error answer), `sftp.session` (asyncssh from sync code) and
+`http_call.HttpCall` (a request built without I/O).
 """

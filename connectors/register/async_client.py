@@ -66,7 +66,7 @@ class AsyncRegisterClient(RegisterHttp, AsyncHttpLifecycle):
         async with self._slots:
             with counted(CONNECTOR):
                 try:
-                    response = await self._http.request(**self._request(call))
+                    response = await self._http.send(self._build(self._http, call), auth=self._auth)
                 except httpx.HTTPError as exc:
                     raise self._unanswered(call, exc) from exc
                 return self._checked(call, response)

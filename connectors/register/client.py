@@ -58,7 +58,7 @@ class RegisterClient(RegisterHttp, HttpLifecycle):
     def _attempt(self, call: Call) -> httpx.Response:
         with counted(CONNECTOR):
             try:
-                response = self._http.request(**self._request(call))
+                response = self._http.send(self._build(self._http, call), auth=self._auth)
             except httpx.HTTPError as exc:
                 raise self._unanswered(call, exc) from exc
             return self._checked(call, response)

@@ -6,8 +6,6 @@ changes and batches keyed by client-chosen ids), so every transient failure is r
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 
 from connectors.foundation.oauth2 import Clock, failed_call
@@ -41,10 +39,10 @@ class RegisterHttp:
         self._policy = RETRY.model_copy(update={"max_retries": max_retries,
                                                 "max_inline_retry_after": max_inline_retry_after})
 
-    def _request(self, call: Call) -> dict[str, Any]:
-        """`httpx.Client.request` arguments for `call`."""
-        return {"method": call.method, "url": self._base_url + call.path, "params": call.params, "json": call.json,
-                "headers": request_headers(call), "auth": self._auth}
+    def _build(self, http: httpx.Client | httpx.AsyncClient, call: Call) -> httpx.Request:
+        """The request for `call` (sent with `auth=self._auth`, which adds the bearer token)."""
+        return http.build_request(call.method, self._base_url + call.path, params=call.params, json=call.json,
+                                  headers=request_headers(call))
 
     @staticmethod
     def _unanswered(call: Call, exc: httpx.HTTPError) -> DeliveryError:
