@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 from connectors.kcm.errors import sftp_error
 from connectors.kcm.models import Receipt, RemoteFile
 from connectors.kcm.settings import KcmSettings
-from connectors.kcm.transport import PART_SUFFIX, sha256_hex
+from connectors.kcm.transport import PART_SUFFIX
 from connectors.ssh import asyncssh
 from hub.errors import DeliveryError, TransientError
+from hub.ports.surveys_types import sha256_hex
 
 T = TypeVar("T")
 CHUNK = 32 * 1024

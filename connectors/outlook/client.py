@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
@@ -25,7 +24,6 @@ from connectors.outlook.errors import (
     error_for_status,
     invalid_response,
 )
-from connectors.outlook.models import BatchResponseItem, Event, ScheduleInformation
 from connectors.outlook.settings import OutlookSettings
 from hub.backoff import backoff_seconds, parse_retry_after
 from hub.console.headroom import note_rate_limit_headers
@@ -33,26 +31,13 @@ from hub.errors import DeliveryError, TransientError
 from hub.logging import outbound_headers
 from hub.metrics import PEER_CALLS
 from hub.outbound import http_client
+from hub.ports.calendar_types import BatchResponseItem, Event, OpResult, ScheduleInformation
 
 BACKOFF_BASE_SECONDS = 0.5
 BACKOFF_CAP_SECONDS = 30.0
 #: A Retry-After longer than this is not waited for in-process; the TransientError goes to the caller.
 MAX_INLINE_RETRY_AFTER = 60.0
 Sleep = Callable[[float], None]
-
-
-@dataclass(frozen=True)
-class OpResult:
-    """What one calendar operation did: the event (create/update), `gone` (404 on delete), or the error."""
-
-    op: CalendarOp
-    event: Event | None = None
-    gone: bool = False
-    error: DeliveryError | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 def _record(error: DeliveryError | None) -> None:
