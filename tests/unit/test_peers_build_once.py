@@ -10,7 +10,7 @@ from types import TracebackType
 import pytest
 
 from hub import peers
-from hub.bootstrap import Peers
+from hub.bootstrap import Peers, PeerSlot
 from hub.breaker import Breaker, Guarded
 from hub.settings import Settings
 
@@ -92,3 +92,10 @@ def test_an_assigned_fake_is_the_peer_and_the_breaker_wraps_each_replacement() -
 def test_an_unknown_peer_is_a_key_error() -> None:
     with pytest.raises(KeyError, match="nosuchpeer"):
         Peers(Settings(database_url="sqlite://")).get("nosuchpeer")
+
+
+def test_every_port_property_names_a_connector_module_that_registers_its_factory() -> None:
+    slots = {name for name, value in vars(Peers).items() if isinstance(value, PeerSlot)}
+    assert slots and slots <= set(peers.PEER_MODULES)
+    unregistered = [name for name in sorted(peers.PEER_MODULES) if peers.factory_for(name) is None]
+    assert unregistered == []
