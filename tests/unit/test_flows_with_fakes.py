@@ -5,7 +5,7 @@ answers, including the ports' hub-level errors."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from itertools import count
 
 import pytest
@@ -14,14 +14,16 @@ from connectors.klantinteracties import KlantinteractiesSettings
 from flows import zaak_closure
 from flows.calendars.forward import sync_appointment
 from flows.contact_moments import flow as contact_moments
+from flows.roster import sync_roster
 from flows.waste_depot import store as depot
 from flows.waste_depot.jobs import refresh_passes
 from hub.bootstrap import Hub
 from hub.context import FlowContext, InboundEvent
-from hub.errors import PermanentError
+from hub.errors import PermanentError, TransientError
 from hub.model import Appointment, AppointmentStatus, CloudEvent, parse_event
 from hub.notificaties import Notificatie
 from hub.ports.passes import PassList, PassRecord
+from hub.ports.roster import RosterExport, Shift
 from hub.ports.zaken import REFUSED, Status, StatusType, Zaak
 from hub.registry import FlowRegistry
 from hub.settings import Settings
@@ -29,10 +31,12 @@ from hub.testing.fakes import (
     FakeCalendar,
     FakeKlantinteracties,
     FakePasses,
+    FakeRoster,
     FakeSalesforce,
     FakeZaken,
     InMemoryRegister,
 )
+from mappings.rostarcas import block_id
 from tests.support.events import appointment, cloudevent
 
 ZAKEN = "https://openzaak.example.nl/zaken/api/v1/"
@@ -185,3 +189,40 @@ def test_a_booking_becomes_one_contact_moment_in_each_sink_and_a_duplicate_chang
         assert (salesforce.round_trips, klantinteracties.calls) == (trips, calls)  # no peer call at all
     finally:
         hub.close()
+
+
+# --- roster: the roster port and the register port ----------------------------------------------------------------
+
+MONDAY = date(2027, 3, 22)
+
+
+def test_the_roster_becomes_staffing_blocks_once_and_a_failed_fetch_touches_nothing(settings: Settings) -> None:
+    shifts = [Shift(shift_id="D-1", employee_id="RC-1001", day=MONDAY, start=time(9), end=time(17),
+                    activity_code="BALIE-BZ", location_code="KP", counter_code="B1"),
+              Shift(shift_id="D-6", employee_id="RC-1002", day=MONDAY, start=time(12), end=time(12, 30),
+                    activity_code="PAUZE", location_code="KP")]  # a break: not bookable
+    roster, register = FakeRoster(RosterExport(source="memory", shifts=shifts)), InMemoryRegister()
+    hub = Hub(settings, registry=FlowRegistry(), peers={"rostarcas": roster, "register": register},
+              now=lambda: datetime(2027, 3, 22, 6, tzinfo=UTC), worker_name="test")
+    try:
+        run = sync_roster(hub)
+
+        assert run.error is None and set(register.staffing) == {block_id("D-1")}
+        # one batch, then the changed stretch's appointments are read for capacity conflicts
+        assert register.calls == ["batch_staffing_blocks", "list_appointments"] and len(roster.windows) == 1
+        sync_roster(hub)
+        assert register.calls == ["batch_staffing_blocks", "list_appointments"]  # unchanged roster: no call
+
+        hub.peers.rostarcas = FailingRoster()
+        failed = sync_roster(hub)
+        assert failed.outcome == "failed" and "rostarcas away" in (failed.error or "")
+        assert register.calls == ["batch_staffing_blocks", "list_appointments"]
+    finally:
+        hub.close()
+
+
+class FailingRoster:
+    """A roster port whose export cannot be read now."""
+
+    def fetch_roster(self, from_: date, to: date) -> RosterExport:
+        raise TransientError("rostarcas away: 503")
