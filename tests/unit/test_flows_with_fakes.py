@@ -5,7 +5,7 @@ answers, including the ports' hub-level errors."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import count
 
 import pytest
@@ -14,6 +14,7 @@ from connectors.klantinteracties import KlantinteractiesSettings
 from flows import zaak_closure
 from flows.calendars.forward import sync_appointment
 from flows.contact_moments import flow as contact_moments
+from flows.pickup_readiness.job import sync_pickups
 from flows.roster import sync_roster
 from flows.waste_depot import store as depot
 from flows.waste_depot.jobs import refresh_passes
@@ -22,6 +23,7 @@ from hub.context import FlowContext, InboundEvent
 from hub.errors import PermanentError, TransientError
 from hub.model import Appointment, AppointmentStatus, CloudEvent, parse_event
 from hub.notificaties import Notificatie
+from hub.ports.documents import DocumentRow
 from hub.ports.passes import PassList, PassRecord
 from hub.ports.roster import RosterExport, Shift
 from hub.ports.zaken import REFUSED, Status, StatusType, Zaak
@@ -29,8 +31,10 @@ from hub.registry import FlowRegistry
 from hub.settings import Settings
 from hub.testing.fakes import (
     FakeCalendar,
+    FakeDocuments,
     FakeKlantinteracties,
     FakePasses,
+    FakePublisher,
     FakeRoster,
     FakeSalesforce,
     FakeZaken,
@@ -226,3 +230,25 @@ class FailingRoster:
 
     def fetch_roster(self, from_: date, to: date) -> RosterExport:
         raise TransientError("rostarcas away: 503")
+
+
+# --- pick-up readiness: the document-status, publisher and register ports -----------------------------------------
+
+def test_a_ready_document_is_announced_once(settings: Settings) -> None:
+    documents = FakeDocuments([DocumentRow(application_number="K2B-1", document_type="PN", document_number="NX0000001",
+                                           bsn="999993653", status="GEREED",
+                                           status_date=datetime.now(UTC) - timedelta(days=1))])
+    tip = FakePublisher()
+    hub = Hub(settings, registry=FlowRegistry(), worker_name="test",
+              peers={"key2burgerzaken": documents, "tip": tip, "register": InMemoryRegister()})
+    try:
+        result = sync_pickups(hub, dry_run=False)
+
+        assert result.outcome == "ok" and result.counts["ready"] == 1
+        assert tip.published and {e.subject for e in tip.published} == {"K2B-1"}
+        assert all(e.source == tip.source for e in tip.published)
+        published = len(tip.published)
+        again = sync_pickups(hub, dry_run=False)
+        assert again.counts.get("unchanged") == 1 and len(tip.published) == published
+    finally:
+        hub.close()
