@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import hashlib
 
-import connectors.zgw.peers  # noqa: F401 - registers the peers `zgw` and `nrc`
-from connectors.zgw import REFUSED, RefusedUrlError, Zaak, ZakenClient
 from hub.context import FlowContext, InboundEvent
 from hub.errors import PermanentError
 from hub.model import Appointment
 from hub.ports.register import AppointmentRegister, Capability, ConflictError
+from hub.ports.zaken import REFUSED, RefusedUrlError, Zaak, ZakenPort
 from hub.registry import REGISTRY
 from mappings.zgw import (
     CLOSE_REASON,
@@ -52,7 +51,7 @@ def _refuse(ctx: FlowContext, note: ZaakNotification) -> PermanentError:
     return PermanentError(REFUSED)
 
 
-def _is_closed(zgw: ZakenClient, zaak: Zaak, note: ZaakNotification) -> tuple[bool, str]:
+def _is_closed(zgw: ZakenPort, zaak: Zaak, note: ZaakNotification) -> tuple[bool, str]:
     """Closed when `einddatum` is set, or when the new status is the zaak's current one and final."""
     if zaak.closed:
         return True, "einddatum"
@@ -83,7 +82,7 @@ def handle(event: InboundEvent, ctx: FlowContext) -> str | None:
     if note is None or not routes_to_zaak_closure(note):
         ctx.audit("ignore-notification", outcome="ignored", references={"type": event.event.type})
         return "ignored: not a zaak closure notification"
-    zgw: ZakenClient = ctx.peers.zgw
+    zgw = ctx.peers.zgw
     if not (zgw.is_zaken_url(note.hoofd_object) and zgw.is_zaken_url(note.resource_url)):
         raise _refuse(ctx, note)
     try:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cached_property
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast, overload
 
 import hub.store.ops_tables  # the alerts table belongs to the metadata (truncation, checks)
 import hub.store.waste_depot_tables  # noqa: F401 - the gate's tables belong to the metadata (truncation, checks)
@@ -18,50 +18,103 @@ from hub.console.headroom import note_rate_limit_headers
 from hub.intake import Intake
 from hub.links import LinkStore
 from hub.locks import LockManager
-from hub.peers import PEER_FACTORIES
+from hub.peers import factory_for
+from hub.ports.brp import PersonRegistry
+from hub.ports.calendar import CalendarPort
+from hub.ports.datalake import LakeOpener
+from hub.ports.documents import DocumentStatusPort
+from hub.ports.klantinteracties import KlantinteractiesPort
+from hub.ports.passes import PassSource
+from hub.ports.publisher import EventPublisher
 from hub.ports.register import AppointmentRegister
+from hub.ports.roster import RosterPort
+from hub.ports.salesforce import SalesforcePort
+from hub.ports.surveys import SurveyDrop
+from hub.ports.zaken import ZakenPort
 from hub.registry import REGISTRY, FlowRegistry, load_flow_modules
 from hub.settings import Settings, get_settings
 from hub.store.db import Database
 from hub.store.tables import utcnow
 
+P = TypeVar("P")
+
+
+class PeerSlot(Generic[P]):
+    """A typed property of `Peers`: reading builds the peer once (or returns it, behind the breaker when one is
+    set); assigning replaces it, e.g. `hub.peers.outlook = FakeCalendar()` in a test."""
+
+    name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, peers: None, owner: type) -> PeerSlot[P]: ...
+
+    @overload
+    def __get__(self, peers: Peers, owner: type) -> P: ...
+
+    def __get__(self, peers: Peers | None, owner: type) -> PeerSlot[P] | P:
+        if peers is None:
+            return self
+        # A `Guarded` wrapper forwards every method of the port it wraps, so it stands for the port.
+        return cast(P, peers.get(self.name))
+
+    def __set__(self, peers: Peers, peer: P) -> None:
+        peers.replace(self.name, peer)
+
 
 class Peers:
-    """Connectors to peer systems, built on first use; tests pass fakes as overrides."""
+    """The hub's peers, each through its port (`hub.ports`); connectors are built on first use, once.
 
-    def __init__(self, settings: Settings, overrides: dict[str, Any] | None = None) -> None:
+    A connector package registers its factory in `hub.peers.PEER_FACTORIES` on import; tests pass fakes as
+    `Hub(peers={...})` or assign them (`hub.peers.register = InMemoryRegister()`).
+    """
+
+    register: PeerSlot[AppointmentRegister] = PeerSlot()
+    outlook: PeerSlot[CalendarPort] = PeerSlot()
+    salesforce: PeerSlot[SalesforcePort] = PeerSlot()
+    klantinteracties: PeerSlot[KlantinteractiesPort] = PeerSlot()
+    brp: PeerSlot[PersonRegistry] = PeerSlot()
+    zgw: PeerSlot[ZakenPort] = PeerSlot()
+    kcm: PeerSlot[SurveyDrop] = PeerSlot()
+    key2burgerzaken: PeerSlot[DocumentStatusPort] = PeerSlot()
+    rostarcas: PeerSlot[RosterPort] = PeerSlot()
+    tip: PeerSlot[EventPublisher] = PeerSlot()
+    passes: PeerSlot[PassSource] = PeerSlot()
+    datalake: PeerSlot[LakeOpener] = PeerSlot()
+
+    def __init__(self, settings: Settings, overrides: Mapping[str, object] | None = None) -> None:
         self._settings = settings
-        self._cache: dict[str, Any] = dict(overrides or {})
+        self._cache: dict[str, object] = dict(overrides or {})
         self._building = threading.Lock()
         #: When set, every connector is handed out behind it (`hub.breaker.Guarded`).
         self._breaker: Breaker | None = None
         self._guarded: dict[str, Guarded] = {}
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return self._get(name)
-
-    @property
-    def register(self) -> AppointmentRegister:
-        """The appointment register, through its port (the adapter `AFSPRAKENHUB_REGISTER__VENDOR` names)."""
-        return cast(AppointmentRegister, self._get("register"))
-
-    def _get(self, name: str) -> Any:
-        if name not in self._cache:
-            factory = PEER_FACTORIES.get(name)
-            if factory is None:
-                raise AttributeError(f"no connector named {name!r}")
+    def get(self, name: str) -> object:
+        """The peer `name` (built on first use), behind the breaker when one is set; for peers without a port
+        property (`nrc`, `jcc`, a test's own). KeyError when no connector of that name is registered."""
+        target = self._cache.get(name)
+        if target is None:
             with self._building:  # two worker threads must not each build (and one leak) the same client
-                if name not in self._cache:
-                    self._cache[name] = factory(self._settings)
+                target = self._cache.get(name)
+                if target is None:
+                    factory = factory_for(name)
+                    if factory is None:
+                        raise KeyError(f"no connector named {name!r}")
+                    target = self._cache[name] = factory(self._settings)
         if self._breaker is None:
-            return self._cache[name]
-        target = self._cache[name]
+            return target
         guarded = self._guarded.get(name)
         if guarded is None or not guarded.is_guarding(target):  # built once, or the peer was replaced
             guarded = self._guarded[name] = Guarded(name, target, self._breaker)
         return guarded
+
+    def replace(self, name: str, peer: object) -> None:
+        """Use `peer` as `name` from now on (a fake in tests); the breaker wraps it anew."""
+        with self._building:
+            self._cache[name] = peer
 
     def guard_with(self, breaker: Breaker | None) -> None:
         """Hand out connectors behind `breaker` from now on (None: bare)."""
@@ -79,7 +132,7 @@ class Hub:
     """Everything a flow, the API and the CLI need, in one place."""
 
     def __init__(self, settings: Settings | None = None, *, registry: FlowRegistry | None = None,
-                 peers: dict[str, Any] | None = None, now: Callable[[], datetime] = utcnow,
+                 peers: Mapping[str, object] | None = None, now: Callable[[], datetime] = utcnow,
                  load_flows: bool = True, worker_name: str | None = None) -> None:
         self.settings = settings or get_settings()
         self.now = now

@@ -39,9 +39,9 @@ def _hub() -> Hub:
 def known_peers(hub: Hub) -> list[str]:
     """Connector names (every registered connector, and every peer the breaker has a row for)."""
     from hub.breaker import states
-    from hub.peers import PEER_FACTORIES
+    from hub.peers import peer_names
 
-    return sorted(set(PEER_FACTORIES) | {s.peer for s in states(hub)})
+    return sorted(peer_names() | {s.peer for s in states(hub)})
 
 
 def _check_peer(hub: Hub, peer: str) -> None:

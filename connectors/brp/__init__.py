@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from connectors.brp.client import FIELDS, QUERY_TYPE, BrpClient, PersonenAntwoord, Persoon
 from connectors.brp.settings import BrpSettings
 from hub.peers import register_peer
+from hub.ports.brp import PersonRegistry
 
 if TYPE_CHECKING:
     from hub.settings import Settings
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 PEER = "brp"
 
 
-def peer_factory(settings: Settings) -> BrpClient:
+def peer_factory(settings: Settings) -> PersonRegistry:
     """The `brp` peer of a Hub."""
     section: Any = getattr(settings, "brp", None) or BrpSettings()
     return BrpClient.from_settings(section)

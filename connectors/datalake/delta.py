@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from connectors.datalake.storage import LakeLocation
+from hub.ports.datalake import Watermark
 
 if TYPE_CHECKING:
     from deltalake import DeltaTable
 
 WATERMARK_KEY = "afsprakenhub.watermark"
-Watermark = dict[str, str | int | float | None]
 
 
 class DeltaLake:
@@ -35,6 +35,9 @@ class DeltaLake:
         if not DeltaTable.is_deltatable(uri, storage_options=self.location.storage_options or None):
             return None
         return DeltaTable(uri, storage_options=self.location.storage_options or None)
+
+    def describe(self) -> str:
+        return self.location.describe()
 
     def exists(self, table: str) -> bool:
         return self._open(table) is not None

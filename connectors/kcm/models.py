@@ -1,21 +1,8 @@
-"""What the KCM drop folder answers: files and delivery receipts."""
+"""KCM file shapes, defined with the survey drop port (hub.ports.surveys_types): re-exported for the connector."""
 
-from __future__ import annotations
+from hub.ports.surveys_types import (
+    Receipt,
+    RemoteFile,
+)
 
-from pydantic import BaseModel
-
-
-class RemoteFile(BaseModel):
-    """A file in the drop folder; `sha256` when the protocol tells (HTTPS) or it was read back."""
-
-    name: str
-    size: int
-    sha256: str | None = None
-
-
-class Receipt(BaseModel):
-    """A completed delivery: the file is complete under its final name."""
-
-    name: str
-    size: int
-    sha256: str
+__all__ = ["Receipt", "RemoteFile"]

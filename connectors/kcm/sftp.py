@@ -11,9 +11,10 @@ from connectors.foundation.sftp import SftpLogin, session
 from connectors.kcm.errors import CONNECTOR
 from connectors.kcm.models import Receipt, RemoteFile
 from connectors.kcm.settings import KcmSettings
-from connectors.kcm.transport import PART_SUFFIX, sha256_hex
+from connectors.kcm.transport import PART_SUFFIX
 from connectors.ssh import asyncssh
 from hub.errors import TransientError
+from hub.ports.surveys_types import sha256_hex
 
 T = TypeVar("T")
 CHUNK = 32 * 1024

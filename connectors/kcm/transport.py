@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Protocol
 
-from connectors.kcm.models import Receipt, RemoteFile
+from hub.ports.surveys_types import Receipt, RemoteFile
 
 #: Suffix of the temporary name a file is uploaded under before the rename to its final name.
 PART_SUFFIX = ".part"
-
-
-def sha256_hex(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()
 
 
 class Transport(Protocol):

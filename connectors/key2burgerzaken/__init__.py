@@ -14,12 +14,13 @@ from connectors.key2burgerzaken.settings import Key2BurgerzakenSettings, ViewCol
 from connectors.key2burgerzaken.source import DocumentSource
 from connectors.key2burgerzaken.view import Cursor, DocumentView
 from hub.peers import register_peer
+from hub.ports.documents import DocumentStatusPort
 
 if TYPE_CHECKING:
     from hub.settings import Settings
 
 
-def _factory(settings: Settings) -> Key2BurgerzakenClient:
+def _factory(settings: Settings) -> DocumentStatusPort:
     return Key2BurgerzakenClient.from_settings(settings.key2burgerzaken)
 
 

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from connectors.klantinteracties.client import (
+from connectors.klantinteracties.client import KlantinteractiesClient
+from connectors.klantinteracties.settings import KlantinteractiesSettings
+from hub.peers import register_peer
+from hub.ports.klantinteracties import (
     KlantcontactRecord,
-    KlantinteractiesClient,
+    KlantinteractiesPort,
     MaakKlantcontactResult,
     PartijRecord,
     Reference,
 )
-from connectors.klantinteracties.settings import KlantinteractiesSettings
-from hub.peers import register_peer
 
 if TYPE_CHECKING:
     from hub.settings import Settings
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 PEER = "klantinteracties"
 
 
-def peer_factory(settings: Settings) -> KlantinteractiesClient:
+def peer_factory(settings: Settings) -> KlantinteractiesPort:
     section: Any = getattr(settings, "klantinteracties", None) or KlantinteractiesSettings()
     return KlantinteractiesClient.from_settings(section)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Self
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from connectors.foundation.lifecycle import HttpLifecycle
 from connectors.foundation.peer_calls import counted
@@ -17,44 +17,9 @@ from connectors.foundation.problems import by_status, invalid_fields, problem
 from connectors.klantinteracties.settings import KlantinteractiesSettings
 from hub.errors import DeliveryError, PermanentError, unanswered
 from hub.logging import outbound_headers, redact_text
+from hub.ports.klantinteracties import KlantcontactRecord, MaakKlantcontactResult, PartijRecord
 
 CONNECTOR = "klantinteracties"
-
-
-class Reference(BaseModel):
-    """`{uuid, url}` of a created resource."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    uuid: str
-    url: str | None = None
-
-
-class KlantcontactRecord(BaseModel):
-    """A klantcontact as listed (the fields the hub reads)."""
-
-    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True)
-
-    uuid: str
-    url: str | None = None
-    onderwerp: str | None = None
-    metadata: dict[str, str] = Field(default_factory=dict)
-
-
-class PartijRecord(BaseModel):
-    """A partij as listed (the hub reads only its uuid)."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    uuid: str
-
-
-class MaakKlantcontactResult(BaseModel):
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    klantcontact: Reference
-    betrokkene: Reference | None = None
-    onderwerpobject: Reference | None = None
 
 
 def _error(call: str, response: httpx.Response) -> DeliveryError:

@@ -25,9 +25,10 @@ from connectors.outlook.models import (
 )
 from connectors.outlook.settings import OutlookSettings
 from hub.peers import register_peer
+from hub.ports.calendar import CalendarPort
 
 
-def _factory(settings: Any) -> GraphClient:
+def _factory(settings: Any) -> CalendarPort:
     return GraphClient.from_settings(settings.outlook)
 
 

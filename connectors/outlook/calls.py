@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from connectors.foundation.http_call import HttpCall
-from connectors.outlook.models import EventDraft
+from hub.ports.calendar_types import CalendarOp, CreateEvent, DeleteEvent, UpdateEvent
 
 #: Graph accepts at most 20 requests in one `$batch`.
 BATCH_LIMIT = 20
@@ -29,26 +29,6 @@ class GraphCall(HttpCall):
         return self.path + (f"?{urlencode(self.params)}" if self.params else "")
 
 
-@dataclass(frozen=True)
-class CreateEvent:
-    mailbox: str
-    draft: EventDraft
-
-
-@dataclass(frozen=True)
-class UpdateEvent:
-    mailbox: str
-    event_id: str
-    draft: EventDraft
-
-
-@dataclass(frozen=True)
-class DeleteEvent:
-    mailbox: str
-    event_id: str
-
-
-CalendarOp = CreateEvent | UpdateEvent | DeleteEvent
 
 
 def mailbox_path(mailbox: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Self
 
@@ -27,30 +26,16 @@ from connectors.outlook.errors import (
     error_for_status,
     invalid_response,
 )
-from connectors.outlook.models import BatchResponseItem, Event, ScheduleInformation
 from connectors.outlook.settings import OutlookSettings
 from hub.backoff import backoff_seconds, parse_retry_after
 from hub.errors import DeliveryError, TransientError
 from hub.logging import outbound_headers
+from hub.ports.calendar_types import BatchResponseItem, Event, OpResult, ScheduleInformation
 
 #: Graph's retry defaults; `max_retries` comes from settings.
 RETRY = RetryPolicy(max_retries=4, backoff_base_seconds=0.5, backoff_cap_seconds=30.0, max_inline_retry_after=60.0)
 #: A Retry-After longer than this is not waited for in-process; the TransientError goes to the caller.
 MAX_INLINE_RETRY_AFTER = RETRY.max_inline_retry_after
-
-
-@dataclass(frozen=True)
-class OpResult:
-    """What one calendar operation did: the event (create/update), `gone` (404 on delete), or the error."""
-
-    op: CalendarOp
-    event: Event | None = None
-    gone: bool = False
-    error: DeliveryError | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 class GraphClient(HttpLifecycle):

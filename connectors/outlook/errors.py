@@ -14,13 +14,14 @@ import httpx
 from connectors.foundation.problems import problem
 from hub.backoff import parse_retry_after
 from hub.errors import DeliveryError, PermanentError, TransientError
+from hub.ports import errors
 
 CONNECTOR = "outlook"
 TRANSIENT_STATUSES = frozenset({429, 500, 502, 503, 504})
 _CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_.\-]{0,80}$")
 
 
-class NotFoundError(PermanentError):
+class NotFoundError(errors.NotFoundError):
     """404: the mailbox or event does not exist (any more)."""
 
 

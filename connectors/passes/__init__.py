@@ -5,21 +5,14 @@ Importing this package registers the peer `passes` in `hub.peers`.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from connectors.passes.folder import FolderPassSource, parse_csv
 from connectors.passes.models import PassList, PassRecord
 from connectors.passes.settings import PassListSettings
 from connectors.passes.view import ViewPassSource
 from hub.peers import PEER_FACTORIES
-
-
-class PassSource(Protocol):
-    """Reads the whole pass list."""
-
-    name: str
-
-    def fetch(self) -> PassList: ...
+from hub.ports.passes import PassSource
 
 
 class NoPassSource:

@@ -6,6 +6,8 @@ Importing this package registers the peer `rostarcas` in `hub.peers`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from connectors.rostarcas.client import RostarcasClient, RosterSource
 from connectors.rostarcas.csv_export import generated_at_from_name, parse_csv
 from connectors.rostarcas.errors import CONNECTOR
@@ -15,8 +17,14 @@ from connectors.rostarcas.models import RosterExport, RowProblem, Shift
 from connectors.rostarcas.rows import FIELDS
 from connectors.rostarcas.settings import RostarcasSettings
 from hub.peers import register_peer
+from hub.ports.roster import RosterPort
 
-register_peer(CONNECTOR, lambda s: RostarcasClient.from_settings(s.rostarcas))
+
+def _factory(settings: Any) -> RosterPort:
+    return RostarcasClient.from_settings(settings.rostarcas)
+
+
+register_peer(CONNECTOR, _factory)
 
 __all__ = [
     "CONNECTOR",

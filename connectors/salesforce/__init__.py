@@ -20,6 +20,7 @@ from connectors.salesforce.models import (
 )
 from connectors.salesforce.settings import SalesforceSettings
 from hub.peers import register_peer
+from hub.ports.salesforce import SalesforcePort
 
 if TYPE_CHECKING:
     from hub.settings import Settings
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 PEER = "salesforce"
 
 
-def peer_factory(settings: Settings) -> SalesforceClient:
+def peer_factory(settings: Settings) -> SalesforcePort:
     """The `salesforce` peer of a Hub."""
     section: Any = getattr(settings, "salesforce", None) or SalesforceSettings()
     return SalesforceClient.from_settings(section)

@@ -26,7 +26,7 @@ from connectors.salesforce.errors import (
     parse_error_body,
 )
 from connectors.salesforce.metrics import API_USAGE
-from connectors.salesforce.models import ApiUsage, ObjectDescribe, Subrequest, SubResult
+from connectors.salesforce.models import ApiUsage, ObjectDescribe, Subrequest, SubResult, halted_only
 from connectors.salesforce.settings import SalesforceSettings
 from hub.backoff import parse_retry_after
 from hub.errors import DeliveryError, TransientError
@@ -183,13 +183,6 @@ class SalesforceClient:
             self.api_usage = ApiUsage(used=int(match[1]), limit=int(match[2]))
             API_USAGE.labels(kind="used").set(self.api_usage.used)
             API_USAGE.labels(kind="limit").set(self.api_usage.limit)
-
-
-def halted_only(results: Sequence[SubResult]) -> bool:
-    """Whether every failure is PROCESSING_HALTED (e.g. an unresolved `@{ref…}`), nothing worse."""
-    failed = [r for r in results if not r.ok]
-    return bool(failed) and all(e.error_code == HALTED for r in failed for e in r.errors) \
-        and all(r.errors for r in failed)
 
 
 __all__ = ["DeliveryError", "SalesforceClient", "halted_only"]

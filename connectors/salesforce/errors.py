@@ -9,15 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from connectors.salesforce.models import ApiError
+from connectors.salesforce.models import HALTED, ApiError
 from hub.errors import DeliveryError, PermanentError, TransientError
 from hub.logging import redact_text
 
 CONNECTOR = "salesforce"
 TRANSIENT_CODES = frozenset({"REQUEST_LIMIT_EXCEEDED", "UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE",
                              "API_CURRENTLY_DISABLED", "QUERY_TIMEOUT"})
-#: Set on the other subrequests of an allOrNone composite that was rolled back; never the cause.
-HALTED = "PROCESSING_HALTED"
 
 
 def _describe(errors: Sequence[ApiError]) -> str:

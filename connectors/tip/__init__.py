@@ -12,12 +12,13 @@ from connectors.tip.publisher import CE_JSON, CONNECTOR, TipPublisher, encode
 from connectors.tip.settings import TipSettings
 from connectors.tip.signing import secret_key, sign, webhook_headers
 from hub.peers import register_peer
+from hub.ports.publisher import EventPublisher
 
 if TYPE_CHECKING:
     from hub.settings import Settings
 
 
-def _factory(settings: Settings) -> TipPublisher:
+def _factory(settings: Settings) -> EventPublisher:
     return TipPublisher.from_settings(settings.tip)
 
 

@@ -9,22 +9,18 @@ from connectors.foundation.problems import problem
 from hub.backoff import parse_retry_after
 from hub.errors import DeliveryError, PermanentError, TransientError
 from hub.logging import redact_text
+from hub.ports import errors
+from hub.ports.zaken import REFUSED, REFUSED_CATALOGI, RefusedUrlError
 
-REFUSED = "refused: URL outside the configured Zaken APIs"
-REFUSED_CATALOGI = "refused: URL outside the configured Catalogi API"
 _MAX_TITLE = 120
 
 
-class ForbiddenError(PermanentError):
+class ForbiddenError(errors.ForbiddenError):
     """403: the hub's client id may not read this resource (Autorisaties API)."""
 
 
-class NotFoundError(PermanentError):
+class NotFoundError(errors.NotFoundError):
     """404 (or 410): the resource does not exist (any more)."""
-
-
-class RefusedUrlError(PermanentError):
-    """The URL is not under a configured base URL; nothing was fetched."""
 
 
 _PERMANENT_BY_STATUS: dict[int, type[PermanentError]] = {403: ForbiddenError, 404: NotFoundError, 410: NotFoundError}

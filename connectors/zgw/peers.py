@@ -1,4 +1,4 @@
-"""Registers the ZGW peers `zgw` (Zaken + Catalogi) and `nrc` (Notificaties) in `hub.bootstrap.PEER_FACTORIES`.
+"""Registers the ZGW peers `zgw` (Zaken + Catalogi) and `nrc` (Notificaties) in `hub.peers.PEER_FACTORIES`.
 
 Kept apart from the package `__init__` because `hub.settings` imports `connectors.zgw.settings`, and
 `hub.bootstrap` imports `hub.settings`: registering from `__init__` would be a circular import.
@@ -6,9 +6,17 @@ Kept apart from the package `__init__` because `hub.settings` imports `connector
 
 from __future__ import annotations
 
+from typing import Any
+
 from connectors.zgw.notificaties import NotificatiesClient
 from connectors.zgw.zaken import ZakenClient
-from hub.bootstrap import PEER_FACTORIES
+from hub.peers import PEER_FACTORIES
+from hub.ports.zaken import ZakenPort
 
-PEER_FACTORIES["zgw"] = lambda s: ZakenClient.from_settings(s.zgw)
+
+def _zaken(settings: Any) -> ZakenPort:
+    return ZakenClient.from_settings(settings.zgw)
+
+
+PEER_FACTORIES["zgw"] = _zaken
 PEER_FACTORIES["nrc"] = lambda s: NotificatiesClient.from_settings(s.zgw)

@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from connectors.outlook import Event
+from hub.ports.calendar import Event
 from hub.ports.register import UnavailabilityBlock
 
 #: `source` of every block this sync owns in the register; blocks from other sources are never touched.

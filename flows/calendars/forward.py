@@ -7,12 +7,13 @@ content makes no call; a create carries a stable transactionId so a retried crea
 
 from __future__ import annotations
 
-from connectors.outlook import CreateEvent, DeleteEvent, NotFoundError, OpResult, UpdateEvent
 from connectors.outlook.settings import OutlookSettings
 from flows.calendars.placement import Placement, Step, link_peer, plan
 from hub.context import FlowContext, InboundEvent
 from hub.errors import PermanentError, TransientError
 from hub.model import APPOINTMENT_EVENT_PREFIX, Appointment
+from hub.ports.calendar import CreateEvent, DeleteEvent, OpResult, UpdateEvent
+from hub.ports.errors import NotFoundError
 from hub.registry import REGISTRY
 from mappings.outlook import KINDS, LEAVE, CalendarOptions, Kind
 

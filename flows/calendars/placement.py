@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from connectors.outlook import CalendarOp, CreateEvent, DeleteEvent, UpdateEvent
 from hub.links import LinkState, content_hash
 from hub.model import Appointment
+from hub.ports.calendar import CalendarOp, CreateEvent, DeleteEvent, UpdateEvent
 from mappings.outlook import ENDED, CalendarOptions, Kind, event_for, mailbox_for, transaction_id
 
 LINK_PREFIX = "outlook:"

@@ -14,12 +14,12 @@ from typing import Any
 import structlog
 from sqlalchemy import select
 
-from connectors.outlook import Event
 from connectors.outlook.settings import OutlookSettings
 from flows.calendars.busy import BLOCK_SOURCE, BlockDiff, desired_blocks, diff
 from flows.calendars.placement import Placement, link_peer
 from hub.bootstrap import Hub
 from hub.errors import DeliveryError
+from hub.ports.calendar import Event
 from hub.ports.register import Capability
 from hub.scheduler import JobResult, register_job
 from hub.store.tables import JobState, Link

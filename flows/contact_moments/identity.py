@@ -64,10 +64,10 @@ class IdentityResolver:
         brp = getattr(self.ctx.hub.settings, "brp", None)
         if brp is None or not brp.enabled:
             return keys
-        self.brp = self._verdict(customer)
+        self.brp = self._verdict(customer, customer.bsn)
         return brp_verified(customer) if self.brp == CONFIRMED else keys
 
-    def _verdict(self, customer: Customer) -> str:
+    def _verdict(self, customer: Customer, bsn: str) -> str:
         fingerprint = person_fingerprint(customer)
         known = self.ctx.links.get(self.appointment_id, BRP_LINK)
         if known is not None and known.content_hash == fingerprint and known.remote_id:
@@ -76,7 +76,7 @@ class IdentityResolver:
         references: dict[str, object] = {"appointmentId": self.appointment_id, "doelbinding": settings.doelbinding,
                                          "verwerking": settings.verwerking}
         try:
-            person = self.ctx.peers.brp.raadpleeg(customer.bsn)
+            person = self.ctx.peers.brp.raadpleeg(bsn)
         except DeliveryError as exc:
             outcome = "unavailable" if isinstance(exc, TransientError) else "refused"
             log.warning("contact_moments.brp_" + outcome, appointment_id=self.appointment_id,

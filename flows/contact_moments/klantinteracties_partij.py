@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from connectors.klantinteracties import KlantinteractiesClient
 from flows.contact_moments.identity import IdentityResolver, person_fingerprint
 from hub.model import Appointment
+from hub.ports.klantinteracties import KlantinteractiesPort
 from mappings.klantinteracties import PARTIJ_BSN, PARTIJ_KVK
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ MOMENT_PREFIX = "klantinteracties:"
 class PartijResolver:
     """The partij of one delivery's customer (None: not verified, or not known to Open Klant)."""
 
-    def __init__(self, client: KlantinteractiesClient, ctx: FlowContext, identity: IdentityResolver) -> None:
+    def __init__(self, client: KlantinteractiesPort, ctx: FlowContext, identity: IdentityResolver) -> None:
         self.client = client
         self.ctx = ctx
         self.identity = identity

@@ -22,12 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from connectors.klantinteracties import KlantinteractiesClient
-from connectors.klantinteracties.client import KlantcontactRecord
 from flows.contact_moments.klantinteracties_partij import PartijResolver
 from hub.errors import TransientError
 from hub.links import LinkState, content_hash
 from hub.model import Appointment
+from hub.ports.klantinteracties import KlantcontactRecord, KlantinteractiesPort
 from mappings.klantinteracties import KEY_METADATA, AppointmentIdentity, klantcontact, maak_klantcontact
 from mappings.salesforce import ContactMoment
 
@@ -65,7 +64,7 @@ class _Work:
 
 
 class KlantinteractiesSink:
-    def __init__(self, client: KlantinteractiesClient, identity: AppointmentIdentity, ctx: FlowContext,
+    def __init__(self, client: KlantinteractiesPort, identity: AppointmentIdentity, ctx: FlowContext,
                  window_seconds: float = 60.0, retry_seconds: float = 20.0,
                  partijen: PartijResolver | None = None) -> None:
         self.client = client

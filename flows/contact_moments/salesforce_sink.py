@@ -22,18 +22,18 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from connectors.salesforce import (
-    SalesforceClient,
+from flows.contact_moments.identity import IdentityResolver, person_fingerprint
+from hub.errors import PermanentError
+from hub.links import LinkState, content_hash
+from hub.model import Appointment, Customer
+from hub.ports.salesforce import (
+    SalesforcePort,
     Subrequest,
     SubResult,
     halted_only,
     ref_first_record_id,
     ref_id,
 )
-from flows.contact_moments.identity import IdentityResolver, person_fingerprint
-from hub.errors import PermanentError
-from hub.links import LinkState, content_hash
-from hub.model import Appointment, Customer
 from mappings.identity import Trust, TrustedKeys
 from mappings.salesforce import (
     ContactMoment,
@@ -121,7 +121,7 @@ class _Decision:
 class SalesforceSink:
     """The Salesforce half of the contact-moments flow, for one delivery."""
 
-    def __init__(self, client: SalesforceClient, mapping: SalesforceMapping, ctx: FlowContext,
+    def __init__(self, client: SalesforcePort, mapping: SalesforceMapping, ctx: FlowContext,
                  identity: IdentityResolver | None = None) -> None:
         self.client = client
         self.mapping = mapping

@@ -21,13 +21,13 @@ import pyarrow.compute as pc
 import structlog
 from pydantic import BaseModel, Field
 
-from connectors.datalake import DatalakeSettings, resolve
-from connectors.datalake.delta import DeltaLake, Watermark
+from connectors.datalake import DatalakeSettings
 from flows.datalake import columnar as C
 from flows.datalake import rows as R
 from flows.datalake import source
 from flows.datalake.contract import contract, keys_of, schema_of
 from hub.bootstrap import Hub
+from hub.ports.datalake import DataLake, Watermark
 
 log = structlog.get_logger("afsprakenhub.flows.datalake")
 
@@ -73,7 +73,7 @@ class ExportResult(BaseModel):
 @dataclass
 class _Run:
     hub: Hub
-    lake: DeltaLake
+    lake: DataLake
     settings: DatalakeSettings
     dry_run: bool
     since: datetime | None
@@ -114,12 +114,12 @@ class _Run:
             self.on_commit(name, data.num_rows)
 
 
-def _inbox_mark(lake: DeltaLake, name: str) -> int:
+def _inbox_mark(lake: DataLake, name: str) -> int:
     mark = lake.watermark(name)
     return int(mark.get("inboxId") or 0) if mark else 0
 
 
-def _time_mark(lake: DeltaLake, name: str) -> datetime | None:
+def _time_mark(lake: DataLake, name: str) -> datetime | None:
     mark = lake.watermark(name)
     value = mark.get("updatedAt") if mark else None
     return datetime.fromisoformat(value) if isinstance(value, str) else None
@@ -130,9 +130,9 @@ def export_datalake(hub: Hub, *, target: str | None = None, since: datetime | No
     """Export what changed since each table's watermark (or since `since`) to the target; see the module doc."""
     t0 = time.monotonic()
     settings: DatalakeSettings = hub.settings.datalake
-    location = resolve(settings, target)
-    run = _Run(hub, DeltaLake(location), settings, dry_run, since, progress, on_commit,
-               ExportResult(target=location.describe(), dry_run=dry_run))
+    lake = hub.peers.datalake.open(target)
+    run = _Run(hub, lake, settings, dry_run, since, progress, on_commit,
+               ExportResult(target=lake.describe(), dry_run=dry_run))
     cutoff = hub.now() - timedelta(seconds=settings.settle_seconds)
     with _collector_per_batch():
         _export_events(run, cutoff)

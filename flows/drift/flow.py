@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from connectors.outlook import DeleteEvent
 from flows.drift.repair import REMOVE_TYPE, Removal
 from hub.context import FlowContext, InboundEvent
 from hub.errors import PermanentError
+from hub.ports.calendar import DeleteEvent
 from hub.registry import REGISTRY
 
 FLOW = "drift_repair"

@@ -13,7 +13,6 @@ from datetime import timedelta
 import structlog
 from sqlalchemy import select
 
-from connectors.outlook import Event
 from flows.calendars import FLOW as CALENDARS
 from flows.calendars.placement import Placement, link_peer
 from flows.drift import klantinteracties, outlook, salesforce
@@ -24,6 +23,7 @@ from hub.bootstrap import Hub
 from hub.errors import DeliveryError, TransientError
 from hub.links import LinkState
 from hub.model import Appointment
+from hub.ports.calendar import Event
 from hub.ports.capabilities import Capability
 from hub.ports.register import NotFoundError as RegisterNotFound
 from hub.scheduler import JobResult, register_job

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from connectors.klantinteracties import KlantcontactRecord
 from flows.drift.repair import event_kind
 from flows.drift.report import Finding, shift_of
 from hub.model import Appointment
+from hub.ports.klantinteracties import KlantcontactRecord
 from mappings.klantinteracties import KEY_METADATA
 from mappings.salesforce import kinds_for
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from connectors.outlook import Event
 from flows.calendars.placement import Placement
 from flows.drift.report import Finding, shift_of
 from hub.model import Appointment
+from hub.ports.calendar import Event
 from mappings.outlook import ENDED, KINDS, LEAVE, Kind, mailbox_for
 
 #: How the calendar link is adjusted before the snapshot is sent again: forget the event (the flow creates a

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from hub.ports.documents import DocumentStatusPort
+from hub.ports.publisher import EventPublisher
 from hub.ports.register import AppointmentRegister, Capability
 from mappings.key2burgerzaken import PickupConfig, load_config
 
@@ -39,6 +41,6 @@ def invitation_key(hub: Hub) -> str:
     return hub.settings.key2burgerzaken.invitation_key.get_secret_value()
 
 
-def peers(hub: Hub) -> tuple[Any, Any, AppointmentRegister]:
+def peers(hub: Hub) -> tuple[DocumentStatusPort, EventPublisher, AppointmentRegister]:
     """(key2burgerzaken, tip, register) connectors of this hub."""
     return hub.peers.key2burgerzaken, hub.peers.tip, hub.peers.register

@@ -33,8 +33,8 @@ from mappings.key2burgerzaken import (
 )
 
 if TYPE_CHECKING:
-    from connectors.key2burgerzaken import DocumentRow
     from hub.bootstrap import Hub
+    from hub.ports.documents import DocumentRow
 
 log = structlog.get_logger("afsprakenhub.flows.pickup_readiness")
 ACTOR = "job:pickups"

@@ -14,8 +14,8 @@ from hub.store.tables import JobState
 from mappings.key2burgerzaken import DocumentState
 
 if TYPE_CHECKING:
-    from connectors.key2burgerzaken import DocumentRow
     from hub.bootstrap import Hub
+    from hub.ports.documents import DocumentRow
 
 
 class PickupCheck(BaseModel):

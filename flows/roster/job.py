@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from connectors.rostarcas import RosterExport, RowProblem
 from connectors.rostarcas.settings import RostarcasSettings
 from flows.roster.conflicts import Conflict, find_conflicts, merged_ranges
 from flows.roster.metrics import BLOCKS_PUSHED, CAPACITY_CONFLICTS, ROWS_REFUSED
@@ -28,6 +27,7 @@ from hub.bootstrap import Hub
 from hub.errors import DeliveryError
 from hub.model import Appointment
 from hub.ports.register import Capability, StaffingBlock
+from hub.ports.roster import RosterExport, RosterPort, RowProblem
 from hub.scheduler import JobResult, register_job
 from mappings.rostarcas import BLOCK_PREFIX, RosterBlock, Skipped, load_mapping, map_shift
 
@@ -146,7 +146,7 @@ def _next_state(state: RosterState, run: RosterRun, desired: dict[str, RosterBlo
 
 
 def sync_roster(hub: Hub, *, weeks: int | None = None, dry_run: bool = False, full: bool = False,
-                client: Any = None) -> RosterRun:
+                client: RosterPort | None = None) -> RosterRun:
     """One run over `weeks` weeks from today (default: settings); `client` overrides `hub.peers.rostarcas`."""
     settings: RostarcasSettings = hub.settings.rostarcas
     zone = ZoneInfo(load_mapping(settings.mapping_path).timezone)
@@ -162,7 +162,7 @@ def sync_roster(hub: Hub, *, weeks: int | None = None, dry_run: bool = False, fu
     return run
 
 
-def _sync(hub: Hub, settings: RostarcasSettings, run: RosterRun, client: Any, zone: ZoneInfo) -> None:
+def _sync(hub: Hub, settings: RostarcasSettings, run: RosterRun, client: RosterPort, zone: ZoneInfo) -> None:
     state = load_state(hub)
     try:
         export: RosterExport = client.fetch_roster(run.window.first, run.window.end)

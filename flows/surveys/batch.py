@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from connectors.kcm import KcmClient, sha256_hex
 from flows.surveys.store import SurveyStore
 from hub import ldv
 from hub.bootstrap import Hub
 from hub.errors import DeliveryError
+from hub.ports.surveys import SurveyDrop, sha256_hex
 from hub.scheduler import JobResult, register_job
 from mappings.kcm import History, KcmMapping, load_mapping, render_csv, select
 
@@ -76,7 +76,7 @@ def read_opt_out_list(path: str | None) -> tuple[frozenset[str], frozenset[str]]
 class SurveyBatch:
     """One run of the batch over one or more visit dates."""
 
-    def __init__(self, hub: Hub, *, client: KcmClient | None = None, mapping: KcmMapping | None = None) -> None:
+    def __init__(self, hub: Hub, *, client: SurveyDrop | None = None, mapping: KcmMapping | None = None) -> None:
         self.hub = hub
         self.settings = hub.settings.kcm
         self.mapping = mapping or load_mapping(self.settings.rules_path)
@@ -84,7 +84,7 @@ class SurveyBatch:
         self._client = client
 
     @property
-    def client(self) -> KcmClient:
+    def client(self) -> SurveyDrop:
         if self._client is None:
             self._client = self.hub.peers.kcm
         return self._client
@@ -153,7 +153,7 @@ class SurveyBatch:
 
 
 def run_surveys(hub: Hub, visit_date: date | None = None, *, dry_run: bool = False, force: bool = False,
-                client: KcmClient | None = None) -> BatchResult:
+                client: SurveyDrop | None = None) -> BatchResult:
     """Run the batch for one visit date, or for every due date when none is given."""
     return SurveyBatch(hub, client=client).run(visit_date, dry_run=dry_run, force=force)
 

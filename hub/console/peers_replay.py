@@ -39,9 +39,9 @@ def replay_filter(values: dict[str, str]) -> ReplayFilter:
 
 def _known(hub: Hub) -> list[str]:
     """Every connector name and every peer the breaker has a row for."""
-    from hub.peers import PEER_FACTORIES
+    from hub.peers import peer_names
 
-    return sorted(set(PEER_FACTORIES) | {s.peer for s in states(hub)})
+    return sorted(peer_names() | {s.peer for s in states(hub)})
 
 
 def start_in_background(hub: Hub, run_id: int, actor: str) -> None:

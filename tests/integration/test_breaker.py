@@ -54,7 +54,7 @@ def _registry(seen: Seen) -> FlowRegistry:
         ae = event.appointment_event
         assert ae is not None
         seen.replays.append((event.delivery_id, event.replay))
-        ctx.peers.fakepeer.send(ae.data.id)
+        ctx.peers.get("fakepeer").send(ae.data.id)  # type: ignore[attr-defined]
         return None
 
     registry = FlowRegistry()

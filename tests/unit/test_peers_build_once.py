@@ -1,18 +1,45 @@
-"""A peer's client is built once, however many worker threads ask for it at the same moment."""
+"""A peer's client is built once, however many worker threads ask for it at the same moment; peers are typed
+ports that a test replaces by assignment, and the breaker wraps a replaced peer anew."""
 
 from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
 
 import pytest
 
 from hub import peers
-from hub.bootstrap import Peers
+from hub.bootstrap import Peers, PeerSlot
+from hub.breaker import Breaker, Guarded
 from hub.settings import Settings
 
+WORKERS = 4
 
-def test_concurrent_first_uses_build_one_client(monkeypatch: pytest.MonkeyPatch) -> None:
+
+class Client:
+    """Stands for a connector."""
+
+
+class CountingLock:
+    """A lock that counts the threads that came to take it (so the test knows when all are queued)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.arrived = threading.Semaphore(0)
+
+    def __enter__(self) -> CountingLock:
+        self.arrived.release()
+        self._lock.acquire()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._lock.release()
+
+
+@pytest.mark.parametrize("name", ["slowpeer", "outlook"])  # a peer without a port, and a typed port property
+def test_concurrent_first_uses_build_one_client(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     started = threading.Event()
     release = threading.Event()
     built: list[object] = []
@@ -20,16 +47,55 @@ def test_concurrent_first_uses_build_one_client(monkeypatch: pytest.MonkeyPatch)
     def factory(_: Settings) -> object:
         started.set()
         assert release.wait(30), "the test never released the factory"
-        client = object()
+        client = Client()
         built.append(client)
         return client
 
-    monkeypatch.setitem(peers.PEER_FACTORIES, "slowpeer", factory)
+    monkeypatch.setitem(peers.PEER_FACTORIES, name, factory)
     shared = Peers(Settings(database_url="sqlite://"))
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        first = pool.submit(lambda: shared.slowpeer)
-        assert started.wait(30)
-        others = [pool.submit(lambda: shared.slowpeer) for _ in range(3)]  # they ask while it is being built
+    lock = shared._building = CountingLock()  # type: ignore[assignment]
+    barrier = threading.Barrier(WORKERS - 1)
+
+    def ask() -> object:
+        return shared.get(name) if name == "slowpeer" else shared.outlook
+
+    def ask_together() -> object:
+        barrier.wait(30)
+        return ask()
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        first = pool.submit(ask)
+        assert started.wait(30)  # the first thread is inside the factory, holding the lock
+        others = [pool.submit(ask_together) for _ in range(WORKERS - 1)]
+        for _ in range(WORKERS):  # every thread has come to the lock: the others wait while the client is built
+            assert lock.arrived.acquire(timeout=30), "a thread never asked for the peer"
         release.set()
         results = {id(f.result(timeout=30)) for f in [first, *others]}
     assert len(built) == 1 and results == {id(built[0])}
+
+
+def test_an_assigned_fake_is_the_peer_and_the_breaker_wraps_each_replacement() -> None:
+    shared = Peers(Settings(database_url="sqlite://"), {"outlook": Client()})
+    first = Client()
+    shared.outlook = first
+    assert shared.outlook is first
+    shared.guard_with(Breaker.__new__(Breaker))  # wrapping calls nothing on the breaker
+    guarded = shared.outlook
+    assert isinstance(guarded, Guarded) and guarded.is_guarding(first)
+    assert shared.outlook is guarded  # one wrapper per peer, not one per use
+    second = Client()
+    shared.outlook = second
+    rewrapped = shared.outlook
+    assert isinstance(rewrapped, Guarded) and rewrapped.is_guarding(second) and not rewrapped.is_guarding(first)
+
+
+def test_an_unknown_peer_is_a_key_error() -> None:
+    with pytest.raises(KeyError, match="nosuchpeer"):
+        Peers(Settings(database_url="sqlite://")).get("nosuchpeer")
+
+
+def test_every_port_property_names_a_connector_module_that_registers_its_factory() -> None:
+    slots = {name for name, value in vars(Peers).items() if isinstance(value, PeerSlot)}
+    assert slots and slots <= set(peers.PEER_MODULES)
+    unregistered = [name for name in sorted(peers.PEER_MODULES) if peers.factory_for(name) is None]
+    assert unregistered == []

@@ -25,9 +25,9 @@ from connectors.register import (
     idempotency_key,
 )
 from connectors.register.calls import appointment_input
-from hub.bootstrap import PEER_FACTORIES
 from hub.errors import PermanentError, TransientError
 from hub.logging import bind_correlation
+from hub.peers import PEER_FACTORIES
 from hub.settings import RegisterSettings, Settings
 
 BASE = "http://127.0.0.1:8701/register/api/v1"

@@ -22,8 +22,8 @@ from connectors.zgw import (
     ZakenClient,
     ZgwSettings,
 )
-from hub.bootstrap import PEER_FACTORIES
 from hub.errors import PermanentError, TransientError
+from hub.peers import PEER_FACTORIES
 from hub.settings import Settings
 
 ZAKEN = "https://openzaak.example.nl/zaken/api/v1"
