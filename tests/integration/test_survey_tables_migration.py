@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,7 +16,7 @@ from hub.store.survey_tables import SurveyBatchRow as B
 from hub.store.survey_tables import SurveyRespondentRow as R
 from hub.store.surveys import SurveyStore
 from hub.store.tables import Link
-from tests.conftest import POSTGRES_URL
+from tests.conftest import new_postgres_database
 
 AT = datetime(2027, 3, 2, 5, 0, tzinfo=UTC)
 KEY = "ab" * 32
@@ -38,16 +37,8 @@ def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'old.db'}"
         return
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL not configured: set AFSPRAKENHUB_TEST_POSTGRES_URL")
-    name = f"afsprakenhub_test_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with new_postgres_database() as url:
+        yield url
 
 
 def _links(url: str) -> list[dict[str, Any]]:
