@@ -10,6 +10,7 @@ from functools import cached_property
 from typing import Any, Generic, TypeVar, cast, overload
 
 import hub.store.ops_tables  # the alerts table belongs to the metadata (truncation, checks)
+import hub.store.survey_tables  # the survey batches and respondents belong to the metadata (truncation, checks)
 import hub.store.waste_depot_tables  # noqa: F401 - the gate's tables belong to the metadata (truncation, checks)
 from hub import metrics, tracing
 from hub.audit import AuditLog

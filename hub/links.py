@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -65,6 +65,31 @@ class LinkStore:
         with self._db.reading() as s:
             rows = s.connection().execute(_FOR_APPOINTMENT, {"b_appointment": appointment_id})
             return [LinkState(*r) for r in rows]
+
+    def for_appointments(self, appointment_ids: Sequence[str], peers: Sequence[str],
+                         chunk: int = 500) -> dict[tuple[str, str], LinkState]:
+        """The links of `appointment_ids` for `peers`, by (appointment, peer); one query per `chunk` ids."""
+        found: dict[tuple[str, str], LinkState] = {}
+        with self._db.reading() as s:
+            for offset in range(0, len(appointment_ids), chunk):
+                rows = s.connection().execute(select(*_COLUMNS).where(
+                    LINKS.c.appointment_id.in_(appointment_ids[offset:offset + chunk]), LINKS.c.peer.in_(peers)))
+                for r in rows:
+                    found[(r[0], r[1])] = LinkState(*r)
+        return found
+
+    def by_remote_id(self, remote_id: str, peers: Sequence[str]) -> LinkState | None:
+        """A link of one of `peers` whose remote id is `remote_id` (the first found)."""
+        with self._db.reading() as s:
+            row = s.connection().execute(select(*_COLUMNS).where(
+                LINKS.c.remote_id == remote_id, LINKS.c.peer.in_(peers)).limit(1)).first()
+            return LinkState(*row) if row is not None else None
+
+    def data_of_peer(self, peer: str) -> list[dict[str, Any]]:
+        """The `data` of every link of `peer` that has some."""
+        with self._db.reading() as s:
+            rows = s.connection().execute(select(LINKS.c.data).where(LINKS.c.peer == peer))
+            return [d for (d,) in rows if d]
 
 
 def put_link(s: Session, appointment_id: str, peer: str, now: datetime, *, remote_id: str | None = None,

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import select
 
 from connectors.outlook.settings import OutlookSettings
 from flows.calendars.busy import BLOCK_SOURCE, BlockDiff, desired_blocks, diff
@@ -22,7 +21,7 @@ from hub.errors import DeliveryError
 from hub.ports.calendar import Event
 from hub.ports.register import Capability
 from hub.scheduler import JobResult, register_job
-from hub.store.tables import JobState, Link
+from hub.store.tables import JobState
 
 JOB = "calendars"
 log = structlog.get_logger("afsprakenhub.flows.calendars")
@@ -31,9 +30,8 @@ log = structlog.get_logger("afsprakenhub.flows.calendars")
 
 def hub_event_ids(hub: Hub) -> set[str]:
     """Ids of every event the hub placed in an employee calendar (from the link table)."""
-    with hub.db.unit_of_work() as s:
-        rows = s.scalars(select(Link.data).where(Link.peer == link_peer("employee"))).all()
-    return {p.event_id for p in (Placement.model_validate(r) for r in rows if r) if p.event_id}
+    rows = hub.links.data_of_peer(link_peer("employee"))
+    return {p.event_id for p in (Placement.model_validate(r) for r in rows) if p.event_id}
 
 
 def _save_state(hub: Hub, window: tuple[datetime, datetime], plan: BlockDiff, desired: Mapping[str, Any]) -> None:

@@ -22,6 +22,7 @@ from flows.datalake.contract import schema_of
 from flows.datalake.privacy import AGE_BANDS, OLDEST_BAND, customer_key, customer_keys
 from flows.datalake.rows import VISIT_KINDS, Pseudonymiser, Row
 from hub.model import APPOINTMENT_EVENT_PREFIX
+from hub.store.datalake_reads import RawEvent
 
 UTC_TS = pa.timestamp("us", tz="UTC")
 _STR, _INT, _BOOL = pa.string(), pa.int64(), pa.bool_()
@@ -49,7 +50,6 @@ _OFFSET = r"(Z|[+-]\d\d:?\d\d)$"  # an explicit UTC offset (the model would read
 #: A block (16 MiB) holds many events; an event larger than that makes the reader fail: per-event path.
 _READ = pj.ReadOptions(use_threads=False, block_size=1 << 24)
 
-RawEvent = tuple[int, datetime, str | None]  # (inbox id, received at, payload JSON text)
 
 
 def read_events(rows: Sequence[RawEvent]) -> tuple[pa.Table, int] | None:

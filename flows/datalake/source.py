@@ -11,20 +11,17 @@ from typing import Any
 
 import pyarrow as pa
 from pydantic import ValidationError
-from sqlalchemy import DateTime, Text, cast, func, select, tuple_, type_coerce
 
 from flows.datalake.columnar import RawEvent, read_events
 from flows.datalake.rows import AMS, EventRecord, Row, date_key
 from flows.datalake.snapshot import StoredEvent
 from hub.bootstrap import Hub
-from hub.model import APPOINTMENT_EVENT_PREFIX
-from hub.store.tables import Delivery, DeliveryStatus, InboxEvent, Link
+from hub.store import datalake_reads as reads
+from hub.store.tables import DeliveryStatus
 from mappings.salesforce import ContactMomentKind
 
 CONTACT_MOMENT_PEERS = ("salesforce", "klantinteracties")
 CONTACT_MOMENT_KINDS = frozenset(k.value for k in ContactMomentKind)
-_IN_CHUNK = 500  # ids per IN (...) list: well below SQLite's and PostgreSQL's parameter limits
-_APPOINTMENT = InboxEvent.type.like(APPOINTMENT_EVENT_PREFIX.replace("_", r"\_") + "%", escape="\\")
 
 
 @dataclass
@@ -48,11 +45,6 @@ class EventBatch:
         return readable + self.purged + self.unreadable
 
 
-_PAYLOAD_TEXT = cast(InboxEvent.payload, Text)  # the JSON text: parsed and validated in one pass by pydantic-core
-#: received_at without the per-row UtcDateTime conversion (SQLite gives naive UTC values: see `_aware`)
-_RECEIVED = type_coerce(InboxEvent.received_at, DateTime(timezone=True))
-
-
 def parse(inbox_id: int, received_at: datetime, payload: str | None) -> EventRecord | None:
     if payload is None or payload == "null":
         return None
@@ -66,31 +58,23 @@ def _aware(moment: datetime) -> datetime:
 
 def last_settled_id(hub: Hub, cutoff: datetime) -> int:
     """The highest appointment event id received before `cutoff` (younger ones wait for the next run)."""
-    with hub.db.unit_of_work() as s:
-        return s.scalar(select(func.max(InboxEvent.id)).where(_APPOINTMENT, InboxEvent.received_at < cutoff)) or 0
+    return reads.last_settled_id(hub.db, cutoff)
 
 
 def first_id_since(hub: Hub, since: datetime) -> int:
     """The id just before the first appointment event received at or after `since`."""
-    with hub.db.unit_of_work() as s:
-        first = s.scalar(select(func.min(InboxEvent.id)).where(_APPOINTMENT, InboxEvent.received_at >= since))
-    return (first - 1) if first is not None else 0
+    return reads.first_id_since(hub.db, since)
 
 
 def count_events(hub: Hub, after_id: int, up_to_id: int) -> int:
-    with hub.db.unit_of_work() as s:
-        return s.scalar(select(func.count()).select_from(InboxEvent).where(
-            _APPOINTMENT, InboxEvent.id > after_id, InboxEvent.id <= up_to_id)) or 0
+    return reads.count_events(hub.db, after_id, up_to_id)
 
 
 def event_batches(hub: Hub, after_id: int, up_to_id: int, batch_size: int) -> Iterator[EventBatch]:
     """Appointment events with after_id < id <= up_to_id in id order, `batch_size` at a time."""
     cursor = after_id
     while cursor < up_to_id:
-        with hub.db.unit_of_work() as s:
-            rows = s.connection().execute(select(InboxEvent.id, _RECEIVED, _PAYLOAD_TEXT).where(
-                _APPOINTMENT, InboxEvent.id > cursor, InboxEvent.id <= up_to_id)
-                .order_by(InboxEvent.id).limit(batch_size)).all()
+        rows = reads.event_rows(hub.db, cursor, up_to_id, batch_size)
         if not rows:
             return
         batch = _parsed(rows)
@@ -123,13 +107,7 @@ def _parsed(rows: Sequence[RawEvent]) -> EventBatch:
 
 def event_rows_of(hub: Hub, appointment_ids: Sequence[str], up_to_id: int) -> list[RawEvent]:
     """Every stored event of these appointments up to an inbox id, in id order (as fetched, not parsed)."""
-    found: list[RawEvent] = []
-    for i in range(0, len(appointment_ids), _IN_CHUNK):
-        chunk = list(appointment_ids[i:i + _IN_CHUNK])
-        with hub.db.unit_of_work() as s:
-            found += s.connection().execute(select(InboxEvent.id, _RECEIVED, _PAYLOAD_TEXT).where(
-                _APPOINTMENT, InboxEvent.subject.in_(chunk), InboxEvent.id <= up_to_id)).all()
-    return sorted(found)
+    return reads.event_rows_of(hub.db, appointment_ids, up_to_id)
 
 
 def events_of(rows: Sequence[RawEvent]) -> dict[str, list[EventRecord]]:
@@ -147,33 +125,13 @@ def events_of(rows: Sequence[RawEvent]) -> dict[str, list[EventRecord]]:
 
 def seen_before(hub: Hub, appointment_ids: Sequence[str], at_or_below_id: int) -> set[str]:
     """Which of these appointments had an event at or below an inbox id (so they may be in the lake)."""
-    seen: set[str] = set()
-    if at_or_below_id <= 0:
-        return seen
-    for i in range(0, len(appointment_ids), _IN_CHUNK):
-        chunk = list(appointment_ids[i:i + _IN_CHUNK])
-        with hub.db.unit_of_work() as s:
-            seen.update(s.scalars(select(InboxEvent.subject).distinct().where(
-                _APPOINTMENT, InboxEvent.subject.in_(chunk), InboxEvent.id <= at_or_below_id)))
-    return seen
+    return reads.seen_before(hub.db, appointment_ids, at_or_below_id)
 
 
 def contact_moment_pages(hub: Hub, after: datetime | None, cutoff: datetime, page_size: int
                          ) -> Iterator[tuple[list[Row], datetime]]:
     """Contact-moment links updated in (after, cutoff), as fact_contact_moment rows, a page at a time."""
-    cursor: tuple[datetime, str, str] | None = None
-    while True:
-        query = select(Link.appointment_id, Link.peer, Link.last_version, Link.remote_id, Link.updated_at).where(
-            Link.updated_at < cutoff, Link.peer.like("%:%"))
-        if after is not None:
-            query = query.where(Link.updated_at > after)
-        if cursor is not None:
-            query = query.where(tuple_(Link.updated_at, Link.appointment_id, Link.peer) > cursor)
-        with hub.db.unit_of_work() as s:
-            rows = s.execute(query.order_by(Link.updated_at, Link.appointment_id, Link.peer).limit(page_size)).all()
-        if not rows:
-            return
-        cursor = (rows[-1][4], rows[-1][0], rows[-1][1])
+    for rows in reads.link_pages(hub.db, after, cutoff, page_size):
         page: list[Row] = []
         for appointment_id, peer_kind, version, remote_id, updated_at in rows:
             peer, _, kind = peer_kind.partition(":")
@@ -187,15 +145,7 @@ def contact_moment_pages(hub: Hub, after: datetime | None, cutoff: datetime, pag
 def touched_delivery_span(hub: Hub, after: datetime | None, cutoff: datetime) -> tuple[datetime, datetime,
                                                                                         datetime] | None:
     """(first created, last created, last updated) of deliveries updated in (after, cutoff); None if none."""
-    query = select(func.min(Delivery.created_at), func.max(Delivery.created_at), func.max(Delivery.updated_at)
-                   ).where(Delivery.updated_at < cutoff)
-    if after is not None:
-        query = query.where(Delivery.updated_at > after)
-    with hub.db.unit_of_work() as s:
-        first, last, updated = s.execute(query).one()
-    if first is None:
-        return None
-    return first, last, updated
+    return reads.touched_delivery_span(hub.db, after, cutoff)
 
 
 def delivery_days(hub: Hub, first_created: datetime, last_created: datetime) -> list[Row]:
@@ -203,25 +153,20 @@ def delivery_days(hub: Hub, first_created: datetime, last_created: datetime) -> 
     start = datetime.combine(first_created.astimezone(AMS).date(), datetime.min.time(), AMS)
     end = datetime.combine(last_created.astimezone(AMS).date() + timedelta(days=1), datetime.min.time(), AMS)
     groups: dict[tuple[str, int], dict[str, Any]] = {}
-    with hub.db.unit_of_work() as s:
-        result = s.execute(select(Delivery.flow, Delivery.created_at, Delivery.status, Delivery.finished_at,
-                                  InboxEvent.received_at).join(InboxEvent, InboxEvent.id == Delivery.inbox_id)
-                           .where(Delivery.created_at >= start, Delivery.created_at < end)
-                           .execution_options(yield_per=10_000))
-        for flow, created_at, status, finished_at, received_at in result:
-            g = groups.setdefault((flow, date_key(created_at.astimezone(AMS).date())),
-                                  {"received": 0, "succeeded": 0, "dead": 0, "skipped": 0, "open": 0, "lat": []})
-            g["received"] += 1
-            if status == DeliveryStatus.SUCCEEDED:
-                g["succeeded"] += 1
-                if finished_at is not None:
-                    g["lat"].append((finished_at - received_at).total_seconds())
-            elif status == DeliveryStatus.DEAD:
-                g["dead"] += 1
-            elif status == DeliveryStatus.SKIPPED:
-                g["skipped"] += 1
-            else:
-                g["open"] += 1
+    for flow, created_at, status, finished_at, received_at in reads.delivery_rows(hub.db, start, end):
+        g = groups.setdefault((flow, date_key(created_at.astimezone(AMS).date())),
+                              {"received": 0, "succeeded": 0, "dead": 0, "skipped": 0, "open": 0, "lat": []})
+        g["received"] += 1
+        if status == DeliveryStatus.SUCCEEDED:
+            g["succeeded"] += 1
+            if finished_at is not None:
+                g["lat"].append((finished_at - received_at).total_seconds())
+        elif status == DeliveryStatus.DEAD:
+            g["dead"] += 1
+        elif status == DeliveryStatus.SKIPPED:
+            g["skipped"] += 1
+        else:
+            g["open"] += 1
     return [{"flow": flow, "date_key": day, "received": g["received"], "succeeded": g["succeeded"],
              "dead": g["dead"], "skipped": g["skipped"], "open": g["open"], "p95_latency_seconds": p95(g["lat"])}
             for (flow, day), g in sorted(groups.items())]

@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 import structlog
-from sqlalchemy import select
 
 from flows.calendars import FLOW as CALENDARS
 from flows.calendars.placement import Placement, link_peer
@@ -27,7 +26,7 @@ from hub.ports.calendar import Event
 from hub.ports.capabilities import Capability
 from hub.ports.register import NotFoundError as RegisterNotFound
 from hub.scheduler import JobResult, register_job
-from hub.store.tables import JobState, Link
+from hub.store.tables import JobState
 from mappings.outlook import KINDS, Kind
 from mappings.salesforce import load_mapping
 
@@ -42,15 +41,7 @@ Progress = Callable[[str], None]
 
 def _links(hub: Hub, ids: Sequence[str], peers: Sequence[str]) -> dict[tuple[str, str], LinkState]:
     """The link rows of `ids` for `peers`, in chunks (one query per CHUNK appointments)."""
-    found: dict[tuple[str, str], LinkState] = {}
-    with hub.db.reading() as s:
-        for offset in range(0, len(ids), CHUNK):
-            rows = s.scalars(select(Link).where(Link.appointment_id.in_(ids[offset:offset + CHUNK]),
-                                                Link.peer.in_(peers)))
-            for r in rows:
-                found[(r.appointment_id, r.peer)] = LinkState(r.appointment_id, r.peer, r.remote_id, r.last_version,
-                                                              r.content_hash, r.data)
-    return found
+    return hub.links.for_appointments(ids, peers, CHUNK)
 
 
 def _register_get(hub: Hub) -> Callable[[str], Appointment | None]:
@@ -68,11 +59,10 @@ def _owner_of(hub: Hub) -> Callable[[str], tuple[str, Kind, Placement] | None]:
     peers = {link_peer(k): k for k in KINDS}
 
     def owner(event_id: str) -> tuple[str, Kind, Placement] | None:
-        with hub.db.reading() as s:
-            row = s.scalars(select(Link).where(Link.remote_id == event_id, Link.peer.in_(list(peers)))).first()
-            if row is None:
-                return None
-            return row.appointment_id, peers[row.peer], Placement.model_validate(row.data or {})
+        row = hub.links.by_remote_id(event_id, list(peers))
+        if row is None:
+            return None
+        return row.appointment_id, peers[row.peer], Placement.model_validate(row.data or {})
 
     return owner
 

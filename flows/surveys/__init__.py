@@ -7,6 +7,6 @@ from __future__ import annotations
 
 from flows.surveys import batch, candidates
 from flows.surveys.batch import BatchResult, SurveyBatch, run_surveys
-from flows.surveys.store import SurveyStore
+from hub.store.surveys import SurveyStore
 
 __all__ = ["BatchResult", "SurveyBatch", "SurveyStore", "batch", "candidates", "run_surveys"]

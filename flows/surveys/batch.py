@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from flows.surveys.store import SurveyStore
 from hub import ldv
 from hub.bootstrap import Hub
 from hub.errors import DeliveryError
 from hub.ports.surveys import SurveyDrop, sha256_hex
 from hub.scheduler import JobResult, register_job
+from hub.store.surveys import SurveyStore
 from mappings.kcm import History, KcmMapping, load_mapping, render_csv, select
 
 log = structlog.get_logger("afsprakenhub.surveys")
@@ -80,7 +80,7 @@ class SurveyBatch:
         self.hub = hub
         self.settings = hub.settings.kcm
         self.mapping = mapping or load_mapping(self.settings.rules_path)
-        self.store = SurveyStore(hub)
+        self.store = SurveyStore(hub.db, hub.now)
         self._client = client
 
     @property

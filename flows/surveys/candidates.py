@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flows.surveys.store import SurveyStore
 from hub.context import FlowContext, InboundEvent
 from hub.errors import PermanentError
 from hub.model import APPOINTMENT_EVENT_PREFIX, AppointmentStatus
 from hub.registry import REGISTRY
+from hub.store.surveys import SurveyStore
 from mappings.kcm import candidate_from_appointment, load_mapping
 
 PURPOSE = "KCM satisfaction survey: keep minimal data of completed visits to invite the visitor"
@@ -23,7 +23,7 @@ def record_candidate(event: InboundEvent, ctx: FlowContext) -> str | None:
     if ae is None:
         return "not an appointment event"
     appointment = ae.data
-    store = SurveyStore(ctx.hub)
+    store = SurveyStore(ctx.hub.db, ctx.hub.now)
     refs = {"appointmentId": appointment.id, "version": appointment.version}
     if appointment.status in (AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW):
         result = store.withdraw(appointment.id, appointment.version)

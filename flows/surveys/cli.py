@@ -73,11 +73,11 @@ def purge(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Remove candidate personal data past retention (the invitation markers stay)."""
-    from flows.surveys.store import SurveyStore
+    from hub.store.surveys import SurveyStore
 
     hub = _hub()
     days = older_than if older_than is not None else hub.settings.kcm.retention_days
-    count = SurveyStore(hub).purge(days)
+    count = SurveyStore(hub.db, hub.now).purge(days)
     hub.audit.record(actor="cli", flow="surveys", action="purge-candidates", outcome="done",
                      purpose="retention (AVG): remove survey candidate data",
                      references={"purged": count, "retentionDays": days})

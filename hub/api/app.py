@@ -4,33 +4,22 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Path, Query, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
-from starlette.concurrency import run_in_threadpool
+from fastapi import Depends, FastAPI
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub import loops, metrics, operations
-from hub.api import problems, store_errors, waste_depot
-from hub.api.auth import caller
+from hub import metrics
+from hub.api import health_routes, metrics_route, operations_routes, problems, store_errors, waste_depot
 from hub.api.collectors import delivery_state_collector
 from hub.api.intake_routes import install_intake
 from hub.api.openapi_doc import custom_openapi
-from hub.api.problems import Problem
 from hub.api.strict_query import refuse_unknown_query
 from hub.bootstrap import Hub
 from hub.console.app import mount_console
 
 API_VERSION = "1.0.0"
 OPENAPI_PATH = "/api/v1/openapi.json"
-STATUS_PATTERN = "^(pending|succeeded|failed|dead|skipped)$"
-TEXT_PATTERN = r"^[^\x00]*$"  # PostgreSQL text refuses NUL characters
-MAX_ROW_ID = 2**31 - 1  # the store's integer columns (PostgreSQL int4)
-Caller = Annotated[str, Depends(caller)]
 
 
 class ApiVersionHeader:
@@ -77,6 +66,27 @@ class ApiVersionHeader:
         await self.app(scope, receive_within_limit, send_with_version)
 
 
+@asynccontextmanager
+async def lifespan(root: FastAPI) -> AsyncIterator[None]:
+    """Start the background work of the process (`app.state.start_runtime`: worker threads and sweeper too)."""
+    hub: Hub = root.state.hub
+    start_runtime: bool = root.state.start_runtime
+    if start_runtime:  # embedded default: worker threads and the sweeper live in this process
+        hub.runtime.start_worker(hub.settings.worker_threads)
+        hub.runtime.start_sweeper()
+        hub.runtime.sweep()
+    from hub.alerts.engine import start_alerts
+
+    alerts = start_alerts(hub)  # every process checks; the store's claims make one of them send
+    yield
+    alerts.set()
+    from flows.waste_depot.scan_log import flush_scans
+
+    flush_scans(hub)  # the gate's queued scans are stored before the server goes
+    if start_runtime:
+        hub.runtime.stop()
+
+
 def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
     """The ASGI app. `start_runtime` runs in-process worker threads and the sweeper (embedded default)."""
     settings = hub.settings
@@ -101,85 +111,17 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
 
     install_intake(api, hub)
     api.openapi = custom_openapi(api)  # type: ignore[method-assign]
-
-    @api.get("/health/live", tags=["health"], summary="Liveness (no auth)")
-    async def live() -> dict[str, str]:
-        return {"status": "up"}
-
-    @api.get("/health/ready", tags=["health"], summary="Readiness: store and broker reachable",
-             responses={503: {"description": "store or broker down (same body, status down)"}})
-    def ready(_: Caller) -> JSONResponse:  # sync: FastAPI runs it on a worker thread, off the event loop
-        checks: dict[str, str] = {}
-        try:
-            with hub.db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            checks["store"] = "up"
-        except Exception as exc:
-            checks["store"] = f"down: {type(exc).__name__}"
-        checks["broker"] = hub.runtime.broker_health()
-        stale = loops.LOOPS.stale()  # a background loop without a completed pass in several intervals
-        checks["loops"] = f"down: no pass lately: {', '.join(stale)}" if stale else "up"
-        ok = all(v == "up" for v in checks.values())
-        headers = {} if ok else {"Retry-After": str(hub.settings.store.retry_after_seconds)}
-        return JSONResponse({"status": "up" if ok else "down", "checks": checks}, status_code=200 if ok else 503,
-                            headers=headers)
-
+    api.include_router(health_routes.router)  # /health/live, /health/ready
     api.include_router(waste_depot.router)  # the waste-depot gate (hub/api/waste_depot.py)
-
-    @api.get("/deliveries", tags=["operations"], summary="List deliveries")
-    def deliveries(_: Caller, status: Annotated[str | None, Query(pattern=STATUS_PATTERN)] = None,
-                   flow: Annotated[str | None, Query(max_length=100, pattern=TEXT_PATTERN)] = None,
-                   limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-                   offset: Annotated[int, Query(ge=0, le=MAX_ROW_ID)] = 0) -> dict[str, Any]:
-        rows = operations.list_deliveries(hub, status_=status, flow=flow, limit=limit, offset=offset)
-        return {"items": [r.model_dump(mode="json") for r in rows], "limit": limit, "offset": offset}
-
-    @api.post("/deliveries/{deliveryId}/replay", status_code=202, tags=["operations"],
-              responses=problems.documented(409),
-              summary="Replay a failed, dead or skipped delivery")
-    def replay(deliveryId: Annotated[int, Path(ge=1, le=MAX_ROW_ID)], who: Caller) -> dict[str, Any]:
-        current = operations.get_delivery(hub, deliveryId)
-        if current is None:
-            raise Problem(404, f"no delivery {deliveryId}")
-        if not operations.replay(hub, [deliveryId], who):
-            raise Problem(409, f"delivery {deliveryId} is {current.status}; only failed, dead or skipped replay")
-        view = operations.get_delivery(hub, deliveryId)
-        assert view is not None
-        return view.model_dump(mode="json")
-
-    @api.get("/appointments/{appointmentId}/trace", tags=["operations"], summary="Trace one appointment")
-    def trace(appointmentId: Annotated[str, Path(max_length=500, pattern=TEXT_PATTERN)],
-              _: Caller) -> dict[str, Any]:
-        return operations.trace(hub, appointmentId)
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        if start_runtime:  # embedded default: worker threads and the sweeper live in this process
-            hub.runtime.start_worker(settings.worker_threads)
-            hub.runtime.start_sweeper()
-            hub.runtime.sweep()
-        from hub.alerts.engine import start_alerts
-
-        alerts = start_alerts(hub)  # every process checks; the store's claims make one of them send
-        yield
-        alerts.set()
-        from flows.waste_depot.scan_log import flush_scans
-
-        flush_scans(hub)  # the gate's queued scans are stored before the server goes
-        if start_runtime:
-            hub.runtime.stop()
+    api.include_router(operations_routes.router)  # /deliveries, replay, /appointments/{id}/trace
 
     root = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False, lifespan=lifespan)
     root.state.hub = hub
+    root.state.start_runtime = start_runtime
+    root.state.delivery_registry = delivery_state_collector(hub)
     problems.install(root)
     store_errors.install(root)
-    app_registry = delivery_state_collector(hub)
-
-    @root.get("/metrics", include_in_schema=False)
-    async def metrics_endpoint(request: Request) -> PlainTextResponse:
-        await caller(request)
-        body = await run_in_threadpool(lambda: generate_latest() + generate_latest(app_registry))  # reads the store
-        return PlainTextResponse(body.decode(), media_type=CONTENT_TYPE_LATEST)
+    root.include_router(metrics_route.router)  # /metrics
 
     root.mount("/api/v1", api)
     mount_console(root, hub)  # operations console at /console (HTML, its own login)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from hub.bootstrap import Hub
+from hub.console.rendering import ConsoleHub, operator, page
 from hub.store.tables import JobState
 
+router = APIRouter()
 #: The job (and job-state row) that keeps the last report in its watermark.
 DRIFT_JOB = "drift"
 
@@ -23,10 +24,7 @@ def last_report(hub: Hub) -> dict[str, Any] | None:
     return watermark if isinstance(watermark, dict) and "findings" in watermark else None
 
 
-def install(app: FastAPI, hub: Hub, page: Callable[..., Response], operator: Callable[[Request], Any]) -> None:
-    """Add `/drift` to the console app."""
-
-    @app.get("/drift", response_class=HTMLResponse)
-    def drift(request: Request) -> Response:
-        who = operator(request)
-        return page(request, "drift.html.j2", who=who, report=last_report(hub))
+@router.get("/drift", response_class=HTMLResponse)
+def drift(request: Request, hub: ConsoleHub) -> Response:
+    who = operator(request)
+    return page(request, "drift.html.j2", who=who, report=last_report(hub))

@@ -4,20 +4,21 @@ bookings and pass list are. Shows no pass number and no name: the store holds ne
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import FastAPI, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
 from hub.bootstrap import Hub
+from hub.console.rendering import ConsoleHub, operator, page
 from hub.store.tables import JobState
 from hub.store.waste_depot_tables import WasteDepotBooking, WasteDepotPass, WasteDepotScan
 
+router = APIRouter()
 LOCAL = ZoneInfo("Europe/Amsterdam")
 JOBS = ("waste-depot-bookings", "waste-depot-passes")
 
@@ -74,17 +75,14 @@ def freshness(hub: Hub) -> list[Freshness]:
     return [Freshness(j, *states.get(j, (None, None)), rows=rows[j]) for j in JOBS]
 
 
-def install(app: FastAPI, hub: Hub, page: Callable[..., Response], operator: Callable[[Request], Any]) -> None:
-    """Add `/waste-depot` to the console app."""
-
-    @app.get("/waste-depot", response_class=HTMLResponse)
-    def waste_depot(request: Request,
-                    day: Annotated[str, Query(pattern=r"^(\d{4}-\d{2}-\d{2})?$")] = "") -> Response:
-        who = operator(request)
-        shown = date.fromisoformat(day) if day else hub.now().astimezone(LOCAL).date()
-        scans = scans_of(hub, shown)
-        counts = Counter(s.reason for s in scans)
-        return page(request, "waste_depot.html.j2", who=who, day=shown.isoformat(), scans=scans,
-                    counts=sorted(counts.items()), allowed=sum(s.decision == "allow" for s in scans),
-                    fresh=freshness(hub), previous=(shown - timedelta(days=1)).isoformat(),
-                    following=(shown + timedelta(days=1)).isoformat())
+@router.get("/waste-depot", response_class=HTMLResponse)
+def waste_depot(request: Request, hub: ConsoleHub,
+                day: Annotated[str, Query(pattern=r"^(\d{4}-\d{2}-\d{2})?$")] = "") -> Response:
+    who = operator(request)
+    shown = date.fromisoformat(day) if day else hub.now().astimezone(LOCAL).date()
+    scans = scans_of(hub, shown)
+    counts = Counter(s.reason for s in scans)
+    return page(request, "waste_depot.html.j2", who=who, day=shown.isoformat(), scans=scans,
+                counts=sorted(counts.items()), allowed=sum(s.decision == "allow" for s in scans),
+                fresh=freshness(hub), previous=(shown - timedelta(days=1)).isoformat(),
+                following=(shown + timedelta(days=1)).isoformat())

@@ -15,13 +15,14 @@ from sqlalchemy import select
 import flows.surveys  # noqa: F401 - registers the flow and the job
 from connectors.kcm import KcmSettings, content_digest
 from flows.surveys.batch import run_surveys
-from flows.surveys.store import PEER_CANDIDATE, SurveyStore
 from hub.bootstrap import Hub
 from hub.delivery import DeliveryProcessor
 from hub.model import parse_event
 from hub.registry import REGISTRY, FlowRegistry
 from hub.scheduler import run_job
 from hub.settings import Settings
+from hub.store.survey_tables import SurveyBatchRow, SurveyRespondentRow
+from hub.store.surveys import PEER_CANDIDATE, DeliveredBatch, SurveyStore
 from hub.store.tables import AuditRecord, JobState, Link
 from mappings.kcm import contains_bsn, load_mapping
 from sandbox.kcm import KcmReceiver
@@ -179,6 +180,17 @@ def test_batch_delivers_once_per_date_and_rerun_delivers_nothing(hub: Hub, sftp:
     assert sorted(r[2] for r in csv_rows(sftp.read_file(f"upload/{FILE}"))) == ["jan@example.nl", "late@example.nl"]
 
 
+def test_a_delivery_is_kept_in_the_survey_tables_not_as_links(hub: Hub, sftp: SftpServer) -> None:
+    _three_visits(hub)
+    assert run_surveys(hub, DAY).days[0].delivered == 1
+    with hub.db.unit_of_work() as s:
+        assert not set(s.scalars(select(Link.peer).distinct())) & {"kcm:batch", "kcm:respondent"}
+        batch = s.get(SurveyBatchRow, DAY)
+        assert batch is not None and (batch.file_name, batch.invitations) == (FILE, 1)
+        assert [r.last_invited for r in s.scalars(select(SurveyRespondentRow))] == [DAY]
+    assert SurveyStore(hub.db, hub.now).batch(DAY) == DeliveredBatch(DAY, FILE, batch.sha256, 1)
+
+
 def test_dry_run_counts_per_rule_and_writes_nothing(hub: Hub, sftp: SftpServer) -> None:
     _three_visits(hub)
     result = run_surveys(hub, DAY, dry_run=True)
@@ -186,7 +198,7 @@ def test_dry_run_counts_per_rule_and_writes_nothing(hub: Hub, sftp: SftpServer) 
     assert counts["candidates"] == 3 and counts["included"] == 1
     assert counts["excluded.no_email"] == 1 and counts["excluded.excluded_department"] == 1
     assert sftp.list_files("upload") == [] and sftp.operations == []
-    assert SurveyStore(hub).batch(DAY) is None
+    assert SurveyStore(hub.db, hub.now).batch(DAY) is None
     assert run_surveys(hub, DAY).days[0].delivered == 1  # nothing was marked by the dry run
 
 
@@ -198,7 +210,7 @@ def test_interrupted_upload_leaves_no_partial_file_then_retry_delivers(hub: Hub,
     assert failed.error is not None and "kcm sftp upload failed" in failed.error
     assert FILE not in sftp.list_files("upload")
     assert f"{FILE}.part" in sftp.list_files("upload")  # the cut-off temporary file, never the final name
-    assert SurveyStore(hub).batch(DAY) is None
+    assert SurveyStore(hub.db, hub.now).batch(DAY) is None
 
     sftp.fail_uploads(after_bytes=500, times=1)  # transient: the first attempt fails, the retry succeeds
     result = run_surveys(hub, DAY)
@@ -218,7 +230,7 @@ def test_permanent_failure_fails_the_job_naming_the_peer_error(settings: Setting
             state = s.get(JobState, "surveys")
             assert state is not None and state.last_outcome == "failed"
             assert "PermissionDenied" in (state.last_detail or "")
-        assert sftp.list_files("upload") == [] and SurveyStore(h).batch(DAY) is None
+        assert sftp.list_files("upload") == [] and SurveyStore(h.db, h.now).batch(DAY) is None
     finally:
         h.close()
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import fastapi.routing
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -39,14 +40,27 @@ KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+def _flat(routes: list[BaseRoute]) -> Iterator[tuple[BaseRoute, str | None, set[str] | None]]:
+    """(route, its full path, its methods), with included routers expanded (FastAPI 0.137 keeps them as nodes
+    in `routes`; `fastapi.routing.iter_route_contexts` is the public way to flatten them)."""
+    expand = getattr(fastapi.routing, "iter_route_contexts", None)
+    if expand is None:  # before 0.137: include_router copied the routes in
+        for route in routes:
+            yield route, getattr(route, "path", None), getattr(route, "methods", None)
+        return
+    for context in expand(routes):
+        yield context.original_route, context.path, context.methods
+
+
 def routes_of(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, str]]:
-    """(method, path) of every endpoint, descending into mounted apps (static files are not endpoints)."""
-    for route in routes:
+    """(method, path) of every endpoint, descending into mounted apps and included routers (static files are
+    not endpoints)."""
+    for route, path, methods in _flat(routes):
         if isinstance(route, Mount) and hasattr(route.app, "routes"):
             yield from routes_of(route.app.routes, prefix + route.path)
-        elif isinstance(route, Route):
-            for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
-                yield method, prefix + route.path
+        elif isinstance(route, Route) and path is not None:
+            for method in sorted((methods or {"GET"}) - {"HEAD"}):
+                yield method, prefix + path
 
 
 def concrete(path: str) -> str:

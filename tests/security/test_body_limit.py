@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from hub.api.app import create_app
@@ -20,11 +21,15 @@ from tests.support.events import cloudevent
 from tests.support.flows import Recorder, registry_with
 
 LIMIT = 4000
+GATE_TOKEN = "gate-one-token-0123456789"
+GATE_AUTH = {"Authorization": f"Bearer {GATE_TOKEN}"}
 
 
 @pytest.fixture
 def small(settings: Settings) -> Iterator[tuple[TestClient, Hub]]:
-    hub = Hub(settings.model_copy(update={"max_body_bytes": LIMIT}), registry=registry_with(Recorder()))
+    gate = settings.waste_depot.model_copy(update={"gate_tokens": SecretStr(f"gate-1:{GATE_TOKEN}")})
+    hub = Hub(settings.model_copy(update={"max_body_bytes": LIMIT, "waste_depot": gate}),
+              registry=registry_with(Recorder()))
     try:
         with TestClient(create_app(hub)) as client:
             yield client, hub
@@ -50,7 +55,8 @@ def test_oversized_bodies_are_413_everywhere(small: tuple[TestClient, Hub], stre
         body = _oversized()
         content = iter([body[:LIMIT], body[LIMIT:]]) if streamed else body
         kind = "application/json" if path.startswith("/api/") else "application/x-www-form-urlencoded"
-        response = client.post(path, content=content, headers={"Content-Type": kind, **AUTH})
+        auth = GATE_AUTH if path.startswith("/api/v1/waste-depot/") else AUTH  # the gate has its own tokens
+        response = client.post(path, content=content, headers={"Content-Type": kind, **auth})
         assert response.status_code == 413, (path, response.status_code)
         if path.startswith("/api/"):
             assert response.headers["content-type"].startswith("application/problem+json")

@@ -12,14 +12,15 @@ from flows.datalake import rows as R
 from flows.datalake import source
 from flows.datalake.contract import keys_of, schema_of
 from hub.bootstrap import Hub
+from hub.store import datalake_reads as reads
 from hub.store.tables import InboxEvent
 
 
 def stored_events(hub: Hub) -> list[C.RawEvent]:
     """Every stored appointment event as the export fetches it."""
     with hub.db.unit_of_work() as s:
-        rows = s.connection().execute(select(InboxEvent.id, source._RECEIVED, source._PAYLOAD_TEXT)
-                                      .where(source._APPOINTMENT).order_by(InboxEvent.id)).all()
+        rows = s.connection().execute(select(InboxEvent.id, reads.RECEIVED, reads.PAYLOAD_TEXT)
+                                      .where(reads.APPOINTMENT).order_by(InboxEvent.id)).all()
     return [(i, at, payload) for i, at, payload in rows]
 
 

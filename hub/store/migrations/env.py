@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 import hub.store.ops_tables  # its tables belong to the metadata
+import hub.store.survey_tables  # its tables belong to the metadata
 import hub.store.waste_depot_tables  # noqa: F401 - its tables belong to the metadata
 from hub.store.db import make_engine
 from hub.store.tables import Base

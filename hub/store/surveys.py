@@ -1,31 +1,26 @@
-"""Survey state in the hub's link table (until the hub has a table of its own for it).
+"""The survey flow's repository: candidates (link rows), delivered batches and respondents (own tables).
 
-Rows, by `peer`:
-- `kcm:candidate`  per appointment: `data` = {state, visitDate, candidate, invitedOn}; `remote_id` = the
-  file the visit was invited in (kept after purge: at most one invitation per visit, ever).
-- `kcm:respondent` per respondent key (`appointment_id` = `respondent:<key>`): `remote_id` = date of the
-  last invitation (no personal data beyond the pseudonymous key).
-- `kcm:batch`      per visit date (`appointment_id` = `batch:<date>`): `remote_id` = file name,
-  `content_hash` = its SHA-256, `data` = {count, deliveredAt}.
+Candidate rows in the link table, `peer` = `kcm:candidate`, one per appointment: `data` = {state, visitDate,
+candidate, invitedOn}; `remote_id` = the file the visit was invited in (kept after purge: at most one
+invitation per visit, ever). Batches and respondents live in `survey_batches` and `survey_respondents`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from hub.bootstrap import Hub
 from hub.links import content_hash
+from hub.store.db import Database
+from hub.store.survey_tables import SurveyBatchRow, SurveyRespondentRow
 from hub.store.tables import Link
 from mappings.kcm import Candidate
 
 PEER_CANDIDATE = "kcm:candidate"
-PEER_RESPONDENT = "kcm:respondent"
-PEER_BATCH = "kcm:batch"
 
 PENDING, INVITED, WITHDRAWN, PURGED = "pending", "invited", "withdrawn", "purged"
 
@@ -45,11 +40,11 @@ class DeliveredBatch:
 
 
 class SurveyStore:
-    """Reads and writes the survey rows; each method is one unit of work."""
+    """Reads and writes the survey state; each method is one unit of work."""
 
-    def __init__(self, hub: Hub) -> None:
-        self.db = hub.db
-        self.now = hub.now
+    def __init__(self, db: Database, now: Callable[[], datetime]) -> None:
+        self.db = db
+        self.now = now
 
     # -- candidates (the flow) ------------------------------------------------------------------
     def save_candidate(self, c: Candidate) -> str:
@@ -104,30 +99,31 @@ class SurveyStore:
 
     # -- history (the batch) ----------------------------------------------------------------------
     def batch(self, visit_date: date) -> DeliveredBatch | None:
+        """The batch delivered for `visit_date`, if any."""
         with self.db.unit_of_work() as s:
-            row = s.get(Link, (f"batch:{visit_date.isoformat()}", PEER_BATCH))
-            if row is None or not row.remote_id:
+            row = s.get(SurveyBatchRow, visit_date)
+            if row is None:
                 return None
-            return DeliveredBatch(visit_date, row.remote_id, row.content_hash, int((row.data or {}).get("count", 0)))
+            return DeliveredBatch(row.visit_date, row.file_name, row.sha256, row.invitations)
 
     def last_invited(self, keys: Iterable[str]) -> dict[str, date]:
-        ids = [f"respondent:{k}" for k in set(keys)]
-        if not ids:
+        """Each known respondent's last invitation date, by respondent key."""
+        wanted = set(keys)
+        if not wanted:
             return {}
         with self.db.unit_of_work() as s:
-            rows = s.execute(select(Link.appointment_id, Link.remote_id).where(
-                Link.peer == PEER_RESPONDENT, Link.appointment_id.in_(ids))).all()
-        return {aid.removeprefix("respondent:"): date.fromisoformat(rid) for aid, rid in rows if rid}
+            rows = s.execute(select(SurveyRespondentRow.respondent_key, SurveyRespondentRow.last_invited).where(
+                SurveyRespondentRow.respondent_key.in_(wanted))).all()
+        return {key: day for key, day in rows}
 
     def record_delivery(self, visit_date: date, file_name: str, sha256: str, invited: list[Candidate]) -> None:
         """Mark the batch delivered, its visits invited and its respondents' last invitation, in one go."""
         now = self.now()
-        day = visit_date.isoformat()
         with self.db.unit_of_work() as s:
-            batch = s.get(Link, (f"batch:{day}", PEER_BATCH)) or Link(appointment_id=f"batch:{day}", peer=PEER_BATCH)
+            batch = s.get(SurveyBatchRow, visit_date) or SurveyBatchRow(visit_date=visit_date)
             s.add(batch)
-            batch.remote_id, batch.content_hash, batch.updated_at = file_name, sha256, now
-            batch.data = {"count": len(invited), "deliveredAt": now.isoformat()}
+            batch.file_name, batch.sha256, batch.invitations = file_name, sha256, len(invited)
+            batch.delivered_at = batch.updated_at = now
             for c in invited:
                 row = s.get(Link, (c.appointment_id, PEER_CANDIDATE))
                 if row is None:
@@ -135,11 +131,11 @@ class SurveyStore:
                 row.remote_id, row.updated_at = file_name, now
                 row.data = {**(row.data or {}), "state": INVITED, "invitedOn": now.date().isoformat()}
                 if c.respondent_key:
-                    key = f"respondent:{c.respondent_key}"
-                    resp = s.get(Link, (key, PEER_RESPONDENT)) or Link(appointment_id=key, peer=PEER_RESPONDENT)
-                    s.add(resp)
-                    if not resp.remote_id or resp.remote_id < day:
-                        resp.remote_id = day
+                    resp = s.get(SurveyRespondentRow, c.respondent_key)
+                    if resp is None:
+                        resp = SurveyRespondentRow(respondent_key=c.respondent_key, last_invited=visit_date)
+                        s.add(resp)
+                    resp.last_invited = max(resp.last_invited, visit_date)
                     resp.updated_at = now
                 s.flush()
 
