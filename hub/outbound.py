@@ -15,18 +15,33 @@ from requests.adapters import HTTPAdapter
 
 from hub import tracing
 
+#: `httpx.Client` arguments that shape its transports (TLS, pool, HTTP/2, proxies); they go to the inner client.
+TRANSPORT_ARGUMENTS = frozenset({"verify", "cert", "trust_env", "http1", "http2", "limits", "proxy", "mounts",
+                                 "transport"})
+
+
+def _split(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the inner client's transport arguments, the outer client's request arguments)."""
+    inner = {key: value for key, value in kwargs.items() if key in TRANSPORT_ARGUMENTS}
+    return inner, {key: value for key, value in kwargs.items() if key not in TRANSPORT_ARGUMENTS}
+
 
 class TracedTransport(httpx.BaseTransport):
-    """An httpx transport that sends each request in a peer-call span with its `traceparent`."""
+    """An httpx transport that sends each request through an inner client, in a peer-call span with its `traceparent`.
 
-    def __init__(self, inner: httpx.BaseTransport, peer: str) -> None:
+    The inner client is built by httpx from the transport arguments, so it keeps httpx's own choice of
+    transport per URL (TLS, limits, HTTP(S)_PROXY and NO_PROXY from the environment); the outer client
+    does the rest (base URL, headers, auth, redirects, timeouts, event hooks).
+    """
+
+    def __init__(self, inner: httpx.Client, peer: str) -> None:
         self._inner = inner
         self.peer = peer
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         with tracing.peer_call_span(self.peer, request.method, request.url.host, request.url.port) as span:
             tracing.inject(request.headers, span)
-            response = self._inner.handle_request(request)
+            response = self._inner.send(request, stream=True)
             tracing.record_status(span, response.status_code)
             return response
 
@@ -37,14 +52,14 @@ class TracedTransport(httpx.BaseTransport):
 class AsyncTracedTransport(httpx.AsyncBaseTransport):
     """The async twin of `TracedTransport`."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport, peer: str) -> None:
+    def __init__(self, inner: httpx.AsyncClient, peer: str) -> None:
         self._inner = inner
         self.peer = peer
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         with tracing.peer_call_span(self.peer, request.method, request.url.host, request.url.port) as span:
             tracing.inject(request.headers, span)
-            response = await self._inner.handle_async_request(request)
+            response = await self._inner.send(request, stream=True)
             tracing.record_status(span, response.status_code)
             return response
 
@@ -55,23 +70,18 @@ class AsyncTracedTransport(httpx.AsyncBaseTransport):
 def http_client(peer: str, **kwargs: Any) -> httpx.Client:
     """An `httpx.Client` for one peer whose every request is traced (arguments as httpx takes them).
 
-    httpx builds its transports as it always does (TLS, limits, HTTP(S)_PROXY and NO_PROXY from the environment);
-    each is then wrapped, so a request through an environment proxy is traced too.
+    The transport arguments (`verify`, `limits`, `proxy`, …) build an inner client as httpx always does; the
+    returned client sends through it with `TracedTransport`, so a request through an environment proxy is
+    traced too. Only public httpx API: no transport is swapped after construction.
     """
-    client = httpx.Client(**kwargs)
-    client._transport = TracedTransport(client._transport, peer)
-    client._mounts = {pattern: TracedTransport(t, peer) if t is not None else None
-                      for pattern, t in client._mounts.items()}
-    return client
+    inner, outer = _split(kwargs)
+    return httpx.Client(transport=TracedTransport(httpx.Client(**inner), peer), **outer)
 
 
 def async_http_client(peer: str, **kwargs: Any) -> httpx.AsyncClient:
     """An `httpx.AsyncClient` for one peer whose every request is traced (as `http_client`)."""
-    client = httpx.AsyncClient(**kwargs)
-    client._transport = AsyncTracedTransport(client._transport, peer)
-    client._mounts = {pattern: AsyncTracedTransport(t, peer) if t is not None else None
-                      for pattern, t in client._mounts.items()}
-    return client
+    inner, outer = _split(kwargs)
+    return httpx.AsyncClient(transport=AsyncTracedTransport(httpx.AsyncClient(**inner), peer), **outer)
 
 
 class TracedAdapter(HTTPAdapter):

@@ -94,7 +94,7 @@ class JccClient(Closing):
     def operations(self) -> list[str]:
         """The operation names the service offers (from the WSDL)."""
         binding = self._client.wsdl.bindings[SERVICE_BINDING]
-        return sorted(binding._operations)
+        return sorted(binding.all())
 
     # -- plumbing -------------------------------------------------------------------------------
     def _once(self, operation: str, kwargs: dict[str, Any]) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -63,7 +64,7 @@ class CannedSoap(BaseAdapter):
         content = queue.pop(0) if len(queue) > 1 else queue[0]
         response = requests.Response()
         response.status_code = 500 if b"soap:Fault" in content else 200
-        response._content = content
+        response.raw = io.BytesIO(content)  # the documented file-like body; requests reads .content from it
         response.headers["Content-Type"] = "text/xml; charset=utf-8"
         response.url = str(request.url)
         response.request = request

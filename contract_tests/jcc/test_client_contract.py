@@ -34,7 +34,7 @@ def _operation(client: Client, name: str) -> tuple[str, str, str]:
 
 def test_project_wsdl_offers_every_operation_the_conversion_uses(project_wsdl: Path) -> None:
     client = Client(str(project_wsdl), settings=safe_settings())
-    ops = set(client.wsdl.bindings[SERVICE_BINDING]._operations)
+    ops = set(client.wsdl.bindings[SERVICE_BINDING].all())
     assert set(USED) <= ops
 
 

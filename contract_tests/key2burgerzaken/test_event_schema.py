@@ -10,6 +10,7 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 
 from connectors.tip import encode
+from contract_tests.support.events import appointment
 from hub.model import Appointment, CloudEvent
 from mappings.key2burgerzaken import (
     EVENT_TYPES,
@@ -23,7 +24,6 @@ from mappings.key2burgerzaken import (
     notice_event,
     reschedule_event,
 )
-from tests.support.events import appointment
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 CONFIG = load_config()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -48,7 +49,7 @@ class MockSalesforce(BaseAdapter):
         response.status_code = status
         response.headers.update({"Content-Type": "application/json", "Sforce-Limit-Info": "api-usage=42/15000",
                                  **headers})
-        response._content = b"" if body is None else json.dumps(body).encode()
+        response.raw = io.BytesIO(b"" if body is None else json.dumps(body).encode())
         response.url = url
         response.request = request
         return response

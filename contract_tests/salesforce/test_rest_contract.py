@@ -18,10 +18,10 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jsonschema import Draft202012Validator
+from prometheus_client import REGISTRY
 from pydantic import SecretStr
 
 from connectors.salesforce import SalesforceClient, Subrequest, ref_first_record_id
-from connectors.salesforce.metrics import API_USAGE
 from contract_tests.salesforce.conftest import INSTANCE, LOGIN, MockSalesforce, client_for
 from hub.errors import PermanentError, TransientError
 
@@ -160,7 +160,7 @@ def test_limit_info_is_read_and_exposed(mock_sf: MockSalesforce, sf_client: Sale
     described = sf_client.describe("Account")
     assert described.field("bsn__c") is not None and described.field("BSN__c").length == 9  # type: ignore[union-attr]
     assert sf_client.api_usage is not None and (sf_client.api_usage.used, sf_client.api_usage.limit) == (1234, 15000)
-    assert API_USAGE.labels(kind="used")._value.get() == 1234
+    assert REGISTRY.get_sample_value("afsprakenhub_salesforce_api_usage", {"kind": "used"}) == 1234
 
 
 def test_expired_session_logs_in_once_more(mock_sf: MockSalesforce, sf_client: SalesforceClient) -> None:
@@ -174,10 +174,13 @@ def test_expired_session_logs_in_once_more(mock_sf: MockSalesforce, sf_client: S
 
 def test_refused_credentials_are_permanent(mock_sf: MockSalesforce) -> None:
     def refuse(request: Any, **kwargs: Any) -> Any:
+        import io
+
         import requests
 
         response = requests.Response()
-        response.status_code, response._content = 400, b'{"error":"invalid_client","error_description":"x"}'
+        response.status_code = 400
+        response.raw = io.BytesIO(b'{"error":"invalid_client","error_description":"x"}')
         response.request, response.url = request, str(request.url)
         return response
 
