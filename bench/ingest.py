@@ -33,7 +33,16 @@ from typing import Any
 from fastapi import Request, Response  # module level: the bare route's annotation is resolved from these
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import ROOT, SKIPPED_POSTGRES, pct, postgres_reachable, print_table, scratch_postgres, yes
+from bench.common import (
+    ROOT,
+    SKIPPED_POSTGRES,
+    pct,
+    postgres_reachable,
+    print_table,
+    run_wrk,
+    scratch_postgres,
+    yes,
+)
 from bench.open_loop import open_loop
 
 P99_TARGET_MS = 25.0
@@ -79,14 +88,8 @@ def serve(database_url: str, broker_url: str) -> None:
 
 
 def wrk(url: str, template_file: str, run: str, seconds: float, connections: int) -> dict[str, float]:
-    env = {**os.environ, "INGEST_TEMPLATE": template_file, "INGEST_RUN": run, "INGEST_TOKEN": TOKEN}
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
-               "-s", str(LUA), url]
-    out = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout  # noqa: S603
-    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
-    result: dict[str, float] = json.loads(line.removeprefix("RESULT "))
-    result["rps"] = result["requests"] / result["seconds"]
-    return result
+    env = {"INGEST_TEMPLATE": template_file, "INGEST_RUN": run, "INGEST_TOKEN": TOKEN}
+    return run_wrk(url, LUA, env, seconds, connections)
 
 
 def _raw_request(path: str, body: bytes) -> bytes:

@@ -33,7 +33,7 @@ from fastapi import Request  # module level: the bare route's annotation is reso
 from fastapi.responses import JSONResponse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import ROOT, SKIPPED_POSTGRES, postgres_reachable, print_table, scratch_postgres, yes
+from bench.common import ROOT, SKIPPED_POSTGRES, postgres_reachable, print_table, run_wrk, scratch_postgres, yes
 
 P99_TARGET_MS = 50.0
 GATES = 50
@@ -119,15 +119,9 @@ def serve(database_url: str, codes_file: str, bookings: int, port: int) -> None:
 
 
 def wrk(url: str, codes_file: str, seconds: float, threads: int) -> dict[str, float]:
-    env = {**os.environ, "GATE_CODES": codes_file, "GATE_COUNT": str(GATES), "GATE_TOKEN_PREFIX": TOKEN_PREFIX,
+    env = {"GATE_CODES": codes_file, "GATE_COUNT": str(GATES), "GATE_TOKEN_PREFIX": TOKEN_PREFIX,
            "GATE_THREADS": str(threads)}
-    command = ["wrk", f"-t{threads}", f"-c{GATES}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
-               "-s", str(LUA), url]
-    out = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout  # noqa: S603
-    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
-    result: dict[str, float] = json.loads(line.removeprefix("RESULT "))
-    result["rps"] = result["requests"] / result["seconds"]
-    return result
+    return run_wrk(url, LUA, env, seconds, GATES, threads)
 
 
 def _request(path: str, code: str, gate: int) -> bytes:
