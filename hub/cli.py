@@ -277,7 +277,8 @@ def serve(
 
     Slow clients are cut off: a request head must arrive within AFSPRAKENHUB_HTTP__HEADER_TIMEOUT_SECONDS (10),
     its body within __BODY_TIMEOUT_SECONDS (30); idle keep-alive connections close after __KEEP_ALIVE_SECONDS (5)
-    and at most __MAX_CONNECTIONS (1000) are open.
+    and at most __MAX_CONNECTIONS (1000) are open. HTTP/1.1 is parsed by httptools and the event loop is uvloop
+    when installed (AFSPRAKENHUB_HTTP__PARSER=h11 for the pure-Python parser).
     """
     settings = _settings()
     if not _has_credentials(settings):
