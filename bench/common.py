@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator, Sequence
@@ -47,6 +49,19 @@ def scratch_postgres(url: str = POSTGRES_URL) -> Iterator[str]:
     finally:
         with psycopg.connect(_dsn(url), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_wrk(url: str, script: Path, env: dict[str, str], seconds: float, connections: int,
+            threads: int = 2) -> dict[str, float]:
+    """One wrk run with a Lua script whose `done()` prints `RESULT {json}`; that JSON plus `rps`."""
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+               "-s", str(script), url]
+    out = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **env},  # noqa: S603
+                         check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
+    result: dict[str, float] = json.loads(line.removeprefix("RESULT "))
+    result["rps"] = result["requests"] / result["seconds"]
+    return result
 
 
 def pct(values: Sequence[float], q: int) -> float:

@@ -11,7 +11,9 @@ durable delivery, scan and audit written), a later one `already-used`. Rounds al
 rate, p50/p99 and the server processes' CPU per request; then the ratios and whether hub p99 < 50 ms, and the load
 average before each round. Then the bursts (the issue's "50 gates checking at once" taken literally): every gate
 scans a fresh code at the same instant, bare and hub taking turns, p50/p99 over all bursts. `--processes N` runs
-N server processes on one port. Nothing is asserted.
+N server processes on one port. Each server runs as `afsprakenhub serve` does (hub.serving.server_config:
+httptools and uvloop when installed; AFSPRAKENHUB_HTTP__PARSER=h11 for the pure-Python parser). Nothing is
+asserted.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from fastapi import Request  # module level: the bare route's annotation is reso
 from fastapi.responses import JSONResponse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import ROOT, SKIPPED_POSTGRES, postgres_reachable, print_table, scratch_postgres, yes
+from bench.common import ROOT, SKIPPED_POSTGRES, postgres_reachable, print_table, run_wrk, scratch_postgres, yes
 
 P99_TARGET_MS = 50.0
 GATES = 50
@@ -81,10 +83,12 @@ def serve(database_url: str, codes_file: str, bookings: int, port: int) -> None:
     spreads the connections) and share the store."""
     import socket
 
+    import uvicorn
+
     from hub.api.app import create_app
     from hub.bootstrap import Hub
     from hub.logging import configure_logging
-    from hub.serving import ThreadedServer
+    from hub.serving import server_config
 
     configure_logging("WARNING", "json")
     hub = Hub(_settings(database_url))
@@ -107,23 +111,17 @@ def serve(database_url: str, codes_file: str, bookings: int, port: int) -> None:
     from flows.waste_depot.index import index_of
 
     index_of(hub)  # loaded before the first scan, as a server does at its first one
-    server = ThreadedServer(app, sock).start()
+    sock.listen(2048)  # connections queue until uvicorn takes the socket over
     print(f"ready {sock.getsockname()[1]}", flush=True)
-    sys.stdin.read()  # until the parent closes our stdin
-    server.stop()
+    # as `afsprakenhub serve` runs (httptools and uvloop when installed), until the parent's SIGTERM
+    uvicorn.Server(server_config(app, hub.settings.http)).run(sockets=[sock])
     hub.close()
 
 
 def wrk(url: str, codes_file: str, seconds: float, threads: int) -> dict[str, float]:
-    env = {**os.environ, "GATE_CODES": codes_file, "GATE_COUNT": str(GATES), "GATE_TOKEN_PREFIX": TOKEN_PREFIX,
+    env = {"GATE_CODES": codes_file, "GATE_COUNT": str(GATES), "GATE_TOKEN_PREFIX": TOKEN_PREFIX,
            "GATE_THREADS": str(threads)}
-    command = ["wrk", f"-t{threads}", f"-c{GATES}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
-               "-s", str(LUA), url]
-    out = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout  # noqa: S603
-    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
-    result: dict[str, float] = json.loads(line.removeprefix("RESULT "))
-    result["rps"] = result["requests"] / result["seconds"]
-    return result
+    return run_wrk(url, LUA, env, seconds, GATES, threads)
 
 
 def _request(path: str, code: str, gate: int) -> bytes:
@@ -219,7 +217,7 @@ def _cpu_seconds(procs: list[subprocess.Popen[str]]) -> float:
 def _start(database_url: str, codes_file: str, bookings: int, port: int) -> subprocess.Popen[str]:
     command = [sys.executable, __file__, "--serve", database_url, "--codes", codes_file, "--bookings", str(bookings),
                "--port", str(port)]
-    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT, text=True)  # noqa: S603
+    return subprocess.Popen(command, stdout=subprocess.PIPE, cwd=ROOT, text=True)  # noqa: S603
 
 
 def _ready(proc: subprocess.Popen[str]) -> int:
@@ -250,8 +248,7 @@ def bench_store(name: str, database_url: str, args: argparse.Namespace, tmp: str
         burst = burst_round(port, codes_file, args.bursts) if args.bursts else None
     finally:
         for proc in procs:
-            if proc.stdin:
-                proc.stdin.close()
+            proc.terminate()  # uvicorn shuts down: the lifespan stores the gate's queued scans
         for proc in procs:
             proc.wait(60)
     return {"store": name, "rounds": rounds, "burst": burst, "decisions": decisions(database_url)}

@@ -277,7 +277,8 @@ def serve(
 
     Slow clients are cut off: a request head must arrive within AFSPRAKENHUB_HTTP__HEADER_TIMEOUT_SECONDS (10),
     its body within __BODY_TIMEOUT_SECONDS (30); idle keep-alive connections close after __KEEP_ALIVE_SECONDS (5)
-    and at most __MAX_CONNECTIONS (1000) are open.
+    and at most __MAX_CONNECTIONS (1000) are open. HTTP/1.1 is parsed by httptools and the event loop is uvloop
+    when installed (AFSPRAKENHUB_HTTP__PARSER=h11 for the pure-Python parser).
     """
     settings = _settings()
     if not _has_credentials(settings):
@@ -299,8 +300,7 @@ def serve(
     import uvicorn
 
     from hub.api.app import create_app
-    from hub.serving import bind_tcp
-    from hub.slow_clients import uvicorn_options
+    from hub.serving import bind_tcp, server_config
 
     hub = _hub(upgrade=True, broker=True, settings=settings)
     _announce_register(hub)
@@ -310,8 +310,7 @@ def serve(
     out.print(f"afsprakenhub on http://{host}:{port}/api/v1, console http://{host}:{port}/console/ "
               f"(workers {'in-process' if in_process else 'separate'})", soft_wrap=True)
     # Slow clients are cut off (head/body deadlines) and open connections bounded: settings.http.
-    config = uvicorn.Config(api, log_config=None, access_log=False, **uvicorn_options(hub.settings.http))
-    uvicorn.Server(config).run(sockets=[bind_tcp(port, host)])
+    uvicorn.Server(server_config(api, hub.settings.http)).run(sockets=[bind_tcp(port, host)])
 
 
 @app.command()

@@ -1,9 +1,12 @@
-"""`HttpLimits`: how long `serve` waits for a client and how many connections it keeps (AFSPRAKENHUB_HTTP__…).
+"""`HttpLimits`: how long `serve` waits for a client, how many connections it keeps, which parser it runs
+(AFSPRAKENHUB_HTTP__…).
 
 Free of imports from the rest of the product, because `hub.settings` imports it.
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -19,6 +22,8 @@ class HttpLimits(BaseModel):
     keep_alive_seconds: float = Field(default=5.0, gt=0)
     #: open connections at most; more are closed as soon as they are accepted
     max_connections: int = Field(default=1000, ge=1)
+    #: the HTTP/1.1 parser: httptools (C, llhttp) when installed, or h11 (pure Python); same limits either way
+    parser: Literal["auto", "httptools", "h11"] = "auto"
 
 
 __all__ = ["HttpLimits"]

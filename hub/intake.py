@@ -33,6 +33,17 @@ def hashed_key(dedupe_key: str) -> str:
 
 
 @dataclass(frozen=True)
+class Submission:
+    """One request's events for `Intake.accept_together` (the arguments of `Intake.accept`)."""
+
+    events: Sequence[CloudEvent]
+    caller: str
+    dedupe_keys: Sequence[str] | None = None
+    received: Sequence[dict[str, Any]] | None = None
+    traces: Sequence[EventTrace] | None = None
+
+
+@dataclass(frozen=True)
 class Accepted:
     """The answer for one event: its id, whether we had it already, and what to enqueue."""
 
@@ -62,19 +73,39 @@ class Intake:
         trace or a replay shows the producer's own words (without it, the parsed event is serialised).
         `traces` is each event's trace context (`hub.tracing.IntakeSpans`), kept for its deliveries.
         """
-        keys = [hashed_key(k) for k in (dedupe_keys or [e.dedupe_key for e in events])]
-        payloads = list(received) if received is not None else [e.model_dump(mode="json") for e in events]
-        trace_list: list[EventTrace | None] = list(traces) if traces is not None else [None] * len(events)
+        [accepted] = self.accept_together([Submission(events, caller, dedupe_keys, received, traces)])
+        return accepted
+
+    def accept_together(self, submissions: Sequence[Submission]) -> list[list[Accepted]]:
+        """`accept` for several requests in ONE transaction (group commit): all are stored or none is; an
+        event repeated across them is stored once and the later ones are duplicates. One list per submission."""
+        events: list[CloudEvent] = []
+        keys: list[str] = []
+        callers: list[str] = []
+        payloads: list[dict[str, Any]] = []
+        trace_list: list[EventTrace | None] = []
+        for sub in submissions:
+            events += sub.events
+            keys += [hashed_key(k) for k in (sub.dedupe_keys or [e.dedupe_key for e in sub.events])]
+            callers += [sub.caller] * len(sub.events)
+            payloads += list(sub.received) if sub.received is not None else [e.model_dump(mode="json")
+                                                                             for e in sub.events]
+            trace_list += list(sub.traces) if sub.traces is not None else [None] * len(sub.events)
         for attempt in range(3):
             try:
-                return self._accept_once(events, keys, caller, payloads, trace_list)
+                flat = self._accept_once(events, keys, callers, payloads, trace_list)
+                break
             except IntegrityError:
                 # A concurrent request stored one of these keys first; the next pass sees it.
                 if attempt == 2:
                     raise
-        raise AssertionError("unreachable")
+        results: list[list[Accepted]] = []
+        for sub in submissions:
+            results.append(flat[:len(sub.events)])
+            flat = flat[len(sub.events):]
+        return results
 
-    def _accept_once(self, events: Sequence[CloudEvent], keys: list[str], caller: str,
+    def _accept_once(self, events: Sequence[CloudEvent], keys: list[str], callers: list[str],
                      payloads: list[dict[str, Any]], traces: list[EventTrace | None]) -> list[Accepted]:
         """Store the new events and their deliveries atomically, whatever the batch size: insert the inbox
         rows, skipping keys already stored (RETURNING the new ids), and their deliveries (RETURNING theirs).
@@ -82,16 +113,19 @@ class Intake:
         now = self._now()
         fresh: dict[str, tuple[CloudEvent, tuple[str, ...], dict[str, Any]]] = {}
         trace_of: dict[str, EventTrace | None] = {}
-        for event, key, payload, trace in zip(events, keys, payloads, traces, strict=True):
-            fresh.setdefault(key, (event, self.routes.flows_for_event(event, self._hub), payload))
-            trace_of.setdefault(key, trace)
+        caller_of: dict[str, str] = {}
+        for event, key, payload, trace, caller in zip(events, keys, payloads, traces, callers, strict=True):
+            if key not in fresh:
+                fresh[key] = (event, self.routes.flows_for_event(event, self._hub), payload)
+                trace_of[key] = trace
+                caller_of[key] = caller
         # An appointment event is about `data.id`, with or without `subject`: that id takes the order lock
         # and the stale-snapshot guard, so a producer leaving `subject` out cannot bypass either.
         rows = [{
             "dedupe_key": key, "source": event.source, "event_id": event.id, "type": event.type,
             "subject": event.appointment_id if isinstance(event, AppointmentEvent) else event.subject,
             "version": event.data.version if isinstance(event, AppointmentEvent) else None,
-            "payload": payload, "caller": caller, "received_at": now,
+            "payload": payload, "caller": caller_of[key], "received_at": now,
             "purged_at": None, "processed_at": None if flows else now,
             **_trace_columns(trace_of[key]),
         } for key, (event, flows, payload) in fresh.items()]

@@ -1,4 +1,4 @@
-"""Run an ASGI app with uvicorn in a background thread (demo, sandbox, end-to-end tests)."""
+"""uvicorn for the hub: the configuration `serve` runs, and a server in a background thread (demo, sandbox, tests)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import threading
 from typing import Any, Literal
 
 import uvicorn
+
+from hub.http_limits import HttpLimits
 
 
 class _Server(uvicorn.Server):
@@ -32,6 +34,14 @@ def bind_tcp(port: int = 0, host: str = "127.0.0.1") -> socket.socket:
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     return sock
+
+
+def server_config(app: Any, limits: HttpLimits, **options: Any) -> uvicorn.Config:
+    """The uvicorn configuration `afsprakenhub serve` runs (benchmarks run the same): slow clients cut off and
+    connections bounded (`hub.slow_clients`), no access log (the hub logs what matters itself)."""
+    from hub.slow_clients import uvicorn_options
+
+    return uvicorn.Config(app, log_config=None, access_log=False, **uvicorn_options(limits), **options)
 
 
 class ThreadedServer:

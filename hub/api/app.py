@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hub import metrics
 from hub.api import health_routes, metrics_route, operations_routes, problems, store_errors, waste_depot
 from hub.api.collectors import delivery_state_collector
+from hub.api.fast_routes import FastRoutes
 from hub.api.intake_routes import install_intake
 from hub.api.openapi_doc import custom_openapi
 from hub.api.strict_query import refuse_unknown_query
@@ -109,7 +110,7 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
     problems.install(api)
     store_errors.install(api)  # a store that cannot answer in time: 503 + Retry-After
 
-    install_intake(api, hub)
+    intake_posts = install_intake(api, hub)
     api.openapi = custom_openapi(api)  # type: ignore[method-assign]
     api.include_router(health_routes.router)  # /health/live, /health/ready
     api.include_router(waste_depot.router)  # the waste-depot gate (hub/api/waste_depot.py)
@@ -126,6 +127,8 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
     root.mount("/api/v1", api)
     mount_console(root, hub)  # operations console at /console (HTML, its own login)
     root.add_middleware(waste_depot.GateFastPath, hub=hub)  # gate scans skip the routers (hub/api/waste_depot.py)
+    # TIP's webhooks skip them too: the same handlers, without the mounted API's routing (hub/api/fast_routes.py)
+    root.add_middleware(FastRoutes, posts={f"/api/v1{path}": handler for path, handler in intake_posts.items()})
     root.add_middleware(ApiVersionHeader, max_body=settings.max_body_bytes)
 
     return root

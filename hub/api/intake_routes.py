@@ -10,7 +10,6 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 
 from connectors.zgw.urls import url_within
@@ -26,13 +25,15 @@ from hub.api.cloudevents_http import (
     mode_of,
     receive,
 )
+from hub.api.fast_routes import Handler
 from hub.api.load_shedding import Backlog
 from hub.api.problems import Problem
 from hub.bootstrap import Hub
-from hub.intake import Accepted
+from hub.group_commit import group_commit
+from hub.intake import Accepted, Submission
 from hub.model import CloudEvent, parse_event
 from hub.notificaties import Notificatie
-from hub.tracing import IntakeSpans, intake_spans
+from hub.tracing import intake_spans
 from mappings.zgw import notification_from_event
 
 MAX_BATCH = 1000
@@ -100,22 +101,15 @@ def refuse_foreign_zgw_urls(hub: Hub, events: Sequence[CloudEvent], prefix: str 
                       "under a configured Zaken API; nothing was stored", code=ZGW_URL_RULE, invalid_params=bad)
 
 
-def _store(hub: Hub, events: list[CloudEvent], who: str, received: list[Any],
-           dedupe_keys: list[str] | None, spans: IntakeSpans) -> list[Accepted]:
-    """Commit the events (with their trace context), then queue their deliveries (a lost message is re-sent
-    by the sweeper); each message carries its event's trace context."""
-    accepted = hub.intake.accept(events, who, dedupe_keys=dedupe_keys, received=received, traces=spans.traces)
-    for a, trace in zip(accepted, spans.traces, strict=True):
-        hub.runtime.enqueue_many(a.delivery_ids, traceparent=trace.traceparent)
-    return accepted
-
-
 async def store(hub: Hub, events: list[CloudEvent], who: str, received: list[Any], endpoint: str,
                 headers: Mapping[str, str], dedupe_keys: list[str] | None = None) -> list[Accepted]:
-    """Store on a worker thread (the commit waits on disk or network); a store that cannot answer is the
-    app's one store-unavailable 503 (hub/api/store_errors.py). One `intake` span per event (hub.tracing)."""
+    """Commit the events (with their trace context) in the hub's group commit, then queue their deliveries (a
+    lost message is re-sent by the sweeper; each carries its event's trace context); the event loop waits for
+    the commit without a thread of its own. A store that cannot answer is the app's one store-unavailable 503
+    (hub/api/store_errors.py). One `intake` span per event (hub.tracing)."""
     with intake_spans(headers, received, endpoint) as spans:
-        accepted = await run_in_threadpool(_store, hub, events, who, received, dedupe_keys, spans)
+        submission = Submission(events, who, dedupe_keys=dedupe_keys, received=received, traces=spans.traces)
+        accepted = await group_commit(hub).submit(submission, [t.traceparent for t in spans.traces])
         spans.finish([a.duplicate for a in accepted])
     for a in accepted:
         (metrics.EVENTS_DUPLICATE if a.duplicate else metrics.EVENTS_RECEIVED).labels(endpoint=endpoint).inc()
@@ -141,8 +135,9 @@ def _events_body_schema() -> dict[str, Any]:
     }}
 
 
-def install_intake(api: FastAPI, hub: Hub) -> None:
-    """Add the intake routes to the API app."""
+def install_intake(api: FastAPI, hub: Hub) -> dict[str, Handler]:
+    """Add the intake routes to the API app; returns their POST handlers by path under the API's prefix, for the
+    app's fast path (hub/api/fast_routes.py), which runs the same functions without the routers."""
     settings = hub.settings
     backlog = Backlog(hub)
     rate = "*"
@@ -223,4 +218,6 @@ def install_intake(api: FastAPI, hub: Hub) -> None:
         await store(hub, [event], who, [{**event.model_dump(mode="json", exclude_none=True), "data": raw}],
                     "notificaties", request.headers, dedupe_keys=[message.dedupe_key])
         return Response(status_code=204)
+
+    return {"/events": receive_events, "/notificaties": receive_notificatie}
 

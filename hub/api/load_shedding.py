@@ -44,7 +44,9 @@ class Backlog:
     async def admit(self) -> None:
         """Raise 429 + Retry-After when the backlog is above `intake_max_backlog`; nothing is read or stored."""
         settings = self._hub.settings
-        pending = await run_in_threadpool(self.count)
+        # The last count while it is fresh (no thread hop per request); a worker thread counts again.
+        fresh = time.monotonic() - self._counted_at < REFRESH_SECONDS
+        pending = self._count if fresh else await run_in_threadpool(self.count)
         if pending > settings.intake_max_backlog:
             metrics.EVENTS_SHED.inc()
             raise Problem(429, f"the hub's backlog ({pending} pending deliveries) is above its bound of "

@@ -34,7 +34,7 @@ WAIT = 60.0  # generous bound for a busy machine; the assertions are about what 
 
 
 @contextmanager
-def serve(settings: Settings, workdir: Path, http: dict[str, float]) -> Iterator[str]:
+def serve(settings: Settings, workdir: Path, http: dict[str, float | str]) -> Iterator[str]:
     """`afsprakenhub serve` in a child process with these HTTP limits; yields its URL."""
     sock = bind_tcp()
     port = sock.getsockname()[1]
@@ -122,9 +122,10 @@ def hold_until_closed(socks: list[socket.socket], dribble: bytes) -> list[socket
     return list(open_)
 
 
-def test_slow_clients_are_closed_and_the_hub_keeps_answering(settings: Settings, tmp_path: Path) -> None:
+@pytest.mark.parametrize("parser", ["httptools", "h11"])
+def test_slow_clients_are_closed_and_the_hub_keeps_answering(settings: Settings, tmp_path: Path, parser: str) -> None:
     limits = {"header_timeout_seconds": 2, "body_timeout_seconds": 2, "keep_alive_seconds": 2,
-              "max_connections": 2000}
+              "max_connections": 2000, "parser": parser}
     with serve(settings, tmp_path, limits) as url:
         lorises = [slowloris(url) for _ in range(SLOWLORIS)]
         bodies = [slow_body(url) for _ in range(SLOW_BODY)]
@@ -144,9 +145,11 @@ def test_slow_clients_are_closed_and_the_hub_keeps_answering(settings: Settings,
         assert 'afsprakenhub_http_connections_closed_total{reason="slow-body"}' in metrics
 
 
-def test_connections_beyond_the_bound_are_closed_at_once(settings: Settings, tmp_path: Path) -> None:
+@pytest.mark.parametrize("parser", ["httptools", "h11"])
+def test_connections_beyond_the_bound_are_closed_at_once(settings: Settings, tmp_path: Path, parser: str) -> None:
     bound = 50
-    limits = {"header_timeout_seconds": 3600, "body_timeout_seconds": 3600, "max_connections": bound}
+    limits = {"header_timeout_seconds": 3600, "body_timeout_seconds": 3600, "max_connections": bound,
+              "parser": parser}
     with serve(settings, tmp_path, limits) as url:
         held = [slowloris(url) for _ in range(bound)]
         extra = [slowloris(url) for _ in range(10)]
