@@ -43,9 +43,9 @@ def serve(database_url: str) -> None:
     """The server process: the hub's app plus `POST /bench/bare` (parse the body, nothing else)."""
     from hub.api.app import create_app
     from hub.bootstrap import Hub
+    from hub.config import Settings
     from hub.logging import configure_logging
     from hub.serving import ThreadedServer, bind_tcp
-    from hub.settings import Settings
 
     configure_logging("WARNING", "json")
     hub = Hub(Settings(database_url=database_url, api_tokens=f"bench:{TOKEN}", broker_url="stub"))

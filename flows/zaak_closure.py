@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 
-import connectors.zgw.peers  # noqa: F401 - registers the peers `zgw` and `nrc`
 from connectors.zgw import REFUSED, RefusedUrlError, Zaak, ZakenClient
 from hub.context import FlowContext, InboundEvent
 from hub.errors import PermanentError

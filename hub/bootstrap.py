@@ -14,13 +14,13 @@ import hub.store.waste_depot_tables  # noqa: F401 - the gate's tables belong to 
 from hub import tracing
 from hub.audit import AuditLog
 from hub.breaker import Breaker, Guarded
+from hub.config import Settings, get_settings
 from hub.intake import Intake
 from hub.links import LinkStore
 from hub.locks import LockManager
 from hub.peers import PEER_FACTORIES
 from hub.ports.register import AppointmentRegister
 from hub.registry import REGISTRY, FlowRegistry, load_flow_modules
-from hub.settings import Settings, get_settings
 from hub.store.db import Database
 from hub.store.tables import utcnow
 

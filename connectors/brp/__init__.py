@@ -12,7 +12,7 @@ from connectors.brp.settings import BrpSettings
 from hub.peers import register_peer
 
 if TYPE_CHECKING:
-    from hub.settings import Settings
+    from hub.config import Settings
 
 PEER = "brp"
 

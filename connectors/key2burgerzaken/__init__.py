@@ -16,7 +16,7 @@ from connectors.key2burgerzaken.view import Cursor, DocumentView
 from hub.peers import register_peer
 
 if TYPE_CHECKING:
-    from hub.settings import Settings
+    from hub.config import Settings
 
 
 def _factory(settings: Settings) -> Key2BurgerzakenClient:

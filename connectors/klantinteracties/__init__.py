@@ -18,7 +18,7 @@ from connectors.klantinteracties.settings import KlantinteractiesSettings
 from hub.peers import register_peer
 
 if TYPE_CHECKING:
-    from hub.settings import Settings
+    from hub.config import Settings
 
 PEER = "klantinteracties"
 

@@ -22,7 +22,7 @@ from connectors.salesforce.settings import SalesforceSettings
 from hub.peers import register_peer
 
 if TYPE_CHECKING:
-    from hub.settings import Settings
+    from hub.config import Settings
 
 PEER = "salesforce"
 

@@ -14,7 +14,7 @@ from connectors.tip.signing import secret_key, sign, webhook_headers
 from hub.peers import register_peer
 
 if TYPE_CHECKING:
-    from hub.settings import Settings
+    from hub.config import Settings
 
 
 def _factory(settings: Settings) -> TipPublisher:

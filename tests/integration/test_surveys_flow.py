@@ -17,11 +17,11 @@ from connectors.kcm import KcmSettings, content_digest
 from flows.surveys.batch import run_surveys
 from flows.surveys.store import PEER_CANDIDATE, SurveyStore
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.delivery import DeliveryProcessor
 from hub.model import parse_event
 from hub.registry import REGISTRY, FlowRegistry
 from hub.scheduler import run_job
-from hub.settings import Settings
 from hub.store.tables import AuditRecord, JobState, Link
 from mappings.kcm import contains_bsn, load_mapping
 from sandbox.kcm import KcmReceiver

@@ -9,7 +9,7 @@ import pytest
 
 from hub import peers
 from hub.bootstrap import Peers
-from hub.settings import Settings
+from hub.config import Settings
 
 
 def test_concurrent_first_uses_build_one_client(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,9 +26,10 @@ from connectors.register import (
 )
 from connectors.register.calls import appointment_input
 from hub.bootstrap import PEER_FACTORIES
+from hub.config import Settings
 from hub.errors import PermanentError, TransientError
 from hub.logging import bind_correlation
-from hub.settings import RegisterSettings, Settings
+from hub.settings import RegisterSettings
 
 BASE = "http://127.0.0.1:8701/register/api/v1"
 TOKEN_URL = "http://127.0.0.1:8701/register/oauth/token"
