@@ -9,6 +9,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, cast
 
+import hub.ports.register_vendors  # registers the peer `register` (the configured vendor's adapter)
 import hub.store.ops_tables  # the alerts table belongs to the metadata (truncation, checks)
 import hub.store.waste_depot_tables  # noqa: F401 - the gate's tables belong to the metadata (truncation, checks)
 from hub import tracing

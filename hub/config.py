@@ -23,8 +23,7 @@ from connectors.rostarcas.settings import RostarcasSettings
 from connectors.salesforce.settings import SalesforceSettings
 from connectors.tip.settings import TipSettings
 from connectors.zgw.settings import ZgwSettings
-from hub.ports.register_vendors import RegisterChoice
-from hub.settings import DEFAULT_DATABASE_URL, HubSettings
+from hub.settings import DEFAULT_DATABASE_URL, HubSettings, RegisterChoice
 from hub.waste_depot_settings import GateSettings
 from migration.settings import MigrationSettings
 

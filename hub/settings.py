@@ -10,7 +10,7 @@ import os
 import warnings
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -24,10 +24,10 @@ from hub.console.settings import ConsoleSettings
 from hub.drift_settings import DriftSettings
 from hub.http_limits import HttpLimits
 from hub.observability_settings import LdvSettings, TracingSettings
-from hub.ports.register_vendors import RegisterChoice
 from hub.store.limits import StoreLimits
 
 DEFAULT_DATABASE_URL = "sqlite:///./afsprakenhub.db"
+DEFAULT_VENDOR = "canonical"
 #: The field `register` (AFSPRAKENHUB_REGISTER__VENDOR) shares its name with ABCMeta.register, which every pydantic
 #: class has on its metaclass; an instance's `settings.register` is the field, so the warning is noise.
 warnings.filterwarnings("ignore", message='Field name "register" in "(Hub)?Settings" shadows', category=UserWarning)
@@ -56,6 +56,14 @@ class RetrySettings(BaseModel):
     lease_seconds: float = 120.0
     sweep_interval_seconds: float = 30.0
     sweep_grace_seconds: float = 30.0
+
+
+class RegisterChoice(BaseModel):
+    """`[register]`: which vendor (`vendor`), plus one extra section per vendor (`jcc_rest`, `qmatic`, …)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    vendor: str = DEFAULT_VENDOR
 
 
 class RegisterSettings(BaseModel):

@@ -28,27 +28,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from hub.peers import register_peer
 from hub.ports.register import AppointmentRegister, BulkRegister
+from hub.settings import DEFAULT_VENDOR, HubSettings, RegisterChoice
 
 if TYPE_CHECKING:
     import httpx
 
-    from hub.settings import HubSettings
 
-DEFAULT_VENDOR = "canonical"
 #: Option names of `register probe` that override a vendor's settings field of the same name.
 OVERRIDABLE = ("base_url", "token_url", "client_id", "client_secret", "api_key")
-
-
-class RegisterChoice(BaseModel):
-    """`[register]`: which vendor (`vendor`), plus one extra section per vendor (`jcc_rest`, `qmatic`, …)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    vendor: str = DEFAULT_VENDOR
 
 
 @dataclass(frozen=True)
