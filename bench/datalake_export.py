@@ -82,8 +82,8 @@ def child(database: str, target: str) -> None:
     from connectors.datalake import DatalakeSettings
     from flows.datalake.export import export_datalake
     from hub.bootstrap import Hub
+    from hub.config import Settings
     from hub.logging import configure_logging
-    from hub.settings import Settings
 
     configure_logging("WARNING", "json")
     hub = Hub(Settings(database_url=f"sqlite:///{database}", flow_modules=[],

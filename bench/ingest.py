@@ -66,9 +66,9 @@ def serve(database_url: str, broker_url: str) -> None:
 
     from hub.api.app import create_app
     from hub.bootstrap import Hub
+    from hub.config import Settings
     from hub.logging import configure_logging
     from hub.serving import bind_tcp, server_config
-    from hub.settings import Settings
 
     configure_logging("WARNING", "json")
     hub = Hub(Settings(database_url=database_url, api_tokens=f"bench:{TOKEN}", broker_url=broker_url))

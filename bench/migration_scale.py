@@ -156,7 +156,8 @@ def run_reconcile(url: str) -> dict[str, float]:
     """Read the register back through its HTTP API (the migration's own client), then reconcile."""
     import multiprocessing
 
-    from hub.settings import RegisterSettings, Settings
+    from hub.config import Settings
+    from hub.settings import RegisterSettings
     from migration import steps
 
     spawn = multiprocessing.get_context("spawn")
@@ -189,7 +190,8 @@ def run_reconcile(url: str) -> dict[str, float]:
 
 def run_load(url: str, count: int, rate: float, concurrency: int) -> dict[str, float]:
     """Stage and plan `count` appointments, then load them into a register limited to `rate` per second."""
-    from hub.settings import RegisterSettings, Settings
+    from hub.config import Settings
+    from hub.settings import RegisterSettings
     from migration import steps
     from sandbox.register.simulator import RegisterSimulator
     from sandbox.server import SandboxServer

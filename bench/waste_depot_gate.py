@@ -44,8 +44,7 @@ LUA = Path(__file__).with_name("gate.lua")
 
 
 def _settings(database_url: str) -> Any:
-    from hub.settings import Settings
-    from hub.waste_depot_settings import WasteDepotSettings
+    from hub.config import Settings, WasteDepotSettings
 
     gates = {f"gate-{i}": LOCATION for i in range(GATES)}
     tokens = ",".join(f"gate-{i}:{TOKEN_PREFIX}{i}" for i in range(GATES))

@@ -89,10 +89,10 @@ class Collector:
 
 def capability_checks() -> list[Check]:
     """One `skipped` check per flow or job the configured register cannot serve ("not supported by register …")."""
+    from hub.config import get_settings
     from hub.register_matrix import gaps
     from hub.registry import REGISTRY, load_flow_modules
     from hub.scheduler import JOBS
-    from hub.settings import get_settings
 
     settings = get_settings()
     try:

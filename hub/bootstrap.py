@@ -9,12 +9,14 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Generic, TypeVar, cast, overload
 
+import hub.ports.register_vendors  # registers the peer `register` (the configured vendor's adapter)
 import hub.store.ops_tables  # the alerts table belongs to the metadata (truncation, checks)
 import hub.store.survey_tables  # the survey batches and respondents belong to the metadata (truncation, checks)
 import hub.store.waste_depot_tables  # noqa: F401 - the gate's tables belong to the metadata (truncation, checks)
 from hub import metrics, tracing
 from hub.audit import AuditLog
 from hub.breaker import Breaker, Guarded
+from hub.config import Settings, get_settings
 from hub.console.headroom import note_rate_limit_headers
 from hub.intake import Intake
 from hub.links import LinkStore
@@ -33,7 +35,6 @@ from hub.ports.salesforce import SalesforcePort
 from hub.ports.surveys import SurveyDrop
 from hub.ports.zaken import ZakenPort
 from hub.registry import REGISTRY, FlowRegistry, load_flow_modules
-from hub.settings import Settings, get_settings
 from hub.store.db import Database
 from hub.store.tables import utcnow
 

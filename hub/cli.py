@@ -13,13 +13,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hub.cli_errors import DEBUG, broker_problem, hide_password, probe_broker, store_problem
+from hub.cli_errors import DEBUG, hide_password, store_problem
+from hub.cli_hub import check_driver as _check_driver
+from hub.cli_hub import open_hub as _hub
+from hub.cli_hub import read_settings as _settings
 from hub.cli_lazy import LazyGroup
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
+    from hub.config import Settings
     from hub.demo.runner import DemoReport
-    from hub.settings import Settings
 
 app = typer.Typer(help="afsprakenhub: keeps every system around the appointment register in step.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
@@ -39,81 +42,6 @@ def root(debug: Annotated[bool, typer.Option("--debug", help="Show the traceback
          = False) -> None:
     """afsprakenhub: keeps every system around the appointment register in step."""
     DEBUG["on"] = debug
-
-
-def _settings() -> Settings:
-    from hub.logging import configure_logging
-    from hub.settings import get_settings
-
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_format)
-    if settings.log_level.upper() == "DEBUG":
-        DEBUG["on"] = True
-    return settings
-
-
-def _sqlite_file_missing(url: str) -> Path | None:
-    """The SQLite file `url` names, when it does not exist yet (a read must not create it)."""
-    if not url.startswith("sqlite"):
-        return None
-    from sqlalchemy.engine import make_url
-
-    name = make_url(url).database
-    if not name or name == ":memory:" or name.startswith("file:"):
-        return None
-    path = Path(name)
-    return None if path.exists() else path
-
-
-def _check_driver(url: str) -> None:
-    """Raise `Unavailable` when `url` is no database URL or its driver is not installed."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-
-    try:
-        make_url(url).get_dialect().import_dbapi()
-    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
-        raise store_problem(exc, url) from exc
-
-
-def _hub(*, upgrade: bool = False, worker_name: str | None = None, broker: bool = False,
-         settings: Settings | None = None) -> Hub:
-    """The Hub on the configured store (checked: reachable, schema there); `broker=True` checks the broker too."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from hub.bootstrap import Hub
-    from hub.store.db import schema_is_current
-
-    settings = settings or _settings()
-    url = settings.database_url
-    missing = _sqlite_file_missing(url)
-    if not upgrade and missing is not None:
-        err.print(f"[red]The database {missing} does not exist yet (no schema).[/] Run: afsprakenhub db upgrade "
-                  "(or point AFSPRAKENHUB_DATABASE_URL at the hub's store)", highlight=False, soft_wrap=True)
-        raise typer.Exit(2)
-    _check_driver(url)
-    hub = Hub(settings, worker_name=worker_name)
-    try:
-        if upgrade:
-            hub.db.upgrade()
-            current = True
-        else:
-            current = schema_is_current(hub.db.engine)
-    except SQLAlchemyError as exc:
-        hub.close()
-        raise store_problem(exc, url) from exc
-    if not current:
-        hub.close()
-        err.print("[red]The database has no schema yet.[/] Run: afsprakenhub db upgrade", highlight=False,
-                  soft_wrap=True)
-        raise typer.Exit(2)
-    if broker and settings.broker_url not in ("", "stub"):
-        try:
-            probe_broker(hub.runtime.broker)
-        except Exception as exc:
-            hub.close()
-            raise broker_problem(exc, settings.broker_url) from exc
-    return hub
 
 
 def _announce_register(hub: Hub) -> None:

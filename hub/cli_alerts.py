@@ -26,7 +26,7 @@ def list_alerts(all_: Annotated[bool, typer.Option("--all", help="Also the lates
                 as_json: JsonOpt = False) -> None:
     """The open alerts (newest first); --all adds the latest resolved ones."""
     from hub.alerts.engine import alert_rows
-    from hub.cli import _hub
+    from hub.cli_hub import open_hub as _hub
 
     hub = _hub()
     try:
@@ -53,7 +53,7 @@ def list_alerts(all_: Annotated[bool, typer.Option("--all", help="Also the lates
 def check(as_json: JsonOpt = False) -> None:
     """Check every condition now and send what nobody sent yet (the background loop does this every minute)."""
     from hub.alerts.engine import AlertEngine
-    from hub.cli import _hub
+    from hub.cli_hub import open_hub as _hub
 
     hub = _hub()
     try:
@@ -76,7 +76,7 @@ def test(as_json: JsonOpt = False) -> None:
     """Send a test message to every configured channel (webhook, e-mail); exit 1 when one failed."""
     from hub.alerts.channels import configured_channels
     from hub.alerts.engine import send_test
-    from hub.cli import _settings
+    from hub.cli_hub import read_settings as _settings
 
     settings = _settings()
     if not configured_channels(settings.alerts):

@@ -50,7 +50,7 @@ def subject(bsn: Annotated[str | None, typer.Option("--bsn", help="The data subj
             kvk: Annotated[str | None, typer.Option("--kvk", help="Or a KvK number.")] = None,
             as_json: JsonOpt = False) -> None:
     """Every processing of one data subject (decrypted here only); the query itself is recorded first."""
-    from hub.cli import _hub
+    from hub.cli_hub import open_hub as _hub
     from hub.ldv_queries import subject_processings
 
     who = _subject(bsn, kvk)
@@ -79,7 +79,7 @@ def export(start: Annotated[str, typer.Option("--from", help="First day or time 
                                                        "[default: stdout].")] = None,
            as_json: JsonOpt = False) -> None:
     """Records for the municipality's central LDV store, one JSON object per line, subject ids encrypted."""
-    from hub.cli import _hub
+    from hub.cli_hub import open_hub as _hub
     from hub.ldv_queries import export_records, parse_moment
 
     try:
@@ -122,7 +122,7 @@ def purge(older_than: Annotated[int | None, typer.Option("--older-than", help="D
                                                          "AFSPRAKENHUB_LDV__RETENTION_DAYS].")] = None,
           as_json: JsonOpt = False) -> None:
     """Remove processing-log records past the LDV retention (the removal itself is recorded)."""
-    from hub.cli import _hub
+    from hub.cli_hub import open_hub as _hub
     from hub.ldv_queries import purge_records
 
     hub = _hub()

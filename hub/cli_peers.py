@@ -31,7 +31,7 @@ def register(root: typer.Typer) -> None:
 
 
 def _hub() -> Hub:
-    from hub.cli import _hub as checked_hub
+    from hub.cli_hub import open_hub as checked_hub
 
     return checked_hub()
 

@@ -42,11 +42,11 @@ def probe(
     names the step and the reason: 1 failed, 2 bad options or settings, 3 bad credentials, 4 unreachable,
     5 unexpected shape (the field is named), 6 appointment not found.
     """
+    from hub.config import get_settings
     from hub.console.queries import mask
     from hub.model import Appointment
     from hub.register_probe import ProbeFailed
     from hub.register_probe import probe as run_probe
-    from hub.settings import get_settings
 
     overrides = {"base_url": base_url, "token_url": token_url, "client_id": client_id,
                  "client_secret": client_secret, "api_key": api_key}

@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from connectors.zgw import Abonnement, AbonnementInput, FilterGroup, NotificatiesClient
+from hub.config import Settings, get_settings
 from hub.errors import DeliveryError
-from hub.settings import Settings, get_settings
 
 KANAAL = "zaken"
 app = typer.Typer(help="ZGW: the hub's abonnement (subscription) at the Notificaties API (NRC).",

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from sqlalchemy import exists, func, select, update
 
-from hub.bootstrap import Hub
 from hub.breaker import states as breaker_states
 from hub.register_matrix import register_report
 from hub.store.tables import AuditRecord, Delivery, DeliveryStatus, InboxEvent, Link
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
 
 
 class DeliveryView(BaseModel):

@@ -20,14 +20,14 @@ PEER_MODULES: dict[str, str] = {
     "kcm": "connectors.kcm",
     "key2burgerzaken": "connectors.key2burgerzaken",
     "klantinteracties": "connectors.klantinteracties",
-    "nrc": "connectors.zgw.peers",
+    "nrc": "connectors.zgw",
     "outlook": "connectors.outlook",
     "passes": "connectors.passes",
     "register": "hub.ports.register_vendors",
     "rostarcas": "connectors.rostarcas",
     "salesforce": "connectors.salesforce",
     "tip": "connectors.tip",
-    "zgw": "connectors.zgw.peers",
+    "zgw": "connectors.zgw",
 }
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from hub.config import Settings
 from hub.errors import DeliveryError
 from hub.model import Appointment
 from hub.ports.register import (
@@ -17,7 +18,6 @@ from hub.ports.register import (
     UnsupportedError,
 )
 from hub.ports.register_vendors import build_register, spec_of
-from hub.settings import Settings
 
 T = TypeVar("T")
 

@@ -7,18 +7,20 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from croniter import croniter
 from sqlalchemy import select
 
 from hub import ldv
-from hub.bootstrap import Hub
 from hub.loops import describe, run_loop
 from hub.ports.capabilities import Capability
 from hub.ports.register import UnsupportedError, require
 from hub.store.tables import JobState
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
 
 log = structlog.get_logger("afsprakenhub.scheduler")
 

@@ -1,13 +1,16 @@
-"""Settings: environment (`AFSPRAKENHUB_…`, nested with `__`), then `afsprakenhub.toml`, then defaults."""
+"""The hub core's settings: environment (`AFSPRAKENHUB_…`, nested with `__`), then `afsprakenhub.toml`, then defaults.
+
+Imports no connector: each connector's and flow's section is a field of `hub.config.Settings`, which the
+composition root assembles from this class.
+"""
 
 from __future__ import annotations
 
 import os
 import warnings
-from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -15,31 +18,19 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from connectors.brp.settings import BrpSettings
-from connectors.datalake.settings import DatalakeSettings
-from connectors.kcm.settings import KcmSettings
-from connectors.key2burgerzaken.settings import Key2BurgerzakenSettings
-from connectors.klantinteracties.settings import KlantinteractiesSettings
-from connectors.outlook.settings import OutlookSettings
-from connectors.rostarcas.settings import RostarcasSettings
-from connectors.salesforce.settings import SalesforceSettings
-from connectors.tip.settings import TipSettings
-from connectors.zgw.settings import ZgwSettings
 from hub.alerts.settings import AlertSettings
 from hub.breaker_settings import BreakerSettings
 from hub.console.settings import ConsoleSettings
 from hub.drift_settings import DriftSettings
 from hub.http_limits import HttpLimits
 from hub.observability_settings import LdvSettings, TracingSettings
-from hub.ports.register_vendors import RegisterChoice
 from hub.store.limits import StoreLimits
-from hub.waste_depot_settings import WasteDepotSettings
-from migration.settings import MigrationSettings
 
 DEFAULT_DATABASE_URL = "sqlite:///./afsprakenhub.db"
+DEFAULT_VENDOR = "canonical"
 #: The field `register` (AFSPRAKENHUB_REGISTER__VENDOR) shares its name with ABCMeta.register, which every pydantic
 #: class has on its metaclass; an instance's `settings.register` is the field, so the warning is noise.
-warnings.filterwarnings("ignore", message='Field name "register" in "Settings" shadows', category=UserWarning)
+warnings.filterwarnings("ignore", message='Field name "register" in "(Hub)?Settings" shadows', category=UserWarning)
 
 
 class JwtSettings(BaseModel):
@@ -67,6 +58,14 @@ class RetrySettings(BaseModel):
     sweep_grace_seconds: float = 30.0
 
 
+class RegisterChoice(BaseModel):
+    """`[register]`: which vendor (`vendor`), plus one extra section per vendor (`jcc_rest`, `qmatic`, …)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    vendor: str = DEFAULT_VENDOR
+
+
 class RegisterSettings(BaseModel):
     """The SaaS appointment register (OAuth2 client credentials)."""
 
@@ -80,8 +79,8 @@ class RegisterSettings(BaseModel):
     max_retries: int = 4
 
 
-class Settings(BaseSettings):
-    """Everything operations may change without a code change."""
+class HubSettings(BaseSettings):
+    """Everything of the hub core operations may change without a code change (peers' sections: `hub.config`)."""
 
     model_config = SettingsConfigDict(
         env_prefix="AFSPRAKENHUB_",
@@ -118,20 +117,7 @@ class Settings(BaseSettings):
     register: RegisterChoice = Field(default_factory=RegisterChoice)
     breaker: BreakerSettings = Field(default_factory=BreakerSettings)
     register_api: RegisterSettings = Field(default_factory=RegisterSettings)
-    # --- peer and flow sections (one import and one line each; models live with their connector/flow) ---
-    rostarcas: RostarcasSettings = Field(default_factory=RostarcasSettings)
-    salesforce: SalesforceSettings = Field(default_factory=SalesforceSettings)
-    klantinteracties: KlantinteractiesSettings = Field(default_factory=KlantinteractiesSettings)
-    brp: BrpSettings = Field(default_factory=BrpSettings)
-    outlook: OutlookSettings = Field(default_factory=OutlookSettings)
-    kcm: KcmSettings = Field(default_factory=KcmSettings)
-    key2burgerzaken: Key2BurgerzakenSettings = Field(default_factory=Key2BurgerzakenSettings)
-    tip: TipSettings = Field(default_factory=TipSettings)
-    zgw: ZgwSettings = Field(default_factory=ZgwSettings)
-    migration: MigrationSettings = Field(default_factory=MigrationSettings)
     console: ConsoleSettings = Field(default_factory=ConsoleSettings)
-    datalake: DatalakeSettings = Field(default_factory=DatalakeSettings)
-    waste_depot: WasteDepotSettings = Field(default_factory=WasteDepotSettings)
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     ldv: LdvSettings = Field(default_factory=LdvSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
@@ -163,8 +149,3 @@ class Settings(BaseSettings):
                 result[token] = name
         return result
 
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    """The process-wide settings (read once)."""
-    return Settings()

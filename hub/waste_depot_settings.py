@@ -1,13 +1,14 @@
-"""Settings of the waste-depot gate (milieustraat): gates, their credentials, keys, rules and the pass list."""
+"""Settings of the waste-depot gate (milieustraat): gates, their credentials, keys and rules.
+
+The pass list's section (`passes`, the `connectors.passes` connector's) is added in `hub.config.WasteDepotSettings`.
+"""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, Field, SecretStr
 
-from connectors.passes.settings import PassListSettings
 
-
-class WasteDepotSettings(BaseModel):
+class GateSettings(BaseModel):
     """`gate_tokens` is `gateId:token,gateId:token`: each gate terminal's own bearer token (the gate role);
     `gates` maps each gate id to the waste-depot location it guards."""
 
@@ -26,7 +27,6 @@ class WasteDepotSettings(BaseModel):
     index_poll_ms: int = Field(default=50, ge=5, le=60_000)
     #: Most first scans stored in one transaction (group commit); more wait for the next one.
     admit_batch: int = Field(default=100, ge=1, le=1000)
-    passes: PassListSettings = Field(default_factory=PassListSettings)
 
     def gate_token_map(self) -> dict[str, str]:
         """`gate:token,gate:token` as {token: gate}."""

@@ -21,9 +21,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hub.config import Settings, get_settings
 from hub.errors import DeliveryError
 from hub.ports.register import UnsupportedError
-from hub.settings import Settings, get_settings
 from migration import runlog
 from migration.context import MigrationContext
 

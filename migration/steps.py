@@ -8,9 +8,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from hub.config import Settings
 from hub.ports.register import BulkRegister, Capability, UnsupportedError, require
 from hub.ports.register_vendors import build_bulk
-from hub.settings import Settings
 from migration import extract, load, plan, readback, reconcile, report
 from migration.context import MigrationContext
 from migration.ratelimit import AdaptiveRateLimiter, rate_limited_http

@@ -21,8 +21,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.logging import configure_logging
-from hub.settings import RetrySettings, Settings
+from hub.settings import RetrySettings
 from hub.store.db import upgrade
 from hub.store.tables import Base
 from tests.support.flows import Recorder, registry_with

@@ -13,7 +13,7 @@ from hub.peers import register_peer
 from hub.ports.brp import PersonRegistry
 
 if TYPE_CHECKING:
-    from hub.settings import Settings
+    from hub.config import Settings
 
 PEER = "brp"
 

@@ -17,7 +17,7 @@ from hub.peers import register_peer
 from hub.ports.documents import DocumentStatusPort
 
 if TYPE_CHECKING:
-    from hub.settings import Settings
+    from hub.config import Settings
 
 
 def _factory(settings: Settings) -> DocumentStatusPort:

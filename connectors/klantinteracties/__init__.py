@@ -19,7 +19,7 @@ from hub.ports.klantinteracties import (
 )
 
 if TYPE_CHECKING:
-    from hub.settings import Settings
+    from hub.config import Settings
 
 PEER = "klantinteracties"
 

@@ -23,7 +23,7 @@ from hub.peers import register_peer
 from hub.ports.salesforce import SalesforcePort
 
 if TYPE_CHECKING:
-    from hub.settings import Settings
+    from hub.config import Settings
 
 PEER = "salesforce"
 

@@ -15,7 +15,7 @@ from hub.peers import register_peer
 from hub.ports.publisher import EventPublisher
 
 if TYPE_CHECKING:
-    from hub.settings import Settings
+    from hub.config import Settings
 
 
 def _factory(settings: Settings) -> EventPublisher:

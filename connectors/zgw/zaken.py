@@ -9,7 +9,7 @@ from connectors.zgw.errors import REFUSED, REFUSED_CATALOGI, RefusedUrlError
 from connectors.zgw.http import ZgwHttp
 from connectors.zgw.models import Status, StatusType, Zaak
 from connectors.zgw.settings import ZgwSettings
-from connectors.zgw.urls import url_within
+from hub.url_guard import url_within
 
 #: The Zaken API requires these on zaak resources (geometry in WGS84).
 CRS_HEADERS = {"Accept-Crs": "EPSG:4326", "Content-Crs": "EPSG:4326"}

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from connectors.jcc import JccClient
-from hub.settings import Settings
+from hub.config import Settings
 
 pytestmark = pytest.mark.live
 

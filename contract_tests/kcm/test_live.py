@@ -12,7 +12,7 @@ import os
 import pytest
 
 from connectors.kcm import KcmClient
-from hub.settings import Settings
+from hub.config import Settings
 
 pytestmark = pytest.mark.live
 

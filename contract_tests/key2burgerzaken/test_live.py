@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import inspect
 
 from connectors.key2burgerzaken import Key2BurgerzakenClient
-from hub.settings import Settings
+from hub.config import Settings
 
 pytestmark = pytest.mark.live
 ORACLE_TYPES = {"string": ("VARCHAR", "VARCHAR2", "NVARCHAR2", "CHAR", "NUMBER", "TEXT"),

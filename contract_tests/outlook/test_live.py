@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from connectors.outlook import GraphClient
+from hub.config import Settings
 from hub.errors import DeliveryError
-from hub.settings import Settings
 
 pytestmark = pytest.mark.live
 

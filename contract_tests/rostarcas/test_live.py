@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from connectors.rostarcas import RostarcasClient
-from hub.settings import Settings
+from hub.config import Settings
 
 
 @pytest.mark.live

@@ -12,7 +12,7 @@ import os
 import pytest
 
 from connectors.zgw import NotificatiesClient, ZakenClient
-from hub.settings import Settings
+from hub.config import Settings
 
 pytestmark = pytest.mark.live
 REQUIRED = ("ZAKEN_BASE_URLS", "NRC_URL", "CALLBACK_URL")

@@ -16,8 +16,8 @@ from contract_tests.zgw import samples
 from contract_tests.zgw.conftest import contract
 from hub.api.app import create_app
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.registry import FlowRegistry
-from hub.settings import Settings
 from hub.store.db import upgrade
 
 AGREED = "Bearer agreed-with-the-nrc-0123456789"

@@ -18,7 +18,7 @@ out = Console()
 
 
 def _hub() -> Hub:
-    from hub.cli import _hub as hub_from_cli
+    from hub.cli_hub import open_hub as hub_from_cli
 
     return hub_from_cli()
 

@@ -21,13 +21,13 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from hub.bootstrap import Hub
-    from hub.waste_depot_settings import WasteDepotSettings
+    from hub.waste_depot_settings import GateSettings
 
 FLOW = "waste_depot_bookings"
 PURPOSE = "keep today's and tomorrow's waste-depot bookings for the gate's access check"
 
 
-def booking_row(appointment: Appointment, settings: WasteDepotSettings, source: str,
+def booking_row(appointment: Appointment, settings: GateSettings, source: str,
                 now: datetime) -> WasteDepotBooking:
     """The gate's row of one snapshot: no name, no BSN, the pass only by its key."""
     key = settings.signing_key.get_secret_value()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import structlog
 from sqlalchemy import ColumnElement, CursorResult, Update, or_, select, update
@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 from hub.alerts.channels import Channel, configured_channels
 from hub.alerts.conditions import GLOBAL, Condition, collect
 from hub.alerts.messages import AlertMessage, Status, compose
-from hub.bootstrap import Hub
 from hub.loops import LoopRegistry, describe, start_loop
 from hub.store.ops_tables import AlertState
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
 
 log = structlog.get_logger("afsprakenhub.alerts")
 

@@ -14,7 +14,8 @@ from fastapi import Request
 
 from hub.api.jwks import JwksUnavailable, UnknownKey, keys_for
 from hub.api.problems import Problem
-from hub.settings import JwtSettings, Settings
+from hub.config import Settings
+from hub.settings import JwtSettings
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="afsprakenhub"'}
 

@@ -12,7 +12,6 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.requests import ClientDisconnect
 
-from connectors.zgw.urls import url_within
 from hub import metrics
 from hub.api import bounded_json, problems
 from hub.api.auth import authenticate_notification, caller
@@ -34,6 +33,7 @@ from hub.intake import Accepted, Submission
 from hub.model import CloudEvent, parse_event
 from hub.notificaties import Notificatie
 from hub.tracing import intake_spans
+from hub.url_guard import url_within
 from mappings.zgw import notification_from_event
 
 MAX_BATCH = 1000

@@ -28,7 +28,7 @@ from starlette.responses import Response
 from hub.api.auth import _jwks_client, _token_name
 from hub.console.session_store import SessionStore
 from hub.console.settings import OidcSettings
-from hub.settings import Settings
+from hub.settings import HubSettings
 from hub.store.db import Database
 
 log = structlog.get_logger("afsprakenhub.console")
@@ -60,7 +60,7 @@ class Operator:
 class Sessions:
     """Signs and reads the console's cookies."""
 
-    def __init__(self, settings: Settings, db: Database) -> None:
+    def __init__(self, settings: HubSettings, db: Database) -> None:
         self.settings = settings
         cfg = settings.console
         secret = cfg.session_secret.get_secret_value() if cfg.session_secret else ""
@@ -144,7 +144,7 @@ class Sessions:
         response.delete_cookie(OIDC_COOKIE, path="/console", secure=self.secure, httponly=True, samesite="lax")
 
 
-def token_operator(settings: Settings, token: str) -> Operator | None:
+def token_operator(settings: HubSettings, token: str) -> Operator | None:
     """The API token's name (constant-time comparison, as the API does), or None."""
     name = _token_name(token.strip(), settings.api_token_map()) if token.strip() else None
     return Operator(name=name, method="token") if name else None
@@ -159,11 +159,11 @@ def _discovery(issuer: str) -> dict[str, Any]:
     return data
 
 
-def redirect_url(settings: Settings) -> str:
+def redirect_url(settings: HubSettings) -> str:
     return settings.console.oidc.redirect_url or f"{settings.public_url.rstrip('/')}/console/auth/callback"
 
 
-def authorization_request(settings: Settings) -> tuple[str, dict[str, str]]:
+def authorization_request(settings: HubSettings) -> tuple[str, dict[str, str]]:
     """The identity provider's URL to send the browser to, and the state to keep in a cookie."""
     cfg = settings.console.oidc
     meta = _discovery(cfg.issuer_url())
@@ -176,7 +176,7 @@ def authorization_request(settings: Settings) -> tuple[str, dict[str, str]]:
                                                                     "verifier": verifier}
 
 
-def complete_login(settings: Settings, remembered: dict[str, str] | None, state: str | None,
+def complete_login(settings: HubSettings, remembered: dict[str, str] | None, state: str | None,
                    code: str | None) -> Operator:
     """Exchange the code, validate the id_token (signature, issuer, audience, expiry, nonce), check access."""
     cfg = settings.console.oidc

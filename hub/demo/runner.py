@@ -20,6 +20,7 @@ import structlog
 from sqlalchemy import select
 
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.demo import parts as demo_parts
 from hub.demo import vendor as demo_vendor
 from hub.demo.day import DayPlan, PlannedAppointment, plan_day
@@ -27,7 +28,7 @@ from hub.demo.parts import DEMO_PARTS, DemoContext, DemoPart, DemoRow, counted
 from hub.logging import configure_logging
 from hub.operations import status
 from hub.serving import ThreadedServer, bind_tcp
-from hub.settings import RetrySettings, Settings
+from hub.settings import RetrySettings
 from hub.store.tables import InboxEvent
 
 log = structlog.get_logger("afsprakenhub.demo")

@@ -28,27 +28,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from hub.peers import register_peer
 from hub.ports.register import AppointmentRegister, BulkRegister
+from hub.settings import DEFAULT_VENDOR, HubSettings, RegisterChoice
 
 if TYPE_CHECKING:
     import httpx
 
-    from hub.settings import Settings
 
-DEFAULT_VENDOR = "canonical"
 #: Option names of `register probe` that override a vendor's settings field of the same name.
 OVERRIDABLE = ("base_url", "token_url", "client_id", "client_secret", "api_key")
-
-
-class RegisterChoice(BaseModel):
-    """`[register]`: which vendor (`vendor`), plus one extra section per vendor (`jcc_rest`, `qmatic`, …)."""
-
-    model_config = ConfigDict(extra="allow")
-
-    vendor: str = DEFAULT_VENDOR
 
 
 @dataclass(frozen=True)
@@ -59,7 +50,7 @@ class VendorSpec:
     settings: str
     build: str
     bulk: str | None = None
-    #: Attribute of `Settings` holding the section; None: `register.<name with - as _>`.
+    #: Attribute of `HubSettings` holding the section; None: `register.<name with - as _>`.
     section: str | None = None
     #: "module:Class" of the vendor's sandbox simulator (`afsprakenhub demo --register <name>`), with
     #: `hub_settings() -> dict` (its settings section once served), `put_appointment(Appointment)` and
@@ -93,11 +84,11 @@ def spec_of(vendor: str) -> VendorSpec:
             from None
 
 
-def vendor_of(settings: Settings) -> str:
+def vendor_of(settings: HubSettings) -> str:
     return settings.register.vendor
 
 
-def _raw_section(settings: Settings, spec: VendorSpec) -> Mapping[str, Any]:
+def _raw_section(settings: HubSettings, spec: VendorSpec) -> Mapping[str, Any]:
     if spec.section is not None:
         value = getattr(settings, spec.section)
         return value.model_dump() if isinstance(value, BaseModel) else dict(value or {})
@@ -106,7 +97,7 @@ def _raw_section(settings: Settings, spec: VendorSpec) -> Mapping[str, Any]:
     return value.model_dump() if isinstance(value, BaseModel) else dict(value or {})
 
 
-def vendor_settings(settings: Settings, vendor: str | None = None,
+def vendor_settings(settings: HubSettings, vendor: str | None = None,
                     overrides: Mapping[str, Any] | None = None) -> BaseModel:
     """The vendor's settings section, validated, with `overrides` (e.g. `register probe --base-url`) applied."""
     spec = spec_of(vendor or vendor_of(settings))
@@ -124,7 +115,7 @@ def vendor_settings(settings: Settings, vendor: str | None = None,
             from None
 
 
-def build_register(settings: Settings, vendor: str | None = None,
+def build_register(settings: HubSettings, vendor: str | None = None,
                    overrides: Mapping[str, Any] | None = None) -> AppointmentRegister:
     """The configured (or named) vendor's adapter; no I/O."""
     spec = spec_of(vendor or vendor_of(settings))
@@ -132,7 +123,7 @@ def build_register(settings: Settings, vendor: str | None = None,
     return cast(AppointmentRegister, register)
 
 
-def build_bulk(settings: Settings, http: httpx.AsyncClient, concurrency: int,
+def build_bulk(settings: HubSettings, http: httpx.AsyncClient, concurrency: int,
                vendor: str | None = None) -> BulkRegister:
     """The vendor's bulk adapter over `http`, or its sync adapter in `concurrency` threads."""
     spec = spec_of(vendor or vendor_of(settings))

@@ -13,11 +13,11 @@ import pytest
 from hub import operations
 from hub.api.app import create_app
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.console import headroom
 from hub.metrics import PEER_CALLS
 from hub.scheduler import JOBS, JobResult, JobSpec
 from hub.serving import ThreadedServer, bind_tcp
-from hub.settings import Settings
 from hub.store.tables import JobState
 from tests.conftest import AUTH
 from tests.support.events import cloudevent

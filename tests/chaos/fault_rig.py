@@ -25,10 +25,11 @@ import flows.contact_moments  # noqa: F401 - registers the flow
 from connectors.klantinteracties import KlantinteractiesSettings
 from connectors.salesforce import SalesforceSettings
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.demo.runner import wait_until
 from hub.model import parse_event
 from hub.registry import REGISTRY, FlowRegistry
-from hub.settings import RetrySettings, Settings
+from hub.settings import RetrySettings
 from hub.store.tables import Delivery, DeliveryStatus, InboxEvent
 from sandbox.klantinteracties import KlantinteractiesSimulator
 from sandbox.server import SandboxServer

@@ -16,8 +16,8 @@ import httpx
 from pydantic import SecretStr
 
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.demo.runner import HubLauncher, wait_until
-from hub.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -20,9 +20,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hub.config import Settings
 from hub.demo.runner import wait_until
 from hub.serving import bind_tcp
-from hub.settings import Settings
 from tests.chaos.processes import ROOT, settings_env
 from tests.conftest import AUTH, TOKEN
 from tests.support.events import cloudevent

@@ -21,8 +21,8 @@ from sqlalchemy import create_engine, event, text
 
 from hub.api.app import create_app
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.serving import ThreadedServer, bind_tcp
-from hub.settings import Settings
 from hub.store.limits import StoreLimits
 from tests.conftest import AUTH
 from tests.support.events import cloudevent

@@ -12,9 +12,9 @@ import pytest
 from typer.testing import CliRunner
 
 from hub.cli import app
+from hub.config import get_settings
 from hub.demo.day import plan_day
 from hub.demo.runner import DemoReport, run_demo
-from hub.settings import get_settings
 
 
 def test_day_plan_is_reproducible_and_varied() -> None:

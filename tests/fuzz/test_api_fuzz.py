@@ -14,8 +14,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from hub.api.app import create_app
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.registry import FlowRegistry
-from hub.settings import Settings
 from hub.store.tables import AuditRecord, Delivery, InboxEvent
 from tests.conftest import AUTH
 

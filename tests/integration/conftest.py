@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from hub.config import Settings, get_settings
 from hub.registry import REGISTRY, FlowSpec
-from hub.settings import Settings, get_settings
 from tests.support.flows import Recorder
 
 

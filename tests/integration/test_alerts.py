@@ -21,10 +21,10 @@ from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.breaker import Breaker
 from hub.breaker_settings import BreakerSettings
+from hub.config import Settings
 from hub.loops import LoopRegistry
 from hub.model import parse_event
 from hub.scheduler import JOBS, JobResult, JobSpec
-from hub.settings import Settings
 from hub.store.tables import Delivery, DeliveryStatus, JobState
 from tests.integration.test_console_routes import login
 from tests.support.alert_receivers import smtp_server, webhook
@@ -226,7 +226,7 @@ def test_a_peer_whose_breaker_opens_alerts_and_resolves_when_it_closes(settings:
 def test_cli_list_and_test_message(settings: Settings, hub: Hub, clock: Clock,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
     from hub.cli import app
-    from hub.settings import get_settings
+    from hub.config import get_settings
 
     _dead_letters(hub, 3)
     h = _hub(_alerts(settings), hub, clock, "p")

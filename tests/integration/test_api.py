@@ -20,7 +20,8 @@ from hub import operations
 from hub.api import auth as auth_module
 from hub.api.app import create_app
 from hub.bootstrap import Hub
-from hub.settings import JwtSettings, Settings
+from hub.config import Settings
+from hub.settings import JwtSettings
 from hub.store.tables import Delivery, InboxEvent
 from tests.conftest import AUTH
 from tests.support.events import cloudevent

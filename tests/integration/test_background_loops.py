@@ -14,9 +14,9 @@ from sqlalchemy.exc import OperationalError
 from hub import loops
 from hub.api.app import create_app
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.loops import STALE_AFTER_INTERVALS, LoopRegistry, run_loop
 from hub.model import parse_event
-from hub.settings import Settings
 from tests.conftest import AUTH
 from tests.support.events import cloudevent
 from tests.support.flows import Recorder, registry_with

@@ -12,12 +12,13 @@ from sqlalchemy import func, select
 from hub import breaker
 from hub.bootstrap import Hub
 from hub.breaker_settings import BreakerSettings
+from hub.config import Settings
 from hub.context import FlowContext, InboundEvent
 from hub.delivery import DeliveryProcessor
 from hub.errors import PermanentError, TransientError
 from hub.model import parse_event
 from hub.registry import FlowRegistry, FlowSpec
-from hub.settings import RetrySettings, Settings
+from hub.settings import RetrySettings
 from hub.store.tables import AuditRecord, Delivery, DeliveryStatus
 from tests.support.events import cloudevent
 from tests.support.flows import Clock

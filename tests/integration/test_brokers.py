@@ -6,9 +6,9 @@ import pytest
 
 from hub import operations
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.model import parse_event
 from hub.runtime import make_broker
-from hub.settings import Settings
 from tests.conftest import RABBITMQ_URL, REDIS_URL
 from tests.support.events import cloudevent
 from tests.support.flows import Recorder, registry_with, transient, wait_for

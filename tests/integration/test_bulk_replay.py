@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 from hub import replay as bulk
 from hub.bootstrap import Hub
 from hub.cli import app
+from hub.config import Settings
 from hub.model import parse_event
 from hub.replay import ReplayFilter
-from hub.settings import Settings
 from hub.store.tables import AuditRecord, Delivery, DeliveryStatus, InboxEvent
 from tests.support.events import cloudevent
 

@@ -14,10 +14,10 @@ from flows.calendars.busy import BLOCK_SOURCE
 from flows.calendars.placement import Placement, link_peer
 from hub import operations
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.delivery import DeliveryProcessor
 from hub.model import Appointment, parse_event
 from hub.registry import REGISTRY, FlowRegistry
-from hub.settings import Settings
 from mappings.outlook import transaction_id
 from sandbox.graph import GraphSimulator
 from sandbox.register import RegisterSimulator

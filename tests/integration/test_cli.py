@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from hub.bootstrap import Hub
 from hub.cli import app
+from hub.config import Settings, get_settings
 from hub.model import parse_event
 from hub.ports.capabilities import Capability
-from hub.settings import Settings, get_settings
 from tests.support.events import cloudevent
 from tests.support.flows import Recorder, permanent
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner, Result
 
 from hub.cli import app
 from hub.cli_errors import hide_password
-from hub.settings import get_settings
+from hub.config import get_settings
 from tests.conftest import POSTGRES_URL
 
 runner = CliRunner()

@@ -19,8 +19,8 @@ from hub import operations
 from hub.api import load_shedding
 from hub.api.app import create_app
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.model import parse_event
-from hub.settings import Settings
 from hub.store.tables import Delivery, InboxEvent
 from tests.conftest import AUTH
 from tests.support.events import appointment, cloudevent

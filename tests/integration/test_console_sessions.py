@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 from hub.api.app import create_app
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.console.auth import SESSION_COOKIE
 from hub.console.settings import ConsoleSettings
-from hub.settings import Settings
 from hub.store.tables import AuditRecord, ConsoleSession
 from tests.conftest import TOKEN
 from tests.integration.test_console_routes import OPS_TOKEN, csrf_of, login

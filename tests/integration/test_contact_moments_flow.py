@@ -19,11 +19,11 @@ from connectors.klantinteracties import KlantinteractiesSettings
 from connectors.salesforce import SalesforceClient, SalesforceSettings
 from hub import operations
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.delivery import DeliveryProcessor, Outcome
 from hub.logging import configure_logging
 from hub.model import parse_event
 from hub.registry import REGISTRY, FlowRegistry
-from hub.settings import Settings
 from hub.store.tables import AuditRecord
 from sandbox.klantinteracties import KlantinteractiesSimulator
 from sandbox.salesforce import SalesforceSimulator

@@ -19,10 +19,10 @@ from connectors.klantinteracties import KlantinteractiesSettings
 from connectors.salesforce import SalesforceClient, SalesforceSettings
 from hub import operations
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.delivery import DeliveryProcessor, Outcome
 from hub.model import parse_event
 from hub.registry import REGISTRY, FlowRegistry
-from hub.settings import Settings
 from hub.store.tables import AuditRecord
 from sandbox.brp import BrpSimulator
 from sandbox.klantinteracties import KlantinteractiesSimulator

@@ -209,7 +209,7 @@ def test_cli_and_job(hub: Hub, lake: Path, monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.setenv("AFSPRAKENHUB_DATABASE_URL", hub.settings.database_url)
     monkeypatch.setenv("AFSPRAKENHUB_DATALAKE__SETTLE_SECONDS", "0")
     from hub.cli import app
-    from hub.settings import get_settings
+    from hub.config import get_settings
 
     get_settings.cache_clear()
     try:

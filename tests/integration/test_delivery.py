@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 
 from hub import operations
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.model import parse_event
 from hub.registry import FlowSpec
-from hub.settings import Settings
 from hub.store.tables import AuditRecord, Delivery, InboxEvent
 from tests.support.events import cloudevent
 from tests.support.flows import Clock, Recorder, permanent, registry_with, transient

@@ -14,9 +14,9 @@ from connectors.klantinteracties import KlantinteractiesSettings
 from connectors.salesforce import SalesforceSettings
 from flows.drift import reconcile
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.model import parse_event
 from hub.registry import REGISTRY, FlowRegistry
-from hub.settings import Settings
 from hub.store.tables import Delivery
 from mappings.klantinteracties import KEY_METADATA
 from sandbox.klantinteracties import KlantinteractiesSimulator

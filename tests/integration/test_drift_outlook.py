@@ -20,9 +20,9 @@ from flows.drift import FLOW as DRIFT_REPAIR
 from flows.drift import reconcile
 from flows.drift.report import to_csv
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.model import parse_event
 from hub.registry import REGISTRY, FlowRegistry
-from hub.settings import Settings
 from hub.store.tables import Delivery
 from sandbox.graph import GraphSimulator
 from sandbox.graph.state import StoredEvent
@@ -152,7 +152,7 @@ def test_cli_reports_as_json_and_csv_and_repairs(hub: Hub, sandbox: tuple[GraphS
                                                  settings: Settings, monkeypatch: pytest.MonkeyPatch,
                                                  tmp_path: Path) -> None:
     from hub.cli import app
-    from hub.settings import get_settings
+    from hub.config import get_settings
 
     graph, register = sandbox
     customer = {"bsn": FAKE_BSN, "firstName": "Jan", "lastName": "Dijk", "email": "jan@example.nl",

@@ -14,9 +14,9 @@ import flows.contact_moments  # noqa: F401 - registers the flow
 from connectors.salesforce import SalesforceSettings
 from flows.drift import reconcile
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.model import parse_event
 from hub.registry import REGISTRY, FlowRegistry
-from hub.settings import Settings
 from hub.store.tables import Delivery
 from sandbox.register import RegisterSimulator
 from sandbox.salesforce import SalesforceSimulator

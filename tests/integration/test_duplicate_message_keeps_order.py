@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.delivery import BUSY, NOT_CLAIMED, Claim
 from hub.model import parse_event
-from hub.settings import Settings
 from tests.support.events import cloudevent
 from tests.support.flows import Clock, Recorder, registry_with
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import event, select
 
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.model import parse_event
 from hub.registry import FlowSpec
-from hub.settings import Settings
 from hub.store.tables import InboxEvent
 from tests.support.events import cloudevent
 from tests.support.flows import Recorder, registry_with

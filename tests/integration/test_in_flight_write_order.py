@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.delivery import BUSY
 from hub.errors import TransientError
 from hub.model import parse_event
-from hub.settings import Settings
 from tests.support.events import cloudevent
 from tests.support.flows import Clock, Recorder, registry_with
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from connectors.zgw.settings import ZgwSettings
 from hub.api.app import create_app
 from hub.bootstrap import Hub
-from hub.settings import Settings
+from hub.config import Settings
 from hub.store.tables import InboxEvent
 from tests.conftest import AUTH
 from tests.support.events import cloudevent

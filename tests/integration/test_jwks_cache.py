@@ -16,8 +16,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from hub.api.app import create_app
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.serving import ThreadedServer, bind_tcp
-from hub.settings import JwtSettings, Settings
+from hub.settings import JwtSettings
 from tests.support.events import cloudevent
 from tests.support.flows import Recorder, registry_with
 

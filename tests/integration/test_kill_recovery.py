@@ -14,9 +14,9 @@ import pytest
 import redis
 
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.model import parse_event
 from hub.registry import FlowRegistry
-from hub.settings import Settings
 from tests.conftest import REDIS_URL
 from tests.support.events import cloudevent
 from tests.support.flows import Clock, register_blocking, wait_for

@@ -18,10 +18,10 @@ from connectors.klantinteracties import KlantinteractiesSettings
 from connectors.salesforce import SalesforceSettings
 from flows.contact_moments.klantinteracties_sink import CREATED_METADATA
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.delivery import DeliveryProcessor, Outcome
 from hub.model import parse_event
 from hub.registry import REGISTRY, FlowRegistry
-from hub.settings import Settings
 from sandbox.klantinteracties import KlantinteractiesSimulator
 from sandbox.server import SandboxServer
 from tests.integration.test_contact_moments_flow import event

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hub.settings import get_settings
+from hub.config import get_settings
 from mappings import jcc as jcc_tables
 from migration import steps
 from migration.db import loaded, source

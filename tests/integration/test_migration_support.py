@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from connectors.jcc.quirks import AMSTERDAM
-from hub.settings import RegisterSettings, Settings
+from hub.config import Settings
+from hub.settings import RegisterSettings
 from migration.context import MigrationContext
 from migration.settings import MigrationSettings
 from sandbox.jcc import JccSimulator

@@ -20,12 +20,13 @@ from connectors.register.adapter import CanonicalRegister
 from connectors.tip import TipPublisher, TipSettings
 from hub import operations
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.demo.day import fake_bsn
 from hub.logging import configure_logging
 from hub.model import AppointmentStatus, CloudEvent, parse_event
 from hub.registry import REGISTRY, FlowRegistry
 from hub.scheduler import JobResult, run_job
-from hub.settings import RegisterSettings, Settings
+from hub.settings import RegisterSettings
 from hub.store.tables import AuditRecord, JobState
 from mappings.key2burgerzaken import ELIGIBLE, LAPSED, READY, REMINDER, RESCHEDULE
 from sandbox.key2burgerzaken import Key2BurgerzakenFixture

@@ -17,13 +17,13 @@ from hub import ldv
 from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.cli import app as cli
+from hub.config import Settings
 from hub.context import FlowContext, InboundEvent
 from hub.delivery import DeliveryProcessor
 from hub.ldv import Subject
 from hub.ldv_queries import export_records, subject_processings
 from hub.registry import FlowSpec
 from hub.scheduler import JOBS, JobResult, JobSpec, run_job
-from hub.settings import Settings
 from hub.store.db import upgrade
 from hub.store.tables import AuditRecord, Delivery, DeliveryStatus
 from tests.conftest import AUTH, BACKEND

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 import flows  # noqa: F401 - registers every flow and job
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.context import FlowContext, InboundEvent
 from hub.delivery import DeliveryProcessor
 from hub.model import CloudEvent
@@ -26,7 +27,6 @@ from hub.ports.register import ALL_CAPABILITIES, Capability
 from hub.register_matrix import announce, register_report
 from hub.registry import REGISTRY, FlowRegistry, FlowSpec
 from hub.scheduler import JOBS, JobResult, run_job
-from hub.settings import Settings
 from hub.store.tables import Delivery, DeliveryStatus, JobState
 from tests.support.fake_register import InMemoryRegister
 
@@ -194,7 +194,7 @@ def test_status_json_names_the_vendor_and_its_gaps(settings: Settings, fake_vend
 
 def test_contract_test_reports_the_gaps_as_skipped_checks(fake_vendor: None, monkeypatch: pytest.MonkeyPatch) -> None:
     from contract_tests.runner import capability_checks
-    from hub.settings import get_settings
+    from hub.config import get_settings
 
     monkeypatch.setenv("AFSPRAKENHUB_REGISTER__VENDOR", "fake")
     monkeypatch.setenv("AFSPRAKENHUB_REGISTER__FAKE__CAPABILITIES", 'check-in,read-appointment')

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from connectors.register import Credentials
 from connectors.register.adapter import CanonicalRegister
 from hub.cli import app
+from hub.config import get_settings
 from hub.register_probe import EXIT_SHAPE, ProbeFailed, probe_with
-from hub.settings import get_settings
 from sandbox.register import RegisterSimulator
 from sandbox.server import SandboxServer
 

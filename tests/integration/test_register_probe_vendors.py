@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from hub.cli import app
+from hub.config import get_settings
 from hub.model import Appointment
-from hub.settings import get_settings
 from sandbox.jcc_rest import JccRestSimulator
 from sandbox.qmatic import QmaticSimulator
 from sandbox.server import SandboxServer

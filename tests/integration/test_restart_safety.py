@@ -24,10 +24,10 @@ import pytest
 from sqlalchemy import select
 
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.context import FlowContext, InboundEvent
 from hub.registry import REGISTRY, FlowRegistry, FlowSpec
 from hub.serving import bind_tcp
-from hub.settings import Settings
 from hub.store.tables import InboxEvent
 from tests.conftest import TOKEN
 from tests.support.flows import wait_for

@@ -22,9 +22,10 @@ from flows.roster import sync_roster
 from flows.roster.metrics import CAPACITY_CONFLICTS
 from flows.roster.state import load_state
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.registry import FlowRegistry
 from hub.scheduler import run_job
-from hub.settings import RegisterSettings, Settings
+from hub.settings import RegisterSettings
 from hub.store.tables import JobState
 from mappings.rostarcas import block_id
 from sandbox.register.simulator import RegisterSimulator

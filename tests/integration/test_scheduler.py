@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.registry import FlowRegistry
 from hub.scheduler import JOBS, JobResult, JobSpec, Scheduler, run_job
-from hub.settings import Settings
 from hub.store.tables import JobState
 from tests.support.flows import Clock
 

@@ -14,11 +14,11 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from hub import tracing
 from hub.api.app import create_app
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.delivery import DeliveryProcessor
 from hub.observability_settings import TracingSettings
 from hub.outbound import async_http_client, http_client, traced_session
 from hub.scheduler import JOBS, JobResult, JobSpec, run_job
-from hub.settings import Settings
 from tests.conftest import AUTH
 from tests.support.events import cloudevent
 from tests.support.flows import Recorder, registry_with

@@ -16,11 +16,11 @@ import flows.surveys  # noqa: F401 - registers the flow and the job
 from connectors.kcm import KcmSettings, content_digest
 from flows.surveys.batch import run_surveys
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.delivery import DeliveryProcessor
 from hub.model import parse_event
 from hub.registry import REGISTRY, FlowRegistry
 from hub.scheduler import run_job
-from hub.settings import Settings
 from hub.store.survey_tables import SurveyBatchRow, SurveyRespondentRow
 from hub.store.surveys import PEER_CANDIDATE, DeliveredBatch, SurveyStore
 from hub.store.tables import AuditRecord, JobState, Link

@@ -32,16 +32,15 @@ from flows.waste_depot.jobs import BOOKINGS_JOB, PASSES_JOB
 from flows.waste_depot.scan_log import flush_scans, scan_log_of
 from hub.api.app import create_app
 from hub.bootstrap import Hub
+from hub.config import Settings, WasteDepotSettings
 from hub.delivery import DeliveryProcessor
 from hub.errors import TransientError
 from hub.model import Appointment, AppointmentStatus, parse_event
 from hub.ports.register import ALL_CAPABILITIES, Capability, ConflictError
 from hub.registry import REGISTRY, FlowRegistry
 from hub.scheduler import run_job
-from hub.settings import Settings
 from hub.store.tables import AuditRecord, Delivery, DeliveryStatus, InboxEvent
 from hub.store.waste_depot_tables import WasteDepotScan, WasteDepotVisit
-from hub.waste_depot_settings import WasteDepotSettings
 from tests.conftest import AUTH
 from tests.support import gate_process
 from tests.support.events import AMS, cloudevent

@@ -28,12 +28,13 @@ from hub import operations
 from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.cli_zgw import ensure_subscription
+from hub.config import Settings
 from hub.delivery import Outcome
 from hub.model import Appointment, AppointmentStatus
 from hub.notificaties import Notificatie
 from hub.registry import REGISTRY, FlowRegistry
 from hub.serving import ThreadedServer
-from hub.settings import RegisterSettings, Settings
+from hub.settings import RegisterSettings
 from hub.store.tables import AuditRecord, Delivery, InboxEvent
 from sandbox.register import RegisterSimulator
 from sandbox.server import SandboxServer

@@ -22,9 +22,9 @@ from typer.testing import CliRunner
 from hub import operations
 from hub.bootstrap import Hub
 from hub.cli import app
+from hub.config import Settings, get_settings
 from hub.demo.runner import DemoStack
 from hub.registry import FlowRegistry
-from hub.settings import Settings, get_settings
 from hub.store.tables import AuditRecord, Delivery, InboxEvent, JobState, Link
 from sandbox.jcc.demo import JccConversionPart
 from tests.support.privacy import Hit, find_personal_data, personal_values

@@ -7,12 +7,12 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from hub.config import Settings
 from hub.model import Appointment, AppointmentStatus
 from hub.ports.capabilities import Capability
 from hub.ports.register import AppointmentRegister
 from hub.ports.register_errors import AuthFailedError, NotFoundError, RegisterTransientError, UnexpectedShapeError
 from hub.ports.register_vendors import build_register
-from hub.settings import Settings
 from sandbox.jcc_rest import JccRestSimulator
 from sandbox.qmatic import QmaticSimulator
 from sandbox.server import SandboxServer

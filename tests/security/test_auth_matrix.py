@@ -24,7 +24,8 @@ from starlette.routing import BaseRoute, Mount, Route
 from hub.api import auth as auth_module
 from hub.api.app import create_app
 from hub.bootstrap import Hub
-from hub.settings import JwtSettings, Settings
+from hub.config import Settings
+from hub.settings import JwtSettings
 from hub.store.tables import AuditRecord, InboxEvent
 from tests.support.events import cloudevent
 from tests.support.flows import Recorder, registry_with

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from hub.api.app import create_app
 from hub.bootstrap import Hub
-from hub.settings import Settings
+from hub.config import Settings
 from hub.store.tables import InboxEvent
 from tests.conftest import AUTH
 from tests.security.test_auth_matrix import concrete, routes_of

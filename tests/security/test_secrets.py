@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from hub.api.app import create_app
 from hub.bootstrap import Hub
 from hub.cli import app as cli
-from hub.settings import Settings, get_settings
+from hub.config import Settings, get_settings
 from tests.support.events import cloudevent
 from tests.support.flows import Recorder, registry_with
 from tests.support.privacy import find_personal_data

@@ -14,8 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hub.bootstrap import Hub
-from hub.settings import Settings
-from hub.waste_depot_settings import WasteDepotSettings
+from hub.config import Settings, WasteDepotSettings
 
 LOC = "LOC-MILIEUSTRAAT"
 GATE_TOKENS = "gate-1:gate-one-token-0123456789,gate-2:gate-two-token-0123456789"

@@ -9,7 +9,7 @@ import sys
 
 from flows.datalake.export import export_datalake
 from hub.bootstrap import Hub
-from hub.settings import Settings
+from hub.config import Settings
 
 
 def main(table: str, after: int) -> None:

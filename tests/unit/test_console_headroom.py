@@ -14,8 +14,8 @@ from connectors.outlook.calls import GraphCall
 from connectors.outlook.client import CONNECTOR
 from hub import metrics
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.console import headroom
-from hub.settings import Settings
 
 BASE = "http://graph.test/v1.0"
 TOKEN = "http://login.test/tenant/oauth2/v2.0/token"

@@ -19,6 +19,7 @@ from flows.roster import sync_roster
 from flows.waste_depot import store as depot
 from flows.waste_depot.jobs import refresh_passes
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.context import FlowContext, InboundEvent
 from hub.errors import PermanentError, TransientError
 from hub.model import Appointment, AppointmentStatus, CloudEvent, parse_event
@@ -28,7 +29,6 @@ from hub.ports.passes import PassList, PassRecord
 from hub.ports.roster import RosterExport, Shift
 from hub.ports.zaken import REFUSED, Status, StatusType, Zaak
 from hub.registry import FlowRegistry
-from hub.settings import Settings
 from hub.testing.fakes import (
     FakeCalendar,
     FakeDocuments,

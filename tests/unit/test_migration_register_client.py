@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from hub.settings import Settings
+from hub.config import Settings
 from migration.steps import register_client
 
 

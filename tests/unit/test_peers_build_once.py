@@ -12,7 +12,7 @@ import pytest
 from hub import peers
 from hub.bootstrap import Peers, PeerSlot
 from hub.breaker import Breaker, Guarded
-from hub.settings import Settings
+from hub.config import Settings
 
 WORKERS = 4
 

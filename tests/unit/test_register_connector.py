@@ -25,10 +25,11 @@ from connectors.register import (
     idempotency_key,
 )
 from connectors.register.calls import appointment_input
+from hub.config import Settings
 from hub.errors import PermanentError, TransientError
 from hub.logging import bind_correlation
 from hub.peers import PEER_FACTORIES
-from hub.settings import RegisterSettings, Settings
+from hub.settings import RegisterSettings
 
 BASE = "http://127.0.0.1:8701/register/api/v1"
 TOKEN_URL = "http://127.0.0.1:8701/register/oauth/token"

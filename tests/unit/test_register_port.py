@@ -9,11 +9,11 @@ from pydantic import SecretStr
 from connectors.register import Credentials, NotFoundError, UnauthorizedError
 from connectors.register.adapter import CAPABILITIES, CanonicalRegister
 from hub.bootstrap import Peers
+from hub.config import Settings
 from hub.errors import PermanentError, TransientError
 from hub.ports import register_errors as port
 from hub.ports import register_vendors
 from hub.ports.register import AppointmentRegister, Capability, UnsupportedError, require
-from hub.settings import Settings
 from tests.support.fake_register import InMemoryRegister
 
 

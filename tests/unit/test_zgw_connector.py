@@ -10,7 +10,6 @@ import pytest
 import respx
 from pydantic import SecretStr
 
-import connectors.zgw.peers  # noqa: F401 - registers the peers
 from connectors.zgw import (
     REFUSED,
     AbonnementInput,
@@ -22,9 +21,9 @@ from connectors.zgw import (
     ZakenClient,
     ZgwSettings,
 )
+from hub.config import Settings
 from hub.errors import PermanentError, TransientError
 from hub.peers import PEER_FACTORIES
-from hub.settings import Settings
 
 ZAKEN = "https://openzaak.example.nl/zaken/api/v1"
 CATALOGI = "https://openzaak.example.nl/catalogi/api/v1"

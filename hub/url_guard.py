@@ -1,4 +1,4 @@
-"""Server-side request forgery guard: the hub fetches only URLs under the configured API base URLs."""
+"""Server-side request forgery guard: the hub fetches only URLs under the configured API base URLs (e.g. ZGW)."""
 
 from __future__ import annotations
 
