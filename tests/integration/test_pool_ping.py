@@ -6,6 +6,8 @@ waited for (`pg_terminate_backend(pid, timeout)`), as a restart closes every con
 
 from __future__ import annotations
 
+from typing import Any
+
 import psycopg
 import pytest
 from sqlalchemy import event, text
@@ -37,7 +39,7 @@ def _statements(store: Database, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     event.listen(store.engine, "before_cursor_execute", lambda *args: sent.append(str(args[2])))
     ping = store.engine.dialect.do_ping
 
-    def counted_ping(conn: object) -> bool:
+    def counted_ping(conn: Any) -> bool:
         sent.append("ping")
         return ping(conn)
 
