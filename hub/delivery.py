@@ -29,6 +29,7 @@ from hub.logging import bind_correlation, redact_text
 from hub.model import parse_event
 from hub.ports.register import UnsupportedError, require
 from hub.processing import delivery_processing, log_delivery
+from hub.store.claim import CLAIM
 from hub.store.tables import Delivery, DeliveryStatus, InboxEvent, Link, Lock
 
 #: The hot path uses Core on the session's connection, not ORM statements: ORM-enabled UPDATEs evaluate and
@@ -155,6 +156,8 @@ class DeliveryProcessor:
             return _claim_in(s, delivery_id, now, self.hub.settings.retry.lease_seconds)
 
     def _begin(self, delivery_id: int) -> Claim | Outcome:
+        if self.hub.db.backend == "postgresql":
+            return self._begin_in_one(delivery_id)
         hub = self.hub
         now = hub.now()
         lease = hub.settings.retry.lease_seconds
@@ -177,6 +180,25 @@ class DeliveryProcessor:
             return Claim(delivery_id, row.flow, row.id, attempt, row.subject, row.version, row.payload,
                          row.caller, row.received_at, applied, row.traceparent, row.tracestate, row.caller_traceparent,
                          row.replays)
+
+    def _begin_in_one(self, delivery_id: int) -> Claim | Outcome:
+        """PostgreSQL: lease, order lock and guard in one autocommit statement (hub.store.claim)."""
+        now = self.hub.now()
+        lease = self.hub.settings.retry.lease_seconds
+        until = now + timedelta(seconds=lease)
+        with self.hub.db.one_statement() as s:
+            conn = s.connection()
+            row = conn.execute(CLAIM, {"b_id": delivery_id, "b_now": now, "b_due": now + timedelta(seconds=1),
+                                       "b_until": until, "b_holder": f"delivery:{delivery_id}",
+                                       "b_guard": GUARD_PREFIX}).first()
+            if row is None:
+                return NOT_CLAIMED
+            if not row.locked:
+                conn.execute(_UNCLAIM, {"b_id": delivery_id})  # not run: no attempt spent
+                return BUSY
+        return Claim(delivery_id, row.flow, row.inbox_id, row.attempts, row.subject, row.version, row.payload,
+                     row.caller, row.received_at, row.applied if row.subject else None, row.traceparent,
+                     row.tracestate, row.caller_traceparent, row.replays)
 
     def _run(self, claim: Claim) -> Outcome:
         hub = self.hub
