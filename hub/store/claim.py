@@ -46,4 +46,38 @@ FROM event e
           version=Integer(), payload=JSON(none_as_null=True), caller=String(), received_at=UtcDateTime(),
           traceparent=String(), tracestate=String(), caller_traceparent=String(), applied=Integer())
 
-__all__ = ["CLAIM"]
+
+
+#: A finished delivery (PostgreSQL): its outcome, the flow's version guard (never lowered) and the order lock's
+#: release in one statement. Then the finisher takes its event's inbox row and marks it processed when no
+#: delivery of it is open (`MARK_PROCESSED`, a new statement: it must see what other finishers committed).
+FINISH = text("""
+WITH done AS (
+    UPDATE deliveries SET status = :b_status, leased_until = NULL, updated_at = :b_now, finished_at = :b_now,
+        last_error = CASE WHEN :b_ok THEN last_error ELSE :b_error END,
+        error_class = CASE WHEN :b_ok THEN error_class ELSE :b_class END,
+        peer = CASE WHEN :b_ok THEN peer ELSE :b_peer END
+    WHERE id = :b_id
+    RETURNING id
+), guard AS (
+    INSERT INTO links (appointment_id, peer, last_version, updated_at)
+    SELECT :b_subject, :b_guard_peer, :b_version, :b_now WHERE :b_guard
+    ON CONFLICT (appointment_id, peer) DO UPDATE SET updated_at = EXCLUDED.updated_at,
+        last_version = CASE WHEN links.last_version IS NULL OR EXCLUDED.last_version > links.last_version
+                            THEN EXCLUDED.last_version ELSE links.last_version END
+    RETURNING 1
+), unlocked AS (
+    DELETE FROM locks WHERE name = :b_lock AND holder = :b_holder RETURNING 1
+)
+SELECT (SELECT count(*) FROM done) AS done, (SELECT count(*) FROM guard) AS guarded,
+       (SELECT count(*) FROM unlocked) AS unlocked
+""").bindparams(bindparam("b_now", type_=UtcDateTime()))
+
+#: After `SELECT … FOR UPDATE` of the inbox row: processed once no delivery of the event is open.
+MARK_PROCESSED = text("""
+UPDATE inbox SET processed_at = :b_now
+WHERE id = :b_inbox AND processed_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM deliveries WHERE inbox_id = :b_inbox AND status IN :b_open)
+""").bindparams(bindparam("b_now", type_=UtcDateTime()),
+                bindparam("b_open", value=list(DeliveryStatus.OPEN), expanding=True))
+__all__ = ["CLAIM", "FINISH", "MARK_PROCESSED"]

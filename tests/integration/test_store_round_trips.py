@@ -148,3 +148,19 @@ def test_a_delivery_whose_appointment_is_busy_is_given_back(traced_hub: tuple[Hu
         row = s.execute(text("SELECT attempts, leased_until FROM deliveries WHERE id = :i"),
                         {"i": second.delivery_ids[0]}).one()
     assert tuple(row) == (0, None)
+
+
+def test_a_delivery_is_finished_in_one_transaction_of_four_statements(traced_hub: tuple[Hub, Trace]) -> None:
+    hub, trace = traced_hub
+    [accepted] = hub.intake.accept([parse_event(cloudevent(appointment_id="A-2003", version=4))], "tip")
+    claim = hub.runtime.processor._begin(accepted.delivery_ids[0])
+    assert isinstance(claim, Claim)
+    trace.sent()
+    hub.runtime.processor._finish(claim, "succeeded", None, guard=True, log_it=False)
+    # outcome + guard + unlock, the event's row lock, the processed mark
+    assert trace.sent() == ["BEGIN", "WITH", "SELECT", "UPDATE", "COMMIT"]
+    with hub.db.reading() as s:
+        assert s.execute(text("SELECT count(*) FROM locks")).scalar_one() == 0
+        assert s.execute(text("SELECT last_version FROM links WHERE appointment_id = 'A-2003'")).scalar_one() == 4
+        assert s.execute(text("SELECT processed_at IS NOT NULL FROM inbox")).scalar_one() is True
+        assert s.execute(text("SELECT status FROM deliveries")).scalar_one() == "succeeded"
