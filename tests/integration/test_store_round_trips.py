@@ -1,5 +1,6 @@
 """PostgreSQL: link reads, link upserts, audit records and the intake statement run without BEGIN and COMMIT
-(autocommit; no ping before them, hub.store.pool_health), and the connections they borrow go back to the pool transactional."""
+(autocommit; no ping before them, hub.store.pool_health), and the connections they borrow go back to the pool
+transactional; a delivery is claimed in one statement and finished in one short transaction."""
 
 from __future__ import annotations
 
