@@ -2,7 +2,9 @@
 
 Whose customer view a contact moment lands in (issue: a typed BSN never decides it):
 - a verified BSN/KvK (DigiD, eHerkenning, checked at the counter, or a self-declared BSN the BRP confirmed)
-  finds the account; without one the hub creates an account (marked verified);
+  decides: the account is upserted by it (an External ID; created, marked verified, when missing; its name
+  and contact fields refreshed from the appointment when present) in the composite that writes the contact
+  moments (`@{account.id}`); with `on_no_match: anonymous` it is only looked up, never created;
 - otherwise the policy's conservative rules (name, birth date and e-mail together by default) must find
   exactly one account; failing that the contact moment stays unlinked and goes to the KCC's review queue
   (a Task, once per appointment, or a checkbox on the contact moment). No account is ever created for, or
@@ -11,8 +13,9 @@ Whose customer view a contact moment lands in (issue: a typed BSN never decides 
   earlier unlinked contact moments are linked in the same composite, once, and the Task is closed.
 
 Round trips per event (after login): 0 when nothing changed; 1 when the account is known (cached per
-appointment) or found by a verified BSN/KvK, or the appointment is anonymous; 2 when the customer is new or
-has no verified BSN/KvK (find by policy, then write); +1 to close the review Task when linked later.
+appointment), or the customer has a verified BSN/KvK (new customers included: upsert by external id), or the
+appointment is anonymous; 2 when the customer has no verified BSN/KvK (find by policy, then write); +1 to
+close the review Task when linked later.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from connectors.salesforce import (
     ref_first_record_id,
     ref_id,
 )
+from connectors.salesforce.errors import invalid_answer
 from flows.contact_moments.identity import IdentityResolver, person_fingerprint
 from hub.errors import PermanentError
 from hub.links import LinkState, content_hash
@@ -59,6 +63,7 @@ UNLINKED_LINK = "salesforce:unlinked"
 #: remote_id: the review Task's id; hash `open` or `closed`.
 REVIEW_LINK = "salesforce:review"
 NEW_ACCOUNT_REF = "newAccount"
+ACCOUNT_REF = "account"
 TASK_REF = "reviewTask"
 TASK_QUERY_REF = "reviewTaskFound"
 #: An account link's remote id when the decision was: no customer.
@@ -183,12 +188,17 @@ class SalesforceSink:
         return out
 
     def _write(self, planned: list[Planned], account_id: str | None, create: dict[str, Any] | None = None, *,
-               extra: list[Subrequest] | None = None, review: bool = False, clear: bool = True) -> list[SubResult]:
-        """One composite, all or none: [create account,] upsert every planned contact moment[, extra]."""
+               extra: list[Subrequest] | None = None, review: bool = False, clear: bool = True,
+               account: Subrequest | None = None) -> list[SubResult]:
+        """One composite, all or none: [create or upsert the account,] upsert every planned contact moment[,
+        extra]."""
         subrequests: list[Subrequest] = []
         if create is not None:
             subrequests.append(Subrequest.create(NEW_ACCOUNT_REF, self.mapping.account.object, create))
             account_id = ref_id(NEW_ACCOUNT_REF)
+        if account is not None:
+            subrequests.append(account)
+            account_id = ref_id(account.reference_id)
         subrequests += self._upserts(planned, account_id, review=review, clear=clear)
         subrequests += extra or []
         results = self.client.composite(subrequests, all_or_none=True)
@@ -216,6 +226,19 @@ class SalesforceSink:
                 self.ctx.links.put(aid, ACCOUNT_LINK, hash_="forgotten")
         queries = customer_queries(self.mapping, customer, keys)
         results: list[SubResult] = []
+        upsert = self._account_upsert(customer, keys)
+        if upsert is not None:
+            # One round trip, new customers included: upsert the account by its verified BSN/KvK (an external
+            # id), then the contact moments that refer to it (`@{account.id}`), all or none.
+            pending = self._pending(aid, planned)
+            written = self._write(planned, None, account=upsert,
+                                  extra=self._link_upserts(aid, pending, ref_id(ACCOUNT_REF)))
+            done = next(r for r in written if r.reference_id == ACCOUNT_REF)
+            if not done.record_id:
+                raise invalid_answer("composite", "the account upsert answered no id (API version before 46.0?)")
+            self._linked(aid, done.record_id, decision, appointment.version, pending)
+            return [r for r in written if r.reference_id != ACCOUNT_REF], \
+                "created" if done.http_status_code == 201 else queries[0].rule
         if queries and queries[0].key:
             # Optimistic: the account exists under its verified BSN/KvK; resolve and upsert in one round trip.
             key_ref = "customer0"
@@ -298,6 +321,21 @@ class SalesforceSink:
             kinds |= {p.moment.kind.value for p in planned}
             self.ctx.links.put(aid, UNLINKED_LINK, remote_id="pending", data={"kinds": sorted(kinds)})
         return [r for r in results if r.reference_id != TASK_REF]
+
+    def _account_upsert(self, customer: Customer, keys: TrustedKeys) -> Subrequest | None:
+        """`PATCH sobjects/Account/<BSN or KvK field>/<value>` for a verified customer when the policy creates
+        missing accounts; None otherwise (self-declared customers are only looked up, never created)."""
+        if self.mapping.customer.on_no_match == "anonymous":
+            return None
+        fields = new_account_fields(self.mapping, customer, keys)
+        if fields is None:
+            return None
+        a = self.mapping.account
+        field, value = (a.bsn_field, keys.bsn) if keys.bsn else (a.kvk_field, keys.kvk)
+        if not value:
+            return None
+        body = {k: v for k, v in fields.items() if k.lower() != field.lower()}
+        return Subrequest.upsert(ACCOUNT_REF, a.object, field, value, body)
 
     # -- linking later --------------------------------------------------------------------------
 
