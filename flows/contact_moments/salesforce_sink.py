@@ -14,8 +14,10 @@ Whose customer view a contact moment lands in (issue: a typed BSN never decides 
 
 Round trips per event (after login): 0 when nothing changed; 1 when the account is known (cached per
 appointment), or the customer has a verified BSN/KvK (new customers included: upsert by external id), or the
-appointment is anonymous; 2 when the customer has no verified BSN/KvK (find by policy, then write); +1 to
-close the review Task when linked later.
+appointment is anonymous, or the customer has no verified BSN/KvK and the policy finds nobody (the lookup
+and the unlinked write share one composite) unless the review Task must be created first; 2 when the policy
+finds the customer (look up, then link) or a review Task is created; +1 to close the review Task when linked
+later.
 """
 
 from __future__ import annotations
@@ -254,9 +256,19 @@ class SalesforceSink:
                 return [by_ref[p.ref] for p in planned], queries[0].rule
             if found or not halted_only(writes):
                 self.client.raise_for_results("composite", results)
-        else:
+        review = keys.trust == Trust.SELF_DECLARED
+        clear = bool(link and link.remote_id)
+        speculate = False
+        if not (queries and queries[0].key):
             task_query = self._task_query(aid, keys)
             subrequests = self._queries(queries) + ([task_query] if task_query else [])
+            # Nothing to create whatever the lookup finds (no account, no review Task): write the moments
+            # unlinked in the lookup's composite, so no match costs one round trip; a unique match links them
+            # in a second one.
+            speculate = bool(queries) and task_query is None and new_account_fields(self.mapping, customer, keys) \
+                is None
+            if speculate:
+                subrequests += self._upserts(planned, None, review=review, clear=clear)
             if subrequests:
                 results = self.client.composite(subrequests, all_or_none=False)
         self.client.raise_for_results("composite", [r for r in results if r.reference_id.startswith("customer")
@@ -265,6 +277,13 @@ class SalesforceSink:
         if account_id is not None:
             written = self._write_linked(aid, planned, account_id, decision, appointment.version)
             return written, rule
+        if speculate:
+            writes = [r for r in results if r.reference_id in {p.ref for p in planned}]
+            self.client.raise_for_results("composite", writes)
+            self._note_unlinked(aid, planned, review)
+            self.ctx.links.put(aid, ACCOUNT_LINK, remote_id=NO_ACCOUNT, version=appointment.version,
+                               hash_=decision.text())
+            return writes, "review" if review else "none"
         create = new_account_fields(self.mapping, customer, keys)
         if create is not None and self.mapping.customer.on_no_match != "anonymous":
             pending = self._pending(aid, planned)
@@ -274,10 +293,8 @@ class SalesforceSink:
             if account_id:
                 self._linked(aid, account_id, decision, appointment.version, pending)
             return [r for r in written if r.reference_id != NEW_ACCOUNT_REF], "created"
-        review = keys.trust == Trust.SELF_DECLARED
         found_task = next((r for r in results if r.reference_id == TASK_QUERY_REF), None)
-        written = self._write_unlinked(aid, planned, review=review, clear=bool(link and link.remote_id),
-                                       found_task=found_task)
+        written = self._write_unlinked(aid, planned, review=review, clear=clear, found_task=found_task)
         self.ctx.links.put(aid, ACCOUNT_LINK, remote_id=NO_ACCOUNT, version=appointment.version,
                            hash_=decision.text())
         return written, "review" if review else "none"
@@ -314,13 +331,18 @@ class SalesforceSink:
         created = next((r.record_id for r in results if r.reference_id == TASK_REF), None)
         if created:
             self.ctx.links.put(aid, REVIEW_LINK, remote_id=created, hash_="open")
-        if review:
-            self._review = True
-            known = self.ctx.links.get(aid, UNLINKED_LINK)
-            kinds = set((known.data or {}).get("kinds", [])) if known is not None else set()
-            kinds |= {p.moment.kind.value for p in planned}
-            self.ctx.links.put(aid, UNLINKED_LINK, remote_id="pending", data={"kinds": sorted(kinds)})
+        self._note_unlinked(aid, planned, review)
         return [r for r in results if r.reference_id != TASK_REF]
+
+    def _note_unlinked(self, aid: str, planned: list[Planned], review: bool) -> None:
+        """With `review`: remember the kinds written without a customer, to link them once it is known."""
+        if not review:
+            return
+        self._review = True
+        known = self.ctx.links.get(aid, UNLINKED_LINK)
+        kinds = set((known.data or {}).get("kinds", [])) if known is not None else set()
+        kinds |= {p.moment.kind.value for p in planned}
+        self.ctx.links.put(aid, UNLINKED_LINK, remote_id="pending", data={"kinds": sorted(kinds)})
 
     def _account_upsert(self, customer: Customer, keys: TrustedKeys) -> Subrequest | None:
         """`PATCH sobjects/Account/<BSN or KvK field>/<value>` for a verified customer when the policy creates
