@@ -29,6 +29,7 @@ from hub.logging import bind_correlation, redact_text
 from hub.model import parse_event
 from hub.ports.register import UnsupportedError, require
 from hub.processing import delivery_processing, log_delivery
+from hub.store.claim import CLAIM, FINISH, MARK_PROCESSED
 from hub.store.tables import Delivery, DeliveryStatus, InboxEvent, Link, Lock
 
 #: The hot path uses Core on the session's connection, not ORM statements: ORM-enabled UPDATEs evaluate and
@@ -155,6 +156,8 @@ class DeliveryProcessor:
             return _claim_in(s, delivery_id, now, self.hub.settings.retry.lease_seconds)
 
     def _begin(self, delivery_id: int) -> Claim | Outcome:
+        if self.hub.db.backend == "postgresql":
+            return self._begin_in_one(delivery_id)
         hub = self.hub
         now = hub.now()
         lease = hub.settings.retry.lease_seconds
@@ -177,6 +180,25 @@ class DeliveryProcessor:
             return Claim(delivery_id, row.flow, row.id, attempt, row.subject, row.version, row.payload,
                          row.caller, row.received_at, applied, row.traceparent, row.tracestate, row.caller_traceparent,
                          row.replays)
+
+    def _begin_in_one(self, delivery_id: int) -> Claim | Outcome:
+        """PostgreSQL: lease, order lock and guard in one autocommit statement (hub.store.claim)."""
+        now = self.hub.now()
+        lease = self.hub.settings.retry.lease_seconds
+        until = now + timedelta(seconds=lease)
+        with self.hub.db.one_statement() as s:
+            conn = s.connection()
+            row = conn.execute(CLAIM, {"b_id": delivery_id, "b_now": now, "b_due": now + timedelta(seconds=1),
+                                       "b_until": until, "b_holder": f"delivery:{delivery_id}",
+                                       "b_guard": GUARD_PREFIX}).first()
+            if row is None:
+                return NOT_CLAIMED
+            if not row.locked:
+                conn.execute(_UNCLAIM, {"b_id": delivery_id})  # not run: no attempt spent
+                return BUSY
+        return Claim(delivery_id, row.flow, row.inbox_id, row.attempts, row.subject, row.version, row.payload,
+                     row.caller, row.received_at, row.applied if row.subject else None, row.traceparent,
+                     row.tracestate, row.caller_traceparent, row.replays)
 
     def _run(self, claim: Claim) -> Outcome:
         hub = self.hub
@@ -274,6 +296,10 @@ class DeliveryProcessor:
     def _finish(self, claim: Claim, status: str, detail: str | None, guard: bool = False,
                 error_class: str | None = None, peer: str | None = None, log_it: bool = True) -> Outcome:
         now = self.hub.now()
+        if self.hub.db.backend == "postgresql":
+            self._finish_postgres(claim, status, detail, guard, error_class, peer, log_it, now)
+            metrics.DELIVERIES_DONE.labels(flow=claim.flow, status=status).inc()
+            return Outcome(status, detail=detail)
         with self.hub.db.unit_of_work() as s:
             values: dict[str, Any] = {"status": status, "leased_until": None, "updated_at": now, "finished_at": now}
             if status != DeliveryStatus.SUCCEEDED:
@@ -294,3 +320,21 @@ class DeliveryProcessor:
                 unlock(s, claim.order_lock, claim.holder)
         metrics.DELIVERIES_DONE.labels(flow=claim.flow, status=status).inc()
         return Outcome(status, detail=detail)
+
+    def _finish_postgres(self, claim: Claim, status: str, detail: str | None, guard: bool, error_class: str | None,
+                         peer: str | None, log_it: bool, now: datetime) -> None:
+        """`_finish` in four statements: [LDV record,] outcome + guard + unlock, inbox row lock, processed mark."""
+        with self.hub.db.unit_of_work() as s:
+            conn = s.connection()
+            if log_it:
+                log_delivery(conn, self.hub, claim, status)
+            guarded = guard and claim.subject is not None and claim.version is not None
+            conn.execute(FINISH, {
+                "b_id": claim.delivery_id, "b_status": status, "b_now": now,
+                "b_ok": status == DeliveryStatus.SUCCEEDED, "b_error": (detail or "")[:2000] or None,
+                "b_class": error_class, "b_peer": peer, "b_guard": guarded, "b_subject": claim.subject,
+                "b_guard_peer": GUARD_PREFIX + claim.flow, "b_version": max(claim.version or 0, 0),
+                "b_lock": claim.order_lock, "b_holder": claim.holder})
+            # Finishers of one event's deliveries take turns on its inbox row (see `_finish`).
+            conn.execute(_TAKE_INBOX, {"b_inbox": claim.inbox_id})
+            conn.execute(MARK_PROCESSED, {"b_inbox": claim.inbox_id, "b_now": now})

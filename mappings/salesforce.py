@@ -419,9 +419,14 @@ def required_fields(mapping: SalesforceMapping) -> list[FieldRequirement]:
     elif review.mode == "task":
         out += [FieldRequirement(sobject="Task", field=name, update=False) for name in (
             "Subject", "WhatId", "Status", "Priority", "Description")]
-    out += [FieldRequirement(sobject=a.object, field=name, update=False, query=True) for name in (
-        a.bsn_field, a.kvk_field, a.email_field, a.birth_date_field, a.phone_field)]
-    out += [FieldRequirement(sobject=a.object, field=name, update=False, query=True) for name in (
+    # A verified customer's account is upserted by BSN (KvK for a business): both are External IDs, and the
+    # fields the upsert writes must be updateable as well as createable.
+    upsert = mapping.customer.on_no_match != "anonymous"
+    out += [FieldRequirement(sobject=a.object, field=name, update=upsert, query=True, external_id=upsert)
+            for name in (a.bsn_field, a.kvk_field)]
+    out += [FieldRequirement(sobject=a.object, field=name, update=upsert, query=True) for name in (
+        a.email_field, a.birth_date_field, a.phone_field)]
+    out += [FieldRequirement(sobject=a.object, field=name, update=upsert, query=True) for name in (
         a.first_name_field, a.last_name_field)]
-    out.append(FieldRequirement(sobject=a.object, field=a.verified_field, update=False))
+    out.append(FieldRequirement(sobject=a.object, field=a.verified_field, update=upsert))
     return out

@@ -1,4 +1,7 @@
-"""`SalesforceClient`: composite, query and describe over simple-salesforce, with typed answers.
+"""`SalesforceClient`: composite, query and describe over the REST API (requests), with typed answers.
+
+Calls go straight to `<instance_url>/services/data/vXX.X/…` on the traced requests session: no client object
+per call, and the instance URL's scheme and path are kept as given (TIP proxy, sandbox on loopback).
 
 One method call is one HTTP round trip (plus a login when no token is held, and one re-login after a
 401 INVALID_SESSION_ID). Failures become TransientError / PermanentError (see errors.py); a composite
@@ -9,14 +12,14 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from collections.abc import Sequence
+from typing import Any, Self
 from urllib.parse import quote
 
 import requests
 from pydantic import ValidationError
 
-from connectors.salesforce.auth import Session, TokenProvider
+from connectors.salesforce.auth import TokenProvider
 from connectors.salesforce.errors import (
     CONNECTOR,
     HALTED,
@@ -34,10 +37,6 @@ from hub.logging import outbound_headers
 from hub.metrics import PEER_CALLS
 from hub.outbound import traced_session
 
-if TYPE_CHECKING:
-    from simple_salesforce import Salesforce
-
-T = TypeVar("T")
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
 
 
@@ -82,16 +81,15 @@ class SalesforceClient:
         body = {"allOrNone": all_or_none, "compositeRequest": [
             {"method": s.method, "url": self.data_prefix + s.path, "referenceId": s.reference_id,
              **({"body": s.body} if s.body is not None else {})} for s in subrequests]}
-        answer = self._call("composite", lambda sf: sf.restful("composite", method="POST", json=body,
-                                                               **self._kwargs()))
+        answer = self._call("composite", "POST", "composite", json=body)
         try:
-            return [SubResult.model_validate(r) for r in answer["compositeResponse"]]  # type: ignore[index]
+            return [SubResult.model_validate(r) for r in answer["compositeResponse"]]
         except (KeyError, TypeError, ValidationError) as exc:
             raise invalid_answer("composite", type(exc).__name__) from None
 
     def query(self, soql: str) -> list[dict[str, Any]]:
         """`GET /query?q=…` (first page only: the hub's queries are small)."""
-        answer = self._call("query", lambda sf: sf.restful("query", params={"q": soql}, **self._kwargs()))
+        answer = self._call("query", "GET", "query", params={"q": soql})
         records = answer.get("records") if isinstance(answer, dict) else None
         if not isinstance(records, list):
             raise invalid_answer("query", "no records")
@@ -99,16 +97,21 @@ class SalesforceClient:
 
     def query_all(self, soql: str) -> list[dict[str, Any]]:
         """`GET /query?q=…` following `nextRecordsUrl` to the last page (reconciliation reads many records)."""
-        answer = self._call("query", lambda sf: sf.query_all(soql, **self._kwargs()))
-        records = answer.get("records") if isinstance(answer, dict) else None
-        if not isinstance(records, list):
-            raise invalid_answer("query", "no records")
-        return [r for r in records if isinstance(r, dict)]
+        answer = self._call("query", "GET", "query", params={"q": soql})
+        records: list[dict[str, Any]] = []
+        while True:
+            page = answer.get("records") if isinstance(answer, dict) else None
+            if not isinstance(page, list):
+                raise invalid_answer("query", "no records")
+            records += [r for r in page if isinstance(r, dict)]
+            following = answer.get("nextRecordsUrl") if not answer.get("done", True) else None
+            if not isinstance(following, str):
+                return records
+            answer = self._call("query", "GET", following)
 
     def describe(self, sobject: str) -> ObjectDescribe:
         """`GET /sobjects/<Object>/describe`."""
-        answer = self._call("describe", lambda sf: sf.restful(f"sobjects/{quote(sobject)}/describe",
-                                                              **self._kwargs()))
+        answer = self._call("describe", "GET", f"sobjects/{quote(sobject)}/describe")
         try:
             return ObjectDescribe.model_validate(answer)
         except ValidationError as exc:
@@ -125,50 +128,42 @@ class SalesforceClient:
 
     # -- plumbing -------------------------------------------------------------------------------
 
-    def _kwargs(self) -> dict[str, Any]:
-        headers: dict[str, str] = {}
-        outbound_headers(headers)
-        return {"headers": headers, "timeout": self.settings.timeout_seconds}
-
-    def _api(self, session: Session) -> Salesforce:
-        from simple_salesforce import Salesforce  # imported on first call: commands that never call it start faster
-
-        sf = Salesforce(session_id=session.access_token, instance_url=session.instance_url,
-                        version=self.settings.api_version, session=self._http)
-        # simple-salesforce assumes https://<host>/; keep the configured scheme and path (TIP proxy, sandbox).
-        sf.base_url = f"{session.instance_url}/services/data/v{self.settings.api_version}/"
-        return sf
-
-    def _call(self, call: str, send: Callable[[Salesforce], T]) -> T:
-        from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
-
+    def _call(self, call: str, method: str, path: str, *, params: dict[str, str] | None = None,
+              json: Any = None) -> Any:
+        """One REST call: `path` below the data prefix, or a `/services/data/…` path (`nextRecordsUrl`)."""
         for attempt in (1, 2):
             session = self._tokens.session()
             self._local.retry_after = None
+            url = session.instance_url + (path if path.startswith("/") else self.data_prefix + path)
+            headers = {"Authorization": f"Bearer {session.access_token}", "Accept": "application/json"}
+            outbound_headers(headers)
+            with self._lock:
+                self.round_trips += 1
             try:
-                with self._lock:
-                    self.round_trips += 1
-                result = send(self._api(session))
-            except SalesforceExpiredSession:
+                response = self._http.request(method, url, params=params, json=json, headers=headers,
+                                              timeout=self.settings.timeout_seconds)
+            except requests.RequestException as exc:
+                self._record(False, permanent=False)
+                raise error_for_transport(call, exc, self.settings.timeout_seconds) from None
+            if response.status_code == 401:  # INVALID_SESSION_ID: log in again once
                 self._tokens.invalidate(session)
                 if attempt == 1:
                     continue
                 self._record(False, permanent=True)
                 raise error_for_api_errors(call, 401, [], None) from None
-            except SalesforceError as exc:
-                error = error_for_api_errors(call, exc.status, parse_error_body(exc.content),
+            if response.status_code >= 300:
+                error = error_for_api_errors(call, response.status_code, parse_error_body(_json_or_none(response)),
                                              self.settings.limit_retry_after_seconds,
                                              getattr(self._local, "retry_after", None))
                 self._record(False, permanent=not isinstance(error, TransientError))
                 raise error from None
-            except requests.RequestException as exc:
-                self._record(False, permanent=False)
-                raise error_for_transport(call, exc, self.settings.timeout_seconds) from None
-            except ValueError as exc:  # a 2xx answer that is not JSON
+            try:
+                answer = response.json() if response.content else None
+            except ValueError:  # a 2xx answer that is not JSON
                 self._record(False, permanent=True)
-                raise invalid_answer(call, type(exc).__name__) from None
+                raise invalid_answer(call, "ValueError") from None
             self._record(True)
-            return result
+            return answer
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _record(self, ok: bool, *, permanent: bool = False) -> None:
@@ -183,6 +178,13 @@ class SalesforceClient:
             self.api_usage = ApiUsage(used=int(match[1]), limit=int(match[2]))
             API_USAGE.labels(kind="used").set(self.api_usage.used)
             API_USAGE.labels(kind="limit").set(self.api_usage.limit)
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 __all__ = ["DeliveryError", "SalesforceClient", "halted_only"]

@@ -2,7 +2,9 @@
 
 Whose customer view a contact moment lands in (issue: a typed BSN never decides it):
 - a verified BSN/KvK (DigiD, eHerkenning, checked at the counter, or a self-declared BSN the BRP confirmed)
-  finds the account; without one the hub creates an account (marked verified);
+  decides: the account is upserted by it (an External ID; created, marked verified, when missing; its name
+  and contact fields refreshed from the appointment when present) in the composite that writes the contact
+  moments (`@{account.id}`); with `on_no_match: anonymous` it is only looked up, never created;
 - otherwise the policy's conservative rules (name, birth date and e-mail together by default) must find
   exactly one account; failing that the contact moment stays unlinked and goes to the KCC's review queue
   (a Task, once per appointment, or a checkbox on the contact moment). No account is ever created for, or
@@ -11,8 +13,11 @@ Whose customer view a contact moment lands in (issue: a typed BSN never decides 
   earlier unlinked contact moments are linked in the same composite, once, and the Task is closed.
 
 Round trips per event (after login): 0 when nothing changed; 1 when the account is known (cached per
-appointment) or found by a verified BSN/KvK, or the appointment is anonymous; 2 when the customer is new or
-has no verified BSN/KvK (find by policy, then write); +1 to close the review Task when linked later.
+appointment), or the customer has a verified BSN/KvK (new customers included: upsert by external id), or the
+appointment is anonymous, or the customer has no verified BSN/KvK and the policy finds nobody (the lookup
+and the unlinked write share one composite) unless the review Task must be created first; 2 when the policy
+finds the customer (look up, then link) or a review Task is created; +1 to close the review Task when linked
+later.
 """
 
 from __future__ import annotations
@@ -59,6 +64,7 @@ UNLINKED_LINK = "salesforce:unlinked"
 #: remote_id: the review Task's id; hash `open` or `closed`.
 REVIEW_LINK = "salesforce:review"
 NEW_ACCOUNT_REF = "newAccount"
+ACCOUNT_REF = "account"
 TASK_REF = "reviewTask"
 TASK_QUERY_REF = "reviewTaskFound"
 #: An account link's remote id when the decision was: no customer.
@@ -183,12 +189,17 @@ class SalesforceSink:
         return out
 
     def _write(self, planned: list[Planned], account_id: str | None, create: dict[str, Any] | None = None, *,
-               extra: list[Subrequest] | None = None, review: bool = False, clear: bool = True) -> list[SubResult]:
-        """One composite, all or none: [create account,] upsert every planned contact moment[, extra]."""
+               extra: list[Subrequest] | None = None, review: bool = False, clear: bool = True,
+               account: Subrequest | None = None) -> list[SubResult]:
+        """One composite, all or none: [create or upsert the account,] upsert every planned contact moment[,
+        extra]."""
         subrequests: list[Subrequest] = []
         if create is not None:
             subrequests.append(Subrequest.create(NEW_ACCOUNT_REF, self.mapping.account.object, create))
             account_id = ref_id(NEW_ACCOUNT_REF)
+        if account is not None:
+            subrequests.append(account)
+            account_id = ref_id(account.reference_id)
         subrequests += self._upserts(planned, account_id, review=review, clear=clear)
         subrequests += extra or []
         results = self.client.composite(subrequests, all_or_none=True)
@@ -216,6 +227,20 @@ class SalesforceSink:
                 self.ctx.links.put(aid, ACCOUNT_LINK, hash_="forgotten")
         queries = customer_queries(self.mapping, customer, keys)
         results: list[SubResult] = []
+        upsert = self._account_upsert(customer, keys)
+        if upsert is not None:
+            # One round trip, new customers included: upsert the account by its verified BSN/KvK (an external
+            # id), then the contact moments that refer to it (`@{account.id}`), all or none.
+            pending = self._pending(aid, planned)
+            written = self._write(planned, None, account=upsert,
+                                  extra=self._link_upserts(aid, pending, ref_id(ACCOUNT_REF)))
+            done = next(r for r in written if r.reference_id == ACCOUNT_REF)
+            if not done.record_id:
+                raise PermanentError("salesforce composite failed: answer does not match the documented shape "
+                                     "(the account upsert answered no id: API version before 46.0?)")
+            self._linked(aid, done.record_id, decision, appointment.version, pending)
+            return [r for r in written if r.reference_id != ACCOUNT_REF], \
+                "created" if done.http_status_code == 201 else queries[0].rule
         if queries and queries[0].key:
             # Optimistic: the account exists under its verified BSN/KvK; resolve and upsert in one round trip.
             key_ref = "customer0"
@@ -231,9 +256,19 @@ class SalesforceSink:
                 return [by_ref[p.ref] for p in planned], queries[0].rule
             if found or not halted_only(writes):
                 self.client.raise_for_results("composite", results)
-        else:
+        review = keys.trust == Trust.SELF_DECLARED
+        clear = bool(link and link.remote_id)
+        speculate = False
+        if not (queries and queries[0].key):
             task_query = self._task_query(aid, keys)
             subrequests = self._queries(queries) + ([task_query] if task_query else [])
+            # Nothing to create whatever the lookup finds (no account, no review Task): write the moments
+            # unlinked in the lookup's composite, so no match costs one round trip; a unique match links them
+            # in a second one.
+            speculate = bool(queries) and task_query is None and new_account_fields(self.mapping, customer, keys) \
+                is None
+            if speculate:
+                subrequests += self._upserts(planned, None, review=review, clear=clear)
             if subrequests:
                 results = self.client.composite(subrequests, all_or_none=False)
         self.client.raise_for_results("composite", [r for r in results if r.reference_id.startswith("customer")
@@ -242,6 +277,13 @@ class SalesforceSink:
         if account_id is not None:
             written = self._write_linked(aid, planned, account_id, decision, appointment.version)
             return written, rule
+        if speculate:
+            writes = [r for r in results if r.reference_id in {p.ref for p in planned}]
+            self.client.raise_for_results("composite", writes)
+            self._note_unlinked(aid, planned, review)
+            self.ctx.links.put(aid, ACCOUNT_LINK, remote_id=NO_ACCOUNT, version=appointment.version,
+                               hash_=decision.text())
+            return writes, "review" if review else "none"
         create = new_account_fields(self.mapping, customer, keys)
         if create is not None and self.mapping.customer.on_no_match != "anonymous":
             pending = self._pending(aid, planned)
@@ -251,10 +293,8 @@ class SalesforceSink:
             if account_id:
                 self._linked(aid, account_id, decision, appointment.version, pending)
             return [r for r in written if r.reference_id != NEW_ACCOUNT_REF], "created"
-        review = keys.trust == Trust.SELF_DECLARED
         found_task = next((r for r in results if r.reference_id == TASK_QUERY_REF), None)
-        written = self._write_unlinked(aid, planned, review=review, clear=bool(link and link.remote_id),
-                                       found_task=found_task)
+        written = self._write_unlinked(aid, planned, review=review, clear=clear, found_task=found_task)
         self.ctx.links.put(aid, ACCOUNT_LINK, remote_id=NO_ACCOUNT, version=appointment.version,
                            hash_=decision.text())
         return written, "review" if review else "none"
@@ -291,13 +331,33 @@ class SalesforceSink:
         created = next((r.record_id for r in results if r.reference_id == TASK_REF), None)
         if created:
             self.ctx.links.put(aid, REVIEW_LINK, remote_id=created, hash_="open")
-        if review:
-            self._review = True
-            known = self.ctx.links.get(aid, UNLINKED_LINK)
-            kinds = set((known.data or {}).get("kinds", [])) if known is not None else set()
-            kinds |= {p.moment.kind.value for p in planned}
-            self.ctx.links.put(aid, UNLINKED_LINK, remote_id="pending", data={"kinds": sorted(kinds)})
+        self._note_unlinked(aid, planned, review)
         return [r for r in results if r.reference_id != TASK_REF]
+
+    def _note_unlinked(self, aid: str, planned: list[Planned], review: bool) -> None:
+        """With `review`: remember the kinds written without a customer, to link them once it is known."""
+        if not review:
+            return
+        self._review = True
+        known = self.ctx.links.get(aid, UNLINKED_LINK)
+        kinds = set((known.data or {}).get("kinds", [])) if known is not None else set()
+        kinds |= {p.moment.kind.value for p in planned}
+        self.ctx.links.put(aid, UNLINKED_LINK, remote_id="pending", data={"kinds": sorted(kinds)})
+
+    def _account_upsert(self, customer: Customer, keys: TrustedKeys) -> Subrequest | None:
+        """`PATCH sobjects/Account/<BSN or KvK field>/<value>` for a verified customer when the policy creates
+        missing accounts; None otherwise (self-declared customers are only looked up, never created)."""
+        if self.mapping.customer.on_no_match == "anonymous":
+            return None
+        fields = new_account_fields(self.mapping, customer, keys)
+        if fields is None:
+            return None
+        a = self.mapping.account
+        field, value = (a.bsn_field, keys.bsn) if keys.bsn else (a.kvk_field, keys.kvk)
+        if not value:
+            return None
+        body = {k: v for k, v in fields.items() if k.lower() != field.lower()}
+        return Subrequest.upsert(ACCOUNT_REF, a.object, field, value, body)
 
     # -- linking later --------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from hub.store.limits import StoreLimits
+from hub.store.pool_health import replace_dropped_connections
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -62,7 +63,13 @@ def make_engine(url: str, *, reader: bool = False, limits: StoreLimits | None = 
         options += f" -c statement_timeout={int(limits.statement_timeout_seconds * 1000)}"
         extra = {"connect_args": {"options": options, "connect_timeout": max(1, round(limits.connect_timeout_seconds))},
                  "pool_timeout": limits.connect_timeout_seconds}
-    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20, hide_parameters=True, **extra)
+    # No ping before every checkout (a round trip per transaction): a connection the server ended is found by
+    # its socket at checkout and replaced (hub.store.pool_health); one silently gone is recycled by age.
+    recycle = limits.pool_recycle_seconds if limits is not None else StoreLimits().pool_recycle_seconds
+    engine = create_engine(url, pool_size=20, max_overflow=20, pool_recycle=recycle, hide_parameters=True, **extra)
+    if engine.dialect.name == "postgresql":
+        replace_dropped_connections(engine)
+    return engine
 
 
 def alembic_config(url: str) -> Config:

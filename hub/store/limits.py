@@ -17,6 +17,9 @@ class StoreLimits(BaseModel):
     statement_timeout_seconds: float = Field(default=60.0, ge=0)
     #: PostgreSQL: opening a connection, and waiting for a free one in the pool
     connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    #: PostgreSQL: a pooled connection older than this is closed and opened again (a connection a firewall or
+    #: proxy forgot without closing it; one the server closed is replaced at checkout, hub.store.pool_health)
+    pool_recycle_seconds: float = Field(default=1800.0, gt=0)
     #: the `Retry-After` of the 503 answer when the store could not answer in time
     retry_after_seconds: int = Field(default=5, ge=1)
 

@@ -16,7 +16,9 @@ from sandbox.salesforce.soql import SoqlError, parse
 HALTED_ROLLBACK = "The transaction was rolled back since another operation in the same transaction failed."
 _REF = re.compile(r"@\{([A-Za-z0-9_]+)\.([^}]+)\}")
 _STEP = re.compile(r"(\w+)(?:\[(\d+)\])?")
-_VERSIONED = re.compile(r"^/services/data/v\d+\.\d+/(?P<rest>.*)$")
+_VERSIONED = re.compile(r"^/services/data/v(?P<version>\d+\.\d+)/(?P<rest>.*)$")
+#: From this API version an upsert that updates answers 200 with a body (`created: false`); before it, 204.
+UPSERT_BODY_SINCE = 46.0
 
 
 class SfError(Exception):
@@ -71,7 +73,8 @@ class Org:
                 raise SfError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
             self.api_used += 1
 
-    def execute(self, method: str, path: str, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
+    def execute(self, method: str, path: str, query: Mapping[str, str], body: Any,
+                version: float = 60.0) -> tuple[int, Any]:
         """One REST call below `/services/data/vXX.X/` (not counted against the limit)."""
         with self.lock:
             parts = [unquote(p) for p in path.strip("/").split("/")]
@@ -93,7 +96,7 @@ class Org:
                 self._update(obj, parts[2], self._fields(body))
                 return 204, None
             if len(parts) == 4 and method == "PATCH":
-                return self._upsert(obj, parts[2], parts[3], self._fields(body))
+                return self._upsert(obj, parts[2], parts[3], self._fields(body), version)
             raise SfError(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{method}' not allowed")
 
     # -- composite -----------------------------------------------------------------------------
@@ -122,14 +125,17 @@ class Org:
                     raise SfError(400, "INVALID_URL", "The URL must start with /services/data/vXX.X/")
                 sub_query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
                 status, answer = self.execute(str(item.get("method", "GET")).upper(), match["rest"], sub_query,
-                                              sub_body)
+                                              sub_body, float(match["version"]))
             except SfError as exc:
                 failed = True
                 results.append({"body": exc.body, "httpHeaders": {}, "httpStatusCode": exc.status,
                                 "referenceId": ref})
                 continue
             answers[ref] = answer
-            results.append({"body": answer, "httpHeaders": {}, "httpStatusCode": status, "referenceId": ref})
+            # A created record's answer carries its Location (a 201 of a create or an upsert).
+            headers = {"Location": f"/services/data/v{match['version']}/sobjects/{match['rest'].split('/')[1]}/"
+                                   f"{answer['id']}"} if status == 201 and isinstance(answer, dict) else {}
+            results.append({"body": answer, "httpHeaders": headers, "httpStatusCode": status, "referenceId": ref})
         if failed and all_or_none:
             assert saved is not None
             self.records = saved
@@ -262,7 +268,11 @@ class Org:
         table = self.records[obj.name.lower()]
         table[record_id] = {**record, **self._validate(obj, fields, creating=False, record_id=record_id)}
 
-    def _upsert(self, obj: ObjectDef, field_name: str, value: str, fields: dict[str, Any]) -> tuple[int, Any]:
+    def _upsert(self, obj: ObjectDef, field_name: str, value: str, fields: dict[str, Any],
+                version: float = 60.0) -> tuple[int, Any]:
+        """Salesforce's upsert by external id: 201 when it created the record; when it updated one, 200 with
+        `{"id", "success", "errors", "created": false}` (API 46.0 and later) or 204 without a body (before);
+        `created` appears from 46.0 on; 300 when the value matches more than one record."""
         definition = obj.field(field_name)
         if definition is None or not (definition.external_id or definition.name == "Id"):
             raise SfError(404, "NOT_FOUND", f"Provided external ID field does not exist or is not accessible: "
@@ -270,12 +280,13 @@ class Org:
         matches = [r for r in self.records[obj.name.lower()].values() if _equal(r.get(definition.name), value)]
         if len(matches) > 1:
             raise SfError(300, "MULTIPLE_CHOICES", "more than one record matches the external id")
+        since = version >= UPSERT_BODY_SINCE
         if matches:
             record_id = matches[0]["Id"]
             self._update(obj, record_id, {k: v for k, v in fields.items() if k.lower() != definition.name.lower()})
-            return 200, {"id": record_id, "success": True, "errors": [], "created": False}
+            return (200, {"id": record_id, "success": True, "errors": [], "created": False}) if since else (204, None)
         record_id = self._create(obj, {**fields, definition.name: value})
-        return 201, {"id": record_id, "success": True, "errors": [], "created": True}
+        return 201, {"id": record_id, "success": True, "errors": [], **({"created": True} if since else {})}
 
 
 def _comparable(value: Any) -> Any:

@@ -64,8 +64,11 @@ def default_schema() -> dict[str, ObjectDef]:
     account = _object("Account", "001", [
         FieldDef("Name", length=255), FieldDef("FirstName", length=40), FieldDef("LastName", length=80),
         FieldDef("PersonEmail", type="email", length=80), FieldDef("PersonBirthdate", type="date"),
-        FieldDef("PersonMobilePhone", type="phone", length=40), FieldDef("BSN__c", length=9),
-        FieldDef("KvK_Nummer__c", length=8), FieldDef("Klant_Geverifieerd__c", type="boolean"),
+        FieldDef("PersonMobilePhone", type="phone", length=40),
+        # External ID + Unique: the hub upserts a verified customer's account by BSN (KvK for a business)
+        FieldDef("BSN__c", length=9, external_id=True, unique=True),
+        FieldDef("KvK_Nummer__c", length=8, external_id=True, unique=True),
+        FieldDef("Klant_Geverifieerd__c", type="boolean"),
         FieldDef("RecordTypeId", type="reference", reference_to=("RecordType",)),
     ], required_one_of=("LastName", "Name"))
     moment = _object("Contactmoment__c", "a0C", [

@@ -135,7 +135,8 @@ class SalesforceSimulator(Simulator):
                                            "message": "Session expired or invalid"}])
             try:
                 self.org.count_call()
-                status, answer = self.org.execute(request.method, rest, dict(request.query_params), body)
+                status, answer = self.org.execute(request.method, rest, dict(request.query_params), body,
+                                                  _version(version))
             except SfError as exc:
                 return self._answer(exc.status, exc.body)
             return self._answer(status, answer)
@@ -145,3 +146,11 @@ class SalesforceSimulator(Simulator):
         if status == 204 or body is None:
             return Response(status_code=status, headers=headers)
         return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _version(segment: str) -> float:
+    """`v60.0` → 60.0 (an unparsable segment: the newest behaviour)."""
+    try:
+        return float(segment.lstrip("v"))
+    except ValueError:
+        return 99.0

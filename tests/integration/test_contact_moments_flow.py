@@ -290,11 +290,14 @@ def test_kvk_exact_match(env: Env) -> None:
     assert env.moments()["A-1001:booked"]["Klant__c"] == account and env.data_calls() == 1
 
 
-def test_name_birth_date_and_email_match_when_the_verified_bsn_is_unknown(env: Env) -> None:
-    account = env.sf.add_account(LastName="van Dijk", PersonEmail="jan@example.nl", PersonBirthdate="1980-01-28")
+def test_a_verified_bsn_decides_over_a_name_birth_date_and_email_match(env: Env) -> None:
+    """The account is upserted by the verified BSN (issue 25: one round trip, new customers included): an
+    account without a BSN that matches by name, birth date and e-mail is left alone."""
+    other = env.sf.add_account(LastName="van Dijk", PersonEmail="jan@example.nl", PersonBirthdate="1980-01-28")
     env.deliver(event("booked", 1))
-    assert env.moments()["A-1001:booked"]["Klant__c"] == account
-    assert len(env.sf.accounts()) == 1 and env.data_calls() == 2
+    [created] = [a for a in env.sf.accounts() if a["Id"] != other]
+    assert env.moments()["A-1001:booked"]["Klant__c"] == created["Id"] and created["BSN__c"] == FAKE_BSN
+    assert env.data_calls() == 1
 
 
 def test_name_birth_date_and_email_match_without_bsn(env: Env) -> None:
@@ -325,10 +328,17 @@ def test_no_match_creates_a_verified_account_in_the_same_round_trip_as_the_upser
     assert created["Klant_Geverifieerd__c"] is True and created["LastName"] == "van Dijk"
     assert created["PersonEmail"] == "jan@example.nl" and created["PersonBirthdate"] == "1980-01-28"
     assert env.moments()["A-1001:booked"]["Klant__c"] == created["Id"]
-    assert env.data_calls() == 2
-    # A second appointment of the same citizen now finds the account by BSN in one round trip.
+    assert env.data_calls() == 1  # one composite: the account upserted by BSN, the moment referring to it
+    [call] = env.sf.data_calls()
+    body = call.body
+    assert body["allOrNone"] is True
+    account, moment = body["compositeRequest"]
+    assert account["method"] == "PATCH" and account["url"].endswith(f"/sobjects/Account/BSN__c/{FAKE_BSN}")
+    assert moment["body"]["Klant__c"] == "@{account.id}"
+    # A second appointment of the same citizen finds (upserts) the same account by BSN in one round trip.
     env.deliver(event("booked", 1, appointment_id="A-2002"))
-    assert env.moments()["A-2002:booked"]["Klant__c"] == created["Id"] and env.data_calls() == 3
+    assert env.moments()["A-2002:booked"]["Klant__c"] == created["Id"] and env.data_calls() == 2
+    assert len(env.sf.accounts()) == 2
 
 
 def test_policy_anonymous_on_no_match(settings: Settings, tmp_path: Path) -> None:
@@ -456,3 +466,33 @@ def test_a_merged_account_is_looked_up_again(env: Env) -> None:
     survivor = env.sf.add_account(LastName="Dijk", BSN__c=FAKE_BSN)
     assert env.deliver(event("checked_in", 2)).status == "succeeded"  # type: ignore[union-attr]
     assert env.moments()["A-1001:visit"]["Klant__c"] == survivor
+
+
+# -- a new customer's composite (account upserted by BSN, moments referring to it) ---------------
+
+
+def test_a_transient_error_on_the_account_upsert_keeps_nothing_and_the_retry_creates_one_account(env: Env) -> None:
+    env.sf.fail_next_write("UNABLE_TO_LOCK_ROW")  # the composite's first write: the account upsert
+    [delivery] = env.accept(event("booked", 1))
+    first = env.run(delivery)
+    assert first.status == "failed" and "UNABLE_TO_LOCK_ROW" in (first.detail or "")
+    assert env.sf.accounts() == [] and env.sf.contact_moments() == []
+    assert env.retry(delivery).status == "succeeded"
+    [account] = env.sf.accounts()
+    assert env.moments()["A-1001:booked"]["Klant__c"] == account["Id"] and env.data_calls() == 2
+
+
+def test_a_permanent_error_on_a_moment_rolls_the_new_account_back(env: Env) -> None:
+    env.sf.org.schema["contactmoment__c"].fields.pop("afdeling__c")
+    [delivery] = env.accept(event("booked", 1))
+    assert env.run(delivery).status == "dead"
+    assert env.sf.accounts() == [], "allOrNone: the account upserted before the failed moment was rolled back"
+    assert env.data_calls() == 1
+
+
+def test_a_new_customers_event_sent_twice_makes_one_account_and_one_call(env: Env) -> None:
+    raw = event("booked", 1)
+    assert env.deliver(raw).status == "succeeded"  # type: ignore[union-attr]
+    again = env.deliver(dict(raw, id=f"{raw['id']}-resent"))  # TIP sends it again under a new id
+    assert again is not None and again.status == "succeeded"
+    assert len(env.sf.accounts()) == 1 and env.data_calls() == 1

@@ -437,3 +437,20 @@ def test_open_klant_links_earlier_betrokkenen_when_the_customer_authenticates_la
     env.deliver(dict(event("booked", 1, customer=customer(**SELF)), id="late-copy"))
     assert len(env.ki.calls.find("PATCH")) == patches
     assert len(env.audit("link-klantcontacten")) == 1
+
+
+def test_a_self_declared_customer_nobody_matches_costs_one_round_trip_once_the_review_task_exists(
+        env_no_brp: Env) -> None:
+    env = env_no_brp
+    env.deliver(event("booked", 1, customer=customer(**SELF)))
+    assert env.data_calls() == 2  # look up (and look for an earlier Task), then write with the new review Task
+    env.deliver(event("rescheduled", 2, customer=customer(**SELF), start="2027-03-02T10:00:00+01:00"))
+    assert env.data_calls() == 3, "the lookup and the unlinked write share one composite"
+    [call] = env.sf.data_calls()[2:]
+    assert [s["referenceId"] for s in call.body["compositeRequest"]] == ["customer0", "cm_booked", "cm_rescheduled"]
+    moments = env.moments()
+    assert all(m.get("Klant__c") is None for m in moments.values()) and len(env.sf.tasks()) == 1
+    # the customer is found later: the lookup shares the composite, linking them takes a second round trip
+    jan = env.sf.add_account(LastName="van Dijk", PersonEmail="jan@example.nl", PersonBirthdate="1980-01-28")
+    env.deliver(event("checked_in", 3, customer=customer(**SELF), start="2027-03-02T10:00:00+01:00"))
+    assert all(m["Klant__c"] == jan for m in env.moments().values())

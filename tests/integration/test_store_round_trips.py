@@ -1,5 +1,6 @@
 """PostgreSQL: link reads, link upserts, audit records and the intake statement run without BEGIN and COMMIT
-(autocommit; the pool's pre-ping stays), and the connections they borrow go back to the pool transactional."""
+(autocommit; no ping before them, hub.store.pool_health), and the connections they borrow go back to the pool
+transactional; a delivery is claimed in one statement and finished in one short transaction."""
 
 from __future__ import annotations
 
@@ -13,11 +14,15 @@ import pytest
 from sqlalchemy import event, func, select, text
 
 from hub.audit import AuditLog
+from hub.bootstrap import Hub
+from hub.delivery import BUSY, NOT_CLAIMED, Claim
 from hub.intake import Intake
 from hub.links import LinkStore
 from hub.model import parse_event
+from hub.settings import RetrySettings, Settings
 from hub.store.db import Database
 from hub.store.tables import AuditRecord
+from tests.conftest import _truncate
 from tests.support.events import cloudevent
 from tests.support.flows import Recorder, registry_with
 
@@ -65,15 +70,15 @@ def test_link_and_audit_statements_need_no_begin_or_commit(traced: tuple[Databas
     db, trace = traced
     links = LinkStore(db)
     links.put("A-1001", "salesforce", remote_id="a0X1", version=2)
-    assert trace.sent() == ["PING", "INSERT"]  # the pool's pre-ping, then the statement: no BEGIN, no COMMIT
+    assert trace.sent() == ["INSERT"]  # the statement alone: no ping, no BEGIN, no COMMIT
     state = links.get("A-1001", "salesforce")
-    assert trace.sent() == ["PING", "SELECT"]
+    assert trace.sent() == ["SELECT"]
     assert state is not None and state.remote_id == "a0X1" and state.last_version == 2
     AuditLog(db).record(actor="test", action="write", purpose="test", outcome="ok")
-    assert trace.sent() == ["PING", "INSERT"]
+    assert trace.sent() == ["INSERT"]
     with db.unit_of_work() as s:  # a unit of work is still one transaction
         s.execute(text("SELECT 1"))
-    assert trace.sent() == ["PING", "BEGIN", "SELECT", "COMMIT"]
+    assert trace.sent() == ["BEGIN", "SELECT", "COMMIT"]
 
 
 def test_an_event_is_stored_in_one_round_trip(traced: tuple[Database, Trace]) -> None:
@@ -81,9 +86,9 @@ def test_an_event_is_stored_in_one_round_trip(traced: tuple[Database, Trace]) ->
     intake = Intake(db, registry_with(Recorder()))
     event = parse_event(cloudevent())
     assert not intake.accept([event], "tip")[0].duplicate
-    assert trace.sent() == ["PING", "WITH"]  # inbox row and deliveries in one statement, committed when it answers
+    assert trace.sent() == ["WITH"]  # inbox row and deliveries in one statement, committed when it answers
     assert intake.accept([event], "tip")[0].duplicate
-    assert trace.sent() == ["PING", "WITH", "PING", "SELECT"]  # nothing new stored; the stored id looked up
+    assert trace.sent() == ["WITH", "SELECT"]  # nothing new stored; the stored id looked up
 
 
 def test_a_connection_lent_for_autocommit_returns_transactional(traced: tuple[Database, Trace]) -> None:
@@ -100,3 +105,63 @@ def test_a_connection_lent_for_autocommit_returns_transactional(traced: tuple[Da
         raise Boom
     with db.reading() as s:
         assert s.scalar(select(func.count()).select_from(AuditRecord)) == 0  # rolled back, not autocommitted
+
+
+@pytest.fixture
+def traced_hub(postgres_database: str, tmp_path: Path, recorder: Recorder) -> Iterator[tuple[Hub, Trace]]:
+    _truncate(postgres_database)
+    settings = Settings(database_url=postgres_database, broker_url="stub", api_tokens="tip:tip-token-123456789",
+                        flow_modules=[], retry=RetrySettings(lease_seconds=30, sweep_interval_seconds=3600))
+    hub = Hub(settings, registry=registry_with(recorder), worker_name="test-worker")
+    hub.db.engine.dispose()  # connections opened from here on are traced
+    trace = Trace(tmp_path / "libpq.trace")
+
+    @event.listens_for(hub.db.engine.pool, "connect")
+    def _trace(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.pgconn.trace(trace.fd)
+
+    yield hub, trace
+    hub.close()
+    os.close(trace.fd)
+
+
+def test_a_delivery_is_claimed_locked_and_guarded_in_one_statement(traced_hub: tuple[Hub, Trace],
+                                                                   recorder: Recorder) -> None:
+    hub, trace = traced_hub
+    [accepted] = hub.intake.accept([parse_event(cloudevent(appointment_id="A-2001", version=3))], "tip")
+    trace.sent()
+    claim = hub.runtime.processor._begin(accepted.delivery_ids[0])
+    assert trace.sent() == ["WITH"]  # lease, order lock and version guard: one statement, no BEGIN or COMMIT
+    assert isinstance(claim, Claim) and claim.subject == "A-2001" and claim.attempt == 1
+    with hub.db.reading() as s:
+        assert s.execute(text("SELECT holder FROM locks")).scalars().all() == [claim.holder]
+    # a second claim of the same delivery while it runs: not claimed, nothing changed
+    assert hub.runtime.processor._begin(accepted.delivery_ids[0]) == NOT_CLAIMED
+
+
+def test_a_delivery_whose_appointment_is_busy_is_given_back(traced_hub: tuple[Hub, Trace]) -> None:
+    hub, _ = traced_hub
+    first, second = (hub.intake.accept([parse_event(cloudevent(appointment_id="A-2002", version=v))], "tip")[0]
+                     for v in (1, 2))
+    assert isinstance(hub.runtime.processor._begin(first.delivery_ids[0]), Claim)
+    assert hub.runtime.processor._begin(second.delivery_ids[0]) == BUSY
+    with hub.db.reading() as s:  # the busy one spent no attempt and holds no lease
+        row = s.execute(text("SELECT attempts, leased_until FROM deliveries WHERE id = :i"),
+                        {"i": second.delivery_ids[0]}).one()
+    assert tuple(row) == (0, None)
+
+
+def test_a_delivery_is_finished_in_one_transaction_of_four_statements(traced_hub: tuple[Hub, Trace]) -> None:
+    hub, trace = traced_hub
+    [accepted] = hub.intake.accept([parse_event(cloudevent(appointment_id="A-2003", version=4))], "tip")
+    claim = hub.runtime.processor._begin(accepted.delivery_ids[0])
+    assert isinstance(claim, Claim)
+    trace.sent()
+    hub.runtime.processor._finish(claim, "succeeded", None, guard=True, log_it=False)
+    # outcome + guard + unlock, the event's row lock, the processed mark
+    assert trace.sent() == ["BEGIN", "WITH", "SELECT", "UPDATE", "COMMIT"]
+    with hub.db.reading() as s:
+        assert s.execute(text("SELECT count(*) FROM locks")).scalar_one() == 0
+        assert s.execute(text("SELECT last_version FROM links WHERE appointment_id = 'A-2003'")).scalar_one() == 4
+        assert s.execute(text("SELECT processed_at IS NOT NULL FROM inbox")).scalar_one() is True
+        assert s.execute(text("SELECT status FROM deliveries")).scalar_one() == "succeeded"

@@ -135,7 +135,11 @@ def test_identity_fingerprint_is_stable_and_holds_no_personal_data() -> None:
 def test_required_fields_name_every_mapped_field_and_the_external_id() -> None:
     reqs = required_fields(SalesforceMapping())
     ext = [r for r in reqs if r.external_id]
-    assert [(r.sobject, r.field) for r in ext] == [("Contactmoment__c", "Extern_Id__c")]
+    # the contact moment's external id, and the account's BSN and KvK (the account is upserted by them)
+    assert [(r.sobject, r.field) for r in ext] == [("Contactmoment__c", "Extern_Id__c"), ("Account", "BSN__c"),
+                                                    ("Account", "KvK_Nummer__c")]
+    anonymous = SalesforceMapping.model_validate({"customer": {"on_no_match": "anonymous"}})
+    assert [r.field for r in required_fields(anonymous) if r.external_id] == ["Extern_Id__c"]
     assert {r.field for r in reqs} >= {"Klant__c", "Status__c", "BSN__c", "KvK_Nummer__c", "Klant_Geverifieerd__c",
                                        "LastName"}
     assert {(r.sobject, r.field) for r in reqs} >= {("Task", "Subject"), ("Task", "WhatId")}

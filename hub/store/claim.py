@@ -1,0 +1,83 @@
+"""PostgreSQL: a delivery's claim, its appointment's order lock and its version guard in one statement.
+
+One round trip in autocommit instead of BEGIN, read, lease, lock (two statements when new), guard read and
+COMMIT (issue 25: a worker waited 35-40 % of its time on store round trips). The statement leases the
+delivery (only when open, due and not leased), joins what the flow needs from the inbox, takes or renews the
+order lock `order:<flow>:<subject>` (or steals it once expired) and reads the flow's applied version.
+A delivery whose lock someone else holds comes back with `locked` false and is given back (`UNCLAIM`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Integer, String, bindparam, text
+from sqlalchemy.types import JSON
+
+from hub.store.tables import DeliveryStatus, UtcDateTime
+
+CLAIM = text("""
+WITH claimed AS (
+    UPDATE deliveries SET leased_until = :b_until, attempts = attempts + 1, updated_at = :b_now
+    WHERE id = :b_id AND status IN :b_open AND (leased_until IS NULL OR leased_until < :b_now)
+      AND next_attempt_at <= :b_due
+    RETURNING id, flow, inbox_id, attempts, replays
+), event AS (
+    SELECT c.flow, c.inbox_id, c.attempts, c.replays, i.subject, i.version, i.payload, i.caller, i.received_at,
+           i.traceparent, i.tracestate, i.caller_traceparent,
+           CASE WHEN i.subject IS NULL THEN NULL ELSE 'order:' || c.flow || ':' || i.subject END AS lock_name
+    FROM claimed c JOIN inbox i ON i.id = c.inbox_id
+), locked AS (
+    INSERT INTO locks (name, holder, expires_at)
+    SELECT lock_name, :b_holder, :b_until FROM event WHERE lock_name IS NOT NULL
+    ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+    WHERE locks.expires_at < :b_now OR locks.holder = EXCLUDED.holder
+    RETURNING name
+)
+SELECT e.flow, e.inbox_id, e.attempts, e.replays, e.subject, e.version, e.payload, e.caller, e.received_at,
+       e.traceparent, e.tracestate, e.caller_traceparent,
+       e.lock_name IS NULL OR EXISTS (SELECT 1 FROM locked) AS locked,
+       (SELECT l.last_version FROM links l WHERE l.appointment_id = e.subject AND l.peer = :b_guard || e.flow)
+           AS applied
+FROM event e
+""").bindparams(
+    bindparam("b_open", value=list(DeliveryStatus.OPEN), expanding=True),
+    bindparam("b_now", type_=UtcDateTime()), bindparam("b_due", type_=UtcDateTime()),
+    bindparam("b_until", type_=UtcDateTime()),
+).columns(flow=String(), inbox_id=Integer(), attempts=Integer(), replays=Integer(), subject=String(),
+          version=Integer(), payload=JSON(none_as_null=True), caller=String(), received_at=UtcDateTime(),
+          traceparent=String(), tracestate=String(), caller_traceparent=String(), applied=Integer())
+
+
+
+#: A finished delivery (PostgreSQL): its outcome, the flow's version guard (never lowered) and the order lock's
+#: release in one statement. Then the finisher takes its event's inbox row and marks it processed when no
+#: delivery of it is open (`MARK_PROCESSED`, a new statement: it must see what other finishers committed).
+FINISH = text("""
+WITH done AS (
+    UPDATE deliveries SET status = :b_status, leased_until = NULL, updated_at = :b_now, finished_at = :b_now,
+        last_error = CASE WHEN :b_ok THEN last_error ELSE :b_error END,
+        error_class = CASE WHEN :b_ok THEN error_class ELSE :b_class END,
+        peer = CASE WHEN :b_ok THEN peer ELSE :b_peer END
+    WHERE id = :b_id
+    RETURNING id
+), guard AS (
+    INSERT INTO links (appointment_id, peer, last_version, updated_at)
+    SELECT :b_subject, :b_guard_peer, :b_version, :b_now WHERE :b_guard
+    ON CONFLICT (appointment_id, peer) DO UPDATE SET updated_at = EXCLUDED.updated_at,
+        last_version = CASE WHEN links.last_version IS NULL OR EXCLUDED.last_version > links.last_version
+                            THEN EXCLUDED.last_version ELSE links.last_version END
+    RETURNING 1
+), unlocked AS (
+    DELETE FROM locks WHERE name = :b_lock AND holder = :b_holder RETURNING 1
+)
+SELECT (SELECT count(*) FROM done) AS done, (SELECT count(*) FROM guard) AS guarded,
+       (SELECT count(*) FROM unlocked) AS unlocked
+""").bindparams(bindparam("b_now", type_=UtcDateTime()))
+
+#: After `SELECT … FOR UPDATE` of the inbox row: processed once no delivery of the event is open.
+MARK_PROCESSED = text("""
+UPDATE inbox SET processed_at = :b_now
+WHERE id = :b_inbox AND processed_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM deliveries WHERE inbox_id = :b_inbox AND status IN :b_open)
+""").bindparams(bindparam("b_now", type_=UtcDateTime()),
+                bindparam("b_open", value=list(DeliveryStatus.OPEN), expanding=True))
+__all__ = ["CLAIM", "FINISH", "MARK_PROCESSED"]
