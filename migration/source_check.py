@@ -36,8 +36,9 @@ UNKNOWN_BIRTH = "0001-01-01"
 Diff = tuple[str, str, str]
 #: One of the comparisons `Crosswalk.remembered` keeps answers of.
 Part = Callable[[Mapping[str, Any], Mapping[str, Any], "Crosswalk"], Diff | None]
-#: At most this many remembered answers (beyond, each is computed).
+#: At most this many remembered answers per comparison (beyond, each is computed).
 MEMO = 100_000
+_UNSEEN = object()
 
 
 def wall_clock_of_jcc(value: object) -> str:
@@ -157,7 +158,7 @@ class Crosswalk:
     cats: Catalogues
     products: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
     locations: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
-    known: dict[tuple[Part, tuple[object, ...]], Diff | None] = field(default_factory=dict)
+    known: dict[Part, dict[tuple[object, ...], Diff | None]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, tables: MappingTables, cats: Catalogues) -> Crosswalk:
@@ -188,14 +189,16 @@ class Crosswalk:
                    reg: Mapping[str, Any]) -> Diff | None:
         """`part(raw, reg, self)`, computed once per `key`: the few values it depends on (products, location,
         employee repeat across appointments)."""
+        known = self.known.setdefault(part, {})
         try:
-            if (part, key) in self.known:
-                return self.known[part, key]
+            found = known.get(key, _UNSEEN)
         except TypeError:  # a JSON object or list where a value belongs: no key, computed each time
             return part(raw, reg, self)
+        if found is not _UNSEEN:
+            return found  # type: ignore[return-value]
         found = part(raw, reg, self)
-        if len(self.known) < MEMO:
-            self.known[part, key] = found
+        if len(known) < MEMO:
+            known[key] = found
         return found
 
     def register_name(self, kind: str, key: str) -> str | None:
@@ -203,9 +206,17 @@ class Crosswalk:
         return entry.name if entry else None
 
 
-def _typed(*values: object) -> tuple[object, ...]:
-    """`values` with their types, as a key (JSON's 1, 1.0 and true are equal in Python, not to the comparison)."""
-    return tuple((type(v), v) for v in values)
+def _typed3(a: object, b: object, c: object) -> tuple[object, ...]:
+    """Three values with their types, as a key (JSON's 1, 1.0 and true are equal in Python, not to the comparison)."""
+    return type(a), a, type(b), b, type(c), c
+
+
+def _line_key(item: object) -> tuple[object, ...]:
+    """A register product line as a key: its code and quantity with their types (anything else: itself, typed)."""
+    if isinstance(item, dict):
+        code, quantity = item.get("code"), item.get("quantity")
+        return type(code), code, type(quantity), quantity
+    return type(item), item
 
 
 def _id_of(value: object) -> object:
@@ -301,44 +312,42 @@ def _employee(raw: Mapping[str, Any], reg: Mapping[str, Any], cw: Crosswalk) -> 
 
 def compare(raw: Mapping[str, Any], reg: Mapping[str, Any], cw: Crosswalk) -> list[Diff]:
     """Every field where the register's appointment differs from JCC's raw payload."""
-    diffs: list[Diff] = []
-
-    def check(name: str, source: str, target: str) -> None:
-        if source != target:
-            diffs.append((name, source, target))
-
-    check("start", wall_clock_of_jcc(raw.get("appStartTime")), wall_clock_of_register(reg.get("start")))
-    check("end", wall_clock_of_jcc(raw.get("appEndTime")), wall_clock_of_register(reg.get("end")))
-    held = reg.get("products")
-    bought = tuple(_typed(i.get("code"), i.get("quantity")) if isinstance(i, dict) else _typed(i) for i in held) \
-        if isinstance(held, list) else held
-    keys = {_products: _typed(raw.get("productID"), raw.get("productDescription"), bought),
-            _location: _typed(raw.get("locationID"), raw.get("locationDescription"), _id_of(reg.get("location"))),
-            _employee: _typed(raw.get("employeeID"), raw.get("employeeName"), _id_of(reg.get("employee")))}
-    for part, key in keys.items():
-        found = cw.remembered(part, key, raw, reg)
-        if found:
-            diffs.append(found)
-    check("caseReference", _text(raw.get("caseID")), _text(reg.get("caseReference")))
-    check("notes", _text(raw.get("appointmentDescription")), _text(reg.get("notes")))
-    c = _obj(reg.get("customer"))
+    get, c = raw.get, _obj(reg.get("customer"))
     rules = cw.tables.rules
-    check("customer.bsn", bsn_of(raw.get("clientID"), pad=rules.pad_client_id_to_nine_digits), _text(c.get("bsn")))
-    birth = _text(raw.get("clientDateOfBirth"))[:10]
-    check("customer.birthDate", "" if birth == UNKNOWN_BIRTH else birth, _text(c.get("birthDate")))
-    check("customer.lastName", _fold(raw.get("clientLastName")), _fold(c.get("lastName")))
-    check("customer.lastNamePrefix", _fold(raw.get("clientLastNamePrefix")), _fold(c.get("lastNamePrefix")))
+    held = reg.get("products")
+    bought = tuple(map(_line_key, held)) if isinstance(held, list) else held
+    parts = [d for d in (
+        cw.remembered(_products, _typed3(get("productID"), get("productDescription"), bought), raw, reg),
+        cw.remembered(_location, _typed3(get("locationID"), get("locationDescription"), _id_of(reg.get("location"))),
+                      raw, reg),
+        cw.remembered(_employee, _typed3(get("employeeID"), get("employeeName"), _id_of(reg.get("employee"))),
+                      raw, reg)) if d]
+    birth = _text(get("clientDateOfBirth"))[:10]
     named = any((c.get("bsn"), c.get("lastName"), c.get("email"), c.get("phone"), c.get("birthDate")))
-    if _text(raw.get("clientFirstName")) and named:  # an anonymous customer keeps no names
-        check("customer.firstName", _fold(raw.get("clientFirstName")), _fold(c.get("firstName")))
-    if _text(raw.get("clientInitials")) and named:
-        check("customer.initials", initials_of(raw.get("clientInitials")), initials_of(c.get("initials")))
-    check("customer.email", email_of(raw.get("clientMail")), _text(c.get("email")).lower())
-    check("customer.phone", phone_of(raw.get("clientMobile") or raw.get("clientTel")), phone_of(c.get("phone")))
-    language = _text(raw.get("clientLanguage")).upper()
-    expected_language = rules.languages.get(language, rules.default_language) if language else rules.default_language
-    check("customer.language", expected_language or "", _text(c.get("language")))
-    return diffs
+    language = _text(get("clientLanguage")).upper()
+    times = [
+        ("start", wall_clock_of_jcc(get("appStartTime")), wall_clock_of_register(reg.get("start"))),
+        ("end", wall_clock_of_jcc(get("appEndTime")), wall_clock_of_register(reg.get("end"))),
+    ]
+    pairs = [
+        ("caseReference", _text(get("caseID")), _text(reg.get("caseReference"))),
+        ("notes", _text(get("appointmentDescription")), _text(reg.get("notes"))),
+        ("customer.bsn", bsn_of(get("clientID"), pad=rules.pad_client_id_to_nine_digits), _text(c.get("bsn"))),
+        ("customer.birthDate", "" if birth == UNKNOWN_BIRTH else birth, _text(c.get("birthDate"))),
+        ("customer.lastName", _fold(get("clientLastName")), _fold(c.get("lastName"))),
+        ("customer.lastNamePrefix", _fold(get("clientLastNamePrefix")), _fold(c.get("lastNamePrefix"))),
+    ]
+    if named and _text(get("clientFirstName")):  # an anonymous customer keeps no names
+        pairs.append(("customer.firstName", _fold(get("clientFirstName")), _fold(c.get("firstName"))))
+    if named and _text(get("clientInitials")):
+        pairs.append(("customer.initials", initials_of(get("clientInitials")), initials_of(c.get("initials"))))
+    pairs += [
+        ("customer.email", email_of(get("clientMail")), _text(c.get("email")).lower()),
+        ("customer.phone", phone_of(get("clientMobile") or get("clientTel")), phone_of(c.get("phone"))),
+        ("customer.language", (rules.languages.get(language, rules.default_language) if language
+                               else rules.default_language) or "", _text(c.get("language"))),
+    ]
+    return [p for p in times if p[1] != p[2]] + parts + [p for p in pairs if p[1] != p[2]]
 
 
 def belongs_in_register(raw: Mapping[str, Any], plan_scope: Mapping[str, Any]) -> str | None:

@@ -119,6 +119,10 @@ def test_remembered_answers_still_see_each_registers_own_values() -> None:
     assert compare(RAW, odd, walk) == []  # JSON numbers that equal the quantities
     assert {d[0] for d in compare(RAW, {**REGISTER, "products": {"code": "X"}}, walk)} == {"products"}
     assert {d[0] for d in compare(RAW, {**REGISTER, "location": ["LOC-KONINGSPLEIN"]}, walk)} == {"location"}
+    # JSON's 1 and true are equal as Python keys: each register's own value is named, not a remembered one
+    held = [[d[2] for d in compare(RAW, {**REGISTER, "location": {"id": v}}, walk) if d[0] == "location"]
+            for v in (1, True, 1.0)]
+    assert held == [["1"], ["True"], ["1.0"]]
 
 
 def test_time_texts_are_converted_once_and_other_json_values_each_on_their_own() -> None:
