@@ -15,11 +15,12 @@ from sqlalchemy import event, func, select, text
 
 from hub.audit import AuditLog
 from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.delivery import BUSY, NOT_CLAIMED, Claim
 from hub.intake import Intake
 from hub.links import LinkStore
 from hub.model import parse_event
-from hub.settings import RetrySettings, Settings
+from hub.settings import RetrySettings
 from hub.store.db import Database
 from hub.store.tables import AuditRecord
 from tests.conftest import _truncate
