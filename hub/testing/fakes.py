@@ -120,12 +120,15 @@ class FakeZaken:
 
 @dataclass
 class FakeSalesforce:
-    """Composite requests answered by their method (query: `records`, create: a new id, update/upsert: 204), every
-    subrequest kept in `sent`; `query_all` answers `records`."""
+    """Composite requests answered by their method, every subrequest kept in `sent`; `query_all` answers `records`.
+
+    Query: `records`; create: a new id; upsert by external id (`PATCH sobjects/<object>/<field>/<value>`): 201 with
+    a new id the first time, 200 with the same id after (API 46.0+); update by id: 204."""
 
     records: list[dict[str, object]] = field(default_factory=list)
     sent: list[Subrequest] = field(default_factory=list)
     round_trips: int = 0
+    upserted: dict[str, str] = field(default_factory=dict)
     _ids: Iterator[int] = field(default_factory=itertools.count, repr=False)
 
     def _answer(self, sub: Subrequest) -> SubResult:
@@ -134,8 +137,16 @@ class FakeSalesforce:
                 "totalSize": len(self.records), "done": True, "records": self.records}})
         if sub.method == "POST":
             return SubResult.model_validate({"referenceId": sub.reference_id, "httpStatusCode": 201,
-                                             "body": {"id": f"a0X{next(self._ids):015d}", "success": True}})
+                                             "body": {"id": self._new_id(), "success": True}})
+        if sub.method == "PATCH" and sub.path.split("?")[0].count("/") == 3:  # sobjects/<object>/<field>/<value>
+            created = sub.path not in self.upserted
+            record_id = self.upserted.setdefault(sub.path, self._new_id()) if created else self.upserted[sub.path]
+            return SubResult.model_validate({"referenceId": sub.reference_id, "httpStatusCode": 201 if created else 200,
+                                             "body": {"id": record_id, "success": True, "created": created}})
         return SubResult.model_validate({"referenceId": sub.reference_id, "httpStatusCode": 204})
+
+    def _new_id(self) -> str:
+        return f"a0X{next(self._ids):015d}"
 
     def composite(self, subrequests: Sequence[Subrequest], *, all_or_none: bool) -> list[SubResult]:
         self.round_trips += 1
