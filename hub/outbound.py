@@ -1,6 +1,6 @@
 """The one place outbound peer requests get their trace context: every peer's HTTP client is built here.
 
-`http_client` / `async_http_client` (httpx) and `traced_session` (requests: zeep for JCC, simple-salesforce)
+`http_client` / `async_http_client` (httpx) and `traced_session` (requests: zeep for JCC)
 wrap the transport, so each request to a peer — token requests included — runs in a client span (child of the
 delivery's or job's span) and carries that span's `traceparent` (and `tracestate`), whoever builds the request.
 """

@@ -1,4 +1,8 @@
-"""OAuth2 client credentials as one `httpx.Auth`: token cached until shortly before expiry, one refresh at a time.
+"""OAuth2 bearer tokens as one `httpx.Auth`: token cached until shortly before expiry, one refresh at a time.
+
+The grant is the connector's: `ClientCredentials` (client credentials, post or Basic) or any `TokenSource` that
+builds its own token request with `token_request` (Salesforce: JWT bearer, password); `TokenRules.on_answer`
+reads what else the answer holds (Salesforce's `instance_url`).
 
 The token request is yielded from the auth flow, so it goes through the connector's own (traced) client and
 carries the correlation id. A 401 drops only the token that was refused and the request is sent once more with
@@ -11,8 +15,9 @@ import asyncio
 import base64
 import threading
 import time
-from collections.abc import AsyncGenerator, Callable, Generator
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import httpx
 from pydantic import SecretStr
@@ -23,6 +28,24 @@ from hub.logging import outbound_headers
 TOKEN_CALL = "token"  # noqa: S105 - a call name, not a secret
 _MARK = "afsprakenhub.call"
 Clock = Callable[[], float]
+
+
+def token_request(url: str, form: Mapping[str, str], headers: Mapping[str, str] | None = None) -> httpx.Request:
+    """A token request: form-encoded POST to `url`, JSON accept, correlation id, marked for `failed_call`."""
+    merged = {"Accept": "application/json", **(headers or {})}
+    outbound_headers(merged)
+    return httpx.Request("POST", url, data=dict(form), headers=merged, extensions={_MARK: TOKEN_CALL})
+
+
+def is_token_request(request: httpx.Request) -> bool:
+    """Whether `request` is a token request built by `token_request` (e.g. to leave it out of a call count)."""
+    return request.extensions.get(_MARK) == TOKEN_CALL
+
+
+class TokenSource(Protocol):
+    """What the auth asks a token with: a fresh token request each time (a grant may sign a new assertion)."""
+
+    def request(self) -> httpx.Request: ...
 
 
 @dataclass(frozen=True)
@@ -45,13 +68,16 @@ class ClientCredentials:
 
     def request(self) -> httpx.Request:
         """The token request (form-encoded POST, JSON accept, correlation id)."""
-        headers = {"Accept": "application/json"}
+        headers = {}
         if self.basic:
-            pair = f"{self.client_id}:{self.client_secret.get_secret_value()}".encode()
-            headers["Authorization"] = f"Basic {base64.b64encode(pair).decode()}"
-        outbound_headers(headers)
-        return httpx.Request("POST", self.token_url, data=self.form(), headers=headers,
-                             extensions={_MARK: TOKEN_CALL})
+            headers["Authorization"] = basic_authorization(self.client_id, self.client_secret)
+        return token_request(self.token_url, self.form(), headers)
+
+
+def basic_authorization(client_id: str, client_secret: SecretStr) -> str:
+    """The `Authorization: Basic …` value of a client id and secret."""
+    pair = f"{client_id}:{client_secret.get_secret_value()}".encode()
+    return f"Basic {base64.b64encode(pair).decode()}"
 
 
 @dataclass(frozen=True)
@@ -62,10 +88,12 @@ class TokenRules:
     refused: Callable[[httpx.Response], Exception]
     #: The exception for a success answer without a usable `access_token` (argument: what is wrong).
     unreadable: Callable[[str], Exception]
-    #: Lifetime assumed when the answer has no `expires_in`.
+    #: Lifetime assumed when the answer has no `expires_in` (`math.inf`: until a 401 refuses it).
     default_lifetime: float = 300.0
     #: Refresh this many seconds before expiry (at most half the lifetime).
     refresh_margin: float = 30.0
+    #: Reads the rest of an accepted answer (e.g. Salesforce's `instance_url`); may raise `unreadable(...)`.
+    on_answer: Callable[[Mapping[str, object]], None] | None = None
 
 
 @dataclass(frozen=True)
@@ -86,7 +114,7 @@ def failed_call(exc: httpx.HTTPError, call: str) -> str:
 class ClientCredentialsAuth(httpx.Auth):
     """Bearer token from OAuth2 client credentials for every request of the client it is set on."""
 
-    def __init__(self, credentials: ClientCredentials, rules: TokenRules, *, clock: Clock = time.monotonic) -> None:
+    def __init__(self, credentials: TokenSource, rules: TokenRules, *, clock: Clock = time.monotonic) -> None:
         self.credentials = credentials
         self._rules = rules
         self._clock = clock
@@ -114,6 +142,8 @@ class ClientCredentialsAuth(httpx.Auth):
         value = body.get("access_token") if isinstance(body, dict) else None
         if not isinstance(value, str) or not value:
             raise self._rules.unreadable("no access_token")
+        if self._rules.on_answer is not None:
+            self._rules.on_answer(body)
         expires = body.get("expires_in")
         try:
             lifetime = float(expires) if expires is not None else self._rules.default_lifetime
@@ -166,4 +196,5 @@ class ClientCredentialsAuth(httpx.Auth):
             return token
 
 
-__all__ = ["TOKEN_CALL", "ClientCredentials", "ClientCredentialsAuth", "TokenRules", "failed_call"]
+__all__ = ["TOKEN_CALL", "ClientCredentials", "ClientCredentialsAuth", "TokenRules", "TokenSource",
+           "basic_authorization", "failed_call", "is_token_request", "token_request"]

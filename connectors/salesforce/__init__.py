@@ -1,4 +1,4 @@
-"""Connector for Salesforce (REST: composite, query, describe) over simple-salesforce.
+"""Connector for Salesforce (REST: composite, query, describe) over httpx with the shared OAuth2 auth.
 
 `SalesforceClient` is the peer `salesforce`, registered in `hub.peers` on import.
 """

@@ -1,34 +1,29 @@
-"""Log in to Salesforce with OAuth2 and keep the access token.
+"""Log in to Salesforce through the shared OAuth2 auth (`connectors.foundation.oauth2`), keeping the instance URL.
 
-The token request itself is simple-salesforce's `token_login`; the URL comes from settings (simple-salesforce
-hard-codes `https://<domain>.salesforce.com`, which rules out TIP proxies and the loopback sandbox).
-Grants: client credentials, JWT bearer (RS256 assertion signed with PyJWT) and username/password(+token).
+The token URL comes from settings (`<login_url>/services/oauth2/token`: TIP proxies and the loopback sandbox too).
+Grants: client credentials (HTTP Basic), JWT bearer (RS256 assertion signed with PyJWT, a fresh one per login)
+and username/password(+security token). Salesforce's answer has no `expires_in`: a token is kept until a 401.
 """
 
 from __future__ import annotations
 
-import base64
+import math
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import jwt
-import requests
 
-from connectors.salesforce.errors import CONNECTOR, error_for_transport
+from connectors.foundation.oauth2 import ClientCredentialsAuth, TokenRules, basic_authorization, token_request
+from connectors.foundation.problems import by_status, problem
+from connectors.salesforce.errors import CONNECTOR, invalid_answer
 from connectors.salesforce.settings import SalesforceSettings
-from hub.errors import PermanentError, TransientError
+from hub.errors import DeliveryError, PermanentError
 
 JWT_LIFETIME_SECONDS = 180
-
-
-@dataclass(frozen=True)
-class Session:
-    """An access token and the instance URL to call with it (no trailing slash)."""
-
-    access_token: str
-    instance_url: str
 
 
 def _secret(value: object) -> str:
@@ -36,18 +31,18 @@ def _secret(value: object) -> str:
     return str(getter()) if callable(getter) else str(value or "")
 
 
-def token_request(settings: SalesforceSettings) -> tuple[dict[str, str], dict[str, str] | None]:
+def token_form(settings: SalesforceSettings) -> tuple[dict[str, str], dict[str, str]]:
     """The form and headers of the token request for the configured grant."""
     if settings.auth == "client_credentials":
-        basic = base64.b64encode(f"{settings.client_id}:{_secret(settings.client_secret)}".encode()).decode()
-        return {"grant_type": "client_credentials"}, {"Authorization": f"Basic {basic}"}
+        return {"grant_type": "client_credentials"}, {
+            "Authorization": basic_authorization(settings.client_id, settings.client_secret)}
     if not settings.username:
         raise PermanentError(f"{CONNECTOR} login failed: auth {settings.auth} needs a username")
     if settings.auth == "password":
         password = _secret(settings.password) + _secret(settings.security_token)
         return {"grant_type": "password", "client_id": settings.client_id,
                 "client_secret": _secret(settings.client_secret), "username": settings.username,
-                "password": password}, None
+                "password": password}, {}
     if settings.private_key is not None:
         key = _secret(settings.private_key)
     elif settings.private_key_file:
@@ -57,60 +52,58 @@ def token_request(settings: SalesforceSettings) -> tuple[dict[str, str], dict[st
     claims = {"iss": settings.client_id, "sub": settings.username, "aud": settings.login_url.rstrip("/"),
               "exp": int(time.time()) + JWT_LIFETIME_SECONDS}
     assertion = jwt.encode(claims, key, algorithm="RS256")
-    return {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}, None
+    return {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}, {}
 
 
-class TokenProvider:
-    """Fetches a token on first use and again after `invalidate`; one fetch at a time."""
+@dataclass(frozen=True)
+class SalesforceGrant:
+    """The `TokenSource` of the configured grant: a new token request (and JWT assertion) per login."""
 
-    def __init__(self, settings: SalesforceSettings, http: requests.Session) -> None:
+    settings: SalesforceSettings
+
+    def request(self) -> httpx.Request:
+        form, headers = token_form(self.settings)
+        return token_request(self.settings.login_url.rstrip("/") + "/services/oauth2/token", form, headers)
+
+
+def login_refused(response: httpx.Response) -> DeliveryError:
+    """A refused login: `salesforce login failed: <status> <OAUTH ERROR>`; 429/5xx transient, else permanent."""
+    code = problem(response).get("error")
+    what = str(code).upper() if isinstance(code, str) and code else "no error code"
+    return by_status(f"{CONNECTOR} login failed: {response.status_code} {what}", response)
+
+
+class Login:
+    """What the token answers tell one client: the instance URL to call and how many logins there were."""
+
+    def __init__(self, settings: SalesforceSettings) -> None:
         self._settings = settings
-        self._http = http
         self._lock = threading.Lock()
-        self._session: Session | None = None
+        self._instance_url = settings.instance_url.rstrip("/") if settings.instance_url else None
         self.logins = 0
 
-    def session(self) -> Session:
+    @property
+    def instance_url(self) -> str | None:
+        """`settings.instance_url` if set, else the one of the last token answer (None before the first login)."""
+        return self._instance_url
+
+    def note(self, answer: Mapping[str, object]) -> None:
+        """Read an accepted token answer (`TokenRules.on_answer`); the login URL's scheme is kept (sandbox: http)."""
+        instance = answer.get("instance_url")
+        if not self._settings.instance_url:
+            if not isinstance(instance, str) or not instance.split("://", 1)[-1]:
+                raise invalid_answer("login", "no instance_url")
+            scheme = "http" if self._settings.login_url.startswith("http://") else "https"
+            self._instance_url = f"{scheme}://{instance.split('://', 1)[-1]}".rstrip("/")
         with self._lock:
-            if self._session is None:
-                self._session = self._login()
-            return self._session
+            self.logins += 1
 
-    def invalidate(self, refused: Session) -> None:
-        """Forget `refused` (a 401), unless another thread already replaced it."""
-        with self._lock:
-            if self._session == refused:
-                self._session = None
 
-    def _login(self) -> Session:
-        s = self._settings
-        form, headers = token_request(s)
-        url = s.login_url.rstrip("/") + "/services/oauth2/token"
-        statuses: list[int] = []
+def salesforce_auth(settings: SalesforceSettings, login: Login) -> ClientCredentialsAuth:
+    """The shared bearer-token auth with Salesforce's grant, error reasons and answer shape."""
+    rules = TokenRules(refused=login_refused, unreadable=lambda what: invalid_answer("login", what),
+                       default_lifetime=math.inf, on_answer=login.note)
+    return ClientCredentialsAuth(SalesforceGrant(settings), rules)
 
-        def note(response: requests.Response, *args: object, **kwargs: object) -> None:
-            statuses.append(response.status_code)
 
-        from simple_salesforce.exceptions import SalesforceAuthenticationFailed
-        from simple_salesforce.login import token_login
-
-        self._http.hooks["response"].append(note)
-        try:
-            token, instance = token_login(url, form, "login", s.client_id, headers, None, self._http)
-        except SalesforceAuthenticationFailed as exc:
-            status = statuses[-1] if statuses else 0
-            what = f"{CONNECTOR} login failed: {status} {str(exc.code or '').upper() or 'no error code'}"
-            if status == 429 or status >= 500:
-                raise TransientError(what) from None
-            raise PermanentError(what) from None
-        except requests.RequestException as exc:
-            raise error_for_transport("login", exc) from None
-        finally:
-            self._http.hooks["response"].remove(note)
-        self.logins += 1
-        if s.instance_url:
-            base = s.instance_url
-        else:
-            scheme = "http" if s.login_url.startswith("http://") else "https"
-            base = f"{scheme}://{instance}"
-        return Session(str(token), base.rstrip("/"))
+__all__ = ["JWT_LIFETIME_SECONDS", "Login", "SalesforceGrant", "login_refused", "salesforce_auth", "token_form"]

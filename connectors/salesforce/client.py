@@ -1,11 +1,12 @@
-"""`SalesforceClient`: composite, query and describe over the REST API (requests), with typed answers.
+"""`SalesforceClient`: composite, query and describe over the REST API (httpx), with typed answers.
 
-Calls go straight to `<instance_url>/services/data/vXX.X/…` on the traced requests session: no client object
-per call, and the instance URL's scheme and path are kept as given (TIP proxy, sandbox on loopback).
+Calls go straight to `<instance_url>/services/data/vXX.X/…` on the traced httpx client (`hub.outbound`) with the
+shared OAuth2 auth (`auth.salesforce_auth`): the instance URL's scheme and path are kept as given (TIP proxy,
+sandbox on loopback).
 
-One method call is one HTTP round trip (plus a login when no token is held, and one re-login after a
-401 INVALID_SESSION_ID). Failures become TransientError / PermanentError (see errors.py); a composite
-whose subrequests failed is returned as is, so the caller decides (see `raise_for_results`).
+One method call is one HTTP round trip (plus a login when no token is held, and one re-login and resend after a
+401 INVALID_SESSION_ID, done by the auth). Failures become TransientError / PermanentError (see errors.py); a
+composite whose subrequests failed is returned as is, so the caller decides (see `raise_for_results`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from collections.abc import Sequence
 from typing import Any, Self
 from urllib.parse import quote
 
-import requests
+import httpx
 from pydantic import ValidationError
 
-from connectors.salesforce.auth import TokenProvider
+from connectors.foundation.lifecycle import HttpLifecycle
+from connectors.foundation.oauth2 import TOKEN_CALL, failed_call, is_token_request
+from connectors.foundation.peer_calls import counted
+from connectors.salesforce.auth import Login, salesforce_auth
 from connectors.salesforce.errors import (
     CONNECTOR,
     HALTED,
@@ -32,40 +36,34 @@ from connectors.salesforce.metrics import API_USAGE
 from connectors.salesforce.models import ApiUsage, ObjectDescribe, Subrequest, SubResult, halted_only
 from connectors.salesforce.settings import SalesforceSettings
 from hub.backoff import parse_retry_after
-from hub.errors import DeliveryError, TransientError
+from hub.errors import DeliveryError
 from hub.logging import outbound_headers
-from hub.metrics import PEER_CALLS
-from hub.outbound import traced_session
 
 _USAGE = re.compile(r"api-usage=(\d+)/(\d+)")
 
 
-class SalesforceClient:
+class SalesforceClient(HttpLifecycle):
     """The Salesforce REST API (composite, query, describe) for one org."""
 
-    def __init__(self, settings: SalesforceSettings, *, http: requests.Session | None = None) -> None:
+    def __init__(self, settings: SalesforceSettings, *, http: httpx.Client | None = None) -> None:
+        super().__init__("salesforce", http, timeout=httpx.Timeout(settings.timeout_seconds))
         self.settings = settings
-        self._http = http or traced_session("salesforce")
-        self._owns_http = http is None
-        self._http.hooks["response"].append(self._observe)
-        self._tokens = TokenProvider(settings, self._http)
-        self._local = threading.local()
+        self._http.event_hooks["request"].append(self._count)
+        self._http.event_hooks["response"].append(self._observe)
+        self._login = Login(settings)
+        self._auth = salesforce_auth(settings, self._login)
         self._lock = threading.Lock()
         self.api_usage: ApiUsage | None = None
-        #: REST calls made (logins not counted); tests assert round trips with it.
+        #: REST calls made (logins not counted, a resend after a 401 counted); tests assert round trips with it.
         self.round_trips = 0
 
     @classmethod
     def from_settings(cls, settings: SalesforceSettings, **kwargs: Any) -> Self:
         return cls(settings, **kwargs)
 
-    def close(self) -> None:
-        if self._owns_http:
-            self._http.close()
-
     @property
     def logins(self) -> int:
-        return self._tokens.logins
+        return self._login.logins
 
     @property
     def data_prefix(self) -> str:
@@ -131,48 +129,45 @@ class SalesforceClient:
     def _call(self, call: str, method: str, path: str, *, params: dict[str, str] | None = None,
               json: Any = None) -> Any:
         """One REST call: `path` below the data prefix, or a `/services/data/…` path (`nextRecordsUrl`)."""
-        for attempt in (1, 2):
-            session = self._tokens.session()
-            self._local.retry_after = None
-            url = session.instance_url + (path if path.startswith("/") else self.data_prefix + path)
-            headers = {"Authorization": f"Bearer {session.access_token}", "Accept": "application/json"}
-            outbound_headers(headers)
+        headers = {"Accept": "application/json"}
+        outbound_headers(headers)
+        with counted(CONNECTOR):
+            try:
+                url = self._instance_url() + (path if path.startswith("/") else self.data_prefix + path)
+                response = self._http.request(method, url, params=params, json=json, headers=headers,
+                                              auth=self._auth, timeout=self.settings.timeout_seconds)
+            except httpx.HTTPError as exc:
+                name = "login" if failed_call(exc, call) == TOKEN_CALL else call
+                raise error_for_transport(name, exc, self.settings.timeout_seconds) from None
+            if response.status_code == 401:  # INVALID_SESSION_ID after the auth's one fresh login
+                raise error_for_api_errors(call, 401, [], None)
+            if response.status_code >= 300:
+                raise error_for_api_errors(call, response.status_code, parse_error_body(_json_or_none(response)),
+                                           self.settings.limit_retry_after_seconds,
+                                           parse_retry_after(response.headers.get("Retry-After")))
+            try:
+                return response.json() if response.content else None
+            except ValueError:  # a 2xx answer that is not JSON
+                raise invalid_answer(call, "ValueError") from None
+
+    def _instance_url(self) -> str:
+        """The instance URL; before the first login (and without `instance_url` set) logging in tells it."""
+        known = self._login.instance_url
+        if known is None:
+            self._auth.token(self._http)
+            known = self._login.instance_url
+        if known is None:  # pragma: no cover - note() raises before a token without instance URL is kept
+            raise invalid_answer("login", "no instance_url")
+        return known
+
+    def _count(self, request: httpx.Request) -> None:
+        """Request hook: count REST calls (not token requests)."""
+        if not is_token_request(request):
             with self._lock:
                 self.round_trips += 1
-            try:
-                response = self._http.request(method, url, params=params, json=json, headers=headers,
-                                              timeout=self.settings.timeout_seconds)
-            except requests.RequestException as exc:
-                self._record(False, permanent=False)
-                raise error_for_transport(call, exc, self.settings.timeout_seconds) from None
-            if response.status_code == 401:  # INVALID_SESSION_ID: log in again once
-                self._tokens.invalidate(session)
-                if attempt == 1:
-                    continue
-                self._record(False, permanent=True)
-                raise error_for_api_errors(call, 401, [], None) from None
-            if response.status_code >= 300:
-                error = error_for_api_errors(call, response.status_code, parse_error_body(_json_or_none(response)),
-                                             self.settings.limit_retry_after_seconds,
-                                             getattr(self._local, "retry_after", None))
-                self._record(False, permanent=not isinstance(error, TransientError))
-                raise error from None
-            try:
-                answer = response.json() if response.content else None
-            except ValueError:  # a 2xx answer that is not JSON
-                self._record(False, permanent=True)
-                raise invalid_answer(call, "ValueError") from None
-            self._record(True)
-            return answer
-        raise AssertionError("unreachable")  # pragma: no cover
 
-    def _record(self, ok: bool, *, permanent: bool = False) -> None:
-        outcome = "ok" if ok else "permanent" if permanent else "transient"
-        PEER_CALLS.labels(connector=CONNECTOR, outcome=outcome).inc()
-
-    def _observe(self, response: requests.Response, *args: object, **kwargs: object) -> None:
-        """Response hook: API usage (metric) and Retry-After of every answer."""
-        self._local.retry_after = parse_retry_after(response.headers.get("Retry-After"))
+    def _observe(self, response: httpx.Response) -> None:
+        """Response hook: API usage (metric) from every answer's Sforce-Limit-Info."""
         match = _USAGE.search(response.headers.get("Sforce-Limit-Info", ""))
         if match:
             self.api_usage = ApiUsage(used=int(match[1]), limit=int(match[2]))
@@ -180,7 +175,7 @@ class SalesforceClient:
             API_USAGE.labels(kind="limit").set(self.api_usage.limit)
 
 
-def _json_or_none(response: requests.Response) -> Any:
+def _json_or_none(response: httpx.Response) -> Any:
     try:
         return response.json()
     except ValueError:

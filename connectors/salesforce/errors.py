@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import httpx
+
 from connectors.salesforce.models import HALTED, ApiError
 from hub.errors import DeliveryError, PermanentError, TransientError
 from hub.logging import redact_text
@@ -53,14 +55,17 @@ def parse_error_body(body: object) -> list[ApiError]:
     return out
 
 
-def error_for_transport(call: str, exc: Exception, timeout: float | None = None) -> TransientError:
+def error_for_transport(call: str, exc: httpx.HTTPError, timeout: float | None = None) -> TransientError:
     """Timeouts and connection failures: try again later. A write that was sent but not answered may still
-    land: the retry waits two `timeout`s and the appointment's other deliveries wait for it (`in_flight`)."""
-    import requests
-
+    land: the retry waits two `timeout`s and the appointment's other deliveries wait for it (`in_flight`).
+    A write that never connected, a read and a login (`call` "login") are ordinary retries."""
     reason = f"{CONNECTOR} {call} failed: {type(exc).__name__}"
-    method = str(getattr(getattr(exc, "request", None), "method", "") or "").upper()
-    if method in ("POST", "PATCH", "PUT", "DELETE") and not isinstance(exc, requests.ConnectTimeout):
+    try:
+        method = exc.request.method.upper()
+    except RuntimeError:  # an error raised without its request
+        method = ""
+    never_sent = isinstance(exc, httpx.ConnectTimeout | httpx.ConnectError)
+    if call != "login" and method in ("POST", "PATCH", "PUT", "DELETE") and not never_sent:
         return TransientError(reason, retry_after=2 * timeout if timeout else None, in_flight=True)
     return TransientError(reason)
 

@@ -13,6 +13,7 @@ import base64
 import json
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -51,8 +52,8 @@ DOC_HALTED = {"body": [{"errorCode": "PROCESSING_HALTED",
               "httpHeaders": {}, "httpStatusCode": 400, "referenceId": "cm_booked"}
 
 
-def _json(request: Any) -> Any:
-    return json.loads(request.body)
+def _json(request: httpx.Request) -> Any:
+    return json.loads(request.content)
 
 
 def _subrequests() -> list[Subrequest]:
@@ -173,18 +174,9 @@ def test_expired_session_logs_in_once_more(mock_sf: MockSalesforce, sf_client: S
 
 
 def test_refused_credentials_are_permanent(mock_sf: MockSalesforce) -> None:
-    def refuse(request: Any, **kwargs: Any) -> Any:
-        import io
-
-        import requests
-
-        response = requests.Response()
-        response.status_code = 400
-        response.raw = io.BytesIO(b'{"error":"invalid_client","error_description":"x"}')
-        response.request, response.url = request, str(request.url)
-        return response
-
-    mock_sf.send = refuse  # type: ignore[method-assign]
+    mock_sf.token_endpoint = lambda _r, _t: httpx.Response(
+        400, json={"error": "invalid_client", "error_description": "x"})
     client = client_for(mock_sf)
     with pytest.raises(PermanentError, match="salesforce login failed: 400 INVALID_CLIENT"):
         client.query("SELECT Id FROM Account LIMIT 1")
+    assert mock_sf.data_requests() == []

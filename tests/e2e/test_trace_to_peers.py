@@ -51,7 +51,7 @@ def test_incoming_traceparent_reaches_every_peer_call_of_the_event(tmp_path: Pat
                 assert cipher.decrypt(record.data_subject_id, "BSN") == FAKE_BSN
                 assert record.foreign_span_id == "1a2b3c4d5e6f7081"
     reached = {name for name, found in calls.items() if found}
-    # Salesforce (requests, simple-salesforce), Open Klant and Graph (httpx): the contact moment and the calendars.
+    # Salesforce, Open Klant and Graph (httpx): the contact moment and the calendars.
     assert {"salesforce", "klantinteracties", "graph"} <= reached, reached
     for name, found in calls.items():
         for call in found:

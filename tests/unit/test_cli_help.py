@@ -73,7 +73,7 @@ def _modules_after(code: str, env: dict[str, str] | None = None) -> set[str]:
 
 
 HEAVY = {"hub.bootstrap", "sqlalchemy", "fastapi", "alembic", "asyncssh", "sandbox.server", "flows", "zeep",
-         "simple_salesforce", "dramatiq"}
+         "dramatiq"}
 
 
 def test_help_imports_nothing_heavy() -> None:
