@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Generic, TypeVar, cast, overload
 
-import connectors.jcc  # noqa: F401 - registers the peer `jcc` (the conversion's source; its settings are the migration's section)
+import connectors.jcc  # noqa: F401 - registers the peer `jcc` (the conversion's source; no section of its own)
 import hub.ports.register_vendors  # registers the peer `register` (the configured vendor's adapter)
 import hub.store.ops_tables  # the alerts table belongs to the metadata (truncation, checks)
 import hub.store.survey_tables  # the survey batches and respondents belong to the metadata (truncation, checks)

@@ -74,14 +74,14 @@ def test_the_core_settings_import_no_connector() -> None:
 
 
 def test_the_sftp_login_fields_keep_their_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AFSPRAKENHUB_KCM__HOST", "kcm.example.nl")
-    monkeypatch.setenv("AFSPRAKENHUB_KCM__PORT", "2201")
-    monkeypatch.setenv("AFSPRAKENHUB_KCM__KNOWN_HOSTS_PATH", "/etc/afsprakenhub/known_hosts")
-    monkeypatch.setenv("AFSPRAKENHUB_ROSTARCAS__SFTP_HOST", "sftp.example.nl")
-    monkeypatch.setenv("AFSPRAKENHUB_ROSTARCAS__SFTP_PORT", "2202")
-    monkeypatch.setenv("AFSPRAKENHUB_ROSTARCAS__SFTP_USERNAME", "rooster")
-    monkeypatch.setenv("AFSPRAKENHUB_ROSTARCAS__SFTP_PRIVATE_KEY_PATH", "/etc/afsprakenhub/id_ed25519")
-    monkeypatch.setenv("AFSPRAKENHUB_ROSTARCAS__USERNAME", "http-user")  # the HTTP login stays apart
+    environment = {
+        "KCM__HOST": "kcm.example.nl", "KCM__PORT": "2201", "KCM__KNOWN_HOSTS_PATH": "/etc/afsprakenhub/known_hosts",
+        "ROSTARCAS__SFTP_HOST": "sftp.example.nl", "ROSTARCAS__SFTP_PORT": "2202",
+        "ROSTARCAS__SFTP_USERNAME": "rooster", "ROSTARCAS__SFTP_PRIVATE_KEY_PATH": "/etc/afsprakenhub/id_ed25519",
+        "ROSTARCAS__USERNAME": "http-user",  # the HTTP login stays apart
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(f"AFSPRAKENHUB_{name}", value)
     settings = Settings()
     kcm, roster = settings.kcm, settings.rostarcas
     assert (kcm.host, kcm.port, kcm.known_hosts_path) == ("kcm.example.nl", 2201, "/etc/afsprakenhub/known_hosts")
