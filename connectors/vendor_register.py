@@ -3,16 +3,18 @@
 A vendor adapter subclasses it, sets `vendor` and `capabilities`, and overrides the methods its vendor's
 documented API offers; the others raise `UnsupportedError(vendor, capability)` without any I/O, as the
 port requires. So an adapter states what it can do in code, and nothing more is claimed.
+`ReadThenDeleteRegister` adds what vendors that cancel by `DELETE` (and then forget the appointment) share.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import Protocol
 
 from hub.model import Appointment, AppointmentStatus
 from hub.ports.capabilities import Capability
-from hub.ports.register_errors import UnsupportedError
+from hub.ports.register_errors import UnexpectedShapeError, UnsupportedError
 from hub.ports.register_types import (
     BatchResult,
     Employee,
@@ -24,6 +26,7 @@ from hub.ports.register_types import (
     UnavailabilityBlock,
     UpsertResult,
 )
+from mappings.vendor_mapping import MappingError
 
 
 class UnsupportedByDefault:
@@ -122,4 +125,33 @@ class UnsupportedByDefault:
         """Subclasses release their HTTP client here."""
 
 
-__all__ = ["UnsupportedByDefault"]
+class DeletingClient(Protocol):
+    """The vendor client calls `ReadThenDeleteRegister` makes."""
+
+    def cancel(self, appointment_id: str, /) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ReadThenDeleteRegister(UnsupportedByDefault):
+    """A vendor that cancels by `DELETE` and forgets: the snapshot read before is returned, now cancelled."""
+
+    client: DeletingClient
+
+    def _shape(self, call: str, exc: MappingError) -> UnexpectedShapeError:
+        """An answer the vendor mapping could not read."""
+        return UnexpectedShapeError(f"register {self.vendor} {call} failed: unexpected answer ({exc})",
+                                    field=exc.field)
+
+    def cancel_appointment(self, appointment_id: str, reason: str | None = None,
+                           notify_customer: bool = True) -> Appointment:
+        """Read, then `DELETE`; the appointment as read, with status cancelled."""
+        before = self.get_appointment(appointment_id)
+        self.client.cancel(appointment_id)
+        return before.model_copy(update={"status": AppointmentStatus.CANCELLED})
+
+    def close(self) -> None:
+        self.client.close()
+
+
+__all__ = ["DeletingClient", "ReadThenDeleteRegister", "UnsupportedByDefault"]

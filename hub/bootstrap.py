@@ -9,6 +9,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any, Generic, TypeVar, cast, overload
 
+import connectors.jcc  # noqa: F401 - registers the peer `jcc` (the conversion's source; no section of its own)
 import hub.ports.register_vendors  # registers the peer `register` (the configured vendor's adapter)
 import hub.store.ops_tables  # the alerts table belongs to the metadata (truncation, checks)
 import hub.store.survey_tables  # the survey batches and respondents belong to the metadata (truncation, checks)
@@ -69,7 +70,8 @@ class PeerSlot(Generic[P]):
 class Peers:
     """The hub's peers, each through its port (`hub.ports`); connectors are built on first use, once.
 
-    A connector package registers its factory in `hub.peers.PEER_FACTORIES` on import; tests pass fakes as
+    A connector package registers its factory in `hub.peers.PEER_FACTORIES` on import (`hub.config` imports each
+    connector's settings, so its package); tests pass fakes as
     `Hub(peers={...})` or assign them (`hub.peers.register = InMemoryRegister()`).
     """
 

@@ -27,7 +27,12 @@ from hub.settings import DEFAULT_DATABASE_URL, HubSettings, RegisterChoice
 from hub.waste_depot_settings import GateSettings
 from migration.settings import MigrationSettings
 
-__all__ = ["DEFAULT_DATABASE_URL", "Settings", "WasteDepotSettings", "get_settings"]
+#: The section types are re-exported so that flows annotate with them without importing a connector.
+__all__ = [
+    "DEFAULT_DATABASE_URL", "BrpSettings", "DatalakeSettings", "KcmSettings", "Key2BurgerzakenSettings",
+    "KlantinteractiesSettings", "MigrationSettings", "OutlookSettings", "PassListSettings", "RostarcasSettings",
+    "SalesforceSettings", "Settings", "TipSettings", "WasteDepotSettings", "ZgwSettings", "get_settings",
+]
 
 
 class WasteDepotSettings(GateSettings):

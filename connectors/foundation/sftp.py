@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from pydantic import SecretStr
 
+from connectors.foundation.sftp_settings import SftpServer
 from connectors.ssh import asyncssh
 from hub.errors import DeliveryError, PermanentError, TransientError
 
@@ -63,6 +64,12 @@ class SftpLogin:
     private_key_passphrase: SecretStr | None
     known_hosts: str | None
     timeout_seconds: float
+
+    @classmethod
+    def of(cls, server: SftpServer, timeout_seconds: float) -> SftpLogin:
+        """The login a connector's `SftpServer` settings describe."""
+        return cls(server.host, server.port, server.username, server.password, server.private_key_path,
+                   server.private_key_passphrase, server.known_hosts_path, timeout_seconds)
 
     def options(self) -> dict[str, Any]:
         """asyncssh `connect` keyword arguments (the key file is read here)."""

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from connectors.jcc_rest.client import VENDOR, JccRestClient
 from connectors.jcc_rest.settings import JccRestSettings
-from connectors.vendor_register import UnsupportedByDefault
-from hub.model import Appointment, AppointmentStatus
+from connectors.vendor_register import ReadThenDeleteRegister
+from hub.model import Appointment
 from hub.ports.capabilities import Capability
-from hub.ports.register_errors import RegisterPermanentError, UnexpectedShapeError
+from hub.ports.register_errors import RegisterPermanentError
 from hub.ports.register_types import Location, Product, QrCode
 from mappings import jcc_rest as mapping
 from mappings.vendor_mapping import MappingError
@@ -25,15 +25,12 @@ CAPABILITIES: frozenset[Capability] = frozenset({
 })
 
 
-def _shape(call: str, exc: MappingError) -> UnexpectedShapeError:
-    return UnexpectedShapeError(f"register {VENDOR} {call} failed: unexpected answer ({exc})", field=exc.field)
-
-
-class JccRestRegister(UnsupportedByDefault):
+class JccRestRegister(ReadThenDeleteRegister):
     """JCC G-Plan REST behind the register port; vendor quirks stay in `mappings.jcc_rest` and the client."""
 
     vendor = VENDOR
     capabilities = CAPABILITIES
+    client: JccRestClient
 
     def __init__(self, settings: JccRestSettings, client: JccRestClient | None = None) -> None:
         self.settings = settings
@@ -47,7 +44,7 @@ class JccRestRegister(UnsupportedByDefault):
         try:
             return mapping.appointment_from_jcc(self.client.appointment(appointment_id))
         except MappingError as exc:
-            raise _shape("get appointment", exc) from None
+            raise self._shape("get appointment", exc) from None
 
     def create_appointment(self, data: Appointment, notify_customer: bool = True) -> Appointment:
         """A new JCC appointment for `data` (JCC assigns the GUID); the appointment as JCC then holds it."""
@@ -56,13 +53,6 @@ class JccRestRegister(UnsupportedByDefault):
         except MappingError as exc:
             raise RegisterPermanentError(f"register {VENDOR} create appointment failed: {exc}") from None
         return self.get_appointment(self.client.create(new))
-
-    def cancel_appointment(self, appointment_id: str, reason: str | None = None,
-                           notify_customer: bool = True) -> Appointment:
-        """Read, then `DELETE`; JCC forgets a cancelled appointment, so the snapshot read before is returned."""
-        before = self.get_appointment(appointment_id)
-        self.client.cancel(appointment_id)
-        return before.model_copy(update={"status": AppointmentStatus.CANCELLED})
 
     def qr_code(self, appointment_id: str) -> QrCode:
         """JCC's QR code is a text value (the code to render), not an image."""
@@ -73,9 +63,6 @@ class JccRestRegister(UnsupportedByDefault):
 
     def list_products(self) -> list[Product]:
         return [mapping.product_from_jcc(a) for a in self.client.activities()]
-
-    def close(self) -> None:
-        self.client.close()
 
 
 def build(settings: JccRestSettings) -> JccRestRegister:

@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, SecretStr
+from pydantic import SecretStr
+
+from connectors.foundation.sftp_settings import SftpServer
 
 
-class KcmSettings(BaseModel):
+class KcmSettings(SftpServer):
     """Where and how survey invitation files go; defaults point at the sandbox on loopback."""
 
     delivery: Literal["sftp", "https"] = "sftp"
-    # SFTP drop folder
-    host: str = "127.0.0.1"
-    port: int = 8722
-    username: str = "afsprakenhub"
-    password: SecretStr | None = SecretStr("sandbox-password")
-    private_key_path: str | None = None
-    private_key_passphrase: SecretStr | None = None
-    known_hosts_path: str | None = None  # None: host key not checked (sandbox only; set it in production)
+    # SFTP drop folder: the login fields (host, port, username, password, private_key_path,
+    # private_key_passphrase, known_hosts_path) come from SftpServer
     remote_folder: str = "/upload"
     # HTTPS upload
     upload_url: str = "http://127.0.0.1:8701/kcm/api/v1/files"

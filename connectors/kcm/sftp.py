@@ -29,9 +29,7 @@ class SftpTransport:
         self.settings = settings
 
     def _login(self) -> SftpLogin:
-        s = self.settings
-        return SftpLogin(s.host, s.port, s.username, s.password, s.private_key_path, s.private_key_passphrase,
-                              s.known_hosts_path, s.timeout_seconds)
+        return SftpLogin.of(self.settings, self.settings.timeout_seconds)
 
     def _path(self, name: str) -> str:
         if "/" in name or name.startswith("."):

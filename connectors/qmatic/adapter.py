@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 from connectors.qmatic.client import VENDOR, QmaticClient
 from connectors.qmatic.settings import QmaticSettings
-from connectors.vendor_register import UnsupportedByDefault
-from hub.model import Appointment, AppointmentStatus
+from connectors.vendor_register import ReadThenDeleteRegister
+from hub.model import Appointment
 from hub.ports.capabilities import Capability
-from hub.ports.register_errors import RegisterPermanentError, UnexpectedShapeError
+from hub.ports.register_errors import RegisterPermanentError
 from hub.ports.register_types import Location, Product
 from mappings import qmatic as mapping
 from mappings.vendor_mapping import MappingError
@@ -28,15 +28,12 @@ CAPABILITIES: frozenset[Capability] = frozenset({
 })
 
 
-def _shape(call: str, exc: MappingError) -> UnexpectedShapeError:
-    return UnexpectedShapeError(f"register {VENDOR} {call} failed: unexpected answer ({exc})", field=exc.field)
-
-
-class QmaticRegister(UnsupportedByDefault):
+class QmaticRegister(ReadThenDeleteRegister):
     """Qmatic behind the register port; vendor quirks stay in `mappings.qmatic` and the client."""
 
     vendor = VENDOR
     capabilities = CAPABILITIES
+    client: QmaticClient
 
     def __init__(self, settings: QmaticSettings, client: QmaticClient | None = None) -> None:
         self.settings = settings
@@ -52,7 +49,7 @@ class QmaticRegister(UnsupportedByDefault):
         try:
             return mapping.appointment_from_qmatic(self.client.appointment(appointment_id))
         except MappingError as exc:
-            raise _shape("get appointment", exc) from None
+            raise self._shape("get appointment", exc) from None
 
     def _zone(self, branch_id: str) -> ZoneInfo:
         with self._lock:
@@ -62,7 +59,7 @@ class QmaticRegister(UnsupportedByDefault):
         try:
             zone = mapping.zone_of(self.client.branch(branch_id))
         except MappingError as exc:
-            raise _shape("branch", exc) from None
+            raise self._shape("branch", exc) from None
         with self._lock:
             self._zones[branch_id] = zone
         return zone
@@ -79,23 +76,13 @@ class QmaticRegister(UnsupportedByDefault):
         try:
             return mapping.appointment_from_qmatic(booked)
         except MappingError as exc:
-            raise _shape("book", exc) from None
-
-    def cancel_appointment(self, appointment_id: str, reason: str | None = None,
-                           notify_customer: bool = True) -> Appointment:
-        """Read, then `DELETE v1/appointments/{publicId}`; the snapshot read before, now cancelled."""
-        before = self.get_appointment(appointment_id)
-        self.client.cancel(appointment_id)
-        return before.model_copy(update={"status": AppointmentStatus.CANCELLED})
+            raise self._shape("book", exc) from None
 
     def list_locations(self) -> list[Location]:
         return [mapping.location_from_qmatic(b) for b in self.client.branches()]
 
     def list_products(self) -> list[Product]:
         return [mapping.product_from_qmatic(s) for s in self.client.services()]
-
-    def close(self) -> None:
-        self.client.close()
 
 
 def build(settings: QmaticSettings) -> QmaticRegister:

@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, Unpack
 
 import httpx
 from pydantic import BaseModel
@@ -27,7 +27,7 @@ from connectors.register.client import credentials_of
 from connectors.register.errors import CONNECTOR
 from connectors.register.http import MAX_INLINE_RETRY_AFTER, RegisterHttp
 from hub.errors import DeliveryError
-from hub.model import Appointment, AppointmentStatus
+from hub.model import Appointment
 from hub.settings import RegisterSettings
 
 M = TypeVar("M", bound=BaseModel)
@@ -100,19 +100,14 @@ class AsyncRegisterClient(RegisterHttp, AsyncHttpLifecycle):
         return await self._run(ops.get_appointment(appointment_id))
 
     async def appointments_page(self, *, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE,
-                                **filters: Any) -> models.Page[Appointment]:
+                                **filters: Unpack[calls.AppointmentFilters]) -> models.Page[Appointment]:
         return await self._run(ops.page("list_appointments", "/appointments", calls.appointment_filters(**filters),
                                         cursor, limit, Appointment))
 
-    def list_appointments(self, *, from_: datetime | None = None, to: datetime | None = None,
-                          updated_since: datetime | None = None, external_id: str | None = None,
-                          case_reference: str | None = None, customer_bsn: str | None = None,
-                          location_id: str | None = None, status: AppointmentStatus | str | None = None,
-                          page_size: int = DEFAULT_PAGE_SIZE) -> AsyncIterator[Appointment]:
+    def list_appointments(self, *, page_size: int = DEFAULT_PAGE_SIZE,
+                          **filters: Unpack[calls.AppointmentFilters]) -> AsyncIterator[Appointment]:
         """All matching appointments (`async for`), following the cursor across pages."""
-        params = calls.appointment_filters(
-            from_=from_, to=to, updated_since=updated_since, external_id=external_id,
-            case_reference=case_reference, customer_bsn=customer_bsn, location_id=location_id, status=status)
+        params = calls.appointment_filters(**filters)
         return self._pages("list_appointments", "/appointments", params, Appointment, page_size)
 
     async def find_by_external_id(self, external_id: str) -> Appointment | None:

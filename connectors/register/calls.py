@@ -10,7 +10,7 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from itertools import zip_longest
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypedDict, TypeVar, Unpack
 from urllib.parse import quote
 
 import httpx
@@ -68,15 +68,29 @@ def page_call(name: str, path: str, params: Mapping[str, str], cursor: str | Non
     return Call(name, "GET", path, {**params, **query(cursor=cursor, limit=limit)})
 
 
-def appointment_filters(*, from_: datetime | None = None, to: datetime | None = None,
-                        updated_since: datetime | None = None, external_id: str | None = None,
-                        case_reference: str | None = None, customer_bsn: str | None = None,
-                        location_id: str | None = None,
-                        status: AppointmentStatus | str | None = None) -> dict[str, str]:
-    """The filters of `GET /appointments` in wire form."""
-    return query(**{"from": from_, "to": to, "updatedSince": updated_since, "externalId": external_id,
-                    "caseReference": case_reference, "customerBsn": customer_bsn,
-                    "locationId": location_id, "status": None if status is None else str(status)})
+class AppointmentFilters(TypedDict, total=False):
+    """The filters of `list_appointments`/`appointments_page` (both clients); each one left out is not sent."""
+
+    from_: datetime | None
+    to: datetime | None
+    updated_since: datetime | None
+    external_id: str | None
+    case_reference: str | None
+    customer_bsn: str | None
+    location_id: str | None
+    status: AppointmentStatus | str | None
+
+
+def appointment_filters(**filters: Unpack[AppointmentFilters]) -> dict[str, str]:
+    """The filters of `GET /appointments` in wire form; an unknown filter is a TypeError, as a wrong keyword is."""
+    unknown = sorted(set(filters) - set(AppointmentFilters.__annotations__))
+    if unknown:
+        raise TypeError(f"unknown appointment filter(s): {', '.join(unknown)}")
+    status = filters.get("status")
+    return query(**{"from": filters.get("from_"), "to": filters.get("to"), "updatedSince": filters.get("updated_since"),
+                    "externalId": filters.get("external_id"), "caseReference": filters.get("case_reference"),
+                    "customerBsn": filters.get("customer_bsn"), "locationId": filters.get("location_id"),
+                    "status": None if status is None else str(status)})
 
 
 def get_appointment(appointment_id: str) -> Call:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, Unpack
 
 import httpx
 from pydantic import BaseModel
@@ -20,7 +20,7 @@ from connectors.register.auth import Clock, Credentials
 from connectors.register.calls import DEFAULT_PAGE_SIZE, Call
 from connectors.register.errors import CONNECTOR, error_for_exception
 from connectors.register.http import MAX_INLINE_RETRY_AFTER, RegisterHttp
-from hub.model import Appointment, AppointmentStatus
+from hub.model import Appointment
 from hub.settings import RegisterSettings
 
 M = TypeVar("M", bound=BaseModel)
@@ -99,20 +99,15 @@ class RegisterClient(RegisterHttp, HttpLifecycle):
         return self._run(ops.get_appointment(appointment_id))
 
     def appointments_page(self, *, cursor: str | None = None, limit: int = DEFAULT_PAGE_SIZE,
-                          **filters: Any) -> models.Page[Appointment]:
+                          **filters: Unpack[calls.AppointmentFilters]) -> models.Page[Appointment]:
         """One page of appointments; `filters` as for `list_appointments`."""
         return self._run(ops.page("list_appointments", "/appointments", calls.appointment_filters(**filters),
                                   cursor, limit, Appointment))
 
-    def list_appointments(self, *, from_: datetime | None = None, to: datetime | None = None,
-                          updated_since: datetime | None = None, external_id: str | None = None,
-                          case_reference: str | None = None, customer_bsn: str | None = None,
-                          location_id: str | None = None, status: AppointmentStatus | str | None = None,
-                          page_size: int = DEFAULT_PAGE_SIZE) -> Iterator[Appointment]:
+    def list_appointments(self, *, page_size: int = DEFAULT_PAGE_SIZE,
+                          **filters: Unpack[calls.AppointmentFilters]) -> Iterator[Appointment]:
         """All matching appointments, following the cursor across pages lazily."""
-        params = calls.appointment_filters(
-            from_=from_, to=to, updated_since=updated_since, external_id=external_id,
-            case_reference=case_reference, customer_bsn=customer_bsn, location_id=location_id, status=status)
+        params = calls.appointment_filters(**filters)
         return self._pages("list_appointments", "/appointments", params, Appointment, page_size)
 
     def find_by_external_id(self, external_id: str) -> Appointment | None:

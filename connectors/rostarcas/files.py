@@ -74,8 +74,7 @@ class SftpRosterSource:
 
     def _session(self, call: str, work: Callable[[asyncssh.SFTPClient], Awaitable[T]]) -> T:
         s = self.settings
-        login = SftpLogin(s.sftp_host, s.sftp_port, s.sftp_username, s.sftp_password, s.sftp_private_key_path,
-                               s.sftp_private_key_passphrase, s.sftp_known_hosts_path, s.timeout_seconds)
+        login = SftpLogin.of(s.sftp, s.timeout_seconds)
         try:
             result = session(CONNECTOR, login, call, work)
         except DeliveryError as exc:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
+
+from connectors.foundation.sftp_settings import SftpServer, fold_prefixed
 
 
 class RostarcasSettings(BaseModel):
@@ -24,13 +26,9 @@ class RostarcasSettings(BaseModel):
     file_pattern: str = "rooster_*.csv"
     encoding: str = "utf-8-sig"
     delimiter: str = ";"
-    sftp_host: str = "127.0.0.1"
-    sftp_port: int = 8722
-    sftp_username: str = "afsprakenhub"
-    sftp_password: SecretStr | None = SecretStr("sandbox-password")
-    sftp_private_key_path: str | None = None
-    sftp_private_key_passphrase: SecretStr | None = None
-    sftp_known_hosts_path: str | None = None  # None: host key not checked (sandbox only; set it in production)
+    #: SFTP login; set by the flat keys `sftp_host`, `sftp_port`, `sftp_username`, `sftp_password`,
+    #: `sftp_private_key_path`, `sftp_private_key_passphrase`, `sftp_known_hosts_path` (or nested `sftp.host`…)
+    sftp: SftpServer = Field(default_factory=SftpServer)
     sftp_folder: str = "/rostarcas"
     # both
     timeout_seconds: float = 30.0
@@ -41,3 +39,8 @@ class RostarcasSettings(BaseModel):
     timezone: str = "Europe/Amsterdam"
     mapping_path: str | None = None  # default: mappings/rostarcas.yaml
     report_dir: str = "var/reports/roster"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat_sftp_keys(cls, data: Any) -> Any:
+        return fold_prefixed(data, "sftp_", "sftp")

@@ -7,8 +7,8 @@ content makes no call; a create carries a stable transactionId so a retried crea
 
 from __future__ import annotations
 
-from connectors.outlook.settings import OutlookSettings
 from flows.calendars.placement import Placement, Step, link_peer, plan
+from hub.config import OutlookSettings
 from hub.context import FlowContext, InboundEvent
 from hub.errors import PermanentError, TransientError
 from hub.model import APPOINTMENT_EVENT_PREFIX, Appointment

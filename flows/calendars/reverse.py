@@ -13,10 +13,10 @@ from typing import Any
 
 import structlog
 
-from connectors.outlook.settings import OutlookSettings
 from flows.calendars.busy import BLOCK_SOURCE, BlockDiff, desired_blocks, diff
 from flows.calendars.placement import Placement, link_peer
 from hub.bootstrap import Hub
+from hub.config import OutlookSettings
 from hub.errors import DeliveryError
 from hub.ports.calendar import Event
 from hub.ports.register import Capability

@@ -6,12 +6,11 @@ from functools import lru_cache
 
 import structlog
 
-from connectors.klantinteracties import KlantinteractiesSettings
-from connectors.salesforce import SalesforceSettings
 from flows.contact_moments.identity import IdentityResolver
 from flows.contact_moments.klantinteracties_partij import PartijResolver
 from flows.contact_moments.klantinteracties_sink import KlantinteractiesSink
 from flows.contact_moments.salesforce_sink import SalesforceSink
+from hub.config import KlantinteractiesSettings, SalesforceSettings
 from hub.context import FlowContext, InboundEvent
 from hub.model import APPOINTMENT_EVENT_PREFIX
 from hub.registry import REGISTRY

@@ -21,12 +21,12 @@ import pyarrow.compute as pc
 import structlog
 from pydantic import BaseModel, Field
 
-from connectors.datalake import DatalakeSettings
 from flows.datalake import columnar as C
 from flows.datalake import rows as R
 from flows.datalake import source
 from flows.datalake.contract import contract, keys_of, schema_of
 from hub.bootstrap import Hub
+from hub.config import DatalakeSettings
 from hub.ports.datalake import DataLake, Watermark
 
 log = structlog.get_logger("afsprakenhub.flows.datalake")

@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 
 import structlog
 
-from connectors.rostarcas.settings import RostarcasSettings
 from flows.roster.conflicts import Conflict, find_conflicts, merged_ranges
 from flows.roster.metrics import BLOCKS_PUSHED, CAPACITY_CONFLICTS, ROWS_REFUSED
 from flows.roster.plan import PushedBlock, RosterPlan, Window, make_plan
 from flows.roster.report import write_report
 from flows.roster.state import RosterState, load_state, save_state
 from hub.bootstrap import Hub
+from hub.config import RostarcasSettings
 from hub.errors import DeliveryError
 from hub.model import Appointment
 from hub.ports.register import Capability, StaffingBlock

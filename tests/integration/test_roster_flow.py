@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 import flows.roster.job  # noqa: F401 - registers the jobs
+from connectors.foundation.sftp_settings import SftpServer
 from connectors.register.adapter import CanonicalRegister
 from connectors.rostarcas import RostarcasClient
 from connectors.rostarcas.settings import RostarcasSettings
@@ -304,13 +305,13 @@ def test_csv_pickup_over_sftp(env: Env, tmp_path: Path) -> None:
     env.rostarcas.drop_csv(root / "rostarcas")
     with sftp_mod.SftpServer(root, username="rostarcas", password="sftp-secret") as server:
         known_hosts = server.write_known_hosts(tmp_path / "known_hosts")
+        login = SftpServer(port=server.port, username="rostarcas", password=SecretStr("sftp-secret"),
+                           known_hosts_path=str(known_hosts))
         settings = env.hub.settings.rostarcas.model_copy(update={
-            "source": "sftp", "sftp_port": server.port, "sftp_username": "rostarcas",
-            "sftp_password": SecretStr("sftp-secret"), "sftp_known_hosts_path": str(known_hosts),
-            "sftp_folder": "/rostarcas"})
+            "source": "sftp", "sftp": login, "sftp_folder": "/rostarcas"})
         run = sync_roster(env.hub, client=RostarcasClient.from_settings(settings))
         assert run.outcome == "ok", run.counts()
         assert run.source.startswith("rooster_") and len(env.blocks()) == 5
-        wrong = settings.model_copy(update={"sftp_password": SecretStr("nope")})
+        wrong = settings.model_copy(update={"sftp": login.model_copy(update={"password": SecretStr("nope")})})
         failed = sync_roster(env.hub, client=RostarcasClient.from_settings(wrong))
         assert failed.outcome == "failed" and failed.error is not None and "PermissionDenied" in failed.error

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -24,7 +25,7 @@ from connectors.register import (
     UnauthorizedError,
     idempotency_key,
 )
-from connectors.register.calls import appointment_input
+from connectors.register.calls import AppointmentFilters, appointment_input
 from hub.config import Settings
 from hub.errors import PermanentError, TransientError
 from hub.logging import bind_correlation
@@ -228,6 +229,24 @@ def test_pagination_follows_three_pages(mock: respx.MockRouter, client: Register
     cursors = [c.request.url.params.get("cursor") for c in api.calls]
     assert cursors == [None, "c2", "c3"]
     assert all(c.request.url.params["locationId"] == "loc-1" for c in api.calls)
+
+
+def test_both_clients_send_the_filters_in_wire_form(mock: respx.MockRouter, client: RegisterClient) -> None:
+    api = mock.get(f"{BASE}/appointments").respond(200, json={"items": [], "next": None})
+    since = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+    filters: AppointmentFilters = {"updated_since": since, "case_reference": "Z-1", "status": "planned"}
+    assert list(client.list_appointments(**filters)) == []
+
+    async def listed() -> list[str]:
+        async with AsyncRegisterClient(BASE, CREDENTIALS) as async_client:
+            return [a.id async for a in async_client.list_appointments(**filters)]
+
+    assert asyncio.run(listed()) == []
+    sent = [dict(c.request.url.params) for c in api.calls]
+    assert sent[0] == sent[1] and sent[0]["caseReference"] == "Z-1" and sent[0]["status"] == "planned"
+    assert sent[0]["updatedSince"].startswith("2026-03-01T08:00") and "customerBsn" not in sent[0]
+    with pytest.raises(TypeError, match="updatedsince"):
+        client.appointments_page(updatedsince=since)  # type: ignore[call-arg]
 
 
 def test_a_cursor_that_does_not_advance_is_refused(mock: respx.MockRouter, client: RegisterClient) -> None:

@@ -71,3 +71,34 @@ def test_the_core_settings_import_no_connector() -> None:
              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('connectors', 'flows', 'migration')))")
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_the_sftp_login_fields_keep_their_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    environment = {
+        "KCM__HOST": "kcm.example.nl", "KCM__PORT": "2201", "KCM__KNOWN_HOSTS_PATH": "/etc/afsprakenhub/known_hosts",
+        "ROSTARCAS__SFTP_HOST": "sftp.example.nl", "ROSTARCAS__SFTP_PORT": "2202",
+        "ROSTARCAS__SFTP_USERNAME": "rooster", "ROSTARCAS__SFTP_PRIVATE_KEY_PATH": "/etc/afsprakenhub/id_ed25519",
+        "ROSTARCAS__USERNAME": "http-user",  # the HTTP login stays apart
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(f"AFSPRAKENHUB_{name}", value)
+    settings = Settings()
+    kcm, roster = settings.kcm, settings.rostarcas
+    assert (kcm.host, kcm.port, kcm.known_hosts_path) == ("kcm.example.nl", 2201, "/etc/afsprakenhub/known_hosts")
+    assert (roster.sftp.host, roster.sftp.port, roster.sftp.username) == ("sftp.example.nl", 2202, "rooster")
+    assert roster.sftp.private_key_path == "/etc/afsprakenhub/id_ed25519"
+    assert roster.username == "http-user" and roster.sftp.password is not None  # untouched keys keep defaults
+
+
+def test_the_sftp_login_fields_keep_their_toml_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    config = tmp_path / "afsprakenhub.toml"
+    config.write_text('[kcm]\nusername = "kcm-user"\nremote_folder = "/in"\n'
+                      '[rostarcas]\nsftp_username = "rooster"\nsftp_password = "s3cret"\nsftp_folder = "/export"\n',
+                      encoding="utf-8")
+    monkeypatch.setenv("AFSPRAKENHUB_CONFIG", str(config))
+    monkeypatch.setenv("AFSPRAKENHUB_ROSTARCAS__SFTP_HOST", "sftp.example.nl")  # env and toml combine
+    settings = Settings()
+    assert (settings.kcm.username, settings.kcm.remote_folder) == ("kcm-user", "/in")
+    sftp = settings.rostarcas.sftp
+    assert (sftp.host, sftp.username, settings.rostarcas.sftp_folder) == ("sftp.example.nl", "rooster", "/export")
+    assert sftp.password is not None and sftp.password.get_secret_value() == "s3cret"
