@@ -23,6 +23,8 @@ class Faults(BaseModel):
     error_status: int = Field(default=503, ge=400, le=599)
     throttle_rate: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of calls answered 429")
     retry_after_s: int = Field(default=1, ge=0, description="Retry-After of a 429")
+    unavailable_retry_after_s: int | None = Field(default=None, ge=0,
+                                                  description="Retry-After of an injected 503 (none by default)")
     drop_rate: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of calls cut off mid-answer")
     fail_next: list[int] = Field(default_factory=list, description="Statuses to answer next, in order")
     stall_rate: float = Field(default=0.0, ge=0.0, le=1.0,
@@ -116,6 +118,12 @@ class FaultInjector:
                 self._counts[decision.kind] += 1
             return decision
 
+    def _retry_after(self, status: int) -> int | None:
+        """The Retry-After an injected `status` carries: 429 always, 503 when configured."""
+        if status == 429:
+            return self._faults.retry_after_s
+        return self._faults.unavailable_retry_after_s if status == 503 else None
+
     def _decide(self, text: str) -> FaultDecision:
         """A planted rejection first, then a queued `fail_next` status, then the rates."""
         f = self._faults
@@ -125,8 +133,7 @@ class FaultInjector:
             return FaultDecision("hold", latency_ms=f.latency_ms)
         if f.fail_next:
             status = f.fail_next.pop(0)
-            retry = f.retry_after_s if status == 429 else None
-            return FaultDecision("fail_next", status, retry, f.latency_ms)
+            return FaultDecision("fail_next", status, self._retry_after(status), f.latency_ms)
         # Always draw three numbers so one knob does not shift another's sequence.
         drop, throttle, error = self._rng.random(), self._rng.random(), self._rng.random()
         if drop < f.drop_rate:
@@ -134,7 +141,7 @@ class FaultInjector:
         if throttle < f.throttle_rate:
             return FaultDecision("throttle", 429, f.retry_after_s, f.latency_ms)
         if error < f.error_rate:
-            return FaultDecision("error", f.error_status, latency_ms=f.latency_ms)
+            return FaultDecision("error", f.error_status, self._retry_after(f.error_status), f.latency_ms)
         if f.stall_rate and self._rng.random() < f.stall_rate:  # drawn only when used: old sequences hold
             return FaultDecision("stall", latency_ms=f.latency_ms, stall_ms=f.stall_ms)
         return FaultDecision(latency_ms=f.latency_ms)
