@@ -1,8 +1,9 @@
 """`JccClient`: the zeep client of JCC's `GenericGuidanceSystem2` SOAP service (read operations only).
 
 The XML parser forbids DTDs, entity declarations and external references (XXE-safe). Transient
-failures (timeouts, connection errors, HTTP 429/5xx) are retried with backoff; what is left is raised
-as `hub.errors.TransientError` or `PermanentError` naming the operation only.
+failures (timeouts, connection errors, HTTP 429/5xx, a SOAP fault answered 429/503) are retried with the
+shared policy, honouring the answer's Retry-After (read by `AnswerTransport`); what is left is raised as
+`hub.errors.TransientError` (with its `retry_after`) or `PermanentError` naming the operation only.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import requests
 from zeep import Client
 from zeep import Settings as ZeepSettings
 from zeep.helpers import serialize_object
-from zeep.transports import Transport
 
 from connectors.foundation.lifecycle import Closing
 from connectors.foundation.peer_calls import counted
@@ -26,6 +26,7 @@ from connectors.jcc.errors import CONNECTOR, error_for
 from connectors.jcc.parse import appointment_from_fields, incomplete
 from connectors.jcc.quirks import blank_to_none
 from connectors.jcc.settings import JccSettings
+from connectors.jcc.transport import AnswerTransport
 from hub.errors import DeliveryError
 from hub.logging import outbound_headers
 from hub.outbound import traced_session
@@ -33,8 +34,8 @@ from mappings.jcc.records import JccAppointment, JccLocation, JccProduct, payloa
 
 T = TypeVar("T")
 SERVICE_BINDING = "{http://wbsvc_gtr.jccsoftware.nl}GenericGuidanceSystem2Soap"
-#: JCC's retry defaults (`max_retries` from settings). zeep's errors carry no headers, so no Retry-After reaches it.
-RETRY = RetryPolicy(max_retries=3, backoff_base_seconds=0.5, backoff_cap_seconds=10.0, max_inline_retry_after=10.0)
+#: JCC's retry defaults (`max_retries` from settings); a longer Retry-After goes back to the caller.
+RETRY = RetryPolicy(max_retries=3, backoff_base_seconds=0.5, backoff_cap_seconds=10.0, max_inline_retry_after=30.0)
 
 
 def safe_settings() -> ZeepSettings:
@@ -66,7 +67,7 @@ class JccClient(Closing):
                                      pool_maxsize=max(max_concurrency, 2))
         if username:
             session.auth = (username, password or "")
-        self._transport = Transport(session=session, timeout=timeout, operation_timeout=timeout)
+        self._transport = AnswerTransport(session, timeout=timeout, operation_timeout=timeout)
         try:
             self._client = Client(wsdl_url, transport=self._transport, settings=safe_settings())
         except Exception as exc:
@@ -99,12 +100,13 @@ class JccClient(Closing):
     # -- plumbing -------------------------------------------------------------------------------
     def _once(self, operation: str, kwargs: dict[str, Any]) -> Any:
         with counted(CONNECTOR):
+            self._transport.take_answer()  # forget this thread's previous answer
             try:
                 return getattr(self._service, operation)(**kwargs)
             except DeliveryError:
                 raise
             except Exception as exc:
-                raise error_for(operation, exc) from exc
+                raise error_for(operation, exc, self._transport.take_answer()) from exc
 
     def call(self, operation: str, **kwargs: Any) -> Any:
         """Call `operation` with retries; the zeep result."""
