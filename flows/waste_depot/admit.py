@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from flows.waste_depot import store
 from flows.waste_depot.index import GateIndex
+from flows.waste_depot.rules import decide
+from hub.store import waste_depot as store
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -88,7 +89,7 @@ class Admissions:
         """One transaction for the batch; every future resolved after it (or failed with its error)."""
         try:
             _, results = store.admit(self._hub.db, [q.scan for q in batch], self._rule, self._delivery_of,
-                                       self._audit_of)
+                                       self._audit_of, decide)
         except Exception as exc:  # the store is down: every gate of the batch gets a 503 and scans again
             log.warning("waste_depot.admit_failed", scans=len(batch), error=type(exc).__name__)
             for q in batch:

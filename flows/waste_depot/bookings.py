@@ -47,7 +47,7 @@ def concerns_depot(event: CloudEvent, hub: Hub) -> bool:
 @REGISTRY.flow(FLOW, consumes=(APPOINTMENT_EVENT_PREFIX + "*",), purpose=PURPOSE, ordered=False,
                wants=concerns_depot)
 def handle(event: InboundEvent, ctx: FlowContext) -> str | None:
-    from flows.waste_depot.store import upsert_booking
+    from hub.store.waste_depot import upsert_booking
 
     ae = event.appointment_event
     if ae is None:

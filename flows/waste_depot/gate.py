@@ -13,9 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
-from sqlalchemy import select
 
-from flows.waste_depot import store
 from flows.waste_depot.admit import admissions_of
 from flows.waste_depot.codes import pass_key, signed_code
 from flows.waste_depot.index import index_of, loaded_index
@@ -24,12 +22,13 @@ from flows.waste_depot.rules import Reason, Rules, decide
 from flows.waste_depot.scan_log import scan_log_of
 from flows.waste_depot.visit import VisitData, dedupe_key, visit_event
 from hub.intake import hashed_key
-from hub.store.waste_depot_tables import WasteDepotBooking
+from hub.store import waste_depot as store
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub
 
 log = structlog.get_logger("afsprakenhub.flows.waste_depot")
+PURPOSE = "admit customers with a booked appointment and a valid pass to the waste depot"
 
 
 class _Camel(BaseModel):
@@ -104,7 +103,7 @@ def _first_scan_answer(result: store.Admitted, appointment_id: str) -> AccessAns
 
 def _audit_of(scan: store.FirstScan, card: str | None) -> dict[str, Any]:
     return {"at": scan.at, "actor": f"gate:{scan.gate_id}", "flow": "waste_depot",
-            "action": "waste-depot-access-check", "purpose": store.PURPOSE,
+            "action": "waste-depot-access-check", "purpose": PURPOSE,
             "references": {"appointmentId": scan.appointment_id, "gateId": scan.gate_id, "passKey": card}}
 
 
@@ -141,7 +140,7 @@ def decide_scan(hub: Hub, check: AccessCheck, at: datetime | None = None, *, may
     scan = {"at": now, "gate_id": check.gate_id, "appointment_id": appointment_id, "pass_key": card,
             "decision": outcome, "reason": decision.reason}
     audit = {"at": now, "actor": f"gate:{check.gate_id}", "flow": "waste_depot", "action": "waste-depot-access-check",
-             "purpose": store.PURPOSE,
+             "purpose": PURPOSE,
              "references": {"appointmentId": appointment_id, "gateId": check.gate_id, "passKey": card}}
     scan_log_of(hub).add(scan, audit)
     _log_check(check.gate_id, appointment_id, outcome, decision.reason)
@@ -196,9 +195,7 @@ def qr_code_for(hub: Hub, appointment_id: str) -> QrCode:
     """The stored booking's code; before its event is processed, the code the hub signs (the same value)."""
     key = hub.settings.waste_depot.signing_key.get_secret_value()
     signed = signed_code(key, appointment_id)
-    with hub.db.reading() as s:
-        stored = s.scalar(select(WasteDepotBooking.qr_code).where(WasteDepotBooking.appointment_id == appointment_id))
-    code = stored or signed
+    code = store.booking_code(hub.db, appointment_id) or signed
     return QrCode(appointment_id=appointment_id, qr_code=code, issued_by="hub" if code == signed else "register")
 
 

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from flows.waste_depot import rules, store
+from flows.waste_depot import rules
+from hub.store import waste_depot as store
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub

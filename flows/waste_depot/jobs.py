@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from flows.waste_depot import store
 from flows.waste_depot.bookings import booking_row
 from flows.waste_depot.codes import pass_key
 from hub import ldv
 from hub.errors import PermanentError
 from hub.ports.register import Capability
 from hub.scheduler import JobResult, register_job
+from hub.store import waste_depot as store
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-from flows.waste_depot import store
 from flows.waste_depot.jobs import BOOKINGS_JOB, PASSES_JOB
+from hub.store import waste_depot as store
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub

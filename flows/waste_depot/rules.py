@@ -1,57 +1,19 @@
-"""The gate's decision as a pure function of what the store holds and the time of the scan."""
+"""The gate's decision as a pure function of what the store holds and the time of the scan (its data types live
+in hub/store/waste_depot_types.py, re-exported here)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
 
-Reason = Literal["ok", "unknown-code", "unknown-gate", "too-early", "too-late", "cancelled", "already-used",
-                 "wrong-location", "pass-unknown", "pass-void", "pass-no-credit"]
+from hub.store.waste_depot_types import Booking, Decision, Pass, Reason, Rules, Visit
+
+__all__ = ["CANCELLED", "VISITED", "Booking", "Decision", "Pass", "Reason", "Rules", "Visit", "decide", "deny",
+           "window"]
+
 #: Statuses in which the appointment can no longer be visited.
 CANCELLED = frozenset({"cancelled", "closed"})
 #: Statuses that mean the visit happened (here or elsewhere, e.g. checked in at a kiosk).
 VISITED = frozenset({"checked_in", "called", "started", "completed"})
-
-
-@dataclass(frozen=True)
-class Booking:
-    appointment_id: str
-    status: str
-    start: datetime
-    end: datetime
-    location_id: str
-    pass_key: str | None
-
-
-@dataclass(frozen=True)
-class Visit:
-    gate_id: str
-    allowed_at: datetime
-    visits_left: int
-
-
-@dataclass(frozen=True)
-class Pass:
-    status: str
-    used: int  # visits this calendar year: from the pass list plus those the hub recorded
-
-
-@dataclass(frozen=True)
-class Rules:
-    free_visits: int = 10
-    margin: timedelta = timedelta(hours=1)
-    retry_window: timedelta = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class Decision:
-    allow: bool
-    reason: Reason
-    visits_left: int | None = None
-    new_visit: bool = False  # an allowed first scan: record the visit
-    opens_at: datetime | None = None
-    closes_at: datetime | None = None
 
 
 def window(booking: Booking, rules: Rules) -> tuple[datetime, datetime]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from flows.waste_depot import store
+from hub.store import waste_depot as store
 
 if TYPE_CHECKING:
     from hub.bootstrap import Hub

@@ -23,7 +23,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from connectors.passes import PassListSettings
-from flows.waste_depot import store
 from flows.waste_depot import visit as visit_flow
 from flows.waste_depot.codes import pass_key, signed_code
 from flows.waste_depot.gate import AccessCheck, decide_scan
@@ -39,6 +38,7 @@ from hub.model import Appointment, AppointmentStatus, parse_event
 from hub.ports.register import ALL_CAPABILITIES, Capability, ConflictError
 from hub.registry import REGISTRY, FlowRegistry
 from hub.scheduler import run_job
+from hub.store import waste_depot as store
 from hub.store.tables import AuditRecord, Delivery, DeliveryStatus, InboxEvent
 from hub.store.waste_depot_tables import WasteDepotScan, WasteDepotVisit
 from tests.conftest import AUTH
@@ -482,7 +482,7 @@ def test_a_move_away_before_the_booking_is_stored_still_reaches_the_flow(client:
 
 def test_denials_are_written_off_the_request_path_and_survive_a_store_error(
         client: TestClient, gate_hub: Hub, register: FakeRegister, monkeypatch: pytest.MonkeyPatch) -> None:
-    from flows.waste_depot import store
+    from hub.store import waste_depot as store
 
     book(gate_hub, register, "MS-21")
     assert scan(client, code("MS-21"))["decision"] == "allow"  # the visit: written before the answer

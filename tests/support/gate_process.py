@@ -29,8 +29,8 @@ def settings(database_url: str) -> Settings:
 
 
 def book(hub: Hub, appointment_id: str, location: str, status: str, version: int, start: datetime) -> int:
-    from flows.waste_depot import store
     from flows.waste_depot.codes import signed_code
+    from hub.store import waste_depot as store
     from hub.store.waste_depot_tables import WasteDepotBooking
 
     store.upsert_booking(hub.db, WasteDepotBooking(
@@ -42,9 +42,9 @@ def book(hub: Hub, appointment_id: str, location: str, status: str, version: int
 
 
 def serve(hub: Hub) -> None:
-    from flows.waste_depot import store
     from hub.api.app import create_app
     from hub.serving import ThreadedServer, bind_tcp
+    from hub.store import waste_depot as store
 
     real = store.admit
 

@@ -7,10 +7,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-#: Still to move behind a repository (issue 22): the waste-depot gate's store (its hot path was being tuned in
-#: parallel). Each must still need the exception; remove it once moved.
-NOT_YET_MOVED = frozenset({"flows/waste_depot/store.py", "flows/waste_depot/gate.py"})
-
 
 def sqlalchemy_imports(path: Path) -> list[str]:
     """The sqlalchemy modules `path` imports, wherever in the file (also inside functions)."""
@@ -28,11 +24,7 @@ def offenders() -> dict[str, list[str]]:
 
 
 def test_flows_import_no_sqlalchemy() -> None:
-    assert {k: v for k, v in offenders().items() if k not in NOT_YET_MOVED} == {}
-
-
-def test_the_exceptions_are_still_needed() -> None:
-    assert sorted(NOT_YET_MOVED - offenders().keys()) == []
+    assert offenders() == {}
 
 
 def test_the_check_sees_imports_inside_functions(tmp_path: Path) -> None:

@@ -16,7 +16,6 @@ from flows.calendars.forward import sync_appointment
 from flows.contact_moments import flow as contact_moments
 from flows.pickup_readiness.job import sync_pickups
 from flows.roster import sync_roster
-from flows.waste_depot import store as depot
 from flows.waste_depot.jobs import refresh_passes
 from hub.bootstrap import Hub
 from hub.config import Settings
@@ -29,6 +28,7 @@ from hub.ports.passes import PassList, PassRecord
 from hub.ports.roster import RosterExport, Shift
 from hub.ports.zaken import REFUSED, Status, StatusType, Zaak
 from hub.registry import FlowRegistry
+from hub.store import waste_depot as depot
 from hub.testing.fakes import (
     FakeCalendar,
     FakeDocuments,

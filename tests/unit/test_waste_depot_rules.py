@@ -10,7 +10,7 @@ import pytest
 from flows.waste_depot.codes import normalise_pass, pass_key, signed_code
 from flows.waste_depot.messages import message_for
 from flows.waste_depot.rules import Booking, Decision, Pass, Rules, Visit, decide
-from flows.waste_depot.store import local_day_start, year_of
+from hub.store.waste_depot import local_day_start, year_of
 
 AMS = ZoneInfo("Europe/Amsterdam")
 RULES = Rules()

@@ -1,4 +1,4 @@
-"""Reads and writes of the gate's tables (hub/store/waste_depot_tables.py)."""
+"""The waste-depot gate's repository: reads and writes of its tables (hub/store/waste_depot_tables.py)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, Table, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from flows.waste_depot import rules
-from flows.waste_depot.codes import AMSTERDAM
 from hub.model import APPOINTMENT_EVENT_PREFIX, AppointmentEvent, parse_event
 from hub.store.db import Database
 from hub.store.tables import AuditRecord, Delivery, DeliveryStatus, InboxEvent, JobState
@@ -25,8 +24,9 @@ from hub.store.waste_depot_tables import (
     WasteDepotState,
     WasteDepotVisit,
 )
+from hub.store.waste_depot_types import Booking, Decide, Decision, Pass, Rules, Visit
 
-PURPOSE = "admit customers with a booked appointment and a valid pass to the waste depot"
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 def year_of(at: datetime) -> int:
@@ -72,14 +72,14 @@ def purge_history(db: Database, scans_before: datetime, visits_before_year: int)
     return len(scans), len(visits)
 
 
-def pass_of(s: Session, key: str, year: int) -> rules.Pass | None:
+def pass_of(s: Session, key: str, year: int) -> Pass | None:
     """The pass with its visits this year (pass list's count plus the hub's recorded visits), or None."""
     row = s.get(WasteDepotPass, key)
     if row is None:
         return None
     recorded = s.scalar(select(func.count()).select_from(WasteDepotVisit).where(
         WasteDepotVisit.pass_key == key, WasteDepotVisit.year == year)) or 0
-    return rules.Pass(row.status, row.visits_used + recorded)
+    return Pass(row.status, row.visits_used + recorded)
 
 
 _B = cast(Table, WasteDepotBooking.__table__)
@@ -131,16 +131,16 @@ def state(s: Session) -> tuple[int, int]:
     return (int(row[0]), int(row[1])) if row is not None else (0, 0)
 
 
-def bookings_since(s: Session, seq: int) -> list[tuple[rules.Booking, str]]:
+def bookings_since(s: Session, seq: int) -> list[tuple[Booking, str]]:
     """Bookings written after change `seq`, with their codes."""
     rows = s.execute(select(*_BOOKING_COLUMNS, _B.c.qr_code).where(_B.c.seq > seq)).all()
-    return [(rules.Booking(*r[:6]), r[6]) for r in rows]
+    return [(Booking(*r[:6]), r[6]) for r in rows]
 
 
-def visits_since(s: Session, seq: int) -> list[tuple[str, rules.Visit, str, int]]:
+def visits_since(s: Session, seq: int) -> list[tuple[str, Visit, str, int]]:
     """Visits written after change `seq`: (appointment, visit, pass key, year)."""
     rows = s.execute(select(*_VISIT_COLUMNS, _V.c.pass_key, _V.c.year).where(_V.c.seq > seq)).all()
-    return [(r[0], rules.Visit(r[1], r[2], r[3]), r[4], r[5]) for r in rows]
+    return [(r[0], Visit(r[1], r[2], r[3]), r[4], r[5]) for r in rows]
 
 
 def all_passes(s: Session) -> dict[str, tuple[str, int]]:
@@ -175,29 +175,29 @@ class FirstScan:
 class Admitted:
     """What the batch decided for one first scan, on the store's rows at commit time."""
 
-    decision: rules.Decision
+    decision: Decision
     card: str | None
-    visit: rules.Visit | None  # the visit stored for it (new, or the one another scan stored first)
+    visit: Visit | None  # the visit stored for it (new, or the one another scan stored first)
     pass_key: str | None
     delivery_ids: tuple[int, ...] = ()
 
 
-def admit(db: Database, scans: Sequence[FirstScan], rule: rules.Rules,
-          delivery_of: Callable[[FirstScan], VisitDelivery], audit_of: Callable[[FirstScan, str | None], dict[str, Any]]
-          ) -> tuple[int, list[Admitted]]:
+def admit(db: Database, scans: Sequence[FirstScan], rule: Rules, delivery_of: Callable[[FirstScan], VisitDelivery],
+          audit_of: Callable[[FirstScan, str | None], dict[str, Any]], decide: Decide) -> tuple[int, list[Admitted]]:
     """Decide a batch of first scans again on the store's current booking, visit, pass and this year's visits, and
     store the new visits, their deliveries, every scan and its audit line in ONE transaction (group commit: one
     commit for the batch; each gate is answered after it). A visit is at most one per appointment (its primary
     key); on PostgreSQL the pass rows are locked, so two processes cannot both spend a pass's last free visit.
-    Returns the change number stamped on the new visits and one result per scan, in order."""
+    `decide` is the gate's rule (flows.waste_depot.rules.decide). Returns the change number stamped on the new
+    visits and one result per scan, in order."""
     ids = sorted({x.appointment_id for x in scans})
     writes = _WRITES[db.backend]
     with db.unit_of_work() as s:
         seq = bump(s)
         rows = s.execute(select(*_BOOKING_COLUMNS, _B.c.version).where(_B.c.appointment_id.in_(ids))).all()
-        bookings = {r[0]: rules.Booking(*r[:6]) for r in rows}
+        bookings = {r[0]: Booking(*r[:6]) for r in rows}
         bookings.update(_moved_or_changed(s, {r[0]: (r[6], r[5]) for r in rows}))
-        visits = {r[0]: rules.Visit(*r[1:]) for r in s.execute(select(*_VISIT_COLUMNS).where(
+        visits = {r[0]: Visit(*r[1:]) for r in s.execute(select(*_VISIT_COLUMNS).where(
             _V.c.appointment_id.in_(ids)))}
         cards = {x.card or (bookings[x.appointment_id].pass_key if x.appointment_id in bookings else None)
                  for x in scans} - {None}
@@ -214,11 +214,11 @@ def admit(db: Database, scans: Sequence[FirstScan], rule: rules.Rules,
             booking = bookings.get(x.appointment_id)
             card = x.card or (booking.pass_key if booking else None)
             found = passes.get(card) if card else None
-            pass_ = rules.Pass(found[0], found[1] + used[(card, x.year)]) if found and card else None
-            decision = rules.decide(now=x.at, gate_id=x.gate_id, gate_location=x.gate_location, booking=booking,
-                                    visit=visits.get(x.appointment_id), pass_=pass_, rules=rule)
+            pass_ = Pass(found[0], found[1] + used[(card, x.year)]) if found and card else None
+            decision = decide(now=x.at, gate_id=x.gate_id, gate_location=x.gate_location, booking=booking,
+                              visit=visits.get(x.appointment_id), pass_=pass_, rules=rule)
             if decision.new_visit and card is not None and decision.visits_left is not None:
-                visit = rules.Visit(x.gate_id, x.at, decision.visits_left)
+                visit = Visit(x.gate_id, x.at, decision.visits_left)
                 visits[x.appointment_id] = visit
                 used[(card, x.year)] += 1
                 new_visits[x.appointment_id] = {"appointment_id": x.appointment_id, "pass_key": card, "year": x.year,
@@ -229,7 +229,7 @@ def admit(db: Database, scans: Sequence[FirstScan], rule: rules.Rules,
             stored = set(s.execute(writes.visits, list(new_visits.values())).scalars())
             lost = set(new_visits) - stored  # PostgreSQL: another process's scan committed this visit first
             if lost:
-                theirs = {r[0]: rules.Visit(*r[1:]) for r in s.execute(select(*_VISIT_COLUMNS).where(
+                theirs = {r[0]: Visit(*r[1:]) for r in s.execute(select(*_VISIT_COLUMNS).where(
                     _V.c.appointment_id.in_(lost)))}
                 results = [_against(r, x, theirs.get(x.appointment_id), rule)
                            if x.appointment_id in lost and r.decision.new_visit else r
@@ -244,7 +244,7 @@ def admit(db: Database, scans: Sequence[FirstScan], rule: rules.Rules,
     return seq, results
 
 
-def _moved_or_changed(s: Session, stored: dict[str, tuple[int, str | None]]) -> dict[str, rules.Booking]:
+def _moved_or_changed(s: Session, stored: dict[str, tuple[int, str | None]]) -> dict[str, Booking]:
     """Bookings whose appointment has a newer snapshot in the inbox than the stored one, as that snapshot says.
     The bookings flow only takes events AT a waste-depot location (decided at intake from the event alone), so
     an appointment moved away, or any event not yet processed, is read here: an admission is decided on the
@@ -258,20 +258,20 @@ def _moved_or_changed(s: Session, stored: dict[str, tuple[int, str | None]]) -> 
                 _I.c.type.startswith(APPOINTMENT_EVENT_PREFIX))):
         if version > stored[subject][0] and version > newest.get(subject, (0, {}))[0]:
             newest[subject] = (version, payload)
-    found: dict[str, rules.Booking] = {}
+    found: dict[str, Booking] = {}
     for subject, (_, payload) in newest.items():
         event = parse_event(payload)
         if isinstance(event, AppointmentEvent):
             a = event.data
-            found[subject] = rules.Booking(subject, a.status.value, a.start, a.end, a.location.id, stored[subject][1])
+            found[subject] = Booking(subject, a.status.value, a.start, a.end, a.location.id, stored[subject][1])
     return found
 
 
-def _against(result: Admitted, scan: FirstScan, other: rules.Visit | None, rule: rules.Rules) -> Admitted:
+def _against(result: Admitted, scan: FirstScan, other: Visit | None, rule: Rules) -> Admitted:
     """Another scan stored the visit first: the same gate within the retry window gets its allow."""
     if other is not None and other.gate_id == scan.gate_id and scan.at - other.allowed_at <= rule.retry_window:
-        return Admitted(rules.Decision(True, "ok", visits_left=other.visits_left), result.card, other, result.card)
-    return Admitted(rules.Decision(False, "already-used"), result.card, other, result.card)
+        return Admitted(Decision(True, "ok", visits_left=other.visits_left), result.card, other, result.card)
+    return Admitted(Decision(False, "already-used"), result.card, other, result.card)
 
 
 def _deliver(s: Session, writes: _Writes, scans: Sequence[FirstScan], results: list[Admitted], stored: set[str],
@@ -330,6 +330,12 @@ def last_refreshed(db: Database, job: str) -> datetime | None:
         watermark = s.scalar(select(JobState.watermark).where(JobState.job == job))
     value = (watermark or {}).get("refreshedAt")
     return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def booking_code(db: Database, appointment_id: str) -> str | None:
+    """The stored booking's QR code, or None before its event is processed."""
+    with db.reading() as s:
+        return s.scalar(select(WasteDepotBooking.qr_code).where(WasteDepotBooking.appointment_id == appointment_id))
 
 
 def counts(db: Database) -> tuple[int, int, datetime | None]:
