@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from flows.waste_depot import rules
+from hub.gc_pauses import freeze_long_lived
 from hub.store import waste_depot as store
 
 if TYPE_CHECKING:
@@ -164,6 +165,7 @@ def index_of(hub: Hub) -> GateIndex:
             index = GateIndex(hub.db)
             index.sync()
             index.prune(hub.now())
+            freeze_long_lived()  # full collections no longer walk the loaded index (hub/gc_pauses.py)
             poller = _POLLERS[hub] = _Poller(index, hub.settings.waste_depot.index_poll_ms / 1000, hub.now)
             hub.on_close.insert(0, poller.stop)
         return poller.index

@@ -18,6 +18,7 @@ from hub.api.openapi_doc import custom_openapi
 from hub.api.strict_query import refuse_unknown_query
 from hub.bootstrap import Hub
 from hub.console.app import mount_console
+from hub.gc_pauses import freeze_long_lived
 
 API_VERSION = "1.0.0"
 OPENAPI_PATH = "/api/v1/openapi.json"
@@ -79,6 +80,7 @@ async def lifespan(root: FastAPI) -> AsyncIterator[None]:
     from hub.alerts.engine import start_alerts
 
     alerts = start_alerts(hub)  # every process checks; the store's claims make one of them send
+    freeze_long_lived()  # what start-up built is never walked by a full collection again (hub/gc_pauses.py)
     yield
     alerts.set()
     from flows.waste_depot.scan_log import flush_scans
