@@ -5,11 +5,13 @@ A scan the gate index would admit is queued here; one writer thread per hub take
 their audit lines in ONE transaction (`store.admit`). Only after that commit is each scan's future resolved,
 so an `allow` a gate receives is durable, and a process killed mid-batch has answered none of the batch (the
 gate retries; nothing half-stored remains, the transaction never committed). While one batch commits, the next
-gathers, so under load a commit serves many gates and at rest a scan waits for nobody.
+gathers, so under load a commit serves many gates and at rest a scan waits for nobody. Scans waiting on an event
+loop are woken with ONE `call_soon_threadsafe` per batch (not one per scan: each is a wake-up of the loop).
 """
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 import weakref
@@ -35,7 +37,8 @@ log = structlog.get_logger("afsprakenhub.flows.waste_depot.admit")
 @dataclass(frozen=True)
 class _Queued:
     scan: store.FirstScan
-    future: Future[store.Admitted]
+    future: Future[store.Admitted] | asyncio.Future[store.Admitted]
+    loop: asyncio.AbstractEventLoop | None = None  # set: `future` belongs to this loop, settled on it
 
 
 class Admissions:
@@ -58,6 +61,13 @@ class Admissions:
         """Queue one first scan; the future holds what the store decided, once it is committed."""
         future: Future[store.Admitted] = Future()
         self._queue.put(_Queued(scan, future))
+        return future
+
+    def submit_async(self, scan: store.FirstScan) -> asyncio.Future[store.Admitted]:
+        """`submit` for the running event loop: its future is settled on the loop, with the rest of its batch."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[store.Admitted] = loop.create_future()
+        self._queue.put(_Queued(scan, future, loop))
         return future
 
     def close(self, timeout: float = 30.0) -> None:
@@ -92,20 +102,48 @@ class Admissions:
                                        self._audit_of, decide)
         except Exception as exc:  # the store is down: every gate of the batch gets a 503 and scans again
             log.warning("waste_depot.admit_failed", scans=len(batch), error=type(exc).__name__)
-            for q in batch:
-                q.future.set_exception(exc)
+            _settle([(q, exc) for q in batch])
             return
         for q, result in zip(batch, results, strict=True):
             if result.decision.new_visit and result.visit is not None and result.card is not None:
                 self._index.learn_visit(q.scan.appointment_id, result.visit, result.card, q.scan.year)
         delivery_ids = [i for r in results for i in r.delivery_ids]
-        for q, result in zip(batch, results, strict=True):
-            q.future.set_result(result)
+        _settle(list(zip(batch, results, strict=True)))
         if delivery_ids:
             try:
                 self._hub.runtime.enqueue_many(delivery_ids)
             except Exception as exc:  # stored and committed: the sweeper sends it later
                 log.warning("waste_depot.enqueue_failed", deliveries=len(delivery_ids), error=type(exc).__name__)
+
+
+def _settle(outcomes: list[tuple[_Queued, store.Admitted | BaseException]]) -> None:
+    """Settle every future: a thread's at once, an event loop's in one callback per loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Queued, store.Admitted | BaseException]]] = {}
+    for q, outcome in outcomes:
+        if q.loop is None:
+            _set(q.future, outcome)
+        else:
+            by_loop.setdefault(q.loop, []).append((q, outcome))
+    for loop, settled in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_set_all, settled)
+        except RuntimeError:  # the loop is closed: nobody awaits these answers any more
+            log.warning("waste_depot.admit_loop_closed", scans=len(settled))
+
+
+def _set_all(outcomes: list[tuple[_Queued, store.Admitted | BaseException]]) -> None:
+    for q, outcome in outcomes:
+        _set(q.future, outcome)
+
+
+def _set(future: Future[store.Admitted] | asyncio.Future[store.Admitted],
+         outcome: store.Admitted | BaseException) -> None:
+    if future.done():  # an awaiting request was cancelled (its client went away)
+        return
+    if isinstance(outcome, BaseException):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
 
 
 _ADMISSIONS: weakref.WeakKeyDictionary[Hub, Admissions] = weakref.WeakKeyDictionary()

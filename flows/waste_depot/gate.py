@@ -107,11 +107,13 @@ def _audit_of(scan: store.FirstScan, card: str | None) -> dict[str, Any]:
             "references": {"appointmentId": scan.appointment_id, "gateId": scan.gate_id, "passKey": card}}
 
 
-def decide_scan(hub: Hub, check: AccessCheck, at: datetime | None = None, *, may_read: bool = True
-                ) -> AccessAnswer | tuple[Future[store.Admitted], str] | _Miss:
+def decide_scan(hub: Hub, check: AccessCheck, at: datetime | None = None, *, may_read: bool = True,
+                on_loop: bool = False
+                ) -> AccessAnswer | tuple[Future[store.Admitted] | asyncio.Future[store.Admitted], str] | _Miss:
     """Decide a scan from the gate index. A scan that would create a visit goes to the group commit (returns
-    its future and the appointment id); any other scan is answered here and queued for the batched scan log.
-    An unknown code makes the index read what changed first (`MISS` when `may_read` is False)."""
+    its future and the appointment id: the running event loop's future when `on_loop`); any other scan is
+    answered here and queued for the batched scan log. An unknown code makes the index read what changed first
+    (`MISS` when `may_read` is False)."""
     settings = hub.settings.waste_depot
     now = at or hub.now()
     rule = rules_of(hub)
@@ -134,15 +136,15 @@ def decide_scan(hub: Hub, check: AccessCheck, at: datetime | None = None, *, may
     if decision.new_visit and appointment_id is not None and gate_location is not None:
         writer = admissions_of(hub, index, rule, lambda x: visit_delivery(hub, x.appointment_id, x.gate_id, x.at),
                                _audit_of)
-        return writer.submit(store.FirstScan(appointment_id, check.gate_id, gate_location, given, now, year)), \
-            appointment_id
+        scan = store.FirstScan(appointment_id, check.gate_id, gate_location, given, now, year)
+        return (writer.submit_async(scan) if on_loop else writer.submit(scan)), appointment_id
     outcome = "allow" if decision.allow else "deny"
-    scan = {"at": now, "gate_id": check.gate_id, "appointment_id": appointment_id, "pass_key": card,
+    row = {"at": now, "gate_id": check.gate_id, "appointment_id": appointment_id, "pass_key": card,
             "decision": outcome, "reason": decision.reason}
     audit = {"at": now, "actor": f"gate:{check.gate_id}", "flow": "waste_depot", "action": "waste-depot-access-check",
              "purpose": PURPOSE,
              "references": {"appointmentId": appointment_id, "gateId": check.gate_id, "passKey": card}}
-    scan_log_of(hub).add(scan, audit)
+    scan_log_of(hub).add(row, audit)
     _log_check(check.gate_id, appointment_id, outcome, decision.reason)
     return AccessAnswer(decision=outcome, reason=decision.reason, message=message_for(decision),
                         appointment_id=appointment_id, visits_left=decision.visits_left)
@@ -158,19 +160,21 @@ def check_access(hub: Hub, check: AccessCheck, at: datetime | None = None) -> Ac
         return decided
     assert not isinstance(decided, _Miss)
     future, appointment_id = decided
+    assert isinstance(future, Future)
     return _logged(check, _first_scan_answer(future.result(), appointment_id))
 
 
 async def check_access_async(hub: Hub, check: AccessCheck) -> AccessAnswer:
     """`check_access` for the event loop: decided in memory, awaiting only the group commit of a first scan
     (and a worker thread only for a code the index does not know yet)."""
-    decided = decide_scan(hub, check, may_read=False)
+    decided = decide_scan(hub, check, may_read=False, on_loop=True)
     if isinstance(decided, AccessAnswer):
         return decided
     if isinstance(decided, _Miss):
         return await asyncio.to_thread(check_access, hub, check)
     future, appointment_id = decided
-    return _logged(check, _first_scan_answer(await asyncio.wrap_future(future), appointment_id))
+    assert isinstance(future, asyncio.Future)
+    return _logged(check, _first_scan_answer(await future, appointment_id))
 
 
 def _logged(check: AccessCheck, answer: AccessAnswer) -> AccessAnswer:

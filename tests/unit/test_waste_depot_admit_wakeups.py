@@ -1,0 +1,69 @@
+"""The group commit wakes an event loop once per batch, not once per scan (issue 28: 50 first scans in one
+batch were 50 `call_soon_threadsafe` wake-ups), and never fails on a scan whose request went away."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import Future
+from datetime import UTC, datetime
+from typing import Any
+
+from flows.waste_depot import admit
+from hub.store import waste_depot as store
+from hub.store.waste_depot_types import Decision
+
+AT = datetime(2027, 6, 1, 10, 0, tzinfo=UTC)
+
+
+def _scan(n: int) -> store.FirstScan:
+    return store.FirstScan(f"WD-{n}", "gate-1", "LOC", None, AT, 2027)
+
+
+def _admitted(n: int) -> store.Admitted:
+    return store.Admitted(Decision(True, "ok", visits_left=n), None, None, None)
+
+
+def test_a_batch_settles_its_loop_futures_in_one_wake_up() -> None:
+    loop = asyncio.new_event_loop()
+    wake_ups: list[Any] = []
+    original = loop.call_soon_threadsafe
+
+    def counted(callback: Any, *args: Any) -> Any:
+        wake_ups.append(callback)
+        return original(callback, *args)
+
+    loop.call_soon_threadsafe = counted  # type: ignore[method-assign]
+    try:
+        futures = [loop.create_future() for _ in range(5)]
+        futures[1].cancel()  # its client went away: settling the rest must not fail on it
+        blocking: Future[store.Admitted] = Future()
+        queued = [admit._Queued(_scan(i), f, loop) for i, f in enumerate(futures)]
+        outcomes: list[tuple[admit._Queued, store.Admitted | BaseException]] = [
+            (q, _admitted(i)) for i, q in enumerate(queued)]
+        outcomes.append((admit._Queued(_scan(9), blocking), _admitted(9)))
+        writer = threading.Thread(target=admit._settle, args=(outcomes,))
+        writer.start()
+        writer.join()
+        assert blocking.result(timeout=0) == _admitted(9)  # a blocking caller's future is settled at once
+        loop.run_until_complete(asyncio.wait([f for f in futures if not f.cancelled()]))
+    finally:
+        loop.close()
+    assert len(wake_ups) == 1
+    assert [f.result() for i, f in enumerate(futures) if i != 1] == [_admitted(i) for i in (0, 2, 3, 4)]
+
+
+def test_a_failed_batch_fails_every_future() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        futures = [loop.create_future() for _ in range(3)]
+        error = ConnectionError("store down")
+        outcomes: list[tuple[admit._Queued, store.Admitted | BaseException]] = [
+            (admit._Queued(_scan(i), f, loop), error) for i, f in enumerate(futures)]
+        writer = threading.Thread(target=admit._settle, args=(outcomes,))
+        writer.start()
+        writer.join()
+        loop.run_until_complete(asyncio.wait(futures))
+    finally:
+        loop.close()
+    assert all(f.exception() is error for f in futures)
