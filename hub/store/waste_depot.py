@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hub.model import APPOINTMENT_EVENT_PREFIX, AppointmentEvent, parse_event
+from hub.store.bulk_insert import UnnestInsert, unnest_insert
 from hub.store.db import Database
 from hub.store.tables import AuditRecord, Delivery, DeliveryStatus, InboxEvent, JobState
 from hub.store.waste_depot_tables import (
@@ -94,22 +95,53 @@ _BUMP = update(_STATE).where(_STATE.c.id == 1).values(seq=_STATE.c.seq + 1).retu
 _BUMP_PASSES = update(_STATE).where(_STATE.c.id == 1).values(passes_version=_STATE.c.passes_version + 1)
 _BOOKING_COLUMNS = (_B.c.appointment_id, _B.c.status, _B.c.start, _B.c.end, _B.c.location_id, _B.c.pass_key)
 _VISIT_COLUMNS = (_V.c.appointment_id, _V.c.gate_id, _V.c.allowed_at, _V.c.visits_left)
-_NEW_DELIVERIES = insert(_D).returning(_D.c.inbox_id, _D.c.id)
-_NEW_SCAN = insert(_S)
-_NEW_AUDIT = insert(_A)
+_TS = "timestamptz"
+
+
 @dataclass(frozen=True)
 class _Writes:
-    """The dialect's `INSERT … ON CONFLICT DO NOTHING RETURNING` statements, built (and compiled) once; run with
-    a list of rows they are one statement per batch (SQLAlchemy's insertmanyvalues)."""
+    """The batch INSERTs of the group commit and the scan log, built once per dialect. SQLite: SQLAlchemy's
+    statements run with a list of rows (`INSERT … ON CONFLICT DO NOTHING RETURNING` through insertmanyvalues).
+    PostgreSQL: one constant `INSERT … SELECT * FROM unnest(arrays)` per table (hub/store/bulk_insert.py)."""
 
     visits: Any
     inbox: Any
+    deliveries: Any
+    scans: Any
+    audit: Any
+
+    def run(self, s: Session, name: str, rows: list[dict[str, Any]]) -> list[Any]:
+        """Insert `rows` with the named statement in one execution; its RETURNING rows ([] without)."""
+        statement = getattr(self, name)
+        if isinstance(statement, UnnestInsert):
+            return statement.run(s, rows)
+        result = cast(CursorResult[Any], s.execute(statement, rows))
+        return list(result.all()) if result.returns_rows else []
 
 
-_WRITES = {name: _Writes(
-    visits=ins(_V).on_conflict_do_nothing(index_elements=["appointment_id"]).returning(_V.c.appointment_id),
-    inbox=ins(_I).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(_I.c.dedupe_key, _I.c.id),
-) for name, ins in (("sqlite", sqlite_insert), ("postgresql", postgresql_insert))}
+_WRITES = {
+    "sqlite": _Writes(
+        visits=sqlite_insert(_V).on_conflict_do_nothing(index_elements=["appointment_id"])
+        .returning(_V.c.appointment_id),
+        inbox=sqlite_insert(_I).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(_I.c.dedupe_key, _I.c.id),
+        deliveries=insert(_D).returning(_D.c.inbox_id, _D.c.id), scans=insert(_S), audit=insert(_A)),
+    "postgresql": _Writes(
+        visits=unnest_insert(_V.name, {"appointment_id": "text", "pass_key": "text", "year": "int", "gate_id": "text",
+                                       "allowed_at": _TS, "visits_left": "int", "seq": "bigint"},
+                             "ON CONFLICT (appointment_id) DO NOTHING RETURNING appointment_id"),
+        inbox=unnest_insert(_I.name, {"dedupe_key": "text", "source": "text", "event_id": "text", "type": "text",
+                                      "subject": "text", "version": "int", "payload": "json", "caller": "text",
+                                      "received_at": _TS, "processed_at": _TS, "purged_at": _TS},
+                            "ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key, id"),
+        deliveries=unnest_insert(_D.name, {"inbox_id": "int", "flow": "text", "status": "text", "attempts": "int",
+                                           "next_attempt_at": _TS, "created_at": _TS, "updated_at": _TS},
+                                 "RETURNING inbox_id, id"),
+        scans=unnest_insert(_S.name, {"at": _TS, "gate_id": "text", "appointment_id": "text", "pass_key": "text",
+                                      "decision": "text", "reason": "text"}),
+        audit=unnest_insert(_A.name, {"at": _TS, "actor": "text", "flow": "text", "action": "text",
+                                      "purpose": "text", "references": "json", "outcome": "text"})),
+}
 
 
 def bump(s: Session) -> int:
@@ -226,7 +258,7 @@ def admit(db: Database, scans: Sequence[FirstScan], rule: Rules, delivery_of: Ca
                                                 "visits_left": decision.visits_left, "seq": seq}
             results.append(Admitted(decision, card, visits.get(x.appointment_id), card))
         if new_visits:
-            stored = set(s.execute(writes.visits, list(new_visits.values())).scalars())
+            stored = {r[0] for r in writes.run(s, "visits", list(new_visits.values()))}
             lost = set(new_visits) - stored  # PostgreSQL: another process's scan committed this visit first
             if lost:
                 theirs = {r[0]: Visit(*r[1:]) for r in s.execute(select(*_VISIT_COLUMNS).where(
@@ -235,12 +267,11 @@ def admit(db: Database, scans: Sequence[FirstScan], rule: Rules, delivery_of: Ca
                            if x.appointment_id in lost and r.decision.new_visit else r
                            for r, x in zip(results, scans, strict=True)]
             results = _deliver(s, writes, scans, results, stored, delivery_of)
-        s.execute(_NEW_SCAN, [{"at": x.at, "gate_id": x.gate_id, "appointment_id": x.appointment_id,
-                               "pass_key": r.card, "decision": "allow" if r.decision.allow else "deny",
-                               "reason": r.decision.reason} for x, r in zip(scans, results, strict=True)])
-        s.execute(_NEW_AUDIT, [{**audit_of(x, r.card), "outcome": "allow" if r.decision.allow else "deny",
-                                "references": {**audit_of(x, r.card)["references"], "reason": r.decision.reason}}
-                               for x, r in zip(scans, results, strict=True)])
+        writes.run(s, "scans", [{"at": x.at, "gate_id": x.gate_id, "appointment_id": x.appointment_id,
+                                 "pass_key": r.card, "decision": "allow" if r.decision.allow else "deny",
+                                 "reason": r.decision.reason} for x, r in zip(scans, results, strict=True)])
+        writes.run(s, "audit", [_with_outcome(audit_of(x, r.card), "allow" if r.decision.allow else "deny",
+                                              r.decision.reason) for x, r in zip(scans, results, strict=True)])
     return seq, results
 
 
@@ -281,12 +312,12 @@ def _deliver(s: Session, writes: _Writes, scans: Sequence[FirstScan], results: l
               if x.appointment_id in stored and r.decision.new_visit}
     if not firsts:
         return results
-    inbox_ids = dict(s.execute(writes.inbox, [d.inbox for _, d in firsts.values()]).all())
+    inbox_ids = {k: v for k, v in writes.run(s, "inbox", [d.inbox for _, d in firsts.values()])}
     rows = [{"inbox_id": inbox_ids[d.inbox["dedupe_key"]], "flow": flow, "status": DeliveryStatus.PENDING,
              "attempts": 0, "next_attempt_at": d.now, "created_at": d.now, "updated_at": d.now}
             for _, d in firsts.values() if d.inbox["dedupe_key"] in inbox_ids for flow in d.flows]
     by_inbox: dict[int, list[int]] = {}
-    for inbox_id, delivery_id in (s.execute(_NEW_DELIVERIES, rows).all() if rows else []):
+    for inbox_id, delivery_id in (writes.run(s, "deliveries", rows) if rows else []):
         by_inbox.setdefault(inbox_id, []).append(delivery_id)
     out = list(results)
     for i, d in firsts.values():
@@ -297,11 +328,15 @@ def _deliver(s: Session, writes: _Writes, scans: Sequence[FirstScan], results: l
 
 def record_scans(db: Database, rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
     """Scans that create no visit, each with its audit line, in one transaction (the scan log's batches)."""
+    writes = _WRITES[db.backend]
     with db.unit_of_work() as s:
-        s.execute(_NEW_SCAN, [scan for scan, _ in rows])
-        s.execute(_NEW_AUDIT, [{**audit, "outcome": scan["decision"],
-                                "references": {**audit["references"], "reason": scan["reason"]}}
-                               for scan, audit in rows])
+        writes.run(s, "scans", [scan for scan, _ in rows])
+        writes.run(s, "audit", [_with_outcome(audit, scan["decision"], scan["reason"]) for scan, audit in rows])
+
+
+def _with_outcome(audit: dict[str, Any], outcome: str, reason: str) -> dict[str, Any]:
+    """A scan's audit line with its decision and reason."""
+    return {**audit, "outcome": outcome, "references": {**audit["references"], "reason": reason}}
 
 
 def replace_passes(db: Database, keyed: Iterable[tuple[str, str, int]], now: datetime) -> int:
