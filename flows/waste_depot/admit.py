@@ -6,7 +6,10 @@ their audit lines in ONE transaction (`store.admit`). Only after that commit is 
 so an `allow` a gate receives is durable, and a process killed mid-batch has answered none of the batch (the
 gate retries; nothing half-stored remains, the transaction never committed). While one batch commits, the next
 gathers, so under load a commit serves many gates and at rest a scan waits for nobody. Scans waiting on an event
-loop are woken with ONE `call_soon_threadsafe` per batch (not one per scan: each is a wake-up of the loop).
+loop are woken with ONE `call_soon_threadsafe` per batch (not one per scan: each is a wake-up of the loop), and
+the scans an event loop submits in one iteration reach the writer together, at the end of that iteration: 50
+gates scanning at once wake the writer once, not for the first scan alone while the loop is still parsing the
+other 49 (it then held the GIL for a batch of one and committed the rest after it).
 """
 
 from __future__ import annotations
@@ -53,22 +56,32 @@ class Admissions:
         self._delivery_of = delivery_of
         self._audit_of = audit_of
         self._batch = hub.settings.waste_depot.admit_batch
-        self._queue: queue.Queue[_Queued | None] = queue.Queue()
+        self._queue: queue.Queue[list[_Queued] | None] = queue.Queue()
+        self._gathering: dict[asyncio.AbstractEventLoop, list[_Queued]] = {}  # each list used by its loop alone
         self._thread = threading.Thread(target=self._run, name="waste-depot-admissions", daemon=True)
         self._thread.start()
 
     def submit(self, scan: store.FirstScan) -> Future[store.Admitted]:
         """Queue one first scan; the future holds what the store decided, once it is committed."""
         future: Future[store.Admitted] = Future()
-        self._queue.put(_Queued(scan, future))
+        self._queue.put([_Queued(scan, future)])
         return future
 
     def submit_async(self, scan: store.FirstScan) -> asyncio.Future[store.Admitted]:
         """`submit` for the running event loop: its future is settled on the loop, with the rest of its batch."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[store.Admitted] = loop.create_future()
-        self._queue.put(_Queued(scan, future, loop))
+        gathering = self._gathering.setdefault(loop, [])
+        if not gathering:
+            loop.call_soon(self._hand_over, loop)  # runs after the tasks that are ready in this iteration
+        gathering.append(_Queued(scan, future, loop))
         return future
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Queue what `loop` gathered in its last iteration, in one piece."""
+        gathered = self._gathering.pop(loop, [])
+        if gathered:
+            self._queue.put(gathered)
 
     def close(self, timeout: float = 30.0) -> None:
         """Store what is queued, then stop the thread."""
@@ -76,24 +89,25 @@ class Admissions:
         self._thread.join(timeout)
 
     def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            stop = False
-            while len(batch) < self._batch:
+        waiting: list[_Queued] = []
+        stop = False
+        while waiting or not stop:
+            if not waiting:
+                first = self._queue.get()
+                if first is None:
+                    return
+                waiting = first
+            while len(waiting) < self._batch and not stop:
                 try:
-                    item = self._queue.get_nowait()
+                    more = self._queue.get_nowait()
                 except queue.Empty:
                     break
-                if item is None:
+                if more is None:
                     stop = True
-                    break
-                batch.append(item)
+                else:
+                    waiting += more
+            batch, waiting = waiting[:self._batch], waiting[self._batch:]
             self._commit(batch)
-            if stop:
-                return
 
     def _commit(self, batch: list[_Queued]) -> None:
         """One transaction for the batch; every future resolved after it (or failed with its error)."""

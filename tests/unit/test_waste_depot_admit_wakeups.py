@@ -1,5 +1,6 @@
 """The group commit wakes an event loop once per batch, not once per scan (issue 28: 50 first scans in one
-batch were 50 `call_soon_threadsafe` wake-ups), and never fails on a scan whose request went away."""
+batch were 50 `call_soon_threadsafe` wake-ups), never fails on a scan whose request went away, and gets the
+scans a loop submits in one iteration in one piece (the writer took the first of 50 alone before)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import asyncio
 import threading
 from concurrent.futures import Future
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
+
+import pytest
 
 from flows.waste_depot import admit
 from hub.store import waste_depot as store
@@ -67,3 +71,44 @@ def test_a_failed_batch_fails_every_future() -> None:
     finally:
         loop.close()
     assert all(f.exception() is error for f in futures)
+
+
+def _writer(monkeypatch: pytest.MonkeyPatch, batch: int, committed: list[int]) -> admit.Admissions:
+    """Admissions over a fake store whose `admit` records each batch's size and allows every scan."""
+    def fake_admit(db: Any, scans: list[store.FirstScan], *rest: Any) -> tuple[int, list[store.Admitted]]:
+        committed.append(len(scans))
+        return 0, [_admitted(int(x.appointment_id.removeprefix("WD-"))) for x in scans]
+
+    monkeypatch.setattr(store, "admit", fake_admit)
+    hub = SimpleNamespace(settings=SimpleNamespace(waste_depot=SimpleNamespace(admit_batch=batch)), db=None)
+    return admit.Admissions(hub, None, None, None, None)  # type: ignore[arg-type]
+
+
+def test_scans_of_one_loop_iteration_reach_the_writer_in_one_piece(monkeypatch: pytest.MonkeyPatch) -> None:
+    committed: list[int] = []
+    writer = _writer(monkeypatch, 50, committed)
+    queued: list[Any] = []
+    put = writer._queue.put
+    writer._queue.put = lambda item, *a, **k: (queued.append(item), put(item, *a, **k))[1]  # type: ignore[method-assign]
+
+    async def five_gates_at_once() -> list[store.Admitted]:
+        return list(await asyncio.gather(*[writer.submit_async(_scan(i)) for i in range(5)]))
+
+    answers = asyncio.run(five_gates_at_once())
+    writer.close()
+    assert [len(item) for item in queued if item is not None] == [5]
+    assert committed == [5]
+    assert answers == [_admitted(i) for i in range(5)]
+
+
+def test_more_scans_than_a_batch_are_committed_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    committed: list[int] = []
+    writer = _writer(monkeypatch, 50, committed)
+
+    async def gates() -> list[store.Admitted]:
+        return list(await asyncio.gather(*[writer.submit_async(_scan(i)) for i in range(120)]))
+
+    answers = asyncio.run(gates())
+    writer.close()
+    assert committed == [50, 50, 20]
+    assert answers == [_admitted(i) for i in range(120)]
