@@ -62,18 +62,31 @@ class _Aggregates:
 
     def add(self, side: int, day: str | None, view: str, both: bool = False) -> None:
         """Count `view` (a stored view's text) on `side`, or on both sides at once."""
-        cells = self._cells.get(view)
+        key = _cells_key(view)
+        cells = self._cells.get(key)
         if cells is None:
             parsed = load_view(view)
             location, products = parsed.get("location", ""), parsed.get("products", "")
             cells = [(location, code, qty) for code, qty in _products(products)] or [(location, "(none)", 1)]
-            if len(self._cells) < 10_000:  # views differ per customer: only small sets repeat
-                self._cells[view] = cells
+            if len(self._cells) < 10_000:  # only the location and products count: few sets repeat
+                self._cells[key] = cells
         for location, code, qty in cells:
             counts = self.counts.setdefault((day or "", location, code), [0, 0])
             counts[side] += qty
             if both:
                 counts[1 - side] += qty
+
+
+def _cells_key(view: str) -> str:
+    """The part of a view's text that holds its location and products, else the whole text.
+
+    `views.dump_view` writes the keys sorted ("location" < "products" < "start") and escapes every quote inside a
+    value, so the text from `,"location":` up to `,"start":` holds exactly those two fields (and any key sorted
+    between them): equal parts, equal location and products. Views differ per customer; this part seldom does.
+    """
+    first = view.find(',"location":')
+    last = view.find(',"start":', first)
+    return view[first:last] if 0 <= first < last else view
 
 
 def _products(text: str) -> list[tuple[str, int]]:

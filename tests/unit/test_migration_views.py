@@ -121,3 +121,20 @@ def test_the_view_of_a_real_appointment_is_the_same_as_the_plain_one() -> None:
     for changed in ({}, {"end": "2027-03-28T08:20:00Z"}, {"end": 5}, {"end": "2027-03-28T10:20:00"},
                     {"customer": {**wire["customer"], "phone": 612345678, "initials": True}}):
         assert views.view_and_day({**wire, **changed}) == _reference_view({**wire, **changed})
+
+
+_texts = st.lists(st.sampled_from(['a', '"', ",", ":", "\\", "{", "}", " ", "é", ',"location":', ',"start":']),
+                  max_size=5).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_texts, _texts, _texts, _texts), min_size=2, max_size=4))
+def test_reconcile_groups_views_by_their_location_and_products_only(fields: list[tuple[str, ...]]) -> None:
+    from migration.reconcile import _cells_key
+
+    texts = [views.dump_view({**views.view_of(APPOINTMENT.wire()), "location": loc, "products": products,
+                              "customer.lastName": name, "start": start}) for loc, products, name, start in fields]
+    for (a, text_a) in zip(fields, texts, strict=True):
+        for (b, text_b) in zip(fields, texts, strict=True):
+            assert (_cells_key(text_a) == _cells_key(text_b)) == (a[:2] == b[:2])
+    assert _cells_key('{"location":"X"}') == '{"location":"X"}'  # not a view as dump_view writes it: all of it
