@@ -75,6 +75,8 @@ def _usable(ctx: MigrationContext) -> CatalogueCheck:
 
 
 def _catalogue_reasons(rec: JccAppointment, found: CatalogueCheck) -> list[str]:
+    if not any(found.problems.values()):  # the tables agree with both catalogues: nothing to look up
+        return []
     keys = [("product", line.product_id) for line in rec.products]
     keys += [("location", rec.location_id or ""), ("employee", rec.employee_id or "")]
     return [f"catalogue-mismatch: {text}" for kind, key in keys for text in found.problems[kind].get(key, ())]
