@@ -54,7 +54,7 @@ def _customer(rec: JccAppointment, tables: MappingTables, reasons: list[str],
     first = normalise.name(rec.client_first_name) or first_from_initials
     if first and not initials:
         initials = f"{first[0].upper()}."
-    email = normalise.email(rec.client_mail)
+    email, plain = normalise.email_and_plain(rec.client_mail)
     if rec.client_mail and email is None:
         warnings.append("clientMail is not a valid e-mail address; left out")
     raw_phone = rec.client_mobile or rec.client_tel
@@ -67,10 +67,13 @@ def _customer(rec: JccAppointment, tables: MappingTables, reasons: list[str],
     last = normalise.name(rec.client_last_name)
     if not any((bsn, last, email, phone, rec.client_birth_date)):
         return Customer(anonymous=True, language=language)
-    customer = Customer(bsn=bsn, initials=initials, first_name=first,
-                        last_name_prefix=normalise.prefix(rec.client_last_name_prefix), last_name=last,
-                        birth_date=rec.client_birth_date, phone=phone, language=language)
-    # the address passed `normalise.email` (email_validator, as EmailStr uses it): not validated a second time
+    fields = {"bsn": bsn, "initials": initials, "first_name": first,
+              "last_name_prefix": normalise.prefix(rec.client_last_name_prefix), "last_name": last,
+              "birth_date": rec.client_birth_date, "phone": phone, "language": language}
+    if email and plain:  # a plain address (lower case): the model's own fast path checks it and keeps it as it is
+        return Customer(**fields, email=email)
+    customer = Customer(**fields)
+    # an unusual address passed `normalise.email` (email_validator, as EmailStr uses it): not validated a second time
     return customer.model_copy(update={"email": email}) if email else customer
 
 
