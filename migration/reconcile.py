@@ -150,15 +150,15 @@ def compare(ctx: MigrationContext, waivers: Waivers | None = None) -> dict[str, 
         joined = (select(planned.c.external_id, planned.c.day, planned.c.outcome, planned.c.reasons, planned.c.view,
                          source.c.day.label("source_day"), source.c.raw)
                   .select_from(planned.outerjoin(source, source.c.external_id == planned.c.external_id)))
-        for batch in staging.stream_query(joined, planned.c.external_id):
-            held = _held(ctx, [r.external_id for r in batch])
-            for r in batch:
-                found = held.get(r.external_id, [])
-                outcome[r.outcome] += 1
-                if r.raw:
-                    check.one(r.external_id, r.source_day, r.raw, found[0].body if found else None, r.outcome)
-                _against_plan(r, found, out, agg)
-            tick(len(batch))
+        for page in staging.stream_rows(joined, planned.c.external_id):
+            held = _held(ctx, [row[0] for row in page])
+            for ext, day, result, reasons, view, source_day, raw in page:
+                found = held.get(ext, [])
+                outcome[result] += 1
+                if raw:
+                    check.one(ext, source_day, raw, found[0].body if found else None, result)
+                _against_plan((ext, day, result, reasons, view), found, out, agg)
+            tick(len(page))
         unplanned = select(source.c.external_id, source.c.day, source.c.raw).where(~exists().where(
             planned.c.external_id == source.c.external_id))  # staged after the plan: JCC against the register still
         for batch in staging.stream_query(unplanned, source.c.external_id):
@@ -205,28 +205,29 @@ def _held(ctx: MigrationContext, keys: list[str]) -> dict[str, list[Any]]:
     return held
 
 
-def _against_plan(r: Any, found: list[Any], out: _Writer, agg: _Aggregates) -> None:
-    """One planned appointment against what the register holds for it."""
-    if r.outcome == "rejected":
-        out.add("rejected", r.external_id, r.day, reason="; ".join(orjson.loads(r.reasons)))
+def _against_plan(planned_row: tuple[Any, ...], found: list[Any], out: _Writer, agg: _Aggregates) -> None:
+    """One planned appointment (external id, day, outcome, reasons, view) against what the register holds for it."""
+    ext, day, result, reasons, planned_view = planned_row
+    if result == "rejected":
+        out.add("rejected", ext, day, reason="; ".join(orjson.loads(reasons)))
         return
-    if r.outcome != "ok":
+    if result != "ok":
         return
-    if len(found) == 1 and found[0].view == r.view and found[0].day == r.day:
-        agg.add(0, r.day, r.view, both=True)  # the same text: the same fields, nothing to look at
+    if len(found) == 1 and found[0].view == planned_view and found[0].day == day:
+        agg.add(0, day, planned_view, both=True)  # the same text: the same fields, nothing to look at
         return
-    agg.add(0, r.day, r.view)
+    agg.add(0, day, planned_view)
     for t in found:
         agg.add(1, t.day, t.view)
     if not found:
-        out.add("missing", r.external_id, r.day, reason="not in the register")
+        out.add("missing", ext, day, reason="not in the register")
         return
     if len(found) > 1:
-        out.add("duplicate", r.external_id, r.day, reason=f"{len(found)} register appointments")
-    view, target = load_view(r.view), load_view(found[0].view)
+        out.add("duplicate", ext, day, reason=f"{len(found)} register appointments")
+    view, target = load_view(planned_view), load_view(found[0].view)
     for field, value in view.items():
         if target.get(field, "") != value:
-            out.add("mismatched", r.external_id, r.day, field=field, source=value, target=target.get(field, ""))
+            out.add("mismatched", ext, day, field=field, source=value, target=target.get(field, ""))
 
 
 class _SourceCheck:

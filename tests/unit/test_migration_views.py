@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from connectors.register.calls import parse_raw_page as parse_page
 from connectors.register.errors import PermanentError
@@ -138,3 +139,30 @@ def test_reconcile_groups_views_by_their_location_and_products_only(fields: list
         for (b, text_b) in zip(fields, texts, strict=True):
             assert (_cells_key(text_a) == _cells_key(text_b)) == (a[:2] == b[:2])
     assert _cells_key('{"location":"X"}') == '{"location":"X"}'  # not a view as dump_view writes it: all of it
+
+
+def _stream_rows_match_stream_query(url: str) -> None:
+    staging = Staging(url)
+    keys = ["jcc:b", "jcc:a", "jcc:B", "jcc:10", "jcc:9", "jcc:é", "jcc:a-1"]
+    with staging.engine.begin() as conn:
+        staging.insert_many(conn, register, [{"register_id": f"R-{k}", "external_id": k, "day": None if n % 2 else
+                                              f"2027-01-0{n}", "view": "{}", "body": f'{{"n":{n}}}'}
+                                             for n, k in enumerate(keys)])
+    query = select(register.c.external_id, register.c.day, register.c.body)
+    for size in (1, 2, 3, 100):
+        rows = [tuple(r) for page in staging.stream_query(query, register.c.external_id, batch=size) for r in page]
+        pages = list(staging.stream_rows(query, register.c.external_id, batch=size))
+        assert [r for page in pages for r in page] == rows and all(0 < len(p) <= size for p in pages)
+    assert [r[0] for r in rows] == sorted(keys, key=str.encode)  # byte order on every backend
+    staging.close()
+
+
+def test_stream_rows_gives_stream_querys_rows_as_tuples_in_byte_order(tmp_path: Path) -> None:
+    _stream_rows_match_stream_query(f"sqlite:///{tmp_path}/s.db")
+
+
+def test_stream_rows_on_postgresql() -> None:
+    from tests.conftest import new_postgres_database
+
+    with new_postgres_database() as url:
+        _stream_rows_match_stream_query(url)
