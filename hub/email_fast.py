@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES
 
@@ -18,13 +19,21 @@ def plain_email(text: str) -> str | None:
     local, _, domain = text.partition("@")
     if not (_PLAIN.fullmatch(text) and len(local) <= 64 and len(text) <= 254):
         return None
+    host = _plain_host(domain)
+    return None if host is None else f"{local}@{host}"
+
+
+@lru_cache(maxsize=4096)
+def _plain_host(domain: str) -> str | None:
+    """The domain in lower case when its length, labels and names pass; None otherwise. Addresses share a few
+    domains, so each is judged once."""
     host = domain.lower()
     labels = host.split(".")
     if len(host) > 253 or any(len(label) > 63 for label in labels):
         return None
     if not _SPECIAL_USE.isdisjoint(".".join(labels[i:]) for i in range(len(labels))):
         return None
-    return f"{local}@{host}"
+    return host
 
 
 def email_fast_path(value: object, handler: Callable[[object], str]) -> str:

@@ -7,7 +7,7 @@ keyset-paginated stream, so plan and reconcile run in bounded memory at any size
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -243,6 +243,45 @@ class Staging:
                 return
             yield rows
             last = getattr(rows[-1], name)
+
+    def stream_rows(self, query: Select[Any], key: ColumnElement[Any], *,
+                    batch: int = 2000) -> Iterator[list[tuple[Any, ...]]]:
+        """`stream_query`'s batches as plain tuples in the query's column order, read through the driver's cursor
+        with the two statements (first page, pages after a key) compiled once: no SQLAlchemy row per row.
+
+        For text and number columns only (the driver's values are returned as they are, no result processing).
+        """
+        at = [c.name for c in query.selected_columns].index(key.name)
+        page = query.order_by(self.ordered(key)).limit(batch)
+        first = self._driver_statement(page)
+        after = self._driver_statement(page.where(self.ordered(key) > bindparam("after_key")))
+        last: Any = None
+        while True:
+            sql, params = first(None) if last is None else after(last)
+            with self.engine.connect() as conn:
+                cursor = conn.connection.cursor()
+                try:
+                    cursor.execute(sql, params)
+                    rows: list[tuple[Any, ...]] = list(cursor.fetchall())
+                finally:
+                    cursor.close()
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][at]
+
+    def _driver_statement(self, stmt: Select[Any]) -> Callable[[Any], tuple[str, Any]]:
+        """`stmt` compiled once for the driver: a function from the key value (None: no key) to SQL and parameters."""
+        dialect = self.engine.dialect
+        if any(c.type.result_processor(dialect, None) is not None for c in stmt.selected_columns):
+            raise ValueError("stream_rows reads columns the driver returns as they are (text, numbers) only")
+        compiled = stmt.compile(dialect=dialect)
+        sql, order = str(compiled), compiled.positiontup if compiled.positional else None
+
+        def statement(key_value: Any) -> tuple[str, Any]:
+            values = compiled.construct_params(None if key_value is None else {"after_key": key_value})
+            return sql, tuple(values[n] for n in order) if order else values
+        return statement
 
     def count(self, table: Table, where: ColumnElement[bool] | None = None) -> int:
         query = select(func.count()).select_from(table)

@@ -75,6 +75,8 @@ def _usable(ctx: MigrationContext) -> CatalogueCheck:
 
 
 def _catalogue_reasons(rec: JccAppointment, found: CatalogueCheck) -> list[str]:
+    if not any(found.problems.values()):  # the tables agree with both catalogues: nothing to look up
+        return []
     keys = [("product", line.product_id) for line in rec.products]
     keys += [("location", rec.location_id or ""), ("employee", rec.employee_id or "")]
     return [f"catalogue-mismatch: {text}" for kind, key in keys for text in found.problems[kind].get(key, ())]
@@ -125,15 +127,15 @@ def plan(ctx: MigrationContext, *, scope: str | None = None, cutover: datetime |
             {"cutover": moment.isoformat(), "scope": scope, "archiveDays": ctx.settings.archive_days})}])
     looked_up = staging.count(register) > 0  # nothing read back: every appointment is a create
     with frozen_before(), bar("plan", total, enabled=ctx.progress) as tick:
-        for batch in staging.stream(source, columns=["external_id", "record"]):
+        for batch in staging.stream_rows(select(source.c.external_id, source.c.record), source.c.external_id):
             targets: dict[str, set[str]] = {}
             if looked_up:
                 with staging.engine.connect() as conn:
                     for t in conn.execute(select(register.c.external_id, register.c.view)
-                                          .where(register.c.external_id.in_([r.external_id for r in batch]))):
+                                          .where(register.c.external_id.in_([ext for ext, _ in batch]))):
                         targets.setdefault(t.external_id, set()).add(t.view)
-            rows = [_planned(ctx, r.record, found, moment, scope, targets, actions, reasons, warnings)
-                    for r in batch]
+            rows = [_planned(ctx, record, found, moment, scope, targets, actions, reasons, warnings)
+                    for _, record in batch]
             with staging.engine.begin() as conn:
                 staging.insert_many(conn, planned, rows, replace=True)
             tick(len(batch))

@@ -62,18 +62,31 @@ class _Aggregates:
 
     def add(self, side: int, day: str | None, view: str, both: bool = False) -> None:
         """Count `view` (a stored view's text) on `side`, or on both sides at once."""
-        cells = self._cells.get(view)
+        key = _cells_key(view)
+        cells = self._cells.get(key)
         if cells is None:
             parsed = load_view(view)
             location, products = parsed.get("location", ""), parsed.get("products", "")
             cells = [(location, code, qty) for code, qty in _products(products)] or [(location, "(none)", 1)]
-            if len(self._cells) < 10_000:  # views differ per customer: only small sets repeat
-                self._cells[view] = cells
+            if len(self._cells) < 10_000:  # only the location and products count: few sets repeat
+                self._cells[key] = cells
         for location, code, qty in cells:
             counts = self.counts.setdefault((day or "", location, code), [0, 0])
             counts[side] += qty
             if both:
                 counts[1 - side] += qty
+
+
+def _cells_key(view: str) -> str:
+    """The part of a view's text that holds its location and products, else the whole text.
+
+    `views.dump_view` writes the keys sorted ("location" < "products" < "start") and escapes every quote inside a
+    value, so the text from `,"location":` up to `,"start":` holds exactly those two fields (and any key sorted
+    between them): equal parts, equal location and products. Views differ per customer; this part seldom does.
+    """
+    first = view.find(',"location":')
+    last = view.find(',"start":', first)
+    return view[first:last] if 0 <= first < last else view
 
 
 def _products(text: str) -> list[tuple[str, int]]:
@@ -137,15 +150,15 @@ def compare(ctx: MigrationContext, waivers: Waivers | None = None) -> dict[str, 
         joined = (select(planned.c.external_id, planned.c.day, planned.c.outcome, planned.c.reasons, planned.c.view,
                          source.c.day.label("source_day"), source.c.raw)
                   .select_from(planned.outerjoin(source, source.c.external_id == planned.c.external_id)))
-        for batch in staging.stream_query(joined, planned.c.external_id):
-            held = _held(ctx, [r.external_id for r in batch])
-            for r in batch:
-                found = held.get(r.external_id, [])
-                outcome[r.outcome] += 1
-                if r.raw:
-                    check.one(r.external_id, r.source_day, r.raw, found[0].body if found else None, r.outcome)
-                _against_plan(r, found, out, agg)
-            tick(len(batch))
+        for page in staging.stream_rows(joined, planned.c.external_id):
+            held = _held(ctx, [row[0] for row in page])
+            for ext, day, result, reasons, view, source_day, raw in page:
+                found = held.get(ext, [])
+                outcome[result] += 1
+                if raw:
+                    check.one(ext, source_day, raw, found[0].body if found else None, result)
+                _against_plan((ext, day, result, reasons, view), found, out, agg)
+            tick(len(page))
         unplanned = select(source.c.external_id, source.c.day, source.c.raw).where(~exists().where(
             planned.c.external_id == source.c.external_id))  # staged after the plan: JCC against the register still
         for batch in staging.stream_query(unplanned, source.c.external_id):
@@ -192,28 +205,29 @@ def _held(ctx: MigrationContext, keys: list[str]) -> dict[str, list[Any]]:
     return held
 
 
-def _against_plan(r: Any, found: list[Any], out: _Writer, agg: _Aggregates) -> None:
-    """One planned appointment against what the register holds for it."""
-    if r.outcome == "rejected":
-        out.add("rejected", r.external_id, r.day, reason="; ".join(orjson.loads(r.reasons)))
+def _against_plan(planned_row: tuple[Any, ...], found: list[Any], out: _Writer, agg: _Aggregates) -> None:
+    """One planned appointment (external id, day, outcome, reasons, view) against what the register holds for it."""
+    ext, day, result, reasons, planned_view = planned_row
+    if result == "rejected":
+        out.add("rejected", ext, day, reason="; ".join(orjson.loads(reasons)))
         return
-    if r.outcome != "ok":
+    if result != "ok":
         return
-    if len(found) == 1 and found[0].view == r.view and found[0].day == r.day:
-        agg.add(0, r.day, r.view, both=True)  # the same text: the same fields, nothing to look at
+    if len(found) == 1 and found[0].view == planned_view and found[0].day == day:
+        agg.add(0, day, planned_view, both=True)  # the same text: the same fields, nothing to look at
         return
-    agg.add(0, r.day, r.view)
+    agg.add(0, day, planned_view)
     for t in found:
         agg.add(1, t.day, t.view)
     if not found:
-        out.add("missing", r.external_id, r.day, reason="not in the register")
+        out.add("missing", ext, day, reason="not in the register")
         return
     if len(found) > 1:
-        out.add("duplicate", r.external_id, r.day, reason=f"{len(found)} register appointments")
-    view, target = load_view(r.view), load_view(found[0].view)
+        out.add("duplicate", ext, day, reason=f"{len(found)} register appointments")
+    view, target = load_view(planned_view), load_view(found[0].view)
     for field, value in view.items():
         if target.get(field, "") != value:
-            out.add("mismatched", r.external_id, r.day, field=field, source=value, target=target.get(field, ""))
+            out.add("mismatched", ext, day, field=field, source=value, target=target.get(field, ""))
 
 
 class _SourceCheck:

@@ -138,11 +138,20 @@ def email_of(value: object) -> str:
 
 def initials_of(value: object) -> str:
     """The letters of JCC's initials (`J.P.`, `j p`, `JP` → `jp`); a whole first name gives its first letter."""
+    return _text_initials(value) if type(value) is str else _initials(value)
+
+
+def _initials(value: object) -> str:
     text = _text(value)
     parts = [p for p in _INITIALS_SPLIT.split(text) if p] if "." in text or " " in text else [text] if text else []
     if len(parts) == 1 and len(parts[0]) > 2 and "." not in text:
         return parts[0][0].casefold()
     return "".join(filter(str.isalpha, text)).casefold()
+
+
+# Initials are a small set (`J.`, `J.P.`, …) on both sides: each text is read once (only texts are remembered, as
+# for the wall clocks).
+_text_initials = lru_cache(maxsize=MEMO)(_initials)
 
 
 def product_counts(product_ids: object) -> Counter[str]:
@@ -204,11 +213,6 @@ class Crosswalk:
     def register_name(self, kind: str, key: str) -> str | None:
         entry = self.cats.register.get(kind, {}).get(key)
         return entry.name if entry else None
-
-
-def _typed3(a: object, b: object, c: object) -> tuple[object, ...]:
-    """Three values with their types, as a key (JSON's 1, 1.0 and true are equal in Python, not to the comparison)."""
-    return type(a), a, type(b), b, type(c), c
 
 
 def _line_key(item: object) -> tuple[object, ...]:
@@ -316,12 +320,14 @@ def compare(raw: Mapping[str, Any], reg: Mapping[str, Any], cw: Crosswalk) -> li
     rules = cw.tables.rules
     held = reg.get("products")
     bought = tuple(map(_line_key, held)) if isinstance(held, list) else held
+    # each key: the values with their types (JSON's 1, 1.0 and true are equal in Python, not to the comparison)
+    pid, pdesc, lid, ldesc, held_loc = (get("productID"), get("productDescription"), get("locationID"),
+                                        get("locationDescription"), _id_of(reg.get("location")))
+    eid, ename, held_emp = get("employeeID"), get("employeeName"), _id_of(reg.get("employee"))
     parts = [d for d in (
-        cw.remembered(_products, _typed3(get("productID"), get("productDescription"), bought), raw, reg),
-        cw.remembered(_location, _typed3(get("locationID"), get("locationDescription"), _id_of(reg.get("location"))),
-                      raw, reg),
-        cw.remembered(_employee, _typed3(get("employeeID"), get("employeeName"), _id_of(reg.get("employee"))),
-                      raw, reg)) if d]
+        cw.remembered(_products, (type(pid), pid, type(pdesc), pdesc, type(bought), bought), raw, reg),
+        cw.remembered(_location, (type(lid), lid, type(ldesc), ldesc, type(held_loc), held_loc), raw, reg),
+        cw.remembered(_employee, (type(eid), eid, type(ename), ename, type(held_emp), held_emp), raw, reg)) if d]
     birth = _text(get("clientDateOfBirth"))[:10]
     named = any((c.get("bsn"), c.get("lastName"), c.get("email"), c.get("phone"), c.get("birthDate")))
     language = _text(get("clientLanguage")).upper()

@@ -40,10 +40,17 @@ def _moment(value: object) -> datetime | None:
 
 
 def _products(value: object) -> str:
+    """The lines as sorted `CODE*n` (a line that is no object is `*1`; JSON values print as `str` prints them)."""
     if not isinstance(value, list):
         return ""
-    items = [_obj(p) for p in value]
-    return ";".join(sorted(f"{_text(p.get('code'))}*{_text(p.get('quantity') or 1)}" for p in items))
+    lines = []
+    for item in value:
+        line = _obj(item)
+        code = line.get("code")
+        lines.append(f"{'' if code is None else code}*{line.get('quantity') or 1}")
+    if len(lines) > 1:
+        lines.sort()
+    return ";".join(lines)
 
 
 def view_of(wire: Wire) -> View:
@@ -52,28 +59,36 @@ def view_of(wire: Wire) -> View:
 
 
 def view_and_day(wire: Wire) -> tuple[View, str | None]:
-    """`view_of` and `local_day` at once (the start time read once)."""
-    raw_start = wire.get("start")
+    """`view_of` and `local_day` at once (the start time read once).
+
+    Runs once per appointment on each side (plan's body, the register's answer): text values are taken as they
+    are without a call, and a start and end text are converted once (`_start`, `_duration`).
+    """
+    get = wire.get
+    raw_start, raw_end = get("start"), get("end")
     start, utc, day = _start(raw_start) if type(raw_start) is str else (None, "", None)
-    end = _moment(wire.get("end"))
-    c = _obj(wire.get("customer"))
-    duration = "" if start is None or end is None else str(int((end - start).total_seconds() // 60))
+    duration = _duration(raw_start, raw_end) if start is not None and isinstance(raw_end, str) else ""
+    c = _obj(get("customer"))
+    (status, case, location, employee, bsn, birth, initials, first, prefix, last, email,
+     phone) = (get("status"), get("caseReference"), _obj(get("location")).get("id"), _obj(get("employee")).get("id"),
+               c.get("bsn"), c.get("birthDate"), c.get("initials"), c.get("firstName"), c.get("lastNamePrefix"),
+               c.get("lastName"), c.get("email"), c.get("phone"))
     view = {
         "start": utc if start else f"(not a time: {_text(raw_start)})",
         "durationMinutes": duration,
-        "location": _text(_obj(wire.get("location")).get("id")),
-        "products": _products(wire.get("products")),
-        "status": _text(wire.get("status")),
-        "employee": _text(_obj(wire.get("employee")).get("id")),
-        "caseReference": _text(wire.get("caseReference")),
-        "customer.bsn": _text(c.get("bsn")),
-        "customer.birthDate": _text(c.get("birthDate")),
-        "customer.initials": _text(c.get("initials")),
-        "customer.firstName": _text(c.get("firstName")),
-        "customer.lastNamePrefix": _text(c.get("lastNamePrefix")),
-        "customer.lastName": _text(c.get("lastName")),
-        "customer.email": _text(c.get("email")),
-        "customer.phone": _text(c.get("phone")),
+        "location": location if type(location) is str else _text(location),
+        "products": _products(get("products")),
+        "status": status if type(status) is str else _text(status),
+        "employee": employee if type(employee) is str else _text(employee),
+        "caseReference": case if type(case) is str else _text(case),
+        "customer.bsn": bsn if type(bsn) is str else _text(bsn),
+        "customer.birthDate": birth if type(birth) is str else _text(birth),
+        "customer.initials": initials if type(initials) is str else _text(initials),
+        "customer.firstName": first if type(first) is str else _text(first),
+        "customer.lastNamePrefix": prefix if type(prefix) is str else _text(prefix),
+        "customer.lastName": last if type(last) is str else _text(last),
+        "customer.email": email if type(email) is str else _text(email),
+        "customer.phone": phone if type(phone) is str else _text(phone),
     }
     return view, day
 
@@ -86,6 +101,14 @@ def _start(text: str) -> tuple[datetime | None, str, str | None]:
     if start is None:
         return None, "", None
     return start, start.astimezone(UTC).isoformat(), start.astimezone(AMSTERDAM).date().isoformat()
+
+
+@lru_cache(maxsize=100_000)
+def _duration(start_text: str, end_text: str) -> str:
+    """Whole minutes from a start to an end time text ("" when the end is no time with an offset); slots recur,
+    so a pair of texts is converted once."""
+    start, end = _start(start_text)[0], _moment(end_text)
+    return "" if start is None or end is None else str(int((end - start).total_seconds() // 60))
 
 
 def local_day(wire: Wire) -> str | None:

@@ -54,7 +54,7 @@ def _customer(rec: JccAppointment, tables: MappingTables, reasons: list[str],
     first = normalise.name(rec.client_first_name) or first_from_initials
     if first and not initials:
         initials = f"{first[0].upper()}."
-    email = normalise.email(rec.client_mail)
+    email, plain = normalise.email_and_plain(rec.client_mail)
     if rec.client_mail and email is None:
         warnings.append("clientMail is not a valid e-mail address; left out")
     raw_phone = rec.client_mobile or rec.client_tel
@@ -67,10 +67,13 @@ def _customer(rec: JccAppointment, tables: MappingTables, reasons: list[str],
     last = normalise.name(rec.client_last_name)
     if not any((bsn, last, email, phone, rec.client_birth_date)):
         return Customer(anonymous=True, language=language)
-    customer = Customer(bsn=bsn, initials=initials, first_name=first,
-                        last_name_prefix=normalise.prefix(rec.client_last_name_prefix), last_name=last,
-                        birth_date=rec.client_birth_date, phone=phone, language=language)
-    # the address passed `normalise.email` (email_validator, as EmailStr uses it): not validated a second time
+    fields = {"bsn": bsn, "initials": initials, "first_name": first,
+              "last_name_prefix": normalise.prefix(rec.client_last_name_prefix), "last_name": last,
+              "birth_date": rec.client_birth_date, "phone": phone, "language": language}
+    if email and plain:  # a plain address (lower case): the model's own fast path checks it and keeps it as it is
+        return Customer(**fields, email=email)
+    customer = Customer(**fields)
+    # an unusual address passed `normalise.email` (email_validator, as EmailStr uses it): not validated a second time
     return customer.model_copy(update={"email": email}) if email else customer
 
 
@@ -105,10 +108,6 @@ def _employee(employee_id: str) -> Employee:
     return Employee(id=employee_id)
 
 
-def _status(start: datetime, now: datetime, tables: MappingTables) -> str:
-    return tables.rules.future_status if start >= now else tables.rules.past_status
-
-
 def map_appointment(rec: JccAppointment, tables: MappingTables, *, now: datetime, scope: str = "future",
                     archive_days: int = 5 * 365) -> MappingOutcome:
     """Map one JCC appointment; `now` is the cutover moment that separates future from history."""
@@ -119,7 +118,8 @@ def map_appointment(rec: JccAppointment, tables: MappingTables, *, now: datetime
     if not rec.complete:
         return MappingOutcome(rec.app_id, ext, "rejected", day, rec.location_id,
                               reasons=("details-missing: JCC listed it but its details came back empty",))
-    reasons.extend(f"invalid-time: {p}" for p in rec.problems)
+    if rec.problems:
+        reasons.extend(f"invalid-time: {p}" for p in rec.problems)
     location = tables.locations.get(rec.location_id or "")
     if location is None:
         reasons.append(f"unmapped-location: JCC location {rec.location_id or '(none)'} is not in locations.csv")
@@ -141,8 +141,10 @@ def map_appointment(rec: JccAppointment, tables: MappingTables, *, now: datetime
     if reasons or rec.start is None or rec.end is None or location is None:
         return MappingOutcome(rec.app_id, ext, "rejected", day, location_id, reasons=tuple(reasons),
                               warnings=tuple(warnings))
+    future = rec.start >= now  # aware times with other offsets: compared once
     fields: dict[str, Any] = {
-        "id": ext, "version": 1, "status": _status(rec.start, now, tables), "start": rec.start, "end": rec.end,
+        "id": ext, "version": 1, "status": tables.rules.future_status if future else tables.rules.past_status,
+        "start": rec.start, "end": rec.end,
         "location": _location(location[0], location[1]), "department": department,
         "channel": tables.rules.channel, "products": products, "customer": customer, "employee": employee,
         "case_reference": rec.case_id, "notes": normalise.clean(rec.description), "external_id": ext,
@@ -155,7 +157,7 @@ def map_appointment(rec: JccAppointment, tables: MappingTables, *, now: datetime
         return MappingOutcome(rec.app_id, ext, "rejected", day, location_id,
                               reasons=(f"invalid: {', '.join(names)}",), warnings=tuple(warnings))
     outcome: Outcome = "ok"
-    if rec.start < now and (scope != "all" or rec.start < now - timedelta(days=archive_days)):
+    if not future and (scope != "all" or rec.start < now - timedelta(days=archive_days)):
         outcome = "out-of-scope"
     return MappingOutcome(rec.app_id, ext, outcome, day, location_id, appointment, warnings=tuple(warnings))
 

@@ -9,7 +9,6 @@ from email_validator import EmailNotValidError, validate_email
 from hub.bsn import passes_elfproef
 from hub.email_fast import plain_email
 
-_SPACES = re.compile(r"\s+")
 _INITIALS = re.compile(r"[.\s]+")
 _PHONE_JUNK = re.compile(r"[\s\-().]")
 
@@ -18,8 +17,8 @@ def clean(value: str | None) -> str | None:
     """Trim and collapse inner whitespace; empty → None."""
     if value is None:
         return None
-    text = _SPACES.sub(" ", value).strip()
-    return text or None
+    # str.split splits where the regex `\s+` matches (both use str.isspace): the same text, without a regex
+    return " ".join(value.split()) or None
 
 
 def name(value: str | None) -> str | None:
@@ -67,16 +66,21 @@ def phone(value: str | None) -> str | None:
 
 def email(value: str | None) -> str | None:
     """A syntactically valid e-mail address, lower case; None otherwise (no DNS look-up)."""
+    return email_and_plain(value)[0]
+
+
+def email_and_plain(value: str | None) -> tuple[str | None, bool]:
+    """`email(value)`, and whether it is a plain address (`hub.email_fast`: the canonical model takes it as is)."""
     text = clean(value)
     if text is None:
-        return None
+        return None, False
     plain = plain_email(text)  # most addresses: the same answer as the library's, in microseconds
     if plain is not None:
-        return plain.lower()
+        return plain.lower(), True
     try:
-        return validate_email(text, check_deliverability=False).normalized.lower()
+        return validate_email(text, check_deliverability=False).normalized.lower(), False
     except EmailNotValidError:
-        return None
+        return None, False
 
 
 def bsn(client_id: str | None, *, pad: bool = True) -> tuple[str | None, bool]:
@@ -89,4 +93,4 @@ def bsn(client_id: str | None, *, pad: bool = True) -> tuple[str | None, bool]:
     return (text, True) if passes_elfproef(text) else (None, False)
 
 
-__all__ = ["bsn", "clean", "email", "initials", "name", "phone", "prefix"]
+__all__ = ["bsn", "clean", "email", "email_and_plain", "initials", "name", "phone", "prefix"]

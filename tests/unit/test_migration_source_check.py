@@ -137,3 +137,13 @@ def test_time_texts_are_converted_once_and_other_json_values_each_on_their_own()
     assert wall_clock_of_jcc(True) == "(not a time: True)"
     assert wall_clock_of_register(1.0) == "(not a time: 1.0)"
     assert wall_clock_of_register(True) == "(not a time: True)"
+
+
+def test_initials_texts_are_read_once_and_other_json_values_each_on_their_own() -> None:
+    from migration import source_check
+
+    before = source_check._text_initials.cache_info().hits
+    assert initials_of("J.P.") == initials_of("J.P.") == "jp"
+    assert source_check._text_initials.cache_info().hits > before
+    assert initials_of(1) == "" and initials_of(True) == "t" and initials_of(1.0) == ""  # 1 == True as keys
+    assert initials_of(True) == "t" and initials_of(1) == ""
