@@ -39,10 +39,12 @@ _PLAIN_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]
 
 @dataclass(frozen=True)
 class Received:
-    """The events of one request, each a structured CloudEvent dict as the producer sent it."""
+    """The events of one request, each a structured CloudEvent dict as the producer sent it; `nul_free` when
+    they came as JSON without a `\\u0000` escape (JSON text cannot hold a NUL otherwise)."""
 
     mode: Mode
     events: list[Any]
+    nul_free: bool = False
 
 
 def media_type(content_type: str | None) -> str:
@@ -157,6 +159,7 @@ def receive(mode: Mode, headers: Mapping[str, str], body: bytes, max_batch: int)
     if mode == "binary":
         return Received(mode, [_binary(headers, body)])
     raw = bounded_json.loads(body)
+    nul_free = b"\\u0000" not in body
     if mode == "batch" or isinstance(raw, list):
         if not isinstance(raw, list):
             raise Problem(422, "a batch is a JSON array of CloudEvents", code="invalid-event")
@@ -164,6 +167,6 @@ def receive(mode: Mode, headers: Mapping[str, str], body: bytes, max_batch: int)
             raise Problem(422, f"a batch holds 1 to {max_batch} events", code="invalid-event")
         for index, item in enumerate(raw):
             check_structured(item, f"[{index}].")
-        return Received("batch", raw)
+        return Received("batch", raw, nul_free)
     check_structured(raw)
-    return Received("structured", [raw])
+    return Received("structured", [raw], nul_free)
