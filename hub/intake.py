@@ -157,26 +157,28 @@ class Intake:
                ) -> tuple[dict[str, int], dict[int, list[int]]]:
         """SQLite: two statements in one transaction, the new inbox rows (a key stored before is skipped) and
         their deliveries. Each is a multi-row INSERT … RETURNING of fixed text per row count, run by the driver
-        with values bound here by the columns' own type processors: nothing to compile, `now` processed once."""
+        (sqlite3) on the unit of work's connection with values bound here by the columns' own type processors:
+        nothing to compile, no execution context, `now` processed once."""
         bind = _sqlite_binds(self._db.engine.dialect)
         at, pending = bind.time(now), DeliveryStatus.PENDING
         new_ids: dict[str, int] = {}
         delivery_ids: dict[int, list[int]] = {}
         with self._db.unit_of_work() as s:
-            conn = s.connection()
+            driver = s.connection().connection.driver_connection  # sqlite3's, in the unit of work's transaction
+            assert driver is not None
             for start in range(0, len(rows), _SQLITE_ROWS):
                 some_rows = rows[start:start + _SQLITE_ROWS]
                 values = [v for r in some_rows for v in (
                     r["dedupe_key"], r["source"], r["event_id"], r["type"], r["subject"], r["version"],
                     bind.payload(r["payload"]), r["caller"], at, at if r["processed_at"] else None,
                     r["traceparent"], r["tracestate"], r["caller_traceparent"])]
-                new_ids.update(conn.exec_driver_sql(_sqlite_insert_inbox(len(some_rows)), tuple(values)).all())
+                new_ids.update(driver.execute(_sqlite_insert_inbox(len(some_rows)), values).fetchall())
             delivery_ids = {inbox_id: [] for inbox_id in new_ids.values()}
             wanted = [(new_ids[key], flow) for key, flow in pairs if key in new_ids]
             for start in range(0, len(wanted), _SQLITE_ROWS):
                 some = wanted[start:start + _SQLITE_ROWS]
                 values = [v for inbox_id, flow in some for v in (inbox_id, flow, pending, at, at, at)]
-                for inbox_id, delivery_id in conn.exec_driver_sql(_sqlite_insert_deliveries(len(some)), tuple(values)):
+                for inbox_id, delivery_id in driver.execute(_sqlite_insert_deliveries(len(some)), values).fetchall():
                     delivery_ids[inbox_id].append(delivery_id)
         return new_ids, delivery_ids
 
@@ -238,7 +240,8 @@ _SQLITE_ROWS = 500
 
 @dataclass(frozen=True)
 class _SqliteBinds:
-    """The columns' own bind processors (SQLAlchemy's, for this dialect): what the compiled path stores."""
+    """The columns' own bind processors for this dialect (UtcDateTime to SQLite's text, JSON to text): what
+    SQLAlchemy's compiled statements store, so the store's queries compare like with like."""
 
     time: Callable[[datetime | None], Any]
     payload: Callable[[Any], Any]
@@ -246,7 +249,8 @@ class _SqliteBinds:
 
 @cache
 def _sqlite_binds(dialect: Any) -> _SqliteBinds:
-    time, payload = (INBOX.c.received_at.type.bind_processor(dialect), INBOX.c.payload.type.bind_processor(dialect))
+    time = INBOX.c.received_at.type.dialect_impl(dialect).bind_processor(dialect)
+    payload = INBOX.c.payload.type.dialect_impl(dialect).bind_processor(dialect)
     assert time is not None and payload is not None
     return _SqliteBinds(time, payload)
 

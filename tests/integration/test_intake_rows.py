@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hub.bootstrap import Hub
 from hub.intake import Submission
@@ -43,3 +43,8 @@ def test_every_column_of_a_routed_and_an_unrouted_event(hub: Hub) -> None:
                 row.id, DeliveryStatus.PENDING, 0, 0, None, None, None)
             assert d.next_attempt_at == d.created_at == d.updated_at == row.received_at
         assert len({d.flow for d in deliveries}) == len(deliveries)
+        # stored as the store's own queries write a time (SQLite compares the text): found by equality
+        assert s.scalar(select(InboxEvent.id).where(InboxEvent.received_at == row.received_at,
+                                                    InboxEvent.event_id == "e-7")) == row.id
+        assert s.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.next_attempt_at == row.received_at)) == len(deliveries)
