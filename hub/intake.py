@@ -156,29 +156,28 @@ class Intake:
     def _store(self, rows: list[dict[str, Any]], pairs: list[tuple[str, str]], now: datetime
                ) -> tuple[dict[str, int], dict[int, list[int]]]:
         """SQLite: two statements in one transaction, the new inbox rows (a key stored before is skipped) and
-        their deliveries. Each is a multi-row INSERT … RETURNING of fixed text per row count, run by the driver
-        (sqlite3) on the unit of work's connection with values bound here by the columns' own type processors:
-        nothing to compile, no execution context, `now` processed once."""
+        their deliveries. Each is a multi-row INSERT … RETURNING of fixed text per row count, run as driver SQL
+        (errors still wrapped by SQLAlchemy, so a locked store is the 503) with values bound here by the columns'
+        own type processors: nothing to compile, `now` processed once."""
         bind = _sqlite_binds(self._db.engine.dialect)
         at, pending = bind.time(now), DeliveryStatus.PENDING
         new_ids: dict[str, int] = {}
         delivery_ids: dict[int, list[int]] = {}
         with self._db.unit_of_work() as s:
-            driver = s.connection().connection.driver_connection  # sqlite3's, in the unit of work's transaction
-            assert driver is not None
+            conn = s.connection()
             for start in range(0, len(rows), _SQLITE_ROWS):
                 some_rows = rows[start:start + _SQLITE_ROWS]
                 values = [v for r in some_rows for v in (
                     r["dedupe_key"], r["source"], r["event_id"], r["type"], r["subject"], r["version"],
                     bind.payload(r["payload"]), r["caller"], at, at if r["processed_at"] else None,
                     r["traceparent"], r["tracestate"], r["caller_traceparent"])]
-                new_ids.update(driver.execute(_sqlite_insert_inbox(len(some_rows)), values).fetchall())
+                new_ids.update(conn.exec_driver_sql(_sqlite_insert_inbox(len(some_rows)), tuple(values)).all())
             delivery_ids = {inbox_id: [] for inbox_id in new_ids.values()}
             wanted = [(new_ids[key], flow) for key, flow in pairs if key in new_ids]
             for start in range(0, len(wanted), _SQLITE_ROWS):
                 some = wanted[start:start + _SQLITE_ROWS]
                 values = [v for inbox_id, flow in some for v in (inbox_id, flow, pending, at, at, at)]
-                for inbox_id, delivery_id in driver.execute(_sqlite_insert_deliveries(len(some)), values).fetchall():
+                for inbox_id, delivery_id in conn.exec_driver_sql(_sqlite_insert_deliveries(len(some)), tuple(values)):
                     delivery_ids[inbox_id].append(delivery_id)
         return new_ids, delivery_ids
 

@@ -50,11 +50,9 @@ def make_engine(url: str, *, reader: bool = False, limits: StoreLimits | None = 
         def _no_autobegin(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None
 
-        begin = "BEGIN" if reader else "BEGIN IMMEDIATE"
-
         @event.listens_for(engine, "begin")
-        def _begin(conn: Any) -> None:  # on the driver's connection: no execution context for a fixed text
-            conn.connection.driver_connection.execute(begin)
+        def _begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
         return engine
     # pool_size above the concurrent requests a server runs (its threadpool): an overflow connection is
