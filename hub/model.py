@@ -22,6 +22,7 @@ from pydantic import (
     EmailStr,
     Field,
     ValidationError,
+    ValidationInfo,
     WrapValidator,
     model_validator,
 )
@@ -242,6 +243,9 @@ ATTRIBUTE_NAME = re.compile(r"[a-z0-9]+")
 #: The context attributes the spec defines; anything else in an envelope is an extension.
 CORE_ATTRIBUTES = frozenset({"specversion", "id", "source", "type", "subject", "time", "datacontenttype",
                              "dataschema"})
+#: Validation context key (`parse_event(nul_free=True)`): the input is known to hold no NUL character.
+NUL_FREE = "nul_free"
+_NUL_FREE = {NUL_FREE: True}
 #: CloudEvents Integer is a signed 32-bit number.
 CE_INTEGER = range(-(2**31), 2**31)
 
@@ -302,8 +306,9 @@ class CloudEvent(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _no_nul_anywhere(cls, raw: Any) -> Any:
-        raw = refuse_nul(raw)
+    def _no_nul_anywhere(cls, raw: Any, info: ValidationInfo) -> Any:
+        if not (isinstance(info.context, dict) and info.context.get(NUL_FREE)):
+            raw = refuse_nul(raw)
         if isinstance(raw, dict):
             for name, value in raw.items():
                 if name in CORE_ATTRIBUTES or name in ("data", "data_base64"):
@@ -349,14 +354,23 @@ class AppointmentEvent(CloudEvent):
         return self.data.id
 
 
-def parse_event(raw: object) -> CloudEvent:
+def parse_event(raw: object, *, nul_free: bool = False) -> CloudEvent:
     """Validate one structured CloudEvent; appointment events get a typed snapshot.
 
-    Raises pydantic's ValidationError naming the field and the reason.
+    `nul_free`: the caller knows no text in `raw` holds a NUL (e.g. it parsed JSON without a `\\u0000` escape),
+    so the model's walk looking for one is skipped. Raises pydantic's ValidationError naming the field and the
+    reason: for an appointment event whose envelope is invalid, the envelope's findings only.
     """
-    envelope = CloudEvent.model_validate(raw)
+    context = _NUL_FREE if nul_free else None
+    kind = raw.get("type") if isinstance(raw, dict) else None
+    if isinstance(kind, str) and kind.startswith(APPOINTMENT_EVENT_PREFIX):
+        try:  # validated once when valid; an invalid one is answered as below
+            return AppointmentEvent.model_validate(raw, context=context)
+        except ValidationError:
+            pass
+    envelope = CloudEvent.model_validate(raw, context=context)
     if envelope.type.startswith(APPOINTMENT_EVENT_PREFIX):
-        return AppointmentEvent.model_validate(raw)
+        return AppointmentEvent.model_validate(raw, context=context)
     return envelope
 
 

@@ -19,8 +19,18 @@ from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.sdk.trace import Tracer as SdkTracer
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.trace import Link, Span, SpanContext, SpanKind, Status, StatusCode
+from opentelemetry.trace import (
+    Link,
+    NonRecordingSpan,
+    Span,
+    SpanContext,
+    SpanKind,
+    Status,
+    StatusCode,
+    TraceFlags,
+)
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from hub.observability_settings import TracingSettings
@@ -167,10 +177,31 @@ class EventTrace:
     caller_traceparent: str | None
 
 
+def _unrecorded_span(name: str, parent: Context, kind: SpanKind, links: Sequence[Link] | None,
+                     attributes: Mapping[str, Any]) -> Span:
+    """The span the hub's tracer would start, without recording it: nothing is listening (no exporter, no test
+    processor), so only its context matters. Same trace id, span id generator, sampler and flags as
+    `Tracer.start_span`; ~10x cheaper than a recorded span that is ended into an empty fanout."""
+    sdk = tracer()
+    assert isinstance(sdk, SdkTracer)
+    parent_sc = trace.get_current_span(parent).get_span_context()
+    if parent_sc.is_valid:
+        trace_id, random_id = parent_sc.trace_id, parent_sc.trace_flags.random_trace_id
+    else:
+        trace_id, random_id = sdk.id_generator.generate_trace_id(), sdk.id_generator.is_trace_id_random()
+    sampled = sdk.sampler.should_sample(parent, trace_id, name, kind, attributes, links)
+    flags = TraceFlags.SAMPLED if sampled.decision.is_sampled() else TraceFlags.DEFAULT
+    if random_id:
+        flags |= TraceFlags.RANDOM_TRACE_ID
+    return NonRecordingSpan(SpanContext(trace_id, sdk.id_generator.generate_span_id(), is_remote=False,
+                                        trace_flags=TraceFlags(flags), trace_state=sampled.trace_state))
+
+
 class IntakeSpans:
     """One `intake` span per received event: child of the HTTP `traceparent` header, else of the event's own
     `traceparent` (CloudEvents distributed-tracing extension), else a new trace; linked to the extension's
-    context when both came and differ (the event's starting trace)."""
+    context when both came and differ (the event's starting trace). With nothing listening for spans (no exporter
+    configured) they are not recorded, only their trace context made (`_unrecorded_span`)."""
 
     def __init__(self, headers: Mapping[str, str], events: Sequence[Any], endpoint: str) -> None:
         hop = extract(headers.get("traceparent"), headers.get("tracestate"))
@@ -178,6 +209,8 @@ class IntakeSpans:
         self.traces: list[EventTrace] = []
         self.done = False
         t = tracer()
+        recorded = bool(_FANOUT.processors)
+        attributes = {"afsprakenhub.endpoint": endpoint}
         for item in events:
             ext = None
             if isinstance(item, Mapping):
@@ -186,7 +219,8 @@ class IntakeSpans:
             links = [Link(trace.get_current_span(ext).get_span_context())] if hop is not None and ext is not None \
                 else None
             span = t.start_span("intake", context=parent or Context(), kind=SpanKind.SERVER, links=links,
-                                attributes={"afsprakenhub.endpoint": endpoint})
+                                attributes=attributes) if recorded else \
+                _unrecorded_span("intake", parent or Context(), SpanKind.SERVER, links, attributes)
             sc = span.get_span_context()
             caller = traceparent_of(trace.get_current_span(parent).get_span_context()) if parent else None
             self.spans.append(span)

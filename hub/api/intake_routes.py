@@ -75,7 +75,7 @@ def validate(received: Received) -> list[CloudEvent]:
     for index, item in enumerate(received.events):
         prefix = f"[{index}]." if received.mode == "batch" else ""
         try:
-            events.append(parse_event(item))
+            events.append(parse_event(item, nul_free=received.nul_free))
         except ValidationError as exc:
             bad.extend(_invalid(exc, prefix))
     if bad:

@@ -106,3 +106,28 @@ def test_dedupe_key_is_source_plus_id() -> None:
 
 def test_appointment_builder_defaults_are_valid() -> None:
     assert appointment()["customer"]["bsn"] == "999993653"
+
+
+def test_an_appointment_event_with_a_bad_envelope_names_the_envelope_only() -> None:
+    raw = cloudevent()
+    raw["id"] = ""
+    raw["data"]["version"] = "not a number"
+    with pytest.raises(ValidationError) as caught:
+        parse_event(raw)
+    assert [e["loc"] for e in caught.value.errors()] == [("id",)]
+
+
+def test_a_bad_snapshot_is_named_once() -> None:
+    raw = cloudevent()
+    raw["data"]["version"] = "not a number"
+    with pytest.raises(ValidationError) as caught:
+        parse_event(raw, nul_free=True)
+    assert [e["loc"] for e in caught.value.errors()] == [("data", "version")]
+
+
+def test_nul_is_refused_unless_the_caller_vouches_for_the_text() -> None:
+    raw = cloudevent()
+    raw["data"]["customer"]["lastName"] = "Dijk\x00"
+    with pytest.raises(ValidationError, match="NUL"):
+        parse_event(raw)
+    assert isinstance(parse_event(raw, nul_free=True), AppointmentEvent)
