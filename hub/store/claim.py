@@ -3,7 +3,8 @@
 One round trip in autocommit instead of BEGIN, read, lease, lock (two statements when new), guard read and
 COMMIT (issue 25: a worker waited 35-40 % of its time on store round trips). The statement leases the
 delivery (only when open, due and not leased), joins what the flow needs from the inbox, takes or renews the
-order lock `order:<flow>:<subject>` (or steals it once expired) and reads the flow's applied version.
+order lock `order:<flow>:<subject>` (or steals it once expired), reads the flow's applied version and all
+links of the appointment (`links`: [peer, remote id, version, hash, data] each; hub.delivery_links).
 A delivery whose lock someone else holds comes back with `locked` false and is given back (`UNCLAIM`).
 """
 
@@ -36,7 +37,9 @@ SELECT e.flow, e.inbox_id, e.attempts, e.replays, e.subject, e.version, e.payloa
        e.traceparent, e.tracestate, e.caller_traceparent,
        e.lock_name IS NULL OR EXISTS (SELECT 1 FROM locked) AS locked,
        (SELECT l.last_version FROM links l WHERE l.appointment_id = e.subject AND l.peer = :b_guard || e.flow)
-           AS applied
+           AS applied,
+       (SELECT json_agg(json_build_array(l.peer, l.remote_id, l.last_version, l.content_hash, l.data))
+        FROM links l WHERE l.appointment_id = e.subject) AS links
 FROM event e
 """).bindparams(
     bindparam("b_open", value=list(DeliveryStatus.OPEN), expanding=True),
@@ -44,7 +47,8 @@ FROM event e
     bindparam("b_until", type_=UtcDateTime()),
 ).columns(flow=String(), inbox_id=Integer(), attempts=Integer(), replays=Integer(), subject=String(),
           version=Integer(), payload=JSON(none_as_null=True), caller=String(), received_at=UtcDateTime(),
-          traceparent=String(), tracestate=String(), caller_traceparent=String(), applied=Integer())
+          traceparent=String(), tracestate=String(), caller_traceparent=String(), applied=Integer(),
+          links=JSON(none_as_null=True))
 
 
 
