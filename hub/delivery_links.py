@@ -12,12 +12,17 @@ Why this is safe (issue 25: link reads and writes were a fifth of a worker's sto
   skipped, retried, dead, waiting for a peer): a transient failure after a successful peer call keeps the
   link. Only a crash between a peer call and that transaction loses them, together with the outcome: the
   delivery is then claimed again when its lease runs out and calls the peer again. That is safe because
-  every flow's peer writes are idempotent upserts keyed by something the retry derives again:
-  Salesforce upserts by external id (`Afspraak_Id__c` of a contact moment, BSN/KvK of an account), Graph
-  events by the appointment's transaction id, Open Klant by the contact moment's `kanaal`/external
-  reference, Open Zaak's closure is a status set to the same value, the TIP publish carries the event's
-  own id (`tests/integration/test_crash_redelivery.py` kills a delivery after its peer call and shows the
-  peer then holds one record, not two).
+  every flow's peer writes are idempotent, keyed by something the retry derives again, not by the lost link:
+  Salesforce contact moments and accounts are upserted by external id (`<appointment>:<kind>`, BSN/KvK), a
+  review Task is looked up (in the same composite) before one is created; Graph events are created with a
+  transactionId derived from the appointment, so a repeated create answers the same event; Open Klant
+  klantcontacten are listed by the moment's key and converged to one (extras deleted), and the note of a
+  create in flight is written before the call with `put_now`, durable at once, because that create may land
+  after the retry's listing; a Graph delete of an event already gone counts as done; a zaak closure closes
+  only appointments the register does not show as finished.
+  Flows that call `hub.links` directly (pickup readiness) write at once, as before.
+  `tests/integration/test_crash_redelivery.py` abandons a delivery after its peer call and shows the peer
+  then holds one record, not two.
 """
 
 from __future__ import annotations
@@ -85,6 +90,14 @@ class DeliveryLinks(LinkStore):
         self._written[key] = merged
         if appointment_id == self.appointment_id:
             self._known[peer] = _merged(self._known.get(peer), appointment_id, peer, values)
+
+    def put_now(self, appointment_id: str, peer: str, *, remote_id: str | None = None,
+                version: int | None = None, hash_: str | None = None, data: dict[str, Any] | None = None) -> None:
+        """Keep the write and make this link's kept writes at once, in their own statement (written again, the
+        same, with the outcome)."""
+        self.put(appointment_id, peer, remote_id=remote_id, version=version, hash_=hash_, data=data)
+        with self._db.one_statement() as s:
+            write_links(s.connection(), [(appointment_id, peer, self._written[(appointment_id, peer)])], self._now())
 
     def pending(self) -> Sequence[Write]:
         """The writes to make in the finish transaction: one per link, in the order first written."""

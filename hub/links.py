@@ -61,6 +61,12 @@ class LinkStore:
             put_link(s, appointment_id, peer, self._now(), remote_id=remote_id, version=version, hash_=hash_,
                      data=data)
 
+    def put_now(self, appointment_id: str, peer: str, *, remote_id: str | None = None,
+                version: int | None = None, hash_: str | None = None, data: dict[str, Any] | None = None) -> None:
+        """`put`, durable before this returns even inside a delivery: a note that must survive a crash (a write
+        that may land at a peer later), made before the peer call."""
+        self.put(appointment_id, peer, remote_id=remote_id, version=version, hash_=hash_, data=data)
+
     def for_appointment(self, appointment_id: str) -> list[LinkState]:
         with self._db.reading() as s:
             rows = s.connection().execute(_FOR_APPOINTMENT, {"b_appointment": appointment_id})
