@@ -1,8 +1,9 @@
 """Process one delivery: claim it, keep per-appointment order, run the flow, record the outcome.
 
 Two store transactions per delivery whatever the flow does: one to take the order lock, claim the
-lease and read what the flow needs; one to record the outcome, move the version guard and let go of
-the lock. The flow's own peer calls run outside any transaction.
+lease and read what the flow needs (the appointment's links included); one to record the outcome with the
+flow's link writes and audit records, move the version guard and let go of the lock (hub.delivery_links).
+The flow's own peer calls run outside any transaction.
 """
 
 from __future__ import annotations
@@ -345,7 +346,8 @@ class DeliveryProcessor:
 
     def _finish_postgres(self, claim: Claim, status: str, detail: str | None, guard: bool, error_class: str | None,
                          peer: str | None, log_it: bool, now: datetime) -> None:
-        """`_finish` in four statements: [LDV record,] outcome + guard + unlock, inbox row lock, processed mark."""
+        """`_finish` in one transaction: [LDV and flow audit records,] [link upserts,] outcome + guard + unlock,
+        inbox row lock, processed mark."""
         with self.hub.db.unit_of_work() as s:
             conn = s.connection()
             if log_it:
