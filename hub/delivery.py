@@ -23,7 +23,7 @@ from hub.audit import AUDIT
 from hub.backoff import backoff_seconds
 from hub.breaker import PeerUnavailable
 from hub.context import FlowContext, InboundEvent
-from hub.delivery_links import DeliveryLinks, write_pending
+from hub.delivery_links import DeliveryLinks, link_rows, write_pending
 from hub.errors import PermanentError, TransientError
 from hub.ldv import ProcessingLogError
 from hub.links import _FOR_APPOINTMENT, LinkState, put_link
@@ -346,20 +346,19 @@ class DeliveryProcessor:
 
     def _finish_postgres(self, claim: Claim, status: str, detail: str | None, guard: bool, error_class: str | None,
                          peer: str | None, log_it: bool, now: datetime) -> None:
-        """`_finish` in one transaction: [LDV and flow audit records,] [link upserts,] outcome + guard + unlock,
-        inbox row lock, processed mark."""
+        """`_finish` in one transaction of up to three statements: [LDV and flow audit records,] outcome + guard +
+        link upserts + unlock + inbox row lock, processed mark."""
         with self.hub.db.unit_of_work() as s:
             conn = s.connection()
             if log_it:
                 log_delivery(conn, self.hub, claim, status)
-            _keep_writes(conn, claim, now)
             guarded = guard and claim.subject is not None and claim.version is not None
             conn.execute(FINISH, {
                 "b_id": claim.delivery_id, "b_status": status, "b_now": now,
                 "b_ok": status == DeliveryStatus.SUCCEEDED, "b_error": (detail or "")[:2000] or None,
                 "b_class": error_class, "b_peer": peer, "b_guard": guarded, "b_subject": claim.subject,
                 "b_guard_peer": GUARD_PREFIX + claim.flow, "b_version": max(claim.version or 0, 0),
-                "b_lock": claim.order_lock, "b_holder": claim.holder})
-            # Finishers of one event's deliveries take turns on its inbox row (see `_finish`).
-            conn.execute(_TAKE_INBOX, {"b_inbox": claim.inbox_id})
+                "b_lock": claim.order_lock, "b_holder": claim.holder, "b_inbox": claim.inbox_id,
+                "b_links": link_rows(claim.links)})
+            # FINISH took the event's inbox row: finishers of one event's deliveries take turns (see `_finish`).
             conn.execute(MARK_PROCESSED, {"b_inbox": claim.inbox_id, "b_now": now})

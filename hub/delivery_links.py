@@ -108,3 +108,12 @@ def write_pending(conn: Connection, links: DeliveryLinks | None, now: datetime) 
     """Write a delivery's buffered link writes on `conn` (inside its finish transaction)."""
     if links is not None and (pending := links.pending()):
         write_links(conn, pending, now)
+
+
+def link_rows(links: DeliveryLinks | None) -> list[dict[str, Any]]:
+    """The buffered writes as link rows (unset fields None: kept) for PostgreSQL's FINISH (`b_links`)."""
+    if links is None:
+        return []
+    return [{"appointment_id": aid, "peer": peer, "remote_id": values.get("remote_id"),
+             "last_version": values.get("last_version"), "content_hash": values.get("content_hash"),
+             "data": values.get("data")} for aid, peer, values in links.pending()]

@@ -52,9 +52,11 @@ FROM event e
 
 
 
-#: A finished delivery (PostgreSQL): its outcome, the flow's version guard (never lowered) and the order lock's
-#: release in one statement. Then the finisher takes its event's inbox row and marks it processed when no
-#: delivery of it is open (`MARK_PROCESSED`, a new statement: it must see what other finishers committed).
+#: A finished delivery (PostgreSQL): its outcome, the flow's version guard (never lowered), the flow's link
+#: writes (`b_links`, a JSON array of link rows; a field left null keeps its stored value, a version never goes
+#: down), the order lock's release and its event's inbox row lock in one statement. Then, in the same
+#: transaction, the finisher marks the event processed when no delivery of it is open (`MARK_PROCESSED`, a new
+#: statement: holding the row lock, it sees what the other finishers of the event committed).
 FINISH = text("""
 WITH done AS (
     UPDATE deliveries SET status = :b_status, leased_until = NULL, updated_at = :b_now, finished_at = :b_now,
@@ -70,12 +72,26 @@ WITH done AS (
         last_version = CASE WHEN links.last_version IS NULL OR EXCLUDED.last_version > links.last_version
                             THEN EXCLUDED.last_version ELSE links.last_version END
     RETURNING 1
+), linked AS (
+    INSERT INTO links (appointment_id, peer, remote_id, last_version, content_hash, data, updated_at)
+    SELECT r.appointment_id, r.peer, r.remote_id, r.last_version, r.content_hash, r.data, :b_now
+    FROM json_populate_recordset(NULL::links, :b_links) r
+    ON CONFLICT (appointment_id, peer) DO UPDATE SET updated_at = EXCLUDED.updated_at,
+        remote_id = COALESCE(EXCLUDED.remote_id, links.remote_id),
+        content_hash = COALESCE(EXCLUDED.content_hash, links.content_hash),
+        data = COALESCE(EXCLUDED.data, links.data),
+        last_version = CASE WHEN links.last_version IS NULL OR EXCLUDED.last_version > links.last_version
+                            THEN COALESCE(EXCLUDED.last_version, links.last_version) ELSE links.last_version END
+    RETURNING 1
 ), unlocked AS (
     DELETE FROM locks WHERE name = :b_lock AND holder = :b_holder RETURNING 1
+), taken AS (
+    SELECT id FROM inbox WHERE id = :b_inbox FOR UPDATE
 )
 SELECT (SELECT count(*) FROM done) AS done, (SELECT count(*) FROM guard) AS guarded,
-       (SELECT count(*) FROM unlocked) AS unlocked
-""").bindparams(bindparam("b_now", type_=UtcDateTime()))
+       (SELECT count(*) FROM linked) AS linked, (SELECT count(*) FROM unlocked) AS unlocked,
+       (SELECT count(*) FROM taken) AS taken
+""").bindparams(bindparam("b_now", type_=UtcDateTime()), bindparam("b_links", type_=JSON(none_as_null=True)))
 
 #: After `SELECT … FOR UPDATE` of the inbox row: processed once no delivery of the event is open.
 MARK_PROCESSED = text("""
