@@ -66,8 +66,14 @@ def _finish_span(stack: Any, after_id: int) -> tuple[int, float]:
     return n, (last - first).total_seconds() if n > 1 else 0.0
 
 
-def _drained(stack: Any, timeout: float) -> None:
-    """Wait until no delivery is open, polling a read snapshot every 0.25 s.
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process `pid` so far (/proc; Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _drained(stack: Any, timeout: float, sample: Any = None) -> None:
+    """Wait until no delivery is open, polling a read snapshot every 0.25 s (then calling `sample(open)`).
 
     Not `stack.settle()`: its `status()` runs in a write transaction every 50 ms, which on SQLite takes the
     database's one write lock from the worker being measured (and costs CPU the worker shares)."""
@@ -81,7 +87,9 @@ def _drained(stack: Any, timeout: float) -> None:
                             .where(Delivery.status.in_(DeliveryStatus.OPEN))) or 0
 
     deadline = time.monotonic() + timeout
-    while open_left():
+    while left := open_left():
+        if sample is not None:
+            sample(left)
         if time.monotonic() > deadline:
             raise RuntimeError(f"deliveries still open after {timeout:.0f} s")
         time.sleep(0.25)
@@ -142,7 +150,20 @@ def run(appointments: int, concurrency: int, latency_ms: int, seed: int, databas
                 procs._start("worker-0")
             else:
                 worker.resume()
-            _drained(stack, stack.timeout)
+            # The worker's CPU per delivery, from the first poll that finds deliveries done (its start-up, imports
+            # included, is over by then) to the end: (CPU seconds, open deliveries) at each poll.
+            samples: list[tuple[float, int]] = []
+            pid = procs.procs["worker-0"].pid if procs is not None else None
+            opened = [0]
+
+            def sample(left: int) -> None:
+                opened[0] = max(opened[0], left)
+                if pid is not None and left < opened[0]:
+                    samples.append((cpu_seconds(pid), left))
+
+            _drained(stack, stack.timeout, sample)
+            if pid is not None and samples:
+                samples.append((cpu_seconds(pid), 0))
             seconds = time.perf_counter() - began
             stack.settle()
             for sim in sims:
@@ -154,7 +175,9 @@ def run(appointments: int, concurrency: int, latency_ms: int, seed: int, databas
             "load": os.getloadavg()[0],
             "latencyMs": latency_ms, "concurrency": concurrency, "events": events, "deliveries": deliveries,
             "calls": calls, "seconds": seconds, "deliveriesPerS": (deliveries - 1) / span if span else 0.0,
-            "callsPerDelivery": calls / deliveries if deliveries else 0.0}
+            "callsPerDelivery": calls / deliveries if deliveries else 0.0,
+            "cpuMsPerDelivery": (1000 * (samples[-1][0] - samples[0][0]) / (samples[0][1] - samples[-1][1])
+                                 if pid is not None and len(samples) > 1 and samples[0][1] > 0 else None)}
 
 
 def main() -> None:
@@ -204,11 +227,15 @@ def main() -> None:
         rows.append([r["round"], r["store"], f"{r['latencyMs']} ms", r["concurrency"], r["deliveries"],
                      r["callsPerDelivery"], r["seconds"], r["deliveriesPerS"], latency_bound or "-",
                      process if latency_bound and process else "-", ratio if ratio is not None else "-",
-                     yes(ratio >= TARGET) if ratio is not None else "-", f"{r['load']:.1f}"])
+                     yes(ratio >= TARGET) if ratio is not None else "-",
+                     f"{r['cpuMsPerDelivery']:.2f}" if r["cpuMsPerDelivery"] is not None else "-", f"{r['load']:.1f}"])
     print_table(["round", "store", "peer latency", "threads", "deliveries", "calls/delivery", "wall s",
-                 "deliveries/s", "latency bound/s", "process bound/s", "achieved/bound", ">=0.8", "load 1m"], rows)
+                 "deliveries/s", "latency bound/s", "process bound/s", "achieved/bound", ">=0.8",
+                 "worker cpu ms/delivery", "load 1m"], rows)
     print("latency bound = threads / (calls per delivery x latency); process bound = this worker process at 0 ms "
-          "peers in the same round; bound = the smaller; load 1m = the machine's load average when the run ended\n")
+          "peers in the same round; bound = the smaller; worker cpu ms/delivery = the worker process's user + system "
+          "CPU (/proc) from the first poll that found deliveries done to the end, per delivery done in between; "
+          "load 1m = the machine's load average when the run ended\n")
     summary = []
     for (store, threads), values in sorted(ratios.items()):
         zero = [r["deliveriesPerS"] for r in results if r["store"] == store and not r["latencyMs"]]

@@ -40,6 +40,25 @@ class AuditLog:
 
         `persons` (a job's): one more record per distinct person processed, each a child of the current span
         with that person as subject, inserted in the same transaction as the action's record (a batch)."""
+        row = self.row(actor=actor, action=action, purpose=purpose, outcome=outcome, flow=flow,
+                       references=references, subject=subject, status=status)
+        if not persons:
+            with self._db.one_statement() as s:  # one INSERT
+                s.execute(insert(AUDIT), row)
+            return
+        rows = [row]
+        for person in dict.fromkeys(persons):  # distinct, in order
+            child = row | {"span_id": ldv.new_span_id(), "name": f"{action}: subject",
+                           "action": f"{action}: subject"}
+            self._add_subject(child, person)
+            rows.append(child)
+        with self._db.unit_of_work() as s:  # the job's record and its persons': both or neither
+            s.connection().execute(insert(AUDIT), rows)
+
+    def row(self, *, actor: str, action: str, purpose: str, outcome: str, flow: str | None = None,
+            references: dict[str, Any] | None = None, subject: Subject | object | None = _KEEP,
+            status: str | None = None) -> dict[str, Any]:
+        """`record`'s row, not inserted: a delivery keeps its flow's records for its finish transaction."""
         now = self._now()
         processing = ldv.current()
         span_context = trace.get_current_span().get_span_context()
@@ -59,23 +78,14 @@ class AuditLog:
                     "foreign_processor": processing.foreign_processor}
         self._add_subject(row, processing.subject if subject is _KEEP and processing else
                           None if subject is _KEEP else cast(Subject | None, subject))
-        if not persons:
-            with self._db.one_statement() as s:  # one INSERT
-                s.execute(insert(AUDIT), row)
-            return
-        rows = [row]
-        for person in dict.fromkeys(persons):  # distinct, in order
-            child = row | {"span_id": ldv.new_span_id(), "name": f"{action}: subject",
-                           "action": f"{action}: subject"}
-            self._add_subject(child, person)
-            rows.append(child)
-        with self._db.unit_of_work() as s:  # the job's record and its persons': both or neither
-            s.connection().execute(insert(AUDIT), rows)
+        return row
 
     def record_processing(self, conn: Connection, processing: Processing, *, outcome: str, status: str,
-                          actor: str, flow: str | None, purpose: str, references: dict[str, Any]) -> None:
-        """The record of a whole processing (its own span), inside the caller's transaction; a failure raises
-        `ProcessingLogError` so the caller's outcome is rolled back with it."""
+                          actor: str, flow: str | None, purpose: str, references: dict[str, Any],
+                          before: Sequence[dict[str, Any]] = ()) -> None:
+        """The record of a whole processing (its own span), inside the caller's transaction, after the `before`
+        rows (its flow's own records, `row`) in the same statement; a failure raises `ProcessingLogError` so the
+        caller's outcome is rolled back with it."""
         now = self._now()
         row: dict[str, Any] = {
             "at": now, "actor": actor, "flow": flow, "action": processing.name, "purpose": purpose,
@@ -87,7 +97,8 @@ class AuditLog:
             "foreign_processor": processing.foreign_processor,
         }
         self._add_subject(row, processing.subject)
-        rows = [row, *(self._peer_operation(row, peer, remote_id) for peer, remote_id in processing.peer_operations)]
+        rows = [*before, row,
+                *(self._peer_operation(row, peer, remote_id) for peer, remote_id in processing.peer_operations)]
         try:
             conn.execute(insert(AUDIT), rows)
         except Exception as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -43,10 +43,14 @@ class FlowContext:
     flow: str
     correlation_id: str
     now: Callable[[], datetime]
+    #: The delivery's links (hub.delivery_links: read with the claim, written with the outcome); else the store.
+    delivery_links: LinkStore | None = None
+    #: When set, `audit` keeps its records here for the delivery's finish transaction instead of inserting them.
+    audit_rows: list[dict[str, Any]] | None = field(default=None, repr=False)
 
     @property
     def links(self) -> LinkStore:
-        return self.hub.links
+        return self.delivery_links if self.delivery_links is not None else self.hub.links
 
     @property
     def peers(self) -> Peers:
@@ -55,8 +59,10 @@ class FlowContext:
     def audit(self, action: str, *, outcome: str, references: dict[str, Any] | None = None,
               purpose: str | None = None) -> None:
         spec = self.hub.registry.flows.get(self.flow)
-        self.hub.audit.record(
-            actor=f"flow:{self.flow}", flow=self.flow, action=action,
-            purpose=purpose or (spec.purpose if spec else self.flow),
-            references={"correlationId": self.correlation_id, **(references or {})}, outcome=outcome,
-        )
+        record: dict[str, Any] = {"actor": f"flow:{self.flow}", "flow": self.flow, "action": action,
+                  "purpose": purpose or (spec.purpose if spec else self.flow),
+                  "references": {"correlationId": self.correlation_id, **(references or {})}, "outcome": outcome}
+        if self.audit_rows is None:
+            self.hub.audit.record(**record)
+        else:
+            self.audit_rows.append(self.hub.audit.row(**record))

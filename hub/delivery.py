@@ -1,29 +1,32 @@
 """Process one delivery: claim it, keep per-appointment order, run the flow, record the outcome.
 
 Two store transactions per delivery whatever the flow does: one to take the order lock, claim the
-lease and read what the flow needs; one to record the outcome, move the version guard and let go of
-the lock. The flow's own peer calls run outside any transaction.
+lease and read what the flow needs (the appointment's links included); one to record the outcome with the
+flow's link writes and audit records, move the version guard and let go of the lock (hub.delivery_links).
+The flow's own peer calls run outside any transaction.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import structlog
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from hub import metrics
+from hub.audit import AUDIT
 from hub.backoff import backoff_seconds
 from hub.breaker import PeerUnavailable
 from hub.context import FlowContext, InboundEvent
+from hub.delivery_links import DeliveryLinks, link_rows, write_pending
 from hub.errors import PermanentError, TransientError
 from hub.ldv import ProcessingLogError
-from hub.links import put_link
+from hub.links import _FOR_APPOINTMENT, LinkState, put_link
 from hub.locks import try_lock, unlock
 from hub.logging import bind_correlation, redact_text
 from hub.model import parse_event
@@ -76,6 +79,10 @@ class Claim:
     tracestate: str | None = None
     caller_traceparent: str | None = None
     replays: int = 0
+    #: The appointment's links, read with the claim; the flow's link writes, kept for the finish.
+    links: DeliveryLinks | None = field(default=None, compare=False, repr=False)
+    #: The flow's audit records, kept for the finish (written with the delivery's LDV record).
+    audit_rows: list[dict[str, Any]] = field(default_factory=list, compare=False, repr=False)
 
     @property
     def order_lock(self) -> str | None:
@@ -130,6 +137,14 @@ def _release_order(s: Session, claim: Claim, hold_until: datetime | None) -> Non
         unlock(s, claim.order_lock, claim.holder)
 
 
+def _keep_writes(conn: Connection, claim: Claim, now: datetime, audit: bool = False) -> None:
+    """The flow's buffered link writes (and, with `audit`, its audit records when no LDV record carries them)
+    in the transaction that records the outcome: kept whatever the outcome (hub.delivery_links)."""
+    write_pending(conn, claim.links, now)
+    if audit and claim.audit_rows:
+        conn.execute(insert(AUDIT), claim.audit_rows)
+
+
 class DeliveryProcessor:
     def __init__(self, hub: Hub, worker_name: str = "worker") -> None:
         self.hub = hub
@@ -177,9 +192,11 @@ class DeliveryProcessor:
                 return BUSY
             applied = conn.execute(_GUARD, {"b_subject": row.subject, "b_peer": GUARD_PREFIX + row.flow}).scalar() \
                 if row.subject else None
+            links = [LinkState(*r) for r in conn.execute(_FOR_APPOINTMENT, {"b_appointment": row.subject})] \
+                if row.subject else []
             return Claim(delivery_id, row.flow, row.id, attempt, row.subject, row.version, row.payload,
                          row.caller, row.received_at, applied, row.traceparent, row.tracestate, row.caller_traceparent,
-                         row.replays)
+                         row.replays, DeliveryLinks(hub.db, hub.now, row.subject, links))
 
     def _begin_in_one(self, delivery_id: int) -> Claim | Outcome:
         """PostgreSQL: lease, order lock and guard in one autocommit statement (hub.store.claim)."""
@@ -196,9 +213,11 @@ class DeliveryProcessor:
             if not row.locked:
                 conn.execute(_UNCLAIM, {"b_id": delivery_id})  # not run: no attempt spent
                 return BUSY
+        links = [LinkState(row.subject, *link) for link in row.links or ()] if row.subject else []
         return Claim(delivery_id, row.flow, row.inbox_id, row.attempts, row.subject, row.version, row.payload,
                      row.caller, row.received_at, row.applied if row.subject else None, row.traceparent,
-                     row.tracestate, row.caller_traceparent, row.replays)
+                     row.tracestate, row.caller_traceparent, row.replays,
+                     DeliveryLinks(self.hub.db, self.hub.now, row.subject, links))
 
     def _run(self, claim: Claim) -> Outcome:
         hub = self.hub
@@ -214,15 +233,16 @@ class DeliveryProcessor:
             if ordered and claim.applied_version is not None and claim.version < claim.applied_version:  # type: ignore[operator]
                 detail = f"stale snapshot: version {claim.version} < applied {claim.applied_version}"
                 log.info("delivery.skipped", reason="stale", version=claim.version, applied=claim.applied_version)
-                hub.audit.record(actor=f"flow:{claim.flow}", flow=claim.flow, action="skip-stale",
-                                 purpose=spec.purpose, outcome="skipped",
-                                 references={"appointmentId": claim.subject, "version": claim.version,
-                                             "appliedVersion": claim.applied_version,
-                                             "correlationId": correlation_id})
+                claim.audit_rows.append(hub.audit.row(
+                    actor=f"flow:{claim.flow}", flow=claim.flow, action="skip-stale", purpose=spec.purpose,
+                    outcome="skipped", references={"appointmentId": claim.subject, "version": claim.version,
+                                                   "appliedVersion": claim.applied_version,
+                                                   "correlationId": correlation_id}))
                 return self._finish(claim, DeliveryStatus.SKIPPED, detail, error_class="stale")
             event = InboundEvent(claim.inbox_id, claim.delivery_id, claim.attempt, claim.caller,
                                  parse_event(claim.payload), replay=claim.replays)
-            ctx = FlowContext(hub=hub, flow=claim.flow, correlation_id=correlation_id, now=hub.now)
+            ctx = FlowContext(hub=hub, flow=claim.flow, correlation_id=correlation_id, now=hub.now,
+                              delivery_links=claim.links, audit_rows=claim.audit_rows)
             t0 = time.perf_counter()
             try:
                 if spec.needs:  # the configured register must be able to do what the flow asks of it
@@ -230,10 +250,10 @@ class DeliveryProcessor:
                 note = spec.handler(event, ctx)
             except UnsupportedError as exc:
                 log.warning("delivery.unsupported", reason=exc.reason, attempt=claim.attempt)
-                hub.audit.record(actor=f"flow:{claim.flow}", flow=claim.flow, action="skip-unsupported",
-                                 purpose=spec.purpose, outcome="skipped",
-                                 references={"appointmentId": claim.subject, "reason": exc.reason,
-                                             "correlationId": correlation_id})
+                claim.audit_rows.append(hub.audit.row(
+                    actor=f"flow:{claim.flow}", flow=claim.flow, action="skip-unsupported", purpose=spec.purpose,
+                    outcome="skipped", references={"appointmentId": claim.subject, "reason": exc.reason,
+                                                   "correlationId": correlation_id}))
                 return self._finish(claim, DeliveryStatus.SKIPPED, exc.reason)
             except PeerUnavailable as exc:
                 return self._wait(claim, exc)
@@ -265,6 +285,7 @@ class DeliveryProcessor:
                 attempts=DELIVERIES.c.attempts - 1, last_error=exc.reason[:2000], peer=exc.peer,
                 error_class="waiting", leased_until=None, next_attempt_at=now + timedelta(seconds=delay),
                 updated_at=now))
+            _keep_writes(conn, claim, now, audit=True)
             # a failed probe's write may still land: then the appointment waits for this delivery
             _release_order(s, claim, now + timedelta(seconds=delay) if exc.in_flight else None)
         metrics.DELIVERIES_WAITING.labels(peer=exc.peer).inc()
@@ -288,6 +309,7 @@ class DeliveryProcessor:
                 next_attempt_at=now + timedelta(seconds=delay), updated_at=now))
             if log_it:
                 log_delivery(conn, self.hub, claim, DeliveryStatus.FAILED)
+            _keep_writes(conn, claim, now)
             # a write may still land: then the appointment waits for this retry
             _release_order(s, claim, now + timedelta(seconds=delay) if hold_order else None)
         log.info("delivery.retry", reason=reason, attempt=claim.attempt, retry_in=round(delay, 3))
@@ -309,6 +331,7 @@ class DeliveryProcessor:
             conn.execute(update(DELIVERIES).where(DELIVERIES.c.id == claim.delivery_id).values(**values))
             if log_it:
                 log_delivery(conn, self.hub, claim, status)
+            _keep_writes(conn, claim, now)
             if guard and claim.subject and claim.version is not None:
                 put_link(s, claim.subject, GUARD_PREFIX + claim.flow, now, version=claim.version)
             # Finishers of one event's deliveries take turns on its inbox row: otherwise two that end at
@@ -323,7 +346,8 @@ class DeliveryProcessor:
 
     def _finish_postgres(self, claim: Claim, status: str, detail: str | None, guard: bool, error_class: str | None,
                          peer: str | None, log_it: bool, now: datetime) -> None:
-        """`_finish` in four statements: [LDV record,] outcome + guard + unlock, inbox row lock, processed mark."""
+        """`_finish` in one transaction of up to three statements: [LDV and flow audit records,] outcome + guard +
+        link upserts + unlock + inbox row lock, processed mark."""
         with self.hub.db.unit_of_work() as s:
             conn = s.connection()
             if log_it:
@@ -334,7 +358,7 @@ class DeliveryProcessor:
                 "b_ok": status == DeliveryStatus.SUCCEEDED, "b_error": (detail or "")[:2000] or None,
                 "b_class": error_class, "b_peer": peer, "b_guard": guarded, "b_subject": claim.subject,
                 "b_guard_peer": GUARD_PREFIX + claim.flow, "b_version": max(claim.version or 0, 0),
-                "b_lock": claim.order_lock, "b_holder": claim.holder})
-            # Finishers of one event's deliveries take turns on its inbox row (see `_finish`).
-            conn.execute(_TAKE_INBOX, {"b_inbox": claim.inbox_id})
+                "b_lock": claim.order_lock, "b_holder": claim.holder, "b_inbox": claim.inbox_id,
+                "b_links": link_rows(claim.links)})
+            # FINISH took the event's inbox row: finishers of one event's deliveries take turns (see `_finish`).
             conn.execute(MARK_PROCESSED, {"b_inbox": claim.inbox_id, "b_now": now})

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, bindparam, case, select
+from sqlalchemy import Connection, Insert, Table, bindparam, case, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -61,6 +61,12 @@ class LinkStore:
             put_link(s, appointment_id, peer, self._now(), remote_id=remote_id, version=version, hash_=hash_,
                      data=data)
 
+    def put_now(self, appointment_id: str, peer: str, *, remote_id: str | None = None,
+                version: int | None = None, hash_: str | None = None, data: dict[str, Any] | None = None) -> None:
+        """`put`, durable before this returns even inside a delivery: a note that must survive a crash (a write
+        that may land at a peer later), made before the peer call."""
+        self.put(appointment_id, peer, remote_id=remote_id, version=version, hash_=hash_, data=data)
+
     def for_appointment(self, appointment_id: str) -> list[LinkState]:
         with self._db.reading() as s:
             rows = s.connection().execute(_FOR_APPOINTMENT, {"b_appointment": appointment_id})
@@ -95,14 +101,28 @@ class LinkStore:
 def put_link(s: Session, appointment_id: str, peer: str, now: datetime, *, remote_id: str | None = None,
              version: int | None = None, hash_: str | None = None, data: dict[str, Any] | None = None) -> None:
     """`LinkStore.put` inside an open transaction: one upsert; fields left None keep their stored value."""
-    values: dict[str, Any] = {"remote_id": remote_id, "content_hash": hash_, "data": data,
-                              "last_version": None if version is None else max(version, 0)}
-    values = {k: v for k, v in values.items() if v is not None}
     if remote_id is not None:  # LDV: the peer's own id of what the running delivery did there
         ldv.peer_operation(peer, remote_id)
-    conn = s.connection()
-    stmt = _upsert(conn.dialect.name == "postgresql", tuple(values))
-    conn.execute(stmt, {"appointment_id": appointment_id, "peer": peer, "updated_at": now, **values})
+    write_links(s.connection(), [(appointment_id, peer, link_values(remote_id, version, hash_, data))], now)
+
+
+def link_values(remote_id: str | None, version: int | None, hash_: str | None,
+                data: dict[str, Any] | None) -> dict[str, Any]:
+    """The columns an upsert sets: those given (not None); a version is never below 0."""
+    values: dict[str, Any] = {"remote_id": remote_id, "content_hash": hash_, "data": data,
+                              "last_version": None if version is None else max(version, 0)}
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def write_links(conn: Connection, writes: Sequence[tuple[str, str, dict[str, Any]]], now: datetime) -> None:
+    """Upsert `(appointment, peer, values)` rows on `conn`: one statement per set of columns (executemany)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for appointment_id, peer, values in writes:
+        groups.setdefault(tuple(values), []).append(
+            {"appointment_id": appointment_id, "peer": peer, "updated_at": now, **values})
+    postgres = conn.dialect.name == "postgresql"
+    for columns, rows in groups.items():
+        conn.execute(_upsert(postgres, columns), rows)
 
 
 @functools.cache

@@ -7,6 +7,8 @@ delivery's or job's span) and carries that span's `traceparent` (and `tracestate
 
 from __future__ import annotations
 
+import functools
+import ssl
 from typing import Any
 
 import httpx
@@ -20,9 +22,20 @@ TRANSPORT_ARGUMENTS = frozenset({"verify", "cert", "trust_env", "http1", "http2"
                                  "transport"})
 
 
+@functools.cache
+def default_tls() -> ssl.SSLContext:
+    """httpx's default TLS context (its CA bundle, or SSL_CERT_FILE / SSL_CERT_DIR), built once per process:
+    building one loads the CA bundle, tens of ms of CPU that a worker paid per peer on first use (issue 25)."""
+    return httpx.create_ssl_context(verify=True, trust_env=True)
+
+
 def _split(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(the inner client's transport arguments, the outer client's request arguments)."""
+    """(the inner client's transport arguments, the outer client's request arguments); a client with httpx's
+    default TLS settings gets the shared context (`default_tls`; never one a client certificate is loaded into)."""
     inner = {key: value for key, value in kwargs.items() if key in TRANSPORT_ARGUMENTS}
+    if inner.get("verify", True) is True and "cert" not in inner and inner.get("trust_env", True) \
+            and "transport" not in inner:
+        inner["verify"] = default_tls()
     return inner, {key: value for key, value in kwargs.items() if key not in TRANSPORT_ARGUMENTS}
 
 

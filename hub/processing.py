@@ -7,9 +7,10 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from opentelemetry.trace import SpanKind
-from sqlalchemy import Connection
+from sqlalchemy import Connection, insert
 
 from hub import ldv, tracing
+from hub.audit import AUDIT
 from hub.ldv import Processing
 from hub.store.tables import DeliveryStatus
 
@@ -56,9 +57,15 @@ def delivery_processing(hub: Hub, claim: Claim, via: str | None = None) -> Itera
 
 
 def log_delivery(conn: Connection, hub: Hub, claim: Claim, status: str) -> None:
-    """The running delivery's LDV record, in the transaction that records its outcome (both or neither)."""
+    """The running delivery's LDV record and its flow's audit records (`Claim.audit_rows`), in the transaction
+    that records its outcome (all or none)."""
     processing = ldv.current()
     if processing is None:
+        if claim.audit_rows:
+            try:
+                conn.execute(insert(AUDIT), claim.audit_rows)
+            except Exception as exc:
+                raise ldv.ProcessingLogError(exc) from exc
         return
     spec = hub.registry.flows.get(claim.flow)
     references = {"deliveryId": claim.delivery_id, "attempt": claim.attempt,
@@ -67,4 +74,5 @@ def log_delivery(conn: Connection, hub: Hub, claim: Claim, status: str) -> None:
         references["appointmentId"] = claim.subject
     hub.audit.record_processing(conn, processing, outcome=status, status=_LDV_STATUS.get(status, ldv.UNSET),
                                 actor=f"flow:{claim.flow}", flow=claim.flow,
-                                purpose=spec.purpose if spec else claim.flow, references=references)
+                                purpose=spec.purpose if spec else claim.flow, references=references,
+                                before=claim.audit_rows)

@@ -153,7 +153,8 @@ class KlantinteractiesSink:
         """`maak-klantcontact` with a fresh attempt token, noted as unanswered until its answer arrives."""
         token, sent = uuids.uuid4().hex, self.ctx.now()
         item.unanswered[token] = sent.isoformat()
-        self.ctx.links.put(appointment.id, link_name(item.moment), data=item.data())
+        # durable before the call (not kept for the delivery's finish): a crash must not forget a create in flight
+        self.ctx.links.put_now(appointment.id, link_name(item.moment), data=item.data())
         body = maak_klantcontact(item.moment, appointment, self.identity, self.partij).wire()
         contact = body["klantcontact"]
         assert isinstance(contact, dict)

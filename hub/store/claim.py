@@ -3,7 +3,8 @@
 One round trip in autocommit instead of BEGIN, read, lease, lock (two statements when new), guard read and
 COMMIT (issue 25: a worker waited 35-40 % of its time on store round trips). The statement leases the
 delivery (only when open, due and not leased), joins what the flow needs from the inbox, takes or renews the
-order lock `order:<flow>:<subject>` (or steals it once expired) and reads the flow's applied version.
+order lock `order:<flow>:<subject>` (or steals it once expired), reads the flow's applied version and all
+links of the appointment (`links`: [peer, remote id, version, hash, data] each; hub.delivery_links).
 A delivery whose lock someone else holds comes back with `locked` false and is given back (`UNCLAIM`).
 """
 
@@ -36,7 +37,9 @@ SELECT e.flow, e.inbox_id, e.attempts, e.replays, e.subject, e.version, e.payloa
        e.traceparent, e.tracestate, e.caller_traceparent,
        e.lock_name IS NULL OR EXISTS (SELECT 1 FROM locked) AS locked,
        (SELECT l.last_version FROM links l WHERE l.appointment_id = e.subject AND l.peer = :b_guard || e.flow)
-           AS applied
+           AS applied,
+       (SELECT json_agg(json_build_array(l.peer, l.remote_id, l.last_version, l.content_hash, l.data))
+        FROM links l WHERE l.appointment_id = e.subject) AS links
 FROM event e
 """).bindparams(
     bindparam("b_open", value=list(DeliveryStatus.OPEN), expanding=True),
@@ -44,13 +47,16 @@ FROM event e
     bindparam("b_until", type_=UtcDateTime()),
 ).columns(flow=String(), inbox_id=Integer(), attempts=Integer(), replays=Integer(), subject=String(),
           version=Integer(), payload=JSON(none_as_null=True), caller=String(), received_at=UtcDateTime(),
-          traceparent=String(), tracestate=String(), caller_traceparent=String(), applied=Integer())
+          traceparent=String(), tracestate=String(), caller_traceparent=String(), applied=Integer(),
+          links=JSON(none_as_null=True))
 
 
 
-#: A finished delivery (PostgreSQL): its outcome, the flow's version guard (never lowered) and the order lock's
-#: release in one statement. Then the finisher takes its event's inbox row and marks it processed when no
-#: delivery of it is open (`MARK_PROCESSED`, a new statement: it must see what other finishers committed).
+#: A finished delivery (PostgreSQL): its outcome, the flow's version guard (never lowered), the flow's link
+#: writes (`b_links`, a JSON array of link rows; a field left null keeps its stored value, a version never goes
+#: down), the order lock's release and its event's inbox row lock in one statement. Then, in the same
+#: transaction, the finisher marks the event processed when no delivery of it is open (`MARK_PROCESSED`, a new
+#: statement: holding the row lock, it sees what the other finishers of the event committed).
 FINISH = text("""
 WITH done AS (
     UPDATE deliveries SET status = :b_status, leased_until = NULL, updated_at = :b_now, finished_at = :b_now,
@@ -66,12 +72,26 @@ WITH done AS (
         last_version = CASE WHEN links.last_version IS NULL OR EXCLUDED.last_version > links.last_version
                             THEN EXCLUDED.last_version ELSE links.last_version END
     RETURNING 1
+), linked AS (
+    INSERT INTO links (appointment_id, peer, remote_id, last_version, content_hash, data, updated_at)
+    SELECT r.appointment_id, r.peer, r.remote_id, r.last_version, r.content_hash, r.data, :b_now
+    FROM json_populate_recordset(NULL::links, :b_links) r
+    ON CONFLICT (appointment_id, peer) DO UPDATE SET updated_at = EXCLUDED.updated_at,
+        remote_id = COALESCE(EXCLUDED.remote_id, links.remote_id),
+        content_hash = COALESCE(EXCLUDED.content_hash, links.content_hash),
+        data = COALESCE(EXCLUDED.data, links.data),
+        last_version = CASE WHEN links.last_version IS NULL OR EXCLUDED.last_version > links.last_version
+                            THEN COALESCE(EXCLUDED.last_version, links.last_version) ELSE links.last_version END
+    RETURNING 1
 ), unlocked AS (
     DELETE FROM locks WHERE name = :b_lock AND holder = :b_holder RETURNING 1
+), taken AS (
+    SELECT id FROM inbox WHERE id = :b_inbox FOR UPDATE
 )
 SELECT (SELECT count(*) FROM done) AS done, (SELECT count(*) FROM guard) AS guarded,
-       (SELECT count(*) FROM unlocked) AS unlocked
-""").bindparams(bindparam("b_now", type_=UtcDateTime()))
+       (SELECT count(*) FROM linked) AS linked, (SELECT count(*) FROM unlocked) AS unlocked,
+       (SELECT count(*) FROM taken) AS taken
+""").bindparams(bindparam("b_now", type_=UtcDateTime()), bindparam("b_links", type_=JSON(none_as_null=True)))
 
 #: After `SELECT … FOR UPDATE` of the inbox row: processed once no delivery of the event is open.
 MARK_PROCESSED = text("""

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from hub import tracing
-from hub.outbound import TRANSPORT_ARGUMENTS, async_http_client, http_client
+from hub.outbound import TRANSPORT_ARGUMENTS, _split, async_http_client, default_tls, http_client
 from tests.support.spans import Spans, collecting
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -73,3 +73,11 @@ def test_the_transport_arguments_are_httpx_clients_own() -> None:
 
     for client in (httpx.Client, httpx.AsyncClient):
         assert TRANSPORT_ARGUMENTS <= set(inspect.signature(client).parameters)
+
+
+def test_clients_with_default_tls_share_one_context_and_others_keep_theirs() -> None:
+    shared = _split({"timeout": 5})[0]["verify"]
+    assert shared is default_tls() and _split({"verify": True})[0]["verify"] is shared  # built once per process
+    assert _split({"verify": False})[0]["verify"] is False
+    assert "verify" not in _split({"cert": "client.pem"})[0]  # a client certificate is loaded into its own context
+    assert "verify" not in _split({"trust_env": False})[0]
