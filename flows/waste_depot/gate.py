@@ -128,8 +128,8 @@ def decide_scan(hub: Hub, check: AccessCheck, at: datetime | None = None, *, may
     if gate_location and booking is None:
         if not may_read:
             return MISS
-        if index.sync():
-            booking, visit, pass_, card = index.facts(check.qr_code, given, year)
+        index.sync()  # looked up again even when this sync read nothing: the poller may have read it meanwhile
+        booking, visit, pass_, card = index.facts(check.qr_code, given, year)
     decision = decide(now=now, gate_id=check.gate_id, gate_location=gate_location, booking=booking, visit=visit,
                       pass_=pass_, rules=rule)
     appointment_id = booking.appointment_id if booking else None

@@ -25,7 +25,7 @@ from sqlalchemy import func, select, text
 from connectors.passes import PassListSettings
 from flows.waste_depot import visit as visit_flow
 from flows.waste_depot.codes import pass_key, signed_code
-from flows.waste_depot.gate import AccessCheck, decide_scan
+from flows.waste_depot.gate import AccessAnswer, AccessCheck, decide_scan
 from flows.waste_depot.index import index_of
 from flows.waste_depot.jobs import BOOKINGS_JOB, PASSES_JOB
 from flows.waste_depot.scan_log import flush_scans, scan_log_of
@@ -445,6 +445,26 @@ def deliveries_of(hub: Hub, appointment_id: str) -> list[str]:
     with hub.db.reading() as s:
         return list(s.scalars(select(Delivery.flow).join(InboxEvent, Delivery.inbox_id == InboxEvent.id)
                               .where(InboxEvent.subject == appointment_id).order_by(Delivery.id)))
+
+
+def test_a_code_the_poller_reads_during_the_scan_is_not_unknown(client: TestClient, gate_hub: Hub,
+                                                                register: FakeRegister,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The race seen under load: the scan misses the code in the index, the poller then reads it, and the scan's
+    own read finds nothing new; the scan must still find the booking (it answered `unknown-code`)."""
+    assert scan(client, code("A-OTHER"))["reason"] == "unknown-code"  # the index is loaded
+    book(gate_hub, register, "A-RACE")
+    index = index_of(gate_hub)
+    real_sync = index.sync
+
+    def poller_read_it_first() -> bool:
+        real_sync()  # the poller's read, between the scan's lookup and its own read
+        return real_sync()
+
+    monkeypatch.setattr(index, "sync", poller_read_it_first)
+    check = AccessCheck(qr_code=code("A-RACE"), gate_id="gate-1", pass_number="MP-0001")
+    decided = decide_scan(gate_hub, check, START)
+    assert not isinstance(decided, AccessAnswer) or decided.reason != "unknown-code"
 
 
 def test_only_events_that_concern_a_depot_get_a_bookings_delivery(client: TestClient, gate_hub: Hub,
