@@ -65,6 +65,34 @@ def _count(stack: DemoStack, *where: Any) -> int:
         return s.scalar(select(func.count()).select_from(Delivery).where(*where)) or 0
 
 
+def _attempts(stack: DemoStack, ids: list[int] | None = None) -> dict[int, int]:
+    """Attempts by delivery id: of `ids`, or of every open delivery."""
+    where = Delivery.id.in_(ids) if ids is not None else Delivery.status.in_(DeliveryStatus.OPEN)
+    with stack.hub.db.reading() as s:
+        return {i: n for i, n in s.execute(select(Delivery.id, Delivery.attempts).where(where))}
+
+
+def _spent_while_open(stack: DemoStack, timeout: float) -> int:
+    """Waiting deliveries charged an attempt while the breaker was open: each one's attempts before and after it
+    met the open breaker once more (failures before the breaker opened are real calls and count in neither), less
+    the half-open probes in between (each a real call)."""
+    before, since = _attempts(stack), stack.hub.now()
+    with stack.hub.db.reading() as s:
+        last_audit = s.scalar(select(func.max(AuditRecord.id))) or 0
+
+    def woken() -> bool:
+        return _count(stack, Delivery.id.in_(list(before)), Delivery.status.in_(DeliveryStatus.OPEN),
+                      Delivery.updated_at <= since) == 0
+
+    wait_until(woken, timeout)
+    after = _attempts(stack, list(before))
+    with stack.hub.db.reading() as s:
+        probes = s.scalar(select(func.count()).select_from(AuditRecord).where(
+            AuditRecord.id > last_audit, AuditRecord.action == "peer-half-open")) or 0
+    grown = sum(after.get(i, n) > n for i, n in before.items())
+    return max(0, grown - probes)
+
+
 def _state(stack: DemoStack, peer: str) -> str:
     return next((s.state for s in states(stack.hub) if s.peer == peer), "closed")
 
@@ -113,7 +141,7 @@ def run_outage_demo(peer: str, *, seed: int = 20270301, count: int = 200, workdi
 
         wait_until(only_waiting, timeout)
         waiting = len(_open(stack))
-        attempts_while_open = _count(stack, Delivery.error_class == "waiting", Delivery.attempts > 1)
+        attempts_while_open = _spent_while_open(stack, timeout)
         progress(f"  breaker {_state(stack, peer)}: {waiting} deliveries waiting for {peer}, every other peer done")
         alerts.check()  # "Storing: koppeling met <peer> staat open" to the functional administrators
 
