@@ -64,6 +64,28 @@ def run_wrk(url: str, script: Path, env: dict[str, str], seconds: float, connect
     return result
 
 
+def reference_cpu_ms() -> float:
+    """CPU ms of a fixed pure-Python workload (best of 3): how fast this machine is, to compare sessions' figures."""
+    import time
+
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.process_time()
+        total, parts = 0, {}
+        for i in range(300_000):
+            total += i * 3 % 7
+            parts[i & 1023] = str(i)
+        best = min(best, time.process_time() - t0)
+    return best * 1000
+
+
+def machine_line() -> str:
+    """The load average and the reference workload's CPU time, printed at the end of every benchmark."""
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"load average (1/5/15 min) at the end: {load}; reference workload {reference_cpu_ms():.0f} ms CPU "
+            "(bench.common.reference_cpu_ms; a slower machine prints more)")
+
+
 def pct(values: Sequence[float], q: int) -> float:
     """The q-th percentile of latencies in seconds, in milliseconds."""
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000 if len(values) > 1 else 0.0

@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import (
     ROOT,
     SKIPPED_POSTGRES,
+    machine_line,
     pct,
     postgres_reachable,
     print_table,
@@ -191,7 +192,7 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> None:
                          int(o["failures"]), yes(o["p99"] < P99_TARGET_MS) if label == "hub" else ""])
     print_table(["store", "broker", "endpoint", "load1", "sent req/s", "lag p99", "p50", "p99", "non-202",
                  "p99<25ms"], rows)
-    print(f"load average (1/5/15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(machine_line())
 
 
 def main() -> None:

@@ -38,7 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import print_table, yes  # noqa: E402
+from bench.common import machine_line, print_table, yes  # noqa: E402
 from hub.model import Appointment  # noqa: E402
 from mappings.jcc.records import JccAppointment, ProductLine, payload_hash  # noqa: E402
 from migration import plan, readback, reconcile  # noqa: E402
@@ -282,6 +282,7 @@ def main() -> None:
         served = sum(r.get("registerServerCpuSeconds", 0.0) for r in results if r["rows"] == rows)
         print(f"  the sandbox register's own process, serving the read-back over HTTP: {served:.1f} s CPU "
               "(not in the figure)")
+    print(machine_line())
     if args.double:
         for name in ("plan", "reconcile"):
             small, big = (next(r for r in results if r["phase"] == name and r["rows"] == n)

@@ -33,7 +33,16 @@ from fastapi import Request  # module level: the bare route's annotation is reso
 from fastapi.responses import JSONResponse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import ROOT, SKIPPED_POSTGRES, postgres_reachable, print_table, run_wrk, scratch_postgres, yes
+from bench.common import (
+    ROOT,
+    SKIPPED_POSTGRES,
+    machine_line,
+    postgres_reachable,
+    print_table,
+    run_wrk,
+    scratch_postgres,
+    yes,
+)
 
 P99_TARGET_MS = 50.0
 GATES = 50
@@ -325,7 +334,7 @@ def main() -> None:
                      for r in bursts for b in [r["burst"]]])
     for s in summaries:
         print(f"{s['store']} decisions: " + ", ".join(f"{k} {v}" for k, v in sorted(s["decisions"].items())))
-    print(f"load average (1/5/15 min) at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(machine_line())
     if "postgresql" in stores and not any(r["store"] == "postgresql" for r in results):
         print(f"postgresql: {SKIPPED_POSTGRES}")
 
