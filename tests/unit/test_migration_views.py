@@ -12,7 +12,7 @@ from sqlalchemy import select
 from connectors.register.calls import parse_raw_page as parse_page
 from connectors.register.errors import PermanentError
 from hub.model import Appointment
-from migration import views
+from migration import db, views
 from migration.db import Staging, planned, register
 from migration.readback import row_of
 
@@ -70,6 +70,8 @@ def test_insert_many_writes_and_replaces_by_primary_key(tmp_path: Path) -> None:
     with staging.engine.connect() as conn:
         assert [(r.register_id, r.view) for r in conn.execute(register.select().order_by(register.c.register_id))] \
             == [("R0", "{}"), ("R1", '{"a":"b"}'), ("R2", "{}")]
+    assert db._values_of(("b", "a"))({"a": 1, "b": 2}) == (2, 1)
+    assert db._values_of(("a",))({"a": 1, "b": 2}) == (1,)  # one column: still a one-value row for the driver
     with staging.engine.begin() as conn, pytest.raises(ValueError, match="every column with a default"):
         staging.insert_many(conn, planned, [{"external_id": "jcc:1", "app_id": "1", "outcome": "ok",
                                              "action": "create"}])
