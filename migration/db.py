@@ -35,6 +35,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement, Select
 
 metadata = MetaData()
+#: Rows (plain tuples) whose key is one of the given keys (`Staging.rows_in`).
+LookUp = Callable[[Sequence[Any]], list[tuple[Any, ...]]]
 KEY = String(80)
 
 source = Table(
@@ -258,29 +260,47 @@ class Staging:
         after = self._driver_statement(page.where(self.ordered(key) > bindparam("after_key")))
         last: Any = None
         while True:
-            sql, params = first(None) if last is None else after(last)
-            with self.engine.connect() as conn:
-                cursor = conn.connection.cursor()
-                try:
-                    cursor.execute(sql, params)
-                    rows: list[tuple[Any, ...]] = list(cursor.fetchall())
-                finally:
-                    cursor.close()
+            rows = self._fetch(*(first(None) if last is None else after({"after_key": last})))
             if not rows:
                 return
             yield rows
             last = rows[-1][at]
 
-    def _driver_statement(self, stmt: Select[Any]) -> Callable[[Any], tuple[str, Any]]:
-        """`stmt` compiled once for the driver: a function from the key value (None: no key) to SQL and parameters."""
+    def rows_in(self, query: Select[Any], column: ColumnElement[Any]) -> LookUp:
+        """A look-up of `query`'s rows whose `column` is one of the given keys, as plain tuples in the query's column
+        order (no order among them), read through the driver's cursor like `stream_rows`: the statement for a
+        number of keys is compiled once (a reconcile's pages have the same size but for the last)."""
+        statements: dict[int, Callable[[dict[str, Any] | None], tuple[str, Any]]] = {}
+
+        def look_up(keys: Sequence[Any]) -> list[tuple[Any, ...]]:
+            if not keys:
+                return []
+            names = [f"in_{i}" for i in range(len(keys))]
+            if len(keys) not in statements:
+                statements[len(keys)] = self._driver_statement(query.where(column.in_([bindparam(n) for n in names])))
+            return self._fetch(*statements[len(keys)](dict(zip(names, keys, strict=True))))
+        return look_up
+
+    def _fetch(self, sql: str, params: Any) -> list[tuple[Any, ...]]:
+        """All rows of one driver-level statement, as the driver returns them."""
+        with self.engine.connect() as conn:
+            cursor = conn.connection.cursor()
+            try:
+                cursor.execute(sql, params)
+                return list(cursor.fetchall())
+            finally:
+                cursor.close()
+
+    def _driver_statement(self, stmt: Select[Any]) -> Callable[[dict[str, Any] | None], tuple[str, Any]]:
+        """`stmt` compiled once for the driver: a function from the bound values (None: none) to SQL and parameters."""
         dialect = self.engine.dialect
         if any(c.type.result_processor(dialect, None) is not None for c in stmt.selected_columns):
             raise ValueError("stream_rows reads columns the driver returns as they are (text, numbers) only")
         compiled = stmt.compile(dialect=dialect)
         sql, order = str(compiled), compiled.positiontup if compiled.positional else None
 
-        def statement(key_value: Any) -> tuple[str, Any]:
-            values = compiled.construct_params(None if key_value is None else {"after_key": key_value})
+        def statement(bound: dict[str, Any] | None) -> tuple[str, Any]:
+            values = compiled.construct_params(bound)
             return sql, tuple(values[n] for n in order) if order else values
         return statement
 
@@ -327,5 +347,5 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-__all__ = ["Staging", "aggregates", "checkpoints", "discrepancies", "dumps", "load_errors", "loaded", "metadata",
-           "now", "planned", "reference", "register", "runs", "source"]
+__all__ = ["LookUp", "Staging", "aggregates", "checkpoints", "discrepancies", "dumps", "load_errors", "loaded",
+           "metadata", "now", "planned", "reference", "register", "runs", "source"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import exists, select
@@ -25,7 +25,7 @@ from migration import source_check
 from migration.catalogue import Catalogues
 from migration.collector import frozen_before
 from migration.context import MigrationContext
-from migration.db import aggregates, discrepancies, planned, reference, register, source
+from migration.db import LookUp, aggregates, discrepancies, planned, reference, register, source
 from migration.plan import SCOPE_KIND
 from migration.progress import bar
 from migration.views import load_view
@@ -146,12 +146,13 @@ def compare(ctx: MigrationContext, waivers: Waivers | None = None) -> dict[str, 
     outcome: Counter[str] = Counter()
     total = staging.count(planned)
     check = _SourceCheck(ctx, out)
+    look_up = staging.rows_in(select(*_Held.columns()), register.c.external_id)
     with frozen_before(), bar("reconcile", total + staging.count(register), enabled=ctx.progress) as tick:
         joined = (select(planned.c.external_id, planned.c.day, planned.c.outcome, planned.c.reasons, planned.c.view,
                          source.c.day.label("source_day"), source.c.raw)
                   .select_from(planned.outerjoin(source, source.c.external_id == planned.c.external_id)))
         for page in staging.stream_rows(joined, planned.c.external_id):
-            held = _held(ctx, [row[0] for row in page])
+            held = _held(look_up, [row[0] for row in page])
             for ext, day, result, reasons, view, source_day, raw in page:
                 found = held.get(ext, [])
                 outcome[result] += 1
@@ -162,7 +163,7 @@ def compare(ctx: MigrationContext, waivers: Waivers | None = None) -> dict[str, 
         unplanned = select(source.c.external_id, source.c.day, source.c.raw).where(~exists().where(
             planned.c.external_id == source.c.external_id))  # staged after the plan: JCC against the register still
         for batch in staging.stream_query(unplanned, source.c.external_id):
-            held = _held(ctx, [r.external_id for r in batch])
+            held = _held(look_up, [r.external_id for r in batch])
             for r in batch:
                 if r.raw and r.external_id in held:
                     check.one(r.external_id, r.day, r.raw, held[r.external_id][0].body, None)
@@ -192,20 +193,33 @@ def compare(ctx: MigrationContext, waivers: Waivers | None = None) -> dict[str, 
             "clean": unexplained == 0}
 
 
-def _held(ctx: MigrationContext, keys: list[str]) -> dict[str, list[Any]]:
-    """The register's rows for these JCC appointments (more than one: a duplicate)."""
-    held: dict[str, list[Any]] = {}
-    with ctx.staging.engine.connect() as conn:  # no ORDER BY: the database would sort the whole batch's bodies
-        for t in conn.execute(select(register.c.register_id, register.c.external_id, register.c.day, register.c.view,
-                                     register.c.body).where(register.c.external_id.in_(keys))):
-            held.setdefault(t.external_id, []).append(t)
+class _Held(NamedTuple):
+    """One of the register's rows for a JCC appointment (`mig_register`)."""
+
+    register_id: str
+    external_id: str
+    day: str | None
+    view: str
+    body: str | None
+
+    @staticmethod
+    def columns() -> list[Any]:
+        """The `mig_register` columns, in the fields' order."""
+        return [register.c[name] for name in _Held._fields]
+
+
+def _held(look_up: LookUp, keys: list[str]) -> dict[str, list[_Held]]:
+    """The register's rows for these JCC appointments (more than one: a duplicate), read through the driver."""
+    held: dict[str, list[_Held]] = {}
+    for t in map(_Held._make, look_up(keys)):  # no ORDER BY: the database would sort the whole batch's bodies
+        held.setdefault(t.external_id, []).append(t)
     for rows in held.values():
         if len(rows) > 1:  # a duplicate: the register's rows in id order, as before
             rows.sort(key=lambda t: t.register_id)
     return held
 
 
-def _against_plan(planned_row: tuple[Any, ...], found: list[Any], out: _Writer, agg: _Aggregates) -> None:
+def _against_plan(planned_row: tuple[Any, ...], found: list[_Held], out: _Writer, agg: _Aggregates) -> None:
     """One planned appointment (external id, day, outcome, reasons, view) against what the register holds for it."""
     ext, day, result, reasons, planned_view = planned_row
     if result == "rejected":

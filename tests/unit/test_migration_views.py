@@ -168,3 +168,32 @@ def test_stream_rows_on_postgresql() -> None:
 
     with new_postgres_database() as url:
         _stream_rows_match_stream_query(url)
+
+
+def _rows_in_match_an_in_query(url: str) -> None:
+    """`rows_in` (driver, statement per key count) gives the rows SQLAlchemy's `IN` query gives, duplicates too."""
+    staging = Staging(url)
+    keys = ["jcc:b", "jcc:a", "jcc:B", "jcc:10", "jcc:é"]
+    with staging.engine.begin() as conn:
+        staging.insert_many(conn, register, [{"register_id": f"R{n}-{k}", "external_id": k, "day": None,
+                                              "view": "{}", "body": f'{{"n":{n}}}'}
+                                             for n, k in enumerate([*keys, "jcc:a"])])  # jcc:a twice
+    query = select(register.c.register_id, register.c.external_id, register.c.body)
+    look_up = staging.rows_in(query, register.c.external_id)
+    for wanted in ([], ["jcc:a"], ["jcc:a", "jcc:x", "jcc:é"], keys, ["jcc:B", "jcc:10"]):
+        with staging.engine.connect() as conn:
+            rows = sorted(tuple(r) for r in conn.execute(query.where(register.c.external_id.in_(wanted))))
+        assert sorted(look_up(wanted)) == rows
+    assert len(look_up(["jcc:a"])) == 2
+    staging.close()
+
+
+def test_rows_in_gives_the_rows_an_in_query_gives(tmp_path: Path) -> None:
+    _rows_in_match_an_in_query(f"sqlite:///{tmp_path}/s.db")
+
+
+def test_rows_in_on_postgresql() -> None:
+    from tests.conftest import new_postgres_database
+
+    with new_postgres_database() as url:
+        _rows_in_match_an_in_query(url)
