@@ -331,6 +331,11 @@ class Staging:
             conn.execute(checkpoints.delete().where(checkpoints.c.step == step))
 
 
+#: Bytes per SQLite page of a new staging database. A planned or read-back row is ~1.5 KB (body and view): with
+#: 4 KB pages a page holds two or three, and inserting a million costs ~1 us a row more than with 16 KB pages.
+SQLITE_PAGE_SIZE = 16384
+
+
 def _values_of(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
     """A row's values in `names` order as a tuple, by one C call per row (`itemgetter`; one name: still a tuple)."""
     if len(names) == 1:
@@ -341,6 +346,7 @@ def _values_of(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], tuple[An
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA page_size={SQLITE_PAGE_SIZE}")  # takes effect when the file is new (before WAL), else none
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")

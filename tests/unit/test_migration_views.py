@@ -197,3 +197,16 @@ def test_rows_in_on_postgresql() -> None:
 
     with new_postgres_database() as url:
         _rows_in_match_an_in_query(url)
+
+
+def test_a_new_staging_database_gets_large_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
+    import sqlite3
+
+    Staging(f"sqlite:///{tmp_path}/new.db").close()
+    old = sqlite3.connect(tmp_path / "old.db")
+    old.execute("CREATE TABLE kept (x)")  # written before: 4 KB pages, the file's own
+    old.close()
+    Staging(f"sqlite:///{tmp_path}/old.db").close()
+    for name, size in (("new.db", db.SQLITE_PAGE_SIZE), ("old.db", 4096)):
+        with sqlite3.connect(tmp_path / name) as conn:
+            assert conn.execute("PRAGMA page_size").fetchone() == (size,)
