@@ -120,7 +120,7 @@ def phone_of(value: object) -> str:
     if not text:
         return ""
     international = text.startswith(("+", "00"))
-    digits = "".join(filter(str.isdigit, text))
+    digits = _digits(text)
     if international:
         digits = digits.removeprefix("00")
         if digits.startswith("31"):
@@ -128,6 +128,16 @@ def phone_of(value: object) -> str:
             return f"+31{national}" if len(national) == 9 else ""
         return f"+{digits}" if 8 <= len(digits) <= 15 else ""
     return f"+31{digits[1:]}" if len(digits) == 10 and digits.startswith("0") else ""
+
+
+def _digits(text: str) -> str:
+    """The characters of `text` that are digits (`str.isdigit`); digits alone, or `+` and digits (the register's
+    form), are that text itself, without a call per character."""
+    if text.isdigit():
+        return text
+    if text[:1] == "+" and text[1:].isdigit():
+        return text[1:]
+    return "".join(filter(str.isdigit, text))
 
 
 def email_of(value: object) -> str:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from migration import catalogue
+from hypothesis import given
+from hypothesis import strategies as st
+
+from migration import catalogue, source_check
 from migration.catalogue import Catalogues, Entry
 from migration.context import read_tables
 from migration.source_check import (
@@ -147,3 +150,17 @@ def test_initials_texts_are_read_once_and_other_json_values_each_on_their_own() 
     assert source_check._text_initials.cache_info().hits > before
     assert initials_of(1) == "" and initials_of(True) == "t" and initials_of(1.0) == ""  # 1 == True as keys
     assert initials_of(True) == "t" and initials_of(1) == ""
+
+
+TRICKY_DIGITS = ("", "+", "+31612345678", "0612345678", "+a", "+1a", "a1", "+٣٣", "٣٣", "+²", "Ⅻ", "+Ⅻ1", "++1", "+ 1")
+
+
+@given(st.one_of(st.sampled_from(TRICKY_DIGITS), st.text(), st.text(alphabet="+0123456789٣²Ⅻa -()"),
+                 st.from_regex(r"\+?[0-9]{0,15}", fullmatch=True)))
+def test_the_digits_fast_path_keeps_what_filtering_each_character_keeps(text: str) -> None:
+    assert source_check._digits(text) == "".join(filter(str.isdigit, text))
+
+
+def test_the_digits_fast_path_on_the_tricky_texts() -> None:
+    for tricky in TRICKY_DIGITS:  # `+` then letters, other scripts' digits, superscripts, roman numerals
+        assert source_check._digits(tricky) == "".join(filter(str.isdigit, tricky)), tricky
