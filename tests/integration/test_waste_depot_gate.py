@@ -574,6 +574,33 @@ def test_an_unknown_code_makes_the_index_read_what_changed_before_it_answers(
     assert scan(client, code("MS-53"))["decision"] == "allow"
 
 
+def test_the_poll_skips_what_this_process_committed_and_reads_what_another_did(
+        client: TestClient, gate_hub: Hub, register: FakeRegister, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate_hub.settings.waste_depot.index_poll_ms = 60_000  # no poll during this test: each sync is the test's
+    book(gate_hub, register, "MS-70")
+    book(gate_hub, register, "MS-71")
+    index = index_of(gate_hub)
+    index.sync()
+    reads: list[str] = []
+    for name in ("bookings_since", "visits_since"):
+        real = getattr(store, name)
+        monkeypatch.setattr(store, name, lambda s, seq, real=real, name=name: (reads.append(name), real(s, seq))[1])
+
+    assert scan(client, code("MS-70"))["decision"] == "allow"  # this process's group commit: visit learned
+    assert scan(client, code("MS-71"))["decision"] == "allow"
+    assert index.sync() is True and reads == []  # two changes, both its own: nothing to read
+    with gate_hub.db.reading() as s:
+        assert index.seq == store.state(s)[0]
+
+    elsewhere = Hub(gate_hub.settings, load_flows=False)  # another process writes a booking after ours
+    try:
+        seq = gate_process.book(elsewhere, "MS-72", LOC, "booked", 1, START.astimezone(UTC))
+    finally:
+        elsewhere.close()
+    assert index.sync() is True and reads == ["bookings_since", "visits_since"]
+    assert index.seq == seq and index.facts(code("MS-72"), None, START.year)[0] is not None
+
+
 class HeldStore:
     """Holds the lock every group commit takes first (the change row; on SQLite the write lock with it)."""
 
