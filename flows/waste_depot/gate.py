@@ -20,8 +20,9 @@ from flows.waste_depot.index import index_of, loaded_index
 from flows.waste_depot.messages import message_for
 from flows.waste_depot.rules import Reason, Rules, decide
 from flows.waste_depot.scan_log import scan_log_of
-from flows.waste_depot.visit import VisitData, dedupe_key, visit_event
+from flows.waste_depot.visit import EVENT_TYPE, SOURCE, dedupe_key, visit_payload
 from hub.intake import hashed_key
+from hub.model import CloudEvent
 from hub.store import waste_depot as store
 
 if TYPE_CHECKING:
@@ -185,14 +186,27 @@ def _logged(check: AccessCheck, answer: AccessAnswer) -> AccessAnswer:
 def visit_delivery(hub: Hub, appointment_id: str, gate_id: str, allowed_at: datetime) -> store.VisitDelivery:
     """The inbox row of the visit's internal event, as the intake would store it (dedupe key per appointment,
     due on the hub's clock), and the flows that consume it."""
-    event = visit_event(VisitData(appointment_id=appointment_id, gate_id=gate_id, allowed_at=allowed_at))
+    payload = visit_payload(appointment_id, gate_id, allowed_at)
+    flows = _visit_flows(hub)
+    if flows is None:  # a consuming flow decides per event: ask it about this one
+        flows = tuple(f.name for f in hub.registry.for_event(CloudEvent.model_validate(payload), hub))
     now = hub.now()
-    flows = tuple(f.name for f in hub.registry.for_event(event, hub))
-    inbox = {"dedupe_key": hashed_key(dedupe_key(appointment_id)), "source": event.source, "event_id": event.id,
-             "type": event.type, "subject": event.subject, "version": None, "payload": event.model_dump(mode="json"),
+    inbox = {"dedupe_key": hashed_key(dedupe_key(appointment_id)), "source": SOURCE, "event_id": payload["id"],
+             "type": EVENT_TYPE, "subject": appointment_id, "version": None, "payload": payload,
              "caller": f"gate:{gate_id}", "received_at": now, "processed_at": None if flows else now,
              "purged_at": None}
     return store.VisitDelivery(inbox, flows, now)
+
+
+def _visit_flows(hub: Hub) -> tuple[str, ...] | None:
+    """The flows every visit event goes to, or None when one of them decides per event (its `wants`)."""
+    if hub not in _VISIT_FLOWS:
+        consumers = [f for f in hub.registry.flows.values() if f.accepts(EVENT_TYPE)]
+        _VISIT_FLOWS[hub] = None if any(f.wants is not None for f in consumers) else tuple(f.name for f in consumers)
+    return _VISIT_FLOWS[hub]
+
+
+_VISIT_FLOWS: weakref.WeakKeyDictionary[Hub, tuple[str, ...] | None] = weakref.WeakKeyDictionary()
 
 
 def qr_code_for(hub: Hub, appointment_id: str) -> QrCode:
