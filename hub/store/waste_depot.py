@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hub.model import APPOINTMENT_EVENT_PREFIX, AppointmentEvent, parse_event
-from hub.store.bulk_insert import UnnestInsert, unnest_insert
+from hub.store.bulk_insert import JsonRowsInsert, json_rows_insert
 from hub.store.db import Database
 from hub.store.tables import AuditRecord, Delivery, DeliveryStatus, InboxEvent, JobState
 from hub.store.waste_depot_tables import (
@@ -102,7 +102,7 @@ _TS = "timestamptz"
 class _Writes:
     """The batch INSERTs of the group commit and the scan log, built once per dialect. SQLite: SQLAlchemy's
     statements run with a list of rows (`INSERT … ON CONFLICT DO NOTHING RETURNING` through insertmanyvalues).
-    PostgreSQL: one constant `INSERT … SELECT * FROM unnest(arrays)` per table (hub/store/bulk_insert.py)."""
+    PostgreSQL: one constant `INSERT … SELECT … FROM json_to_recordset(rows)` per table (hub/store/bulk_insert.py)."""
 
     visits: Any
     inbox: Any
@@ -113,7 +113,7 @@ class _Writes:
     def run(self, s: Session, name: str, rows: list[dict[str, Any]]) -> list[Any]:
         """Insert `rows` with the named statement in one execution; its RETURNING rows ([] without)."""
         statement = getattr(self, name)
-        if isinstance(statement, UnnestInsert):
+        if isinstance(statement, JsonRowsInsert):
             return statement.run(s, rows)
         result = cast(CursorResult[Any], s.execute(statement, rows))
         return list(result.all()) if result.returns_rows else []
@@ -127,20 +127,21 @@ _WRITES = {
         .returning(_I.c.dedupe_key, _I.c.id),
         deliveries=insert(_D).returning(_D.c.inbox_id, _D.c.id), scans=insert(_S), audit=insert(_A)),
     "postgresql": _Writes(
-        visits=unnest_insert(_V.name, {"appointment_id": "text", "pass_key": "text", "year": "int", "gate_id": "text",
-                                       "allowed_at": _TS, "visits_left": "int", "seq": "bigint"},
-                             "ON CONFLICT (appointment_id) DO NOTHING RETURNING appointment_id"),
-        inbox=unnest_insert(_I.name, {"dedupe_key": "text", "source": "text", "event_id": "text", "type": "text",
-                                      "subject": "text", "version": "int", "payload": "json", "caller": "text",
-                                      "received_at": _TS, "processed_at": _TS, "purged_at": _TS},
-                            "ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key, id"),
-        deliveries=unnest_insert(_D.name, {"inbox_id": "int", "flow": "text", "status": "text", "attempts": "int",
-                                           "next_attempt_at": _TS, "created_at": _TS, "updated_at": _TS},
-                                 "RETURNING inbox_id, id"),
-        scans=unnest_insert(_S.name, {"at": _TS, "gate_id": "text", "appointment_id": "text", "pass_key": "text",
-                                      "decision": "text", "reason": "text"}),
-        audit=unnest_insert(_A.name, {"at": _TS, "actor": "text", "flow": "text", "action": "text",
-                                      "purpose": "text", "references": "json", "outcome": "text"})),
+        visits=json_rows_insert(_V.name, {"appointment_id": "text", "pass_key": "text", "year": "int",
+                                          "gate_id": "text", "allowed_at": _TS, "visits_left": "int", "seq": "bigint"},
+                                "ON CONFLICT (appointment_id) DO NOTHING RETURNING appointment_id"),
+        inbox=json_rows_insert(_I.name, {"dedupe_key": "text", "source": "text", "event_id": "text", "type": "text",
+                                         "subject": "text", "version": "int", "payload": "json", "caller": "text",
+                                         "received_at": _TS, "processed_at": _TS, "purged_at": _TS},
+                               "ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key, id"),
+        deliveries=json_rows_insert(_D.name, {"inbox_id": "int", "flow": "text", "status": "text",
+                                              "attempts": "int", "next_attempt_at": _TS, "created_at": _TS,
+                                              "updated_at": _TS},
+                                    "RETURNING inbox_id, id"),
+        scans=json_rows_insert(_S.name, {"at": _TS, "gate_id": "text", "appointment_id": "text", "pass_key": "text",
+                                         "decision": "text", "reason": "text"}),
+        audit=json_rows_insert(_A.name, {"at": _TS, "actor": "text", "flow": "text", "action": "text",
+                                         "purpose": "text", "references": "json", "outcome": "text"})),
 }
 
 
