@@ -1,5 +1,7 @@
-"""A batch INSERT on PostgreSQL as ONE constant statement over one JSON parameter:
-`INSERT … SELECT … FROM json_to_recordset(:rows)`.
+"""Batch INSERTs of fixed text. PostgreSQL: ONE constant statement over one JSON parameter,
+`INSERT … SELECT … FROM json_to_recordset(:rows)`. SQLite: a multi-row `INSERT … VALUES` per row count, run as
+driver SQL with the values bound by the columns' own type processors (what SQLAlchemy's compiled statement
+stores, without compiling and processing per execution).
 
 SQLAlchemy's insertmanyvalues writes a multi-row VALUES statement whose text changes with the batch size; psycopg
 parses every such text again in Python (its query cache holds short statements only) and an executemany without
@@ -16,9 +18,11 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, TextClause, text
+from sqlalchemy import CursorResult, Table, TextClause, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 
@@ -54,3 +58,49 @@ def json_rows_insert(table: str, columns: Mapping[str, str], suffix: str = "") -
     statement = text(f'INSERT INTO "{table}" ({names}) SELECT {names} FROM '
                      f'json_to_recordset(CAST(:rows AS json)) AS r({typed}) {suffix}'.rstrip())
     return JsonRowsInsert(statement, tuple(columns))
+
+
+#: SQLite's bound variables per statement (3.32+); a longer batch is split.
+_SQLITE_VARIABLES = 32766
+
+
+@dataclass(frozen=True)
+class SqliteRowsInsert:
+    """`INSERT INTO table (columns) VALUES (?, …), … [suffix]` as driver SQL, one text per row count."""
+
+    table: Table
+    columns: tuple[str, ...]
+    suffix: str = ""
+
+    def run(self, s: Session, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        """Insert `rows` (a missing column is NULL); the RETURNING rows (empty without a RETURNING suffix)."""
+        conn = s.connection()
+        binds = _binds(self.table, self.columns, conn.dialect)
+        values = [bind(r.get(c)) if bind else r.get(c) for r in rows for c, bind in zip(self.columns, binds,
+                                                                                          strict=True)]
+        width = len(self.columns)
+        per_statement = _SQLITE_VARIABLES // width
+        returned: list[Any] = []
+        for start in range(0, len(rows), per_statement):
+            count = min(per_statement, len(rows) - start)
+            result = conn.exec_driver_sql(self._sql(count), tuple(values[start * width:(start + count) * width]))
+            if result.returns_rows:
+                returned += result.all()
+        return returned
+
+    def _sql(self, rows: int) -> str:
+        return _values_sql(self.table.name, self.columns, self.suffix, rows)
+
+
+@cache
+def _values_sql(table: str, columns: tuple[str, ...], suffix: str, rows: int) -> str:
+    """The statement text for `rows` rows."""
+    one = "(" + ", ".join("?" * len(columns)) + ")"
+    names = ", ".join(f'"{c}"' for c in columns)
+    return f'INSERT INTO "{table}" ({names}) VALUES {", ".join([one] * rows)} {suffix}'.rstrip()
+
+
+@cache
+def _binds(table: Table, columns: tuple[str, ...], dialect: Dialect) -> tuple[Any, ...]:
+    """Each column's bind processor for `dialect` (None where the driver takes the value as it is)."""
+    return tuple(table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns)

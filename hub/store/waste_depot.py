@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, Table, delete, func, insert, select, update
@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hub.model import APPOINTMENT_EVENT_PREFIX, AppointmentEvent, parse_event
-from hub.store.bulk_insert import JsonRowsInsert, json_rows_insert
+from hub.store.bulk_insert import SqliteRowsInsert, json_rows_insert
 from hub.store.db import Database
 from hub.store.tables import AuditRecord, Delivery, DeliveryStatus, InboxEvent, JobState
 from hub.store.waste_depot_tables import (
@@ -98,50 +98,51 @@ _VISIT_COLUMNS = (_V.c.appointment_id, _V.c.gate_id, _V.c.allowed_at, _V.c.visit
 _TS = "timestamptz"
 
 
+class _Insert(Protocol):
+    """A batch INSERT of fixed text (hub/store/bulk_insert.py)."""
+
+    def run(self, s: Session, rows: Sequence[Mapping[str, Any]]) -> list[Any]: ...
+
+
 @dataclass(frozen=True)
 class _Writes:
-    """The batch INSERTs of the group commit and the scan log, built once per dialect. SQLite: SQLAlchemy's
-    statements run with a list of rows (`INSERT … ON CONFLICT DO NOTHING RETURNING` through insertmanyvalues).
-    PostgreSQL: one constant `INSERT … SELECT … FROM json_to_recordset(rows)` per table (hub/store/bulk_insert.py)."""
+    """The batch INSERTs of the group commit and the scan log, one per table, built once per dialect: fixed
+    statement texts (hub/store/bulk_insert.py), nothing compiled per batch."""
 
-    visits: Any
-    inbox: Any
-    deliveries: Any
-    scans: Any
-    audit: Any
+    visits: _Insert
+    inbox: _Insert
+    deliveries: _Insert
+    scans: _Insert
+    audit: _Insert
 
     def run(self, s: Session, name: str, rows: list[dict[str, Any]]) -> list[Any]:
         """Insert `rows` with the named statement in one execution; its RETURNING rows ([] without)."""
-        statement = getattr(self, name)
-        if isinstance(statement, JsonRowsInsert):
-            return statement.run(s, rows)
-        result = cast(CursorResult[Any], s.execute(statement, rows))
-        return list(result.all()) if result.returns_rows else []
+        statement: _Insert = getattr(self, name)
+        return statement.run(s, rows)
 
 
+#: Each table's written columns with their PostgreSQL types, and the statement's tail.
+_TABLES: dict[str, tuple[Table, dict[str, str], str]] = {
+    "visits": (_V, {"appointment_id": "text", "pass_key": "text", "year": "int", "gate_id": "text",
+                    "allowed_at": _TS, "visits_left": "int", "seq": "bigint"},
+               "ON CONFLICT (appointment_id) DO NOTHING RETURNING appointment_id"),
+    "inbox": (_I, {"dedupe_key": "text", "source": "text", "event_id": "text", "type": "text", "subject": "text",
+                   "version": "int", "payload": "json", "caller": "text", "received_at": _TS, "processed_at": _TS,
+                   "purged_at": _TS},
+              "ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key, id"),
+    "deliveries": (_D, {"inbox_id": "int", "flow": "text", "status": "text", "attempts": "int",
+                        "next_attempt_at": _TS, "created_at": _TS, "updated_at": _TS},
+                   "RETURNING inbox_id, id"),
+    "scans": (_S, {"at": _TS, "gate_id": "text", "appointment_id": "text", "pass_key": "text", "decision": "text",
+                   "reason": "text"}, ""),
+    "audit": (_A, {"at": _TS, "actor": "text", "flow": "text", "action": "text", "purpose": "text",
+                   "references": "json", "outcome": "text"}, ""),
+}
 _WRITES = {
-    "sqlite": _Writes(
-        visits=sqlite_insert(_V).on_conflict_do_nothing(index_elements=["appointment_id"])
-        .returning(_V.c.appointment_id),
-        inbox=sqlite_insert(_I).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(_I.c.dedupe_key, _I.c.id),
-        deliveries=insert(_D).returning(_D.c.inbox_id, _D.c.id), scans=insert(_S), audit=insert(_A)),
-    "postgresql": _Writes(
-        visits=json_rows_insert(_V.name, {"appointment_id": "text", "pass_key": "text", "year": "int",
-                                          "gate_id": "text", "allowed_at": _TS, "visits_left": "int", "seq": "bigint"},
-                                "ON CONFLICT (appointment_id) DO NOTHING RETURNING appointment_id"),
-        inbox=json_rows_insert(_I.name, {"dedupe_key": "text", "source": "text", "event_id": "text", "type": "text",
-                                         "subject": "text", "version": "int", "payload": "json", "caller": "text",
-                                         "received_at": _TS, "processed_at": _TS, "purged_at": _TS},
-                               "ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key, id"),
-        deliveries=json_rows_insert(_D.name, {"inbox_id": "int", "flow": "text", "status": "text",
-                                              "attempts": "int", "next_attempt_at": _TS, "created_at": _TS,
-                                              "updated_at": _TS},
-                                    "RETURNING inbox_id, id"),
-        scans=json_rows_insert(_S.name, {"at": _TS, "gate_id": "text", "appointment_id": "text", "pass_key": "text",
-                                         "decision": "text", "reason": "text"}),
-        audit=json_rows_insert(_A.name, {"at": _TS, "actor": "text", "flow": "text", "action": "text",
-                                         "purpose": "text", "references": "json", "outcome": "text"})),
+    "sqlite": _Writes(**{name: SqliteRowsInsert(table, tuple(columns), suffix)
+                         for name, (table, columns, suffix) in _TABLES.items()}),
+    "postgresql": _Writes(**{name: json_rows_insert(table.name, columns, suffix)
+                             for name, (table, columns, suffix) in _TABLES.items()}),
 }
 
 
