@@ -116,9 +116,9 @@ def serve(database_url: str, codes_file: str, bookings: int, port: int) -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", port))
-    from flows.waste_depot.index import index_of
+    from flows.waste_depot.gate import prepare
 
-    index_of(hub)  # loaded before the first scan, as a server does at its first one
+    prepare(hub)  # index loaded, group commit warm: as `afsprakenhub serve` does before it accepts connections
     sock.listen(2048)  # connections queue until uvicorn takes the socket over
     print(f"ready {sock.getsockname()[1]}", flush=True)
     # as `afsprakenhub serve` runs (httptools and uvloop when installed), until the parent's SIGTERM
@@ -277,10 +277,26 @@ def summarise(result: dict[str, Any]) -> dict[str, Any]:
             "non2xx": sum(int(h["non2xx"]) + int(h["errors"]) for h in by["hub"]), "decisions": result["decisions"]}
 
 
+def _print_rounds(args: argparse.Namespace, results: list[dict[str, Any]], summaries: list[dict[str, Any]]) -> None:
+    """The closed-loop rounds, one line each, and their summary per store."""
+    print(f"waste-depot gate: {GATES} gates at once (wrk -c{GATES} -t{args.threads}), {args.rounds} alternating "
+          f"rounds of {args.seconds:.0f} s per endpoint, {args.bookings} bookings, {args.processes} server "
+          f"process(es); latencies in ms")
+    print_table(["store", "round", "endpoint", "load1", "req/s", "p50", "p90", "p99", "max", "cpu ms/req", "non-2xx"],
+                [[r["store"], r["round"], r["endpoint"], r["load1"], r["rps"], r["p50"], r["p90"], r["p99"],
+                  r["max"], r["cpuMs"], int(r["non2xx"]) + int(r["errors"])] for res in results for r in res["rounds"]])
+    print()
+    print_table(["store", "req/s hub/bare", "p99 hub/bare", "cpu/req hub/bare", "hub cpu ms/req", "hub p99 (median)",
+                 "hub p99 (worst)", "p99<50ms", "non-2xx"],
+                [[s["store"], s["rpsRatioMedian"], s["p99RatioMedian"], s["cpuRatioMedian"], s["hubCpuMsMedian"],
+                  s["hubP99MedianMs"], s["hubP99WorstMs"], yes(s["hubP99WorstMs"] < P99_TARGET_MS), s["non2xx"]]
+                 for s in summaries])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=8.0, help="duration of each wrk round")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating bare/hub rounds")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating bare/hub rounds (0: the bursts alone)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--bookings", type=int, default=20000)
     parser.add_argument("--bursts", type=int, default=40, help="bursts of one scan per gate at once (0: none)")
@@ -306,22 +322,12 @@ def main() -> None:
         if "postgresql" in stores and postgres_reachable():
             with scratch_postgres() as url:
                 results.append(bench_store("postgresql", url, args, tmp))
-    summaries = [summarise(r) for r in results]
+    summaries = [summarise(r) for r in results if r["rounds"]]  # --rounds 0: the bursts alone
     if args.json:
         print(json.dumps({"results": results, "summaries": summaries}, indent=2))
         return
-    print(f"waste-depot gate: {GATES} gates at once (wrk -c{GATES} -t{args.threads}), {args.rounds} alternating "
-          f"rounds of {args.seconds:.0f} s per endpoint, {args.bookings} bookings, {args.processes} server "
-          f"process(es); latencies in ms")
-    print_table(["store", "round", "endpoint", "load1", "req/s", "p50", "p90", "p99", "max", "cpu ms/req", "non-2xx"],
-                [[r["store"], r["round"], r["endpoint"], r["load1"], r["rps"], r["p50"], r["p90"], r["p99"],
-                  r["max"], r["cpuMs"], int(r["non2xx"]) + int(r["errors"])] for res in results for r in res["rounds"]])
-    print()
-    print_table(["store", "req/s hub/bare", "p99 hub/bare", "cpu/req hub/bare", "hub cpu ms/req", "hub p99 (median)",
-                 "hub p99 (worst)", "p99<50ms", "non-2xx"],
-                [[s["store"], s["rpsRatioMedian"], s["p99RatioMedian"], s["cpuRatioMedian"], s["hubCpuMsMedian"],
-                  s["hubP99MedianMs"], s["hubP99WorstMs"], yes(s["hubP99WorstMs"] < P99_TARGET_MS), s["non2xx"]]
-                 for s in summaries])
+    if summaries:
+        _print_rounds(args, results, summaries)
     bursts = [r for r in results if r.get("burst")]
     if bursts:
         print()
@@ -332,8 +338,8 @@ def main() -> None:
                     [[r["store"], b["load1"], b["samples"], b["bareP50"], b["bareP99"], b["hubP50"], b["hubP99"],
                       b["hubP99"] / b["bareP99"] if b["bareP99"] else 0.0, yes(b["hubP99"] < P99_TARGET_MS)]
                      for r in bursts for b in [r["burst"]]])
-    for s in summaries:
-        print(f"{s['store']} decisions: " + ", ".join(f"{k} {v}" for k, v in sorted(s["decisions"].items())))
+    for r in results:
+        print(f"{r['store']} decisions: " + ", ".join(f"{k} {v}" for k, v in sorted(r["decisions"].items())))
     print(machine_line())
     if "postgresql" in stores and not any(r["store"] == "postgresql" for r in results):
         print(f"postgresql: {SKIPPED_POSTGRES}")

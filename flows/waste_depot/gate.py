@@ -26,6 +26,8 @@ from hub.model import CloudEvent
 from hub.store import waste_depot as store
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from hub.bootstrap import Hub
 
 log = structlog.get_logger("afsprakenhub.flows.waste_depot")
@@ -135,8 +137,7 @@ def decide_scan(hub: Hub, check: AccessCheck, at: datetime | None = None, *, may
                       pass_=pass_, rules=rule)
     appointment_id = booking.appointment_id if booking else None
     if decision.new_visit and appointment_id is not None and gate_location is not None:
-        writer = admissions_of(hub, index, rule, lambda x: visit_delivery(hub, x.appointment_id, x.gate_id, x.at),
-                               _audit_of)
+        writer = admissions_of(hub, index, rule, _delivery_of(hub), _audit_of)
         scan = store.FirstScan(appointment_id, check.gate_id, gate_location, given, now, year)
         return (writer.submit_async(scan) if on_loop else writer.submit(scan)), appointment_id
     outcome = "allow" if decision.allow else "deny"
@@ -149,6 +150,28 @@ def decide_scan(hub: Hub, check: AccessCheck, at: datetime | None = None, *, may
     _log_check(check.gate_id, appointment_id, outcome, decision.reason)
     return AccessAnswer(decision=outcome, reason=decision.reason, message=message_for(decision),
                         appointment_id=appointment_id, visits_left=decision.visits_left)
+
+
+def _delivery_of(hub: Hub) -> Callable[[store.FirstScan], store.VisitDelivery]:
+    return lambda x: visit_delivery(hub, x.appointment_id, x.gate_id, x.at)
+
+
+def prepare(hub: Hub) -> None:
+    """Before the first scan (`afsprakenhub serve` with gates configured): the gate index loaded and polled, the
+    group commit's thread started and its statements run once in a transaction rolled back. Otherwise the first
+    scans after a start wait for all of that (the first one for the whole index)."""
+    settings = hub.settings.waste_depot
+    if not settings.gates:
+        return
+    index = index_of(hub)
+    rule = rules_of(hub)
+    admissions_of(hub, index, rule, _delivery_of(hub), _audit_of)
+    gate_id, location = next(iter(settings.gates.items()))
+    now = hub.now()
+    scan = store.FirstScan("afsprakenhub-warm-up", gate_id, location, None, now, store.year_of(now))
+    store.warm_up(hub.db, scan, rule, _delivery_of(hub), _audit_of, decide)
+    _ = hub.runtime  # the broker's client built (its modules imported) now, not after the first visits' commit
+    log.info("waste_depot.gate_ready", gates=len(settings.gates), index_seq=index.seq)
 
 
 def check_access(hub: Hub, check: AccessCheck, at: datetime | None = None) -> AccessAnswer:

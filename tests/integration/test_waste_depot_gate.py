@@ -25,8 +25,8 @@ from sqlalchemy import func, select, text
 from connectors.passes import PassListSettings
 from flows.waste_depot import visit as visit_flow
 from flows.waste_depot.codes import pass_key, signed_code
-from flows.waste_depot.gate import AccessAnswer, AccessCheck, decide_scan
-from flows.waste_depot.index import index_of
+from flows.waste_depot.gate import AccessAnswer, AccessCheck, decide_scan, prepare
+from flows.waste_depot.index import index_of, loaded_index
 from flows.waste_depot.jobs import BOOKINGS_JOB, PASSES_JOB
 from flows.waste_depot.scan_log import flush_scans, scan_log_of
 from hub.api.app import create_app
@@ -599,6 +599,25 @@ def test_the_poll_skips_what_this_process_committed_and_reads_what_another_did(
         elsewhere.close()
     assert index.sync() is True and reads == ["bookings_since", "visits_since"]
     assert index.seq == seq and index.facts(code("MS-72"), None, START.year)[0] is not None
+
+
+def test_a_prepared_gate_is_ready_before_its_first_scan_and_the_warm_up_leaves_nothing(
+        gate_hub: Hub, register: FakeRegister, monkeypatch: pytest.MonkeyPatch) -> None:
+    book(gate_hub, register, "MS-75")
+    with gate_hub.db.reading() as s:
+        before = (store.state(s), s.scalar(select(func.count()).select_from(WasteDepotScan)),
+                  s.scalar(select(func.count()).select_from(AuditRecord)))
+    ran: list[int] = []
+    real = store._admit_in
+    monkeypatch.setattr(store, "_admit_in", lambda *a: (ran.append(len(a[2])), real(*a))[1])
+    prepare(gate_hub)
+    assert ran == [1]  # the group commit's statements ran once, for one scan of no booking
+    assert loaded_index(gate_hub) is not None and loaded_index(gate_hub).facts(code("MS-75"), None, 2027)[0]
+    with gate_hub.db.reading() as s:  # rolled back: no change number spent, no scan, no audit line
+        after = (store.state(s), s.scalar(select(func.count()).select_from(WasteDepotScan)),
+                 s.scalar(select(func.count()).select_from(AuditRecord)))
+    assert after == before
+    assert "runtime" in vars(gate_hub)  # the broker's client is built before the first visit is queued
 
 
 class HeldStore:
