@@ -119,6 +119,9 @@ def serve(database_url: str, codes_file: str, bookings: int, port: int) -> None:
     from flows.waste_depot.gate import prepare
 
     prepare(hub)  # index loaded, group commit warm: as `afsprakenhub serve` does before it accepts connections
+    from hub.gc_pauses import serving
+
+    serving()  # as `afsprakenhub serve` does: what start-up built is frozen
     sock.listen(2048)  # connections queue until uvicorn takes the socket over
     print(f"ready {sock.getsockname()[1]}", flush=True)
     # as `afsprakenhub serve` runs (httptools and uvloop when installed), until the parent's SIGTERM

@@ -235,6 +235,9 @@ def serve(
     in_process = hub.runtime.is_stub or with_worker
     api = create_app(hub, start_runtime=in_process)
     _prepare_gate(hub)
+    from hub.gc_pauses import serving
+
+    serving()  # what start-up built is frozen: full collections no longer walk it (hub/gc_pauses.py)
     host, port = host or hub.settings.host, port or hub.settings.port
     out.print(f"afsprakenhub on http://{host}:{port}/api/v1, console http://{host}:{port}/console/ "
               f"(workers {'in-process' if in_process else 'separate'})", soft_wrap=True)
