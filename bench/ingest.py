@@ -81,6 +81,9 @@ def serve(database_url: str, broker_url: str) -> None:
         json.loads(await request.body())
         return Response(status_code=202)
 
+    from hub.gc_pauses import serving
+
+    serving()  # as `afsprakenhub serve` does: what start-up built is frozen
     sock = bind_tcp()
     sock.listen(2048)  # connections queue until uvicorn takes the socket over
     print(f"ready {sock.getsockname()[1]} {os.getpid()}", flush=True)

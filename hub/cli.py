@@ -234,11 +234,26 @@ def serve(
     _announce_register(hub)
     in_process = hub.runtime.is_stub or with_worker
     api = create_app(hub, start_runtime=in_process)
+    _prepare_gate(hub)
+    from hub.gc_pauses import serving
+
+    serving()  # what start-up built is frozen: full collections no longer walk it (hub/gc_pauses.py)
     host, port = host or hub.settings.host, port or hub.settings.port
     out.print(f"afsprakenhub on http://{host}:{port}/api/v1, console http://{host}:{port}/console/ "
               f"(workers {'in-process' if in_process else 'separate'})", soft_wrap=True)
     # Slow clients are cut off (head/body deadlines) and open connections bounded: settings.http.
     uvicorn.Server(server_config(api, hub.settings.http)).run(sockets=[bind_tcp(port, host)])
+
+
+def _prepare_gate(hub: Hub) -> None:
+    """Waste-depot gates configured: their index and group commit ready before the first scan arrives."""
+    from flows.waste_depot.gate import prepare
+
+    try:
+        prepare(hub)
+    except Exception as exc:  # the store does not answer yet: the first scan loads the index instead
+        err.print(f"warning: the waste-depot gate could not be prepared ({type(exc).__name__}); the first scan "
+                  "loads its index", soft_wrap=True, markup=False, highlight=False)
 
 
 @app.command()

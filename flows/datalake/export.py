@@ -27,6 +27,7 @@ from flows.datalake import source
 from flows.datalake.contract import contract, keys_of, schema_of
 from hub.bootstrap import Hub
 from hub.config import DatalakeSettings
+from hub.gc_pauses import freeze_long_lived
 from hub.ports.datalake import DataLake, Watermark
 
 log = structlog.get_logger("afsprakenhub.flows.datalake")
@@ -161,6 +162,7 @@ def _collector_per_batch() -> Iterator[None]:
         gc.unfreeze()
         if was_enabled:
             gc.enable()
+        freeze_long_lived()  # a serving process (the scheduler's hourly run) keeps its long-lived objects frozen
 
 
 def _export_events(run: _Run, cutoff: datetime) -> None:

@@ -112,7 +112,7 @@ class Admissions:
     def _commit(self, batch: list[_Queued]) -> None:
         """One transaction for the batch; every future resolved after it (or failed with its error)."""
         try:
-            _, results = store.admit(self._hub.db, [q.scan for q in batch], self._rule, self._delivery_of,
+            seq, results = store.admit(self._hub.db, [q.scan for q in batch], self._rule, self._delivery_of,
                                        self._audit_of, decide)
         except Exception as exc:  # the store is down: every gate of the batch gets a 503 and scans again
             log.warning("waste_depot.admit_failed", scans=len(batch), error=type(exc).__name__)
@@ -121,6 +121,7 @@ class Admissions:
         for q, result in zip(batch, results, strict=True):
             if result.decision.new_visit and result.visit is not None and result.card is not None:
                 self._index.learn_visit(q.scan.appointment_id, result.visit, result.card, q.scan.year)
+        self._index.committed(seq)
         delivery_ids = [i for r in results for i in r.delivery_ids]
         _settle(list(zip(batch, results, strict=True)))
         if delivery_ids:

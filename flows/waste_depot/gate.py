@@ -20,11 +20,14 @@ from flows.waste_depot.index import index_of, loaded_index
 from flows.waste_depot.messages import message_for
 from flows.waste_depot.rules import Reason, Rules, decide
 from flows.waste_depot.scan_log import scan_log_of
-from flows.waste_depot.visit import VisitData, dedupe_key, visit_event
+from flows.waste_depot.visit import EVENT_TYPE, SOURCE, dedupe_key, visit_payload
 from hub.intake import hashed_key
+from hub.model import CloudEvent
 from hub.store import waste_depot as store
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from hub.bootstrap import Hub
 
 log = structlog.get_logger("afsprakenhub.flows.waste_depot")
@@ -134,8 +137,7 @@ def decide_scan(hub: Hub, check: AccessCheck, at: datetime | None = None, *, may
                       pass_=pass_, rules=rule)
     appointment_id = booking.appointment_id if booking else None
     if decision.new_visit and appointment_id is not None and gate_location is not None:
-        writer = admissions_of(hub, index, rule, lambda x: visit_delivery(hub, x.appointment_id, x.gate_id, x.at),
-                               _audit_of)
+        writer = admissions_of(hub, index, rule, _delivery_of(hub), _audit_of)
         scan = store.FirstScan(appointment_id, check.gate_id, gate_location, given, now, year)
         return (writer.submit_async(scan) if on_loop else writer.submit(scan)), appointment_id
     outcome = "allow" if decision.allow else "deny"
@@ -148,6 +150,28 @@ def decide_scan(hub: Hub, check: AccessCheck, at: datetime | None = None, *, may
     _log_check(check.gate_id, appointment_id, outcome, decision.reason)
     return AccessAnswer(decision=outcome, reason=decision.reason, message=message_for(decision),
                         appointment_id=appointment_id, visits_left=decision.visits_left)
+
+
+def _delivery_of(hub: Hub) -> Callable[[store.FirstScan], store.VisitDelivery]:
+    return lambda x: visit_delivery(hub, x.appointment_id, x.gate_id, x.at)
+
+
+def prepare(hub: Hub) -> None:
+    """Before the first scan (`afsprakenhub serve` with gates configured): the gate index loaded and polled, the
+    group commit's thread started and its statements run once in a transaction rolled back. Otherwise the first
+    scans after a start wait for all of that (the first one for the whole index)."""
+    settings = hub.settings.waste_depot
+    if not settings.gates:
+        return
+    index = index_of(hub)
+    rule = rules_of(hub)
+    admissions_of(hub, index, rule, _delivery_of(hub), _audit_of)
+    gate_id, location = next(iter(settings.gates.items()))
+    now = hub.now()
+    scan = store.FirstScan("afsprakenhub-warm-up", gate_id, location, None, now, store.year_of(now))
+    store.warm_up(hub.db, scan, rule, _delivery_of(hub), _audit_of, decide)
+    _ = hub.runtime  # the broker's client built (its modules imported) now, not after the first visits' commit
+    log.info("waste_depot.gate_ready", gates=len(settings.gates), index_seq=index.seq)
 
 
 def check_access(hub: Hub, check: AccessCheck, at: datetime | None = None) -> AccessAnswer:
@@ -185,14 +209,27 @@ def _logged(check: AccessCheck, answer: AccessAnswer) -> AccessAnswer:
 def visit_delivery(hub: Hub, appointment_id: str, gate_id: str, allowed_at: datetime) -> store.VisitDelivery:
     """The inbox row of the visit's internal event, as the intake would store it (dedupe key per appointment,
     due on the hub's clock), and the flows that consume it."""
-    event = visit_event(VisitData(appointment_id=appointment_id, gate_id=gate_id, allowed_at=allowed_at))
+    payload = visit_payload(appointment_id, gate_id, allowed_at)
+    flows = _visit_flows(hub)
+    if flows is None:  # a consuming flow decides per event: ask it about this one
+        flows = tuple(f.name for f in hub.registry.for_event(CloudEvent.model_validate(payload), hub))
     now = hub.now()
-    flows = tuple(f.name for f in hub.registry.for_event(event, hub))
-    inbox = {"dedupe_key": hashed_key(dedupe_key(appointment_id)), "source": event.source, "event_id": event.id,
-             "type": event.type, "subject": event.subject, "version": None, "payload": event.model_dump(mode="json"),
+    inbox = {"dedupe_key": hashed_key(dedupe_key(appointment_id)), "source": SOURCE, "event_id": payload["id"],
+             "type": EVENT_TYPE, "subject": appointment_id, "version": None, "payload": payload,
              "caller": f"gate:{gate_id}", "received_at": now, "processed_at": None if flows else now,
              "purged_at": None}
     return store.VisitDelivery(inbox, flows, now)
+
+
+def _visit_flows(hub: Hub) -> tuple[str, ...] | None:
+    """The flows every visit event goes to, or None when one of them decides per event (its `wants`)."""
+    if hub not in _VISIT_FLOWS:
+        consumers = [f for f in hub.registry.flows.values() if f.accepts(EVENT_TYPE)]
+        _VISIT_FLOWS[hub] = None if any(f.wants is not None for f in consumers) else tuple(f.name for f in consumers)
+    return _VISIT_FLOWS[hub]
+
+
+_VISIT_FLOWS: weakref.WeakKeyDictionary[Hub, tuple[str, ...] | None] = weakref.WeakKeyDictionary()
 
 
 def qr_code_for(hub: Hub, appointment_id: str) -> QrCode:

@@ -5,7 +5,8 @@ A scan is decided from memory, without a store read. The copy follows the store 
 stamps it on its rows, a pass-list swap bumps the list's version. A poller thread reads that row every
 `index_poll_ms` and then only what is newer, so a change made by any process (the bookings flow in a worker,
 another server process, the scheduler's jobs) is seen within one poll; an unknown code makes the index poll at
-once before it answers `unknown-code`. A decision to ADMIT is never taken from memory alone: the group commit
+once before it answers `unknown-code`. Changes that were this process's own group commits (their visits learned
+when they committed) are not read again. A decision to ADMIT is never taken from memory alone: the group commit
 (`admit.py`) decides it again on the store's rows inside the transaction that stores the visit, so a stale
 copy can at most delay an allow (a deny until the next poll), never let a cancelled booking, a void pass or a
 used code in.
@@ -51,6 +52,7 @@ class GateIndex:
         self._visits: dict[str, tuple[rules.Visit, str, int]] = {}
         self._year_visits: Counter[tuple[str, int]] = Counter()
         self._passes: dict[str, tuple[str, int]] = {}
+        self._own: set[int] = set()  # change numbers of this process's group commits, their visits learned
 
     def sync(self) -> bool:
         """Read what changed since the last sync (one small read when nothing did); True when something did."""
@@ -59,8 +61,9 @@ class GateIndex:
                 seq, passes_version = store.state(s)
                 if seq == self.seq and passes_version == self.passes_version:
                     return False
-                bookings = store.bookings_since(s, self.seq) if seq != self.seq else []
-                visits = store.visits_since(s, self.seq) if seq != self.seq else []
+                changed = seq != self.seq and not self._all_own(seq)
+                bookings = store.bookings_since(s, self.seq) if changed else []
+                visits = store.visits_since(s, self.seq) if changed else []
                 passes = store.all_passes(s) if passes_version != self.passes_version else None
             with self._data_lock:
                 for booking, code in bookings:
@@ -73,6 +76,20 @@ class GateIndex:
                 self.seq, self.passes_version = max(self.seq, seq), passes_version
                 self.synced.notify_all()
             return True
+
+    def _all_own(self, seq: int) -> bool:
+        """Whether every change after ours up to `seq` is a group commit of this process (nothing to read)."""
+        with self._data_lock:
+            own = all(n in self._own for n in range(self.seq + 1, seq + 1)) if seq - self.seq <= len(self._own) \
+                else False
+            self._own = {n for n in self._own if n > seq}
+        return own
+
+    def committed(self, seq: int) -> None:
+        """This process's group commit stored change `seq` and its visits were learned: the poll skips it."""
+        with self._data_lock:
+            if seq > self.seq:
+                self._own.add(seq)
 
     def wait_for(self, seq: int, timeout: float) -> bool:
         """Wait until the index has read change `seq` (tests and tools); False after `timeout` seconds."""

@@ -9,8 +9,9 @@ the same key the register's own `checked_in` event gives, so it is written once 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AwareDatetime, BaseModel, ConfigDict, TypeAdapter
 
 from flows.contact_moments import handle as record_contact_moments
 from hub.context import FlowContext, InboundEvent
@@ -44,6 +45,24 @@ def visit_event(data: VisitData) -> CloudEvent:
     return CloudEvent(specversion="1.0", id=f"visit:{data.appointment_id}", source=SOURCE, type=EVENT_TYPE,
                       subject=data.appointment_id, time=data.allowed_at, datacontenttype="application/json",
                       data=data.model_dump(mode="json"))
+
+
+_TIME = TypeAdapter(AwareDatetime)
+#: Longest appointment id the plain payload is built for; longer ones go through the model and its bounds.
+_PLAIN_ID = 400
+
+
+def visit_payload(appointment_id: str, gate_id: str, allowed_at: datetime) -> dict[str, Any]:
+    """`visit_event(...).model_dump(mode="json")`, built without the model for ids the model would take as
+    they are (a first scan's hot path; the model decides anything unusual, and refuses what it refuses)."""
+    if len(appointment_id) > _PLAIN_ID or "\x00" in appointment_id or "\x00" in gate_id or not appointment_id \
+            or allowed_at.tzinfo is None:
+        return visit_event(VisitData(appointment_id=appointment_id, gate_id=gate_id,
+                                     allowed_at=allowed_at)).model_dump(mode="json")
+    at = _TIME.dump_python(allowed_at, mode="json")
+    return {"specversion": "1.0", "id": f"visit:{appointment_id}", "source": SOURCE, "type": EVENT_TYPE,
+            "subject": appointment_id, "time": at, "datacontenttype": "application/json", "dataschema": None,
+            "data": {"appointment_id": appointment_id, "gate_id": gate_id, "allowed_at": at}}
 
 
 def dedupe_key(appointment_id: str) -> str:

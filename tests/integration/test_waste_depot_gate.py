@@ -25,8 +25,8 @@ from sqlalchemy import func, select, text
 from connectors.passes import PassListSettings
 from flows.waste_depot import visit as visit_flow
 from flows.waste_depot.codes import pass_key, signed_code
-from flows.waste_depot.gate import AccessAnswer, AccessCheck, decide_scan
-from flows.waste_depot.index import index_of
+from flows.waste_depot.gate import AccessAnswer, AccessCheck, decide_scan, prepare
+from flows.waste_depot.index import index_of, loaded_index
 from flows.waste_depot.jobs import BOOKINGS_JOB, PASSES_JOB
 from flows.waste_depot.scan_log import flush_scans, scan_log_of
 from hub.api.app import create_app
@@ -572,6 +572,52 @@ def test_an_unknown_code_makes_the_index_read_what_changed_before_it_answers(
         elsewhere.close()
     assert index.seq < seq
     assert scan(client, code("MS-53"))["decision"] == "allow"
+
+
+def test_the_poll_skips_what_this_process_committed_and_reads_what_another_did(
+        client: TestClient, gate_hub: Hub, register: FakeRegister, monkeypatch: pytest.MonkeyPatch) -> None:
+    gate_hub.settings.waste_depot.index_poll_ms = 60_000  # no poll during this test: each sync is the test's
+    book(gate_hub, register, "MS-70")
+    book(gate_hub, register, "MS-71")
+    index = index_of(gate_hub)
+    index.sync()
+    reads: list[str] = []
+    for name in ("bookings_since", "visits_since"):
+        real = getattr(store, name)
+        monkeypatch.setattr(store, name, lambda s, seq, real=real, name=name: (reads.append(name), real(s, seq))[1])
+
+    assert scan(client, code("MS-70"))["decision"] == "allow"  # this process's group commit: visit learned
+    assert scan(client, code("MS-71"))["decision"] == "allow"
+    assert index.sync() is True and reads == []  # two changes, both its own: nothing to read
+    with gate_hub.db.reading() as s:
+        assert index.seq == store.state(s)[0]
+
+    elsewhere = Hub(gate_hub.settings, load_flows=False)  # another process writes a booking after ours
+    try:
+        seq = gate_process.book(elsewhere, "MS-72", LOC, "booked", 1, START.astimezone(UTC))
+    finally:
+        elsewhere.close()
+    assert index.sync() is True and reads == ["bookings_since", "visits_since"]
+    assert index.seq == seq and index.facts(code("MS-72"), None, START.year)[0] is not None
+
+
+def test_a_prepared_gate_is_ready_before_its_first_scan_and_the_warm_up_leaves_nothing(
+        gate_hub: Hub, register: FakeRegister, monkeypatch: pytest.MonkeyPatch) -> None:
+    book(gate_hub, register, "MS-75")
+    with gate_hub.db.reading() as s:
+        before = (store.state(s), s.scalar(select(func.count()).select_from(WasteDepotScan)),
+                  s.scalar(select(func.count()).select_from(AuditRecord)))
+    ran: list[int] = []
+    real = store._admit_in
+    monkeypatch.setattr(store, "_admit_in", lambda *a: (ran.append(len(a[2])), real(*a))[1])
+    prepare(gate_hub)
+    assert ran == [1]  # the group commit's statements ran once, for one scan of no booking
+    assert loaded_index(gate_hub) is not None and loaded_index(gate_hub).facts(code("MS-75"), None, 2027)[0]
+    with gate_hub.db.reading() as s:  # rolled back: no change number spent, no scan, no audit line
+        after = (store.state(s), s.scalar(select(func.count()).select_from(WasteDepotScan)),
+                 s.scalar(select(func.count()).select_from(AuditRecord)))
+    assert after == before
+    assert "runtime" in vars(gate_hub)  # the broker's client is built before the first visit is queued
 
 
 class HeldStore:

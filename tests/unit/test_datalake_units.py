@@ -84,3 +84,18 @@ def test_the_collector_is_paused_only_while_events_are_exported() -> None:
     with pytest.raises(RuntimeError), _collector_per_batch():
         raise RuntimeError("storage failure")
     assert gc.isenabled() and gc.get_freeze_count() == 0  # a failed export leaves the process as it was
+
+
+def test_an_export_in_a_serving_process_leaves_its_long_lived_objects_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from flows.datalake.export import _collector_per_batch
+    from hub import gc_pauses
+
+    monkeypatch.setattr(gc_pauses, "_serving", True)  # the scheduler's hourly run inside `afsprakenhub serve`
+    try:
+        with _collector_per_batch():
+            pass
+        assert gc.isenabled() and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

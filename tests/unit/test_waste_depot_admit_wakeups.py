@@ -81,7 +81,8 @@ def _writer(monkeypatch: pytest.MonkeyPatch, batch: int, committed: list[int]) -
 
     monkeypatch.setattr(store, "admit", fake_admit)
     hub = SimpleNamespace(settings=SimpleNamespace(waste_depot=SimpleNamespace(admit_batch=batch)), db=None)
-    return admit.Admissions(hub, None, None, None, None)  # type: ignore[arg-type]
+    index = SimpleNamespace(learn_visit=lambda *a: None, committed=lambda seq: None)
+    return admit.Admissions(hub, index, None, None, None)  # type: ignore[arg-type]
 
 
 def test_scans_of_one_loop_iteration_reach_the_writer_in_one_piece(monkeypatch: pytest.MonkeyPatch) -> None:
