@@ -25,8 +25,12 @@ def serving() -> int:
     return freeze_long_lived()
 
 
-def is_serving() -> bool:
-    return _serving
+def stop_serving() -> None:
+    """Forget `serving()` and thaw what it froze (a test suite that ran `serve` in its own process)."""
+    global _serving
+    if _serving:
+        _serving = False
+        gc.unfreeze()
 
 
 def freeze_long_lived() -> int:

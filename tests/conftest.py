@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from hub import gc_pauses
 from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.logging import configure_logging
@@ -35,6 +36,14 @@ BACKEND = os.environ.get("AFSPRAKENHUB_TEST_BACKEND", "sqlite")
 
 TOKEN = "test-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture(autouse=True)
+def _not_serving() -> Iterator[None]:
+    """A test that runs `afsprakenhub serve` in this process marks it as serving (hub/gc_pauses.py); the next
+    test starts in a plain process again, nothing frozen."""
+    yield
+    gc_pauses.stop_serving()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
