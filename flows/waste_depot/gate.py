@@ -164,12 +164,12 @@ def prepare(hub: Hub) -> None:
     if not settings.gates:
         return
     index = index_of(hub)
-    rule = rules_of(hub)
-    admissions_of(hub, index, rule, _delivery_of(hub), _audit_of)
+    rule, delivery_of = rules_of(hub), _delivery_of(hub)
+    admissions_of(hub, index, rule, delivery_of, _audit_of)
     gate_id, location = next(iter(settings.gates.items()))
     now = hub.now()
     scan = store.FirstScan("afsprakenhub-warm-up", gate_id, location, None, now, store.year_of(now))
-    store.warm_up(hub.db, scan, rule, _delivery_of(hub), _audit_of, decide)
+    store.warm_up(hub.db, scan, rule, delivery_of, _audit_of, decide)
     _ = hub.runtime  # the broker's client built (its modules imported) now, not after the first visits' commit
     log.info("waste_depot.gate_ready", gates=len(settings.gates), index_seq=index.seq)
 

@@ -115,11 +115,6 @@ class _Writes:
     scans: _Insert
     audit: _Insert
 
-    def run(self, s: Session, name: str, rows: list[dict[str, Any]]) -> list[Any]:
-        """Insert `rows` with the named statement in one execution; its RETURNING rows ([] without)."""
-        statement: _Insert = getattr(self, name)
-        return statement.run(s, rows)
-
 
 #: Each table's written columns with their PostgreSQL types, and the statement's tail.
 _TABLES: dict[str, tuple[Table, dict[str, str], str]] = {
@@ -241,8 +236,8 @@ def warm_up(db: Database, scan: FirstScan, rule: Rules, delivery_of: Callable[[F
     try:
         with db.unit_of_work() as s:
             _admit_in(s, db.backend, [scan], rule, delivery_of, audit_of, decide)
-            for name in ("visits", "inbox", "deliveries"):
-                writes.run(s, name, [])
+            for insert in (writes.visits, writes.inbox, writes.deliveries):
+                insert.run(s, [])
             raise _RollBack
     except _RollBack:
         pass
@@ -288,7 +283,7 @@ def _admit_in(s: Session, backend: str, scans: Sequence[FirstScan], rule: Rules,
                                             "visits_left": decision.visits_left, "seq": seq}
         results.append(Admitted(decision, card, visits.get(x.appointment_id), card))
     if new_visits:
-        stored = {r[0] for r in writes.run(s, "visits", list(new_visits.values()))}
+        stored = {r[0] for r in writes.visits.run(s, list(new_visits.values()))}
         lost = set(new_visits) - stored  # PostgreSQL: another process's scan committed this visit first
         if lost:
             theirs = {r[0]: Visit(*r[1:]) for r in s.execute(select(*_VISIT_COLUMNS).where(
@@ -297,10 +292,10 @@ def _admit_in(s: Session, backend: str, scans: Sequence[FirstScan], rule: Rules,
                        if x.appointment_id in lost and r.decision.new_visit else r
                        for r, x in zip(results, scans, strict=True)]
         results = _deliver(s, writes, scans, results, stored, delivery_of)
-    writes.run(s, "scans", [{"at": x.at, "gate_id": x.gate_id, "appointment_id": x.appointment_id,
+    writes.scans.run(s, [{"at": x.at, "gate_id": x.gate_id, "appointment_id": x.appointment_id,
                              "pass_key": r.card, "decision": "allow" if r.decision.allow else "deny",
                              "reason": r.decision.reason} for x, r in zip(scans, results, strict=True)])
-    writes.run(s, "audit", [_with_outcome(audit_of(x, r.card), "allow" if r.decision.allow else "deny",
+    writes.audit.run(s, [_with_outcome(audit_of(x, r.card), "allow" if r.decision.allow else "deny",
                                           r.decision.reason) for x, r in zip(scans, results, strict=True)])
     return seq, results
 
@@ -342,12 +337,12 @@ def _deliver(s: Session, writes: _Writes, scans: Sequence[FirstScan], results: l
               if x.appointment_id in stored and r.decision.new_visit}
     if not firsts:
         return results
-    inbox_ids = {k: v for k, v in writes.run(s, "inbox", [d.inbox for _, d in firsts.values()])}
+    inbox_ids = {k: v for k, v in writes.inbox.run(s, [d.inbox for _, d in firsts.values()])}
     rows = [{"inbox_id": inbox_ids[d.inbox["dedupe_key"]], "flow": flow, "status": DeliveryStatus.PENDING,
              "attempts": 0, "next_attempt_at": d.now, "created_at": d.now, "updated_at": d.now}
             for _, d in firsts.values() if d.inbox["dedupe_key"] in inbox_ids for flow in d.flows]
     by_inbox: dict[int, list[int]] = {}
-    for inbox_id, delivery_id in (writes.run(s, "deliveries", rows) if rows else []):
+    for inbox_id, delivery_id in (writes.deliveries.run(s, rows) if rows else []):
         by_inbox.setdefault(inbox_id, []).append(delivery_id)
     out = list(results)
     for i, d in firsts.values():
@@ -360,8 +355,8 @@ def record_scans(db: Database, rows: list[tuple[dict[str, Any], dict[str, Any]]]
     """Scans that create no visit, each with its audit line, in one transaction (the scan log's batches)."""
     writes = _WRITES[db.backend]
     with db.unit_of_work() as s:
-        writes.run(s, "scans", [scan for scan, _ in rows])
-        writes.run(s, "audit", [_with_outcome(audit, scan["decision"], scan["reason"]) for scan, audit in rows])
+        writes.scans.run(s, [scan for scan, _ in rows])
+        writes.audit.run(s, [_with_outcome(audit, scan["decision"], scan["reason"]) for scan, audit in rows])
 
 
 def _with_outcome(audit: dict[str, Any], outcome: str, reason: str) -> dict[str, Any]:
