@@ -2,9 +2,15 @@
 
 Every connector a flow reaches through `hub.peers` is wrapped in a `Guarded` proxy. Before a call it asks the
 breaker: a peer that is open (or paused by an operator) is not called at all, the call raises `PeerUnavailable`
-and the delivery waits until the peer may be probed, without spending an attempt. Transient failures in a row
-open the peer; after `open_seconds` one delivery probes it (half-open); its success closes the peer, its failure
-opens it again for twice as long. A permanent error (4xx) proves the peer answers, so it counts as a success.
+and the delivery waits until the peer may be probed, without spending an attempt. A process whose own calls fail
+transiently `failure_threshold` times in a row opens the peer for every process; after `open_seconds` one delivery
+probes it (half-open); its success closes the peer, its failure opens it again for twice as long. A permanent
+error (4xx) proves the peer answers, so it counts as a success.
+
+Each process counts its own failures in a row: a success in another process is seen only through the cached
+state, up to `cache_seconds` late, and at tens of calls a second a shared count would then add up scattered
+failures as if they were in a row. The shared `failures` column shows operations the failures since the last
+success a process saw.
 
 The state lives in table `peer_breakers`; a process re-reads it at most every `cache_seconds`, and writes only on
 a failure, on the first success after failures, and on transitions: the hot path of a healthy peer adds no
@@ -94,6 +100,8 @@ class Breaker:
         self._lock = threading.Lock()
         self._cache: dict[str, PeerState] = {}
         self._read_at = float("-inf")
+        #: Per peer: this process's transient failures in a row, and the `since` of the closed state they fell in.
+        self._streaks: dict[str, tuple[datetime | None, int]] = {}
 
     # --- reading ---------------------------------------------------------------------------------------------
 
@@ -141,6 +149,8 @@ class Breaker:
                           open_seconds=None):
                 self.release(peer)
             return
+        with self._lock:
+            self._streaks.pop(peer, None)
         current = self._current(peer)
         if current is not None and current.state == CLOSED and current.failures:
             with self.hub.db.unit_of_work() as s:
@@ -149,8 +159,8 @@ class Breaker:
             self._remember(current.model_copy(update={"failures": 0}), peer)
 
     def failed(self, peer: str, probe: bool, reason: str) -> datetime | None:
-        """A transient failure: count it; open the peer at the threshold, or again after a failed probe (then
-        the time until which it stays open)."""
+        """A transient failure: count it; open the peer when this process saw the threshold in a row, or again
+        after a failed probe (then the time until which it stays open)."""
         now = self.hub.now()
         if probe:
             with self.hub.db.reading() as s:
@@ -163,15 +173,20 @@ class Breaker:
             insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
             s.execute(insert(PeerBreaker).values(peer=peer, state=CLOSED, failures=0, updated_at=now)
                       .on_conflict_do_nothing())
-            failures = s.execute(update(PeerBreaker).where(PeerBreaker.peer == peer, PeerBreaker.state == CLOSED)
-                                 .values(failures=PeerBreaker.failures + 1, reason=reason[:500], updated_at=now)
-                                 .returning(PeerBreaker.failures)).scalar()
-        if failures is None:
+            row = s.execute(update(PeerBreaker).where(PeerBreaker.peer == peer, PeerBreaker.state == CLOSED)
+                            .values(failures=PeerBreaker.failures + 1, reason=reason[:500], updated_at=now)
+                            .returning(PeerBreaker.failures, PeerBreaker.since)).first()
+        if row is None:
             return None  # already open, half-open or paused (another process moved it)
+        failures, closed_since = row
+        with self._lock:
+            counted_in, in_a_row = self._streaks.get(peer, (closed_since, 0))
+            in_a_row = in_a_row + 1 if counted_in == closed_since else 1  # the peer closed again since: start over
+            self._streaks[peer] = (closed_since, in_a_row)
         current = self._current(peer)
         if current is not None:
             self._remember(current.model_copy(update={"failures": failures}), peer)
-        if failures >= self.settings.failure_threshold:
+        if in_a_row >= self.settings.failure_threshold:
             wait = self.settings.open_seconds
             self._move(peer, CLOSED, OPEN, "breaker", reason=reason, until=now + timedelta(seconds=wait),
                        open_seconds=wait)

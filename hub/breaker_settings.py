@@ -6,9 +6,9 @@ from pydantic import BaseModel, Field
 
 
 class BreakerSettings(BaseModel):
-    """A peer opens after `failure_threshold` transient failures in a row; its deliveries then wait (no attempt
-    spent) until a half-open probe after `open_seconds` (doubled after each failed probe, at most
-    `max_open_seconds`) succeeds. `replay_rates` paces bulk replay per peer (deliveries per second)."""
+    """A peer opens after `failure_threshold` transient failures in a row (of one process's calls); its deliveries
+    then wait (no attempt spent) until a half-open probe after `open_seconds` (doubled after each failed probe, at
+    most `max_open_seconds`) succeeds. `replay_rates` paces bulk replay per peer (deliveries per second)."""
 
     enabled: bool = True
     failure_threshold: int = Field(default=5, ge=1)

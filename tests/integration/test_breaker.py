@@ -223,6 +223,36 @@ def test_state_is_shared_by_every_process_through_the_store(bhub: Hub, bsettings
         other.close()
 
 
+def test_failures_in_a_row_are_counted_per_process_not_across_a_stale_cache(bhub: Hub, bsettings: Settings,
+                                                                            clock: Clock, peer: FakePeer,
+                                                                            seen: Seen) -> None:
+    # Another process trusts its cached state for a long while: it cannot see this process's failures.
+    cached = bsettings.model_copy(update={"breaker": bsettings.breaker.model_copy(update={"cache_seconds": 3600})})
+    other = Hub(cached, registry=_registry(seen), peers={PEER: peer}, now=clock, worker_name="other")
+    try:
+        here, there = bhub.breaker, other.breaker
+        assert there.before(PEER) is False  # read once: closed, no failures
+        for _ in range(2):
+            here.failed(PEER, False, "503")
+        there.succeeded(PEER, False)  # the calls are not failing in a row any more
+        for _ in range(2):
+            there.failed(PEER, False, "503")
+        assert here.state_of(PEER).state == "closed"  # fail fail, ok, fail fail: four failures, none five in a row
+        here.failed(PEER, False, "503")  # this process's third in a row (threshold 3)
+        assert here.state_of(PEER).state == "open"
+        # Once the peer closed again, a process's failures from before the opening no longer count.
+        clock.advance(11)
+        assert here.before(PEER) is True
+        here.succeeded(PEER, True)
+        there.failed(PEER, False, "503")
+        assert here.state_of(PEER).state == "closed"
+        there.failed(PEER, False, "503")
+        there.failed(PEER, False, "503")
+        assert here.state_of(PEER).state == "open"
+    finally:
+        other.close()
+
+
 def test_a_replayed_delivery_keeps_its_id_and_the_flow_sees_the_replay(bhub: Hub, peer: FakePeer,
                                                                       seen: Seen) -> None:
     from hub import operations
