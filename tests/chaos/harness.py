@@ -67,12 +67,17 @@ class ChaosResult:
 
 
 def chaos_overrides() -> dict[str, Any]:
-    """Short leases and sweeps (the killed worker's deliveries come back quickly), patient retries, short timeouts."""
+    """Short leases and sweeps (the killed worker's deliveries come back quickly), patient retries, short timeouts,
+    short breaker openings."""
     timeout = {"timeout_seconds": CONNECTOR_TIMEOUT_S}
     return {
         "retry": {"max_attempts": 40, "base_seconds": 0.05, "max_seconds": 1.0, "lease_seconds": 8.0,
                   "sweep_interval_seconds": 1.0, "sweep_grace_seconds": 1.0},
         "worker_threads": 4,
+        # A peer the faults open is probed after seconds, as the retries above are scaled down: with the production
+        # timing (30 s, doubled per failed probe up to 600 s) a few unlucky probes outlast the settle budget of the
+        # run. tests/integration/test_breaker.py covers the timing itself.
+        "breaker": {"open_seconds": 5.0, "max_open_seconds": 40.0},
         **{peer: timeout for peer in ("salesforce", "outlook", "tip", "zgw", "register_api")},
         # A create cut off by a dropped connection never lands here: its delivery waits this long, not 60 s.
         "klantinteracties": {**timeout, "unanswered_write_window_seconds": 15.0},
