@@ -9,9 +9,10 @@ from __future__ import annotations
 import httpx
 from pydantic import ValidationError
 
+from connectors.foundation.oauth2 import TOKEN_CALL
 from connectors.foundation.problems import invalid_fields, problem
 from hub.backoff import parse_retry_after
-from hub.errors import DeliveryError, PermanentError
+from hub.errors import DeliveryError, PermanentError, unanswered
 from hub.logging import redact_text
 from hub.ports import register_errors as port
 
@@ -62,12 +63,22 @@ def error_for_response(call: str, response: httpx.Response) -> DeliveryError:
 
 
 def error_for_exception(call: str, exc: httpx.HTTPError) -> DeliveryError:
-    """Timeouts and connection errors are transient; protocol misuse is permanent."""
+    """Timeouts and connection errors are transient; protocol misuse is permanent. A write that was sent but not
+    answered may still land: transient and in flight (`hub.errors.unanswered`), its retry waits two timeouts and
+    the appointment's next delivery waits for it."""
     kind = type(exc).__name__
     local = isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError)
-    if isinstance(exc, httpx.TransportError) and not local:
-        return port.UnreachableError(f"{CONNECTOR} {call} failed: {kind}")
-    return port.RegisterPermanentError(f"{CONNECTOR} {call} failed: {kind}")
+    if not isinstance(exc, httpx.TransportError) or local:
+        return port.RegisterPermanentError(f"{CONNECTOR} {call} failed: {kind}")
+    reason = f"{CONNECTOR} {call} failed: {kind}"
+    try:
+        request = exc.request
+    except RuntimeError:  # no request attached
+        return port.UnreachableError(reason)
+    late = unanswered(reason, exc, request.method)
+    if not late.in_flight or call == TOKEN_CALL:
+        return port.UnreachableError(reason)
+    return port.UnreachableError(reason, retry_after=late.retry_after, in_flight=True)
 
 
 def invalid_response(call: str, problem: ValidationError | str, field: str = "body") -> PermanentError:

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from connectors.foundation.problems import problem
 from hub.backoff import parse_retry_after
-from hub.errors import DeliveryError, PermanentError, TransientError
+from hub.errors import DeliveryError, PermanentError, TransientError, unanswered
 from hub.logging import redact_text
 from hub.ports import errors
 from hub.ports.zaken import REFUSED, REFUSED_CATALOGI, RefusedUrlError
@@ -41,10 +41,18 @@ def error_for_response(connector: str, call: str, response: httpx.Response) -> D
 
 
 def error_for_exception(connector: str, call: str, exc: httpx.HTTPError) -> DeliveryError:
-    """Timeouts and connection errors are transient; protocol misuse is permanent."""
+    """Timeouts and connection errors are transient; protocol misuse is permanent. A write that was sent but not
+    answered may still land (`hub.errors.unanswered`): its retry waits two timeouts, the case's next delivery
+    waits for it."""
+    reason = f"{connector} {call} failed: {type(exc).__name__}"
     local = isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError)
-    cls = TransientError if isinstance(exc, httpx.TransportError) and not local else PermanentError
-    return cls(f"{connector} {call} failed: {type(exc).__name__}")
+    if not isinstance(exc, httpx.TransportError) or local:
+        return PermanentError(reason)
+    try:
+        method = exc.request.method
+    except RuntimeError:  # no request attached
+        return TransientError(reason)
+    return unanswered(reason, exc, method)
 
 
 def invalid_response(connector: str, call: str, problem: ValidationError | str) -> PermanentError:

@@ -26,9 +26,14 @@ def mock() -> Iterator[respx.MockRouter]:
         yield router
 
 
-def client(sleeps: list[float] | None = None, retries: int = 3) -> GraphClient:
+def client(sleeps: list[float] | None = None, retries: int = 3, timeout: float = 15.0) -> GraphClient:
     record = sleeps if sleeps is not None else []
-    return GraphClient(BASE, Credentials(TOKEN, "id", SecretStr("s")), max_retries=retries, sleep=record.append)
+    return GraphClient(BASE, Credentials(TOKEN, "id", SecretStr("s")), max_retries=retries, sleep=record.append,
+                       timeout=timeout)
+
+
+def timed_out(request: httpx.Request) -> httpx.Response:
+    raise httpx.ReadTimeout("timed out", request=request)
 
 
 def draft(n: int) -> EventDraft:
@@ -92,3 +97,25 @@ def test_errors_are_classified_without_personal_data(mock: respx.MockRouter) -> 
 def test_create_without_transaction_id_is_refused() -> None:
     with pytest.raises(ValueError, match="transactionId"):
         client().execute([CreateEvent("a@example.nl", draft(0).model_copy(update={"transaction_id": None}))])
+
+
+def test_an_unanswered_write_is_retried_after_two_timeouts_and_holds_the_order(mock: respx.MockRouter) -> None:
+    # Found by the chaos suite: a create held past the timeout landed after the cancellation deleted the event.
+    mock.post(f"{BASE}/users/a@example.nl/events").mock(side_effect=[
+        timed_out, httpx.Response(201, json={"id": "E1", "transactionId": "afsprakenhub-0"})])
+    sleeps: list[float] = []
+    assert client(sleeps, timeout=1.5).create_event("a@example.nl", draft(0)).id == "E1"
+    assert sleeps == [3.0]  # the late create has had its time to land: the retry meets it (same transactionId)
+    mock.delete(f"{BASE}/users/a@example.nl/events/X").mock(side_effect=timed_out)
+    [result] = client(retries=0, timeout=1.5).execute([DeleteEvent("a@example.nl", "X")])
+    assert isinstance(result.error, TransientError) and result.error.in_flight and result.error.retry_after == 3.0
+
+
+def test_an_unanswered_read_or_token_request_is_an_ordinary_retry(mock: respx.MockRouter) -> None:
+    mock.get(f"{BASE}/users/a@example.nl/events/X").mock(side_effect=timed_out)
+    with pytest.raises(TransientError) as err:
+        client(retries=0, timeout=1.5).get_event("a@example.nl", "X")
+    assert not err.value.in_flight and err.value.retry_after is None
+    mock.post(TOKEN).mock(side_effect=timed_out)
+    [result] = client(retries=0, timeout=1.5).execute([DeleteEvent("a@example.nl", "X")])
+    assert isinstance(result.error, TransientError) and not result.error.in_flight
