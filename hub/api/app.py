@@ -90,6 +90,13 @@ async def lifespan(root: FastAPI) -> AsyncIterator[None]:
         hub.runtime.stop()
 
 
+class _Root(FastAPI):
+    """The root app. Gate scans are answered before its middleware stack (`waste_depot.GateFastPath`)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return waste_depot.GateFastPath(super().build_middleware_stack(), hub=self.state.hub, api_version=API_VERSION)
+
+
 def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
     """The ASGI app. `start_runtime` runs in-process worker threads and the sweeper (embedded default)."""
     settings = hub.settings
@@ -118,7 +125,7 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
     api.include_router(waste_depot.router)  # the waste-depot gate (hub/api/waste_depot.py)
     api.include_router(operations_routes.router)  # /deliveries, replay, /appointments/{id}/trace
 
-    root = FastAPI(openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False, lifespan=lifespan)
+    root = _Root(openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False, lifespan=lifespan)
     root.state.hub = hub
     root.state.start_runtime = start_runtime
     root.state.delivery_registry = delivery_state_collector(hub)
@@ -128,8 +135,8 @@ def create_app(hub: Hub, *, start_runtime: bool = False) -> FastAPI:
 
     root.mount("/api/v1", api)
     mount_console(root, hub)  # operations console at /console (HTML, its own login)
-    root.add_middleware(waste_depot.GateFastPath, hub=hub)  # gate scans skip the routers (hub/api/waste_depot.py)
-    # TIP's webhooks skip them too: the same handlers, without the mounted API's routing (hub/api/fast_routes.py)
+    # Gate scans skip this whole stack (_Root). TIP's webhooks skip the mounted API's routing: the same handlers
+    # (hub/api/fast_routes.py)
     root.add_middleware(FastRoutes, posts={f"/api/v1{path}": handler for path, handler in intake_posts.items()})
     root.add_middleware(ApiVersionHeader, max_body=settings.max_body_bytes)
 

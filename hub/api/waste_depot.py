@@ -11,7 +11,6 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from flows.waste_depot.gate import (
@@ -108,15 +107,18 @@ ACCESS_CHECKS_PATH = "/api/v1/waste-depot/access-checks"
 
 
 class GateFastPath:
-    """Pure ASGI: `POST /api/v1/waste-depot/access-checks` without a query string is answered here, before
-    the routers, the dependency solving and the middleware stacks of the mounted API (a gate scan is the
-    hub's hottest request: 50 gates at once). Same checks and answers as the documented route: gate token,
-    bounded JSON, validation, problem+json errors, 503 + Retry-After when the store does not answer. Anything
-    else goes on to `app`."""
+    """Pure ASGI, outside the root app's whole middleware stack: `POST /api/v1/waste-depot/access-checks`
+    without a query string is answered here, before Starlette's error middleware, FastAPI's telemetry and body
+    limit, `ApiVersionHeader`, the routers and the mounted API's stacks (a gate scan is the hub's hottest
+    request: 50 gates at once, and each wrapper costs every scan its own `send`). So it does itself what they
+    do for it: the `API-Version` header, the body limit (a too large Content-Length refused unread, a chunked
+    body counted), problem+json errors, 503 + Retry-After when the store does not answer, and a 500 problem
+    (then the error raised for the server's log) for anything unexpected. Anything else goes on to `app`."""
 
-    def __init__(self, app: ASGIApp, hub: Hub) -> None:
+    def __init__(self, app: ASGIApp, hub: Hub, api_version: str) -> None:
         self.app = app
         self.hub = hub
+        self.version = (b"api-version", api_version.encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] != "http" or scope["path"] != ACCESS_CHECKS_PATH or scope["method"] != "POST"
@@ -124,29 +126,37 @@ class GateFastPath:
             await self.app(scope, receive, send)
             return
         response: Response
+        unexpected: Exception | None = None
         try:
             response = await self._answer(scope, receive)
         except Problem as exc:
             metrics.EVENTS_REJECTED.labels(reason=str(exc.status)).inc()
             response = problems.problem_response(exc.status, exc.detail, instance=ACCESS_CHECKS_PATH, code=exc.code,
                                                  invalid_params=exc.invalid_params, headers=exc.headers)
-        except StarletteHTTPException as exc:  # e.g. the 413 of a chunked body past the limit (ApiVersionHeader)
-            response = problems.problem_response(exc.status_code, str(exc.detail), instance=ACCESS_CHECKS_PATH,
-                                                 headers=getattr(exc, "headers", None))
         except Exception as exc:
-            if not is_store_unavailable(exc):
-                raise
-            response = store_unavailable_response(Request(scope), exc)
+            if is_store_unavailable(exc):
+                response = store_unavailable_response(Request(scope), exc)
+            else:  # as Starlette's error middleware: a problem for the gate, the error for the server's log
+                unexpected = exc
+                response = problems.problem_response(500, "internal error; see the hub's log for this request",
+                                                     instance=ACCESS_CHECKS_PATH)
+        response.raw_headers.append(self.version)
         await response(scope, receive, send)
+        if unexpected is not None:
+            raise unexpected
 
     async def _answer(self, scope: Scope, receive: Receive) -> Response:
-        authorization = None
+        authorization = length = None
         for name, value in scope["headers"]:
             if name == b"authorization":
                 authorization = value.decode("latin-1")
-                break
+            elif name == b"content-length":
+                length = value
+        limit = self.hub.settings.max_body_bytes
+        if length is not None and length.isdigit() and int(length) > limit:
+            raise Problem(413, f"body larger than {limit} bytes")
         gate = gate_tokens(self.hub).gate_of(authorization)
-        check = parse_check(await _body(receive, self.hub.settings.max_body_bytes), gate)
+        check = parse_check(await _body(receive, limit), gate)
         answer = await check_access_async(self.hub, check)
         return Response(answer.model_dump_json(by_alias=True), media_type="application/json")
 

@@ -754,6 +754,35 @@ def test_a_server_killed_mid_batch_answered_none_of_it_and_stored_none_of_it(gat
     assert visits_and_events(gate_hub) == (4, 4)
 
 
+def test_gate_answers_carry_what_the_skipped_middleware_adds(gate_hub: Hub, register: FakeRegister,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path runs outside the whole middleware stack: it adds API-Version to every answer, refuses a too
+    large Content-Length unread, and answers an unexpected error with a 500 problem (raised for the log)."""
+    from hub.api import waste_depot as gate_api
+
+    book(gate_hub, register, "MS-71")
+    url = "/api/v1/waste-depot/access-checks"
+    body = json.dumps({"qrCode": code("MS-71"), "gateId": "gate-1", "passNumber": "MP-0001"})
+    json_head = {"Content-Type": "application/json"}
+    with TestClient(create_app(gate_hub), raise_server_exceptions=False) as c:
+        answers = [c.post(url, content=body, headers={**json_head, **GATE1}),
+                   c.post(url, content=body, headers=json_head),
+                   c.post(url, content=body, headers={**json_head, **GATE1,
+                                                      "Content-Length": str(gate_hub.settings.max_body_bytes + 1)})]
+        assert [a.status_code for a in answers] == [200, 401, 413]
+        assert all(a.headers["api-version"] == "1.0.0" for a in answers)
+
+        async def broken(*args: Any, **kwargs: Any) -> Any:
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(gate_api, "check_access_async", broken)
+        failed = c.post(url, content=body, headers={**json_head, **GATE1})
+        assert failed.status_code == 500 and failed.headers["api-version"] == "1.0.0"
+        assert failed.headers["content-type"].startswith("application/problem+json") and "boom" not in failed.text
+    with TestClient(create_app(gate_hub)) as c, pytest.raises(RuntimeError, match="boom"):
+        c.post(url, content=body, headers={**json_head, **GATE1})
+
+
 def test_the_gate_route_answers_problems_like_every_route(client: TestClient, gate_hub: Hub, register: FakeRegister,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     """Served by its pure-ASGI fast path: a chunked body past the limit is a 413, a store that does not answer a
