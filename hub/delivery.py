@@ -27,7 +27,7 @@ from hub.delivery_links import DeliveryLinks, link_rows, write_pending
 from hub.errors import PermanentError, TransientError
 from hub.ldv import ProcessingLogError
 from hub.links import _FOR_APPOINTMENT, LinkState, put_link
-from hub.locks import try_lock, unlock
+from hub.locks import ORDER_HOLDER_PREFIX, try_order_lock, unlock
 from hub.logging import bind_correlation, redact_text
 from hub.model import parse_event
 from hub.ports.register import UnsupportedError, require
@@ -90,7 +90,7 @@ class Claim:
 
     @property
     def holder(self) -> str:
-        return f"delivery:{self.delivery_id}"
+        return f"{ORDER_HOLDER_PREFIX}{self.delivery_id}"
 
 
 # Built once with bind parameters: building a statement and its cache key costs more CPU than running it.
@@ -181,13 +181,13 @@ class DeliveryProcessor:
             row = conn.execute(_READ, {"b_id": delivery_id}).first()
             if row is None or row.status not in DeliveryStatus.OPEN:
                 return NOT_CLAIMED
-            holder = f"delivery:{delivery_id}"
+            holder = f"{ORDER_HOLDER_PREFIX}{delivery_id}"
             lock = f"order:{row.flow}:{row.subject}" if row.subject else None
             # Lease first: a second message for a delivery that runs must not touch (and free) its order lock.
             attempt = _claim_in(s, delivery_id, now, lease)
             if attempt is None:
                 return NOT_CLAIMED
-            if lock and not try_lock(s, lock, holder, now + timedelta(seconds=lease), now):
+            if lock and not try_order_lock(s, lock, holder, now + timedelta(seconds=lease), now):
                 conn.execute(_UNCLAIM, {"b_id": delivery_id})  # not run: no attempt spent
                 return BUSY
             applied = conn.execute(_GUARD, {"b_subject": row.subject, "b_peer": GUARD_PREFIX + row.flow}).scalar() \
@@ -206,7 +206,7 @@ class DeliveryProcessor:
         with self.hub.db.one_statement() as s:
             conn = s.connection()
             row = conn.execute(CLAIM, {"b_id": delivery_id, "b_now": now, "b_due": now + timedelta(seconds=1),
-                                       "b_until": until, "b_holder": f"delivery:{delivery_id}",
+                                       "b_until": until, "b_holder": f"{ORDER_HOLDER_PREFIX}{delivery_id}",
                                        "b_guard": GUARD_PREFIX}).first()
             if row is None:
                 return NOT_CLAIMED

@@ -6,14 +6,18 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete, update
+from sqlalchemy import Integer, Table, and_, bindparam, delete, exists, func, or_, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from hub.store.db import Database
-from hub.store.tables import Lock, utcnow
+from hub.store.tables import Delivery, DeliveryStatus, Lock, utcnow
 
 LOCKS = cast(Table, Lock.__table__)
+_DELIVERIES = cast(Table, Delivery.__table__)
+#: An appointment's order lock is held by `delivery:<id>` (hub.delivery).
+ORDER_HOLDER_PREFIX = "delivery:"
 # Built once (bind parameters): a delivery takes and frees an order lock each time.
 _RENEW = (update(LOCKS).where(LOCKS.c.name == bindparam("b_name"),
                               (LOCKS.c.expires_at < bindparam("b_now")) | (LOCKS.c.holder == bindparam("b_holder")))
@@ -22,6 +26,16 @@ _INSERT = {dialect: insert(LOCKS).values(name=bindparam("b_name"), holder=bindpa
                                          expires_at=bindparam("b_expires")).on_conflict_do_nothing()
            .returning(LOCKS.c.name) for dialect, insert in (("postgresql", postgresql.insert),
                                                              ("sqlite", sqlite.insert))}
+#: The holder of an order lock is still open: it was cut off mid-run (its worker died) or waits for the retry of a
+#: write that may still land. Its lock has expired, but its writes may have reached the peer: no later delivery
+#: of the appointment may overtake it until it has run again (and renewed, then freed, the lock).
+HOLDER_OPEN = exists().where(
+    _DELIVERIES.c.id == sql_cast(func.substr(LOCKS.c.holder, len(ORDER_HOLDER_PREFIX) + 1), Integer),
+    _DELIVERIES.c.status.in_(DeliveryStatus.OPEN))
+_RENEW_ORDER = (update(LOCKS).where(LOCKS.c.name == bindparam("b_name"),
+                                    or_(LOCKS.c.holder == bindparam("b_holder"),
+                                        and_(LOCKS.c.expires_at < bindparam("b_now"), ~HOLDER_OPEN)))
+                .values(holder=bindparam("b_holder"), expires_at=bindparam("b_expires")))
 _UNLOCK = delete(LOCKS).where(LOCKS.c.name == bindparam("b_name"), LOCKS.c.holder == bindparam("b_holder"))
 
 
@@ -36,6 +50,17 @@ def try_lock(s: Session, name: str, holder: str, expires: datetime, now: datetim
     insert = _INSERT["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
     inserted = conn.execute(insert, params).first()
     return inserted is not None
+
+
+def try_order_lock(s: Session, name: str, holder: str, expires: datetime, now: datetime) -> bool:
+    """Inside a transaction: take an appointment's order lock (or renew it for `holder`); an expired one only
+    once its holder is no longer open (`HOLDER_OPEN`)."""
+    conn = s.connection()
+    params = {"b_name": name, "b_holder": holder, "b_expires": expires, "b_now": now}
+    if conn.execute(_RENEW_ORDER, params).rowcount:
+        return True
+    insert = _INSERT["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
+    return conn.execute(insert, params).first() is not None
 
 
 def unlock(s: Session, name: str, holder: str) -> None:

@@ -3,7 +3,8 @@
 One round trip in autocommit instead of BEGIN, read, lease, lock (two statements when new), guard read and
 COMMIT (issue 25: a worker waited 35-40 % of its time on store round trips). The statement leases the
 delivery (only when open, due and not leased), joins what the flow needs from the inbox, takes or renews the
-order lock `order:<flow>:<subject>` (or steals it once expired), reads the flow's applied version and all
+order lock `order:<flow>:<subject>` (or steals it once expired and its holder is no longer open:
+hub.locks.HOLDER_OPEN), reads the flow's applied version and all
 links of the appointment (`links`: [peer, remote id, version, hash, data] each; hub.delivery_links).
 A delivery whose lock someone else holds comes back with `locked` false and is given back (`UNCLAIM`).
 """
@@ -30,7 +31,8 @@ WITH claimed AS (
     INSERT INTO locks (name, holder, expires_at)
     SELECT lock_name, :b_holder, :b_until FROM event WHERE lock_name IS NOT NULL
     ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-    WHERE locks.expires_at < :b_now OR locks.holder = EXCLUDED.holder
+    WHERE locks.holder = EXCLUDED.holder OR (locks.expires_at < :b_now AND NOT EXISTS (
+        SELECT 1 FROM deliveries h WHERE h.id = CAST(substr(locks.holder, 10) AS INTEGER) AND h.status IN :b_open))
     RETURNING name
 )
 SELECT e.flow, e.inbox_id, e.attempts, e.replays, e.subject, e.version, e.payload, e.caller, e.received_at,

@@ -49,3 +49,42 @@ def test_an_ordinary_transient_failure_lets_the_next_delivery_go_first(settings:
         assert hub.runtime.processor.process(second).status == "succeeded"
     finally:
         hub.close()
+
+
+def test_a_delivery_cut_off_mid_run_keeps_the_appointment_until_it_ran_again(settings: Settings) -> None:
+    # Found by the chaos suite: a worker was killed after its calendar create and before recording it; once the
+    # lease ran out the reassignment went first, and the first delivery was then stale: the event stayed behind.
+    from hub.delivery import Claim
+
+    recorder, clock = Recorder(), Clock(datetime.now(UTC))
+    hub, first, second = _two_deliveries(settings, recorder, clock)
+    try:
+        processor = hub.runtime.processor
+        assert isinstance(processor._begin(first), Claim)  # a worker takes it and dies: never finished
+        clock.advance(settings.retry.lease_seconds + 1)  # its lease and its order lock have expired
+        assert processor.process(second) is BUSY  # its writes may have landed: it runs again first
+        assert processor.process(first).status == "succeeded"
+        assert processor.process(second).status == "succeeded"
+        assert recorder.applied == [("A-1001", 1), ("A-1001", 2)]
+    finally:
+        hub.close()
+
+
+def test_an_expired_order_lock_whose_delivery_has_ended_is_taken(settings: Settings) -> None:
+    from sqlalchemy import update
+
+    from hub.delivery import Claim
+    from hub.store.tables import Delivery, DeliveryStatus
+
+    recorder, clock = Recorder(), Clock(datetime.now(UTC))
+    hub, first, second = _two_deliveries(settings, recorder, clock)
+    try:
+        processor = hub.runtime.processor
+        assert isinstance(processor._begin(first), Claim)
+        with hub.db.unit_of_work() as s:  # ended without freeing its lock (e.g. by hand)
+            s.execute(update(Delivery).where(Delivery.id == first).values(status=DeliveryStatus.DEAD))
+        assert processor.process(second) is BUSY  # the lock has not expired yet
+        clock.advance(settings.retry.lease_seconds + 1)
+        assert processor.process(second).status == "succeeded"
+    finally:
+        hub.close()
