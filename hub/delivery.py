@@ -27,7 +27,7 @@ from hub.delivery_links import DeliveryLinks, link_rows, write_pending
 from hub.errors import PermanentError, TransientError
 from hub.ldv import ProcessingLogError
 from hub.links import _FOR_APPOINTMENT, LinkState, put_link
-from hub.locks import ORDER_HOLDER_PREFIX, try_order_lock, unlock
+from hub.locks import ORDER_HOLDER_PREFIX, try_lock, unlock
 from hub.logging import bind_correlation, redact_text
 from hub.model import parse_event
 from hub.ports.register import UnsupportedError, require
@@ -187,7 +187,7 @@ class DeliveryProcessor:
             attempt = _claim_in(s, delivery_id, now, lease)
             if attempt is None:
                 return NOT_CLAIMED
-            if lock and not try_order_lock(s, lock, holder, now + timedelta(seconds=lease), now):
+            if lock and not try_lock(s, lock, holder, now + timedelta(seconds=lease), now, order=True):
                 conn.execute(_UNCLAIM, {"b_id": delivery_id})  # not run: no attempt spent
                 return BUSY
             applied = conn.execute(_GUARD, {"b_subject": row.subject, "b_peer": GUARD_PREFIX + row.flow}).scalar() \

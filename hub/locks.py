@@ -39,28 +39,18 @@ _RENEW_ORDER = (update(LOCKS).where(LOCKS.c.name == bindparam("b_name"),
 _UNLOCK = delete(LOCKS).where(LOCKS.c.name == bindparam("b_name"), LOCKS.c.holder == bindparam("b_holder"))
 
 
-def try_lock(s: Session, name: str, holder: str, expires: datetime, now: datetime) -> bool:
-    """Inside a transaction: take `name` (or renew it for `holder`, or steal it once expired)."""
+def try_lock(s: Session, name: str, holder: str, expires: datetime, now: datetime, *, order: bool = False) -> bool:
+    """Inside a transaction: take `name` (or renew it for `holder`, or steal it once expired). With `order` (an
+    appointment's order lock), an expired one only once its holder is no longer open (`HOLDER_OPEN`)."""
     conn = s.connection()  # Core, not ORM-enabled DML: this runs twice per delivery
     params = {"b_name": name, "b_holder": holder, "b_expires": expires, "b_now": now}
-    taken = conn.execute(_RENEW, params).rowcount
+    taken = conn.execute(_RENEW_ORDER if order else _RENEW, params).rowcount
     if taken:
         return True
     # RETURNING, not rowcount: psycopg reports -1 for an INSERT … ON CONFLICT through SQLAlchemy.
     insert = _INSERT["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
     inserted = conn.execute(insert, params).first()
     return inserted is not None
-
-
-def try_order_lock(s: Session, name: str, holder: str, expires: datetime, now: datetime) -> bool:
-    """Inside a transaction: take an appointment's order lock (or renew it for `holder`); an expired one only
-    once its holder is no longer open (`HOLDER_OPEN`)."""
-    conn = s.connection()
-    params = {"b_name": name, "b_holder": holder, "b_expires": expires, "b_now": now}
-    if conn.execute(_RENEW_ORDER, params).rowcount:
-        return True
-    insert = _INSERT["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
-    return conn.execute(insert, params).first() is not None
 
 
 def unlock(s: Session, name: str, holder: str) -> None:
