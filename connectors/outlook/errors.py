@@ -51,8 +51,9 @@ def error_for_response(call: str, response: httpx.Response) -> DeliveryError:
 def error_for_exception(call: str, exc: httpx.HTTPError) -> DeliveryError:
     """Timeouts and connection errors are transient; protocol misuse is permanent. A write that was sent but not
     answered (a create, update, delete or `$batch`) may still land: `hub.errors.unanswered` makes its retry wait
-    two timeouts and the appointment's next delivery wait for it. Found by the chaos suite: a create held past the
-    client's timeout landed after the appointment's cancellation had deleted the event, and stayed."""
+    two timeouts and the appointment's next delivery wait for it. Otherwise a create held past the client's timeout
+    could land after the appointment's next change had deleted the event (Graph dedupes a transactionId only while
+    the event exists), and stay."""
     kind = type(exc).__name__
     local = isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError)
     if isinstance(exc, httpx.TransportError) and not local:

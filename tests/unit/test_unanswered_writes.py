@@ -1,5 +1,5 @@
-"""ZGW and the register: a write sent but not answered may still land, so it is in flight (found by the chaos
-suite on Outlook: a create held past the client's timeout landed after the cancellation had deleted the event)."""
+"""ZGW and the register: a write sent but not answered may still land, so it is in flight (as for Salesforce,
+Klantinteracties, the vendor registers and Outlook)."""
 
 from __future__ import annotations
 
