@@ -21,21 +21,24 @@ class TransientError(DeliveryError):
         self.in_flight = in_flight
 
 
-def unanswered(reason: str, exc: BaseException, method: str) -> TransientError:
-    """A transport failure of one request. A write that was sent (not a failed connect) may still land: the peer
-    had one read timeout to answer and gets another to finish, so the retry waits two, and the appointment's
-    other deliveries wait for it (`TransientError.in_flight`)."""
+def unanswered(reason: str, exc: BaseException, method: str | None = None, *,
+               error: type[TransientError] = TransientError) -> TransientError:
+    """A transport failure of one request (`method`, else the request's own), as `error`. A write that was sent
+    (not a failed connect) may still land: the peer had one read timeout to answer and gets another to finish, so
+    the retry waits two, and the appointment's other deliveries wait for it (`TransientError.in_flight`)."""
     import httpx
 
+    request = None
+    try:
+        request = exc.request if isinstance(exc, httpx.RequestError) else None
+    except RuntimeError:  # no request attached
+        pass
+    method = method or (request.method if request is not None else "")
     sent = not isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.UnsupportedProtocol)
     if not (sent and method.upper() in ("POST", "PATCH", "PUT", "DELETE")):
-        return TransientError(reason)
-    try:
-        timeout = (exc.request.extensions.get("timeout") or {}).get("read") if isinstance(exc, httpx.RequestError) \
-            else None
-    except RuntimeError:  # no request attached
-        timeout = None
-    return TransientError(reason, retry_after=2 * timeout if timeout else None, in_flight=True)
+        return error(reason)
+    timeout = (request.extensions.get("timeout") or {}).get("read") if request is not None else None
+    return error(reason, retry_after=2 * timeout if timeout else None, in_flight=True)
 
 
 class PermanentError(DeliveryError):

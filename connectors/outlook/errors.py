@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from connectors.foundation.oauth2 import is_token_request
+from connectors.foundation.oauth2 import TOKEN_CALL
 from connectors.foundation.problems import problem
 from hub.backoff import parse_retry_after
 from hub.errors import DeliveryError, PermanentError, TransientError, unanswered
@@ -58,11 +58,7 @@ def error_for_exception(call: str, exc: httpx.HTTPError) -> DeliveryError:
     local = isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError)
     if isinstance(exc, httpx.TransportError) and not local:
         reason = f"{CONNECTOR} {call} failed: {kind}"
-        try:
-            request = exc.request
-        except RuntimeError:  # no request attached
-            return TransientError(reason)
-        return TransientError(reason) if is_token_request(request) else unanswered(reason, exc, request.method)
+        return TransientError(reason) if call == TOKEN_CALL else unanswered(reason, exc)
     return PermanentError(f"{CONNECTOR} {call} failed: {kind}")
 
 

@@ -71,14 +71,9 @@ def error_for_exception(call: str, exc: httpx.HTTPError) -> DeliveryError:
     if not isinstance(exc, httpx.TransportError) or local:
         return port.RegisterPermanentError(f"{CONNECTOR} {call} failed: {kind}")
     reason = f"{CONNECTOR} {call} failed: {kind}"
-    try:
-        request = exc.request
-    except RuntimeError:  # no request attached
+    if call == TOKEN_CALL:
         return port.UnreachableError(reason)
-    late = unanswered(reason, exc, request.method)
-    if not late.in_flight or call == TOKEN_CALL:
-        return port.UnreachableError(reason)
-    return port.UnreachableError(reason, retry_after=late.retry_after, in_flight=True)
+    return unanswered(reason, exc, error=port.UnreachableError)
 
 
 def invalid_response(call: str, problem: ValidationError | str, field: str = "body") -> PermanentError:

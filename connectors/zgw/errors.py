@@ -48,11 +48,7 @@ def error_for_exception(connector: str, call: str, exc: httpx.HTTPError) -> Deli
     local = isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError)
     if not isinstance(exc, httpx.TransportError) or local:
         return PermanentError(reason)
-    try:
-        method = exc.request.method
-    except RuntimeError:  # no request attached
-        return TransientError(reason)
-    return unanswered(reason, exc, method)
+    return unanswered(reason, exc)
 
 
 def invalid_response(connector: str, call: str, problem: ValidationError | str) -> PermanentError:
