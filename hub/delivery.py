@@ -126,14 +126,10 @@ def _claim_in(s: Session, delivery_id: int, now: datetime, lease_seconds: float)
         "b_until": now + timedelta(seconds=lease_seconds)}).scalar()
 
 
-def _release_order(s: Session, claim: Claim, hold_until: datetime | None) -> None:
-    """Give the appointment's order lock back, or keep it until `hold_until` when a write may still land."""
-    if not claim.order_lock:
-        return
-    if hold_until is not None:
-        s.connection().execute(update(LOCKS).where(LOCKS.c.name == claim.order_lock,
-                                                   LOCKS.c.holder == claim.holder).values(expires_at=hold_until))
-    else:
+def _release_order(s: Session, claim: Claim, hold: bool) -> None:
+    """Give the appointment's order lock back, or keep it when a write may still land: while this delivery is
+    open, an expired lock is not taken from it (hub.locks.HOLDER_OPEN), so its retry runs before any later one."""
+    if claim.order_lock and not hold:
         unlock(s, claim.order_lock, claim.holder)
 
 
@@ -287,7 +283,7 @@ class DeliveryProcessor:
                 updated_at=now))
             _keep_writes(conn, claim, now, audit=True)
             # a failed probe's write may still land: then the appointment waits for this delivery
-            _release_order(s, claim, now + timedelta(seconds=delay) if exc.in_flight else None)
+            _release_order(s, claim, hold=exc.in_flight)
         metrics.DELIVERIES_WAITING.labels(peer=exc.peer).inc()
         log.info("delivery.waiting", peer=exc.peer, state=exc.state, retry_in=round(delay, 3))
         return Outcome("waiting", retry_in=delay, detail=exc.reason)
@@ -311,7 +307,7 @@ class DeliveryProcessor:
                 log_delivery(conn, self.hub, claim, DeliveryStatus.FAILED)
             _keep_writes(conn, claim, now)
             # a write may still land: then the appointment waits for this retry
-            _release_order(s, claim, now + timedelta(seconds=delay) if hold_order else None)
+            _release_order(s, claim, hold=hold_order)
         log.info("delivery.retry", reason=reason, attempt=claim.attempt, retry_in=round(delay, 3))
         return Outcome(DeliveryStatus.FAILED, retry_in=delay, detail=reason)
 
