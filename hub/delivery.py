@@ -8,6 +8,7 @@ The flow's own peer calls run outside any transaction.
 
 from __future__ import annotations
 
+import json
 import random
 import time
 from dataclasses import dataclass, field
@@ -84,9 +85,12 @@ class Claim:
     #: The flow's audit records, kept for the finish (written with the delivery's LDV record).
     audit_rows: list[dict[str, Any]] = field(default_factory=list, compare=False, repr=False)
 
+    #: The flow whose order lock this delivery takes (FlowSpec.order_group); None: its own.
+    order_group: str | None = None
+
     @property
     def order_lock(self) -> str | None:
-        return f"order:{self.flow}:{self.subject}" if self.subject else None
+        return f"order:{self.order_group or self.flow}:{self.subject}" if self.subject else None
 
     @property
     def holder(self) -> str:
@@ -124,6 +128,12 @@ def _claim_in(s: Session, delivery_id: int, now: datetime, lease_seconds: float)
     return s.connection().execute(_CLAIM, {
         "b_id": delivery_id, "b_now": now, "b_due": now + timedelta(seconds=1),
         "b_until": now + timedelta(seconds=lease_seconds)}).scalar()
+
+
+def _order_group(hub: Hub, flow: str) -> str:
+    """The name in `flow`'s order lock: its registered group, else its own name."""
+    spec = hub.registry.flows.get(flow)
+    return spec.order_group if spec is not None else flow
 
 
 def _release_order(s: Session, claim: Claim, hold: bool) -> None:
@@ -178,7 +188,8 @@ class DeliveryProcessor:
             if row is None or row.status not in DeliveryStatus.OPEN:
                 return NOT_CLAIMED
             holder = f"{ORDER_HOLDER_PREFIX}{delivery_id}"
-            lock = f"order:{row.flow}:{row.subject}" if row.subject else None
+            group = _order_group(hub, row.flow)
+            lock = f"order:{group}:{row.subject}" if row.subject else None
             # Lease first: a second message for a delivery that runs must not touch (and free) its order lock.
             attempt = _claim_in(s, delivery_id, now, lease)
             if attempt is None:
@@ -192,7 +203,7 @@ class DeliveryProcessor:
                 if row.subject else []
             return Claim(delivery_id, row.flow, row.id, attempt, row.subject, row.version, row.payload,
                          row.caller, row.received_at, applied, row.traceparent, row.tracestate, row.caller_traceparent,
-                         row.replays, DeliveryLinks(hub.db, hub.now, row.subject, links))
+                         row.replays, DeliveryLinks(hub.db, hub.now, row.subject, links), order_group=group)
 
     def _begin_in_one(self, delivery_id: int) -> Claim | Outcome:
         """PostgreSQL: lease, order lock and guard in one autocommit statement (hub.store.claim)."""
@@ -203,7 +214,8 @@ class DeliveryProcessor:
             conn = s.connection()
             row = conn.execute(CLAIM, {"b_id": delivery_id, "b_now": now, "b_due": now + timedelta(seconds=1),
                                        "b_until": until, "b_holder": f"{ORDER_HOLDER_PREFIX}{delivery_id}",
-                                       "b_guard": GUARD_PREFIX}).first()
+                                       "b_guard": GUARD_PREFIX,
+                                       "b_groups": json.dumps(self.hub.registry.order_groups())}).first()
             if row is None:
                 return NOT_CLAIMED
             if not row.locked:
@@ -213,7 +225,8 @@ class DeliveryProcessor:
         return Claim(delivery_id, row.flow, row.inbox_id, row.attempts, row.subject, row.version, row.payload,
                      row.caller, row.received_at, row.applied if row.subject else None, row.traceparent,
                      row.tracestate, row.caller_traceparent, row.replays,
-                     DeliveryLinks(self.hub.db, self.hub.now, row.subject, links))
+                     DeliveryLinks(self.hub.db, self.hub.now, row.subject, links),
+                     order_group=_order_group(self.hub, row.flow))
 
     def _run(self, claim: Claim) -> Outcome:
         hub = self.hub

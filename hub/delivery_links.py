@@ -5,9 +5,9 @@ Why this is safe (issue 25: link reads and writes were a fifth of a worker's sto
 - **Reads.** The appointment's links are read once, with the claim, and `get` / `for_appointment` of that
   appointment answer from them; the delivery's own writes are merged in (read-your-writes). Other
   appointments (a zaak's key, ...) are read from the store, with this delivery's writes laid over them. The
-  order lock keeps one delivery per flow and appointment at a time, so nothing of this flow changes the
-  appointment's links under it; another flow's links may change meanwhile, as they could between two reads
-  before.
+  order lock keeps one delivery per flow (or order group: a flow that writes another flow's links shares its
+  lock, `FlowSpec.order_with`) and appointment at a time, so nothing of this flow changes the appointment's
+  links under it; another flow's links may change meanwhile, as they could between two reads before.
 - **Writes** are written in the transaction that records the delivery's outcome, whatever it is (succeeded,
   skipped, retried, dead, waiting for a peer): a transient failure after a successful peer call keeps the
   link. Only a crash between a peer call and that transaction loses them, together with the outcome: the

@@ -28,6 +28,8 @@ class FlowSpec:
     at intake for each event of a consumed type: False means the event gets no delivery for this flow.
     `needs`: what the flow asks of the appointment register; a register that lacks one of them gets the
     flow's deliveries ended `skipped` ("not supported by register <vendor>: <capability>"), the handler not run.
+    `order_with`: the flow whose per-appointment order lock this flow's deliveries share, when it writes that
+    flow's peer records and links too (two flows writing one link at once lose each other's notes).
     """
 
     name: str
@@ -37,6 +39,12 @@ class FlowSpec:
     ordered: bool = True
     wants: Wants | None = None
     needs: frozenset[Capability] = frozenset()
+    order_with: str | None = None
+
+    @property
+    def order_group(self) -> str:
+        """The name in this flow's order lock (`order:<group>:<appointment>`)."""
+        return self.order_with or self.name
 
     def accepts(self, event_type: str) -> bool:
         return any(
@@ -62,15 +70,19 @@ class FlowRegistry:
 
     def flow(
         self, name: str, *, consumes: tuple[str, ...], purpose: str, ordered: bool = True,
-        wants: Wants | None = None, needs: frozenset[Capability] = frozenset(),
+        wants: Wants | None = None, needs: frozenset[Capability] = frozenset(), order_with: str | None = None,
     ) -> Callable[[Handler], Handler]:
         """Decorator form of `add`."""
 
         def register(handler: Handler) -> Handler:
-            self.add(FlowSpec(name, consumes, handler, purpose, ordered, wants, needs))
+            self.add(FlowSpec(name, consumes, handler, purpose, ordered, wants, needs, order_with))
             return handler
 
         return register
+
+    def order_groups(self) -> dict[str, str]:
+        """Flows whose order lock is another flow's: name → group."""
+        return {name: spec.order_group for name, spec in self.flows.items() if spec.order_group != name}
 
     def for_type(self, event_type: str) -> list[FlowSpec]:
         return [f for f in self.flows.values() if f.accepts(event_type)]

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, TypeAdapter
 
+from flows.contact_moments import FLOW as CONTACT_MOMENTS
 from flows.contact_moments import handle as record_contact_moments
 from hub.context import FlowContext, InboundEvent
 from hub.errors import PermanentError
@@ -80,7 +81,10 @@ def _checked_in(ctx: FlowContext, appointment_id: str) -> Appointment:
         raise PermanentError(f"the register refuses a check-in from status {current.status.value}") from None
 
 
-@REGISTRY.flow(FLOW, consumes=(EVENT_TYPE,), purpose=PURPOSE, ordered=False, needs=NEEDS)
+#: It writes the appointment's contact moments as `contact_moments` does, and those links take one writer at a time:
+#: so its deliveries share that flow's order lock with the register's own `checked_in` event's.
+@REGISTRY.flow(FLOW, consumes=(EVENT_TYPE,), purpose=PURPOSE, ordered=False, needs=NEEDS,
+               order_with=CONTACT_MOMENTS)
 def handle(event: InboundEvent, ctx: FlowContext) -> str | None:
     data = VisitData.model_validate(event.event.data)
     appointment = _checked_in(ctx, data.appointment_id)

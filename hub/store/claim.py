@@ -3,7 +3,8 @@
 One round trip in autocommit instead of BEGIN, read, lease, lock (two statements when new), guard read and
 COMMIT (issue 25: a worker waited 35-40 % of its time on store round trips). The statement leases the
 delivery (only when open, due and not leased), joins what the flow needs from the inbox, takes or renews the
-order lock `order:<flow>:<subject>` (or steals it once expired and its holder is no longer open:
+order lock `order:<group>:<subject>` (the flow's own name, or the group in `b_groups`: flow → group, hub.registry
+FlowSpec.order_with) (or steals it once expired and its holder is no longer open:
 hub.locks.HOLDER_OPEN), reads the flow's applied version and all
 links of the appointment (`links`: [peer, remote id, version, hash, data] each; hub.delivery_links).
 A delivery whose lock someone else holds comes back with `locked` false and is given back (`UNCLAIM`).
@@ -25,7 +26,9 @@ WITH claimed AS (
 ), event AS (
     SELECT c.flow, c.inbox_id, c.attempts, c.replays, i.subject, i.version, i.payload, i.caller, i.received_at,
            i.traceparent, i.tracestate, i.caller_traceparent,
-           CASE WHEN i.subject IS NULL THEN NULL ELSE 'order:' || c.flow || ':' || i.subject END AS lock_name
+           CASE WHEN i.subject IS NULL THEN NULL
+                ELSE 'order:' || COALESCE(CAST(:b_groups AS json) ->> c.flow, c.flow) || ':' || i.subject
+           END AS lock_name
     FROM claimed c JOIN inbox i ON i.id = c.inbox_id
 ), locked AS (
     INSERT INTO locks (name, holder, expires_at)
