@@ -4,7 +4,8 @@ Every connector a flow reaches through `hub.peers` is wrapped in a `Guarded` pro
 breaker: a peer that is open (or paused by an operator) is not called at all, the call raises `PeerUnavailable`
 and the delivery waits until the peer may be probed, without spending an attempt. A process whose own calls fail
 transiently `failure_threshold` times in a row opens the peer for every process; after `open_seconds` one delivery
-probes it (half-open); its success closes the peer, its failure opens it again for twice as long. A permanent
+probes it (half-open); its success closes the peer, its failure opens it again for twice as long, or until the
+peer's Retry-After when it gave one. A permanent
 error (4xx) proves the peer answers, so it counts as a success.
 
 Each process counts its own failures in a row: a success in another process is seen only through the cached
@@ -158,16 +159,22 @@ class Breaker:
                           .values(failures=0, updated_at=self.hub.now()))
             self._remember(current.model_copy(update={"failures": 0}), peer)
 
-    def failed(self, peer: str, probe: bool, reason: str) -> datetime | None:
+    def failed(self, peer: str, probe: bool, reason: str, retry_after: float | None = None) -> datetime | None:
         """A transient failure: count it; open the peer when this process saw the threshold in a row, or again
-        after a failed probe (then the time until which it stays open)."""
+        after a failed probe (then the time until which it stays open). A failed probe opens it for twice as
+        long as before, or, when the peer said when to come back (`retry_after`, its Retry-After), until then
+        (1 s to `max_open_seconds`) and the next doubling starts from the time before."""
         now = self.hub.now()
         if probe:
             with self.hub.db.reading() as s:
                 last = s.scalar(select(PeerBreaker.open_seconds).where(PeerBreaker.peer == peer))
-            wait = min(self.settings.max_open_seconds, 2 * (last or self.settings.open_seconds))
+            before = last or self.settings.open_seconds
+            if retry_after is None:
+                wait = kept = min(self.settings.max_open_seconds, 2 * before)
+            else:
+                wait, kept = min(self.settings.max_open_seconds, max(1.0, retry_after)), before
             until = now + timedelta(seconds=wait)
-            self._move(peer, HALF_OPEN, OPEN, "breaker", reason=reason, until=until, open_seconds=wait)
+            self._move(peer, HALF_OPEN, OPEN, "breaker", reason=reason, until=until, open_seconds=kept)
             return until
         with self.hub.db.unit_of_work() as s:
             insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -290,7 +297,7 @@ class Guarded:
                 raise
             except TransientError as exc:
                 exc.peer = name  # type: ignore[attr-defined]
-                until = breaker.failed(name, probe, exc.reason)
+                until = breaker.failed(name, probe, exc.reason, exc.retry_after)
                 if until is not None:  # a failed probe tested the peer for everyone: it spends no attempt
                     raise PeerUnavailable(name, OPEN, until, in_flight=exc.in_flight) from exc
                 raise

@@ -8,7 +8,8 @@ from pydantic import BaseModel, Field
 class BreakerSettings(BaseModel):
     """A peer opens after `failure_threshold` transient failures in a row (of one process's calls); its deliveries
     then wait (no attempt spent) until a half-open probe after `open_seconds` (doubled after each failed probe, at
-    most `max_open_seconds`) succeeds. `replay_rates` paces bulk replay per peer (deliveries per second)."""
+    most `max_open_seconds`; a failed probe whose answer had a Retry-After waits that long instead) succeeds.
+    `replay_rates` paces bulk replay per peer (deliveries per second)."""
 
     enabled: bool = True
     failure_threshold: int = Field(default=5, ge=1)

@@ -32,6 +32,7 @@ class FakePeer:
 
     down: bool = False
     refuse: bool = False
+    retry_after: float | None = None  # what a failure's Retry-After says
     calls: list[tuple[datetime, str]] = field(default_factory=list)
     sent: list[str] = field(default_factory=list)
     clock: Clock = field(default_factory=Clock)
@@ -39,7 +40,7 @@ class FakePeer:
     def send(self, appointment_id: str) -> None:
         self.calls.append((self.clock(), appointment_id))
         if self.down:
-            raise TransientError("fakepeer send failed: 503 Service Unavailable")
+            raise TransientError("fakepeer send failed: 503 Service Unavailable", retry_after=self.retry_after)
         if self.refuse:
             raise PermanentError("fakepeer send failed: 400 Bad Request")
         self.sent.append(appointment_id)
@@ -181,6 +182,30 @@ def test_failed_probe_opens_again_for_twice_as_long(bhub: Hub, clock: Clock, pee
     assert state.state == "open" and state.until == clock() + timedelta(seconds=20)
     with bhub.db.reading() as s:
         assert s.scalar(select(Delivery.attempts).where(Delivery.id == 4)) == 0
+
+
+def test_a_failed_probe_whose_peer_says_when_to_come_back_opens_until_then(bhub: Hub, clock: Clock,
+                                                                            peer: FakePeer) -> None:
+    _accept(bhub, 6)
+    peer.down = True
+    processor = DeliveryProcessor(bhub, "test")
+    for i in (1, 2, 3):
+        processor.process(i)
+    clock.advance(10)
+    peer.retry_after = 3  # e.g. a 429 or 503 with Retry-After: 3
+    assert processor.process(4).status == "waiting"  # the probe
+    [state] = breaker.states(bhub)
+    assert state.state == "open" and state.until == clock() + timedelta(seconds=3), "not 20 s: the peer said 3"
+    clock.advance(3)
+    peer.retry_after = None
+    assert processor.process(5).status == "waiting"  # the next probe, without Retry-After: doubles from 10 s
+    [state] = breaker.states(bhub)
+    assert state.state == "open" and state.until == clock() + timedelta(seconds=20)
+    clock.advance(20)
+    peer.retry_after = 3600  # longer than max_open_seconds (60)
+    assert processor.process(6).status == "waiting"
+    [state] = breaker.states(bhub)
+    assert state.until == clock() + timedelta(seconds=60)
 
 
 def test_permanent_refusals_prove_the_peer_answers(bhub: Hub, peer: FakePeer) -> None:
