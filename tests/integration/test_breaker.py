@@ -169,13 +169,19 @@ def test_open_peer_is_not_called_and_its_deliveries_wait(bhub: Hub, clock: Clock
     assert waiting.next_attempt_at >= state.until
 
 
-def test_failed_probe_opens_again_for_twice_as_long(bhub: Hub, clock: Clock, peer: FakePeer) -> None:
-    _accept(bhub, 4)
+def _opened_and_due(hub: Hub, clock: Clock, peer: FakePeer, deliveries: int) -> DeliveryProcessor:
+    """`deliveries` accepted, the peer down: the first three open it (threshold 3), and its probe is due."""
+    _accept(hub, deliveries)
     peer.down = True
-    processor = DeliveryProcessor(bhub, "test")
+    processor = DeliveryProcessor(hub, "test")
     for i in (1, 2, 3):
         processor.process(i)
     clock.advance(10)
+    return processor
+
+
+def test_failed_probe_opens_again_for_twice_as_long(bhub: Hub, clock: Clock, peer: FakePeer) -> None:
+    processor = _opened_and_due(bhub, clock, peer, 4)
     outcome = processor.process(4)  # the probe: fails, spends no attempt
     assert outcome.status == "waiting"
     [state] = breaker.states(bhub)
@@ -186,12 +192,7 @@ def test_failed_probe_opens_again_for_twice_as_long(bhub: Hub, clock: Clock, pee
 
 def test_a_failed_probe_whose_peer_says_when_to_come_back_opens_until_then(bhub: Hub, clock: Clock,
                                                                             peer: FakePeer) -> None:
-    _accept(bhub, 6)
-    peer.down = True
-    processor = DeliveryProcessor(bhub, "test")
-    for i in (1, 2, 3):
-        processor.process(i)
-    clock.advance(10)
+    processor = _opened_and_due(bhub, clock, peer, 6)
     peer.retry_after = 3  # e.g. a 429 or 503 with Retry-After: 3
     assert processor.process(4).status == "waiting"  # the probe
     [state] = breaker.states(bhub)
