@@ -28,7 +28,7 @@ from hub.delivery_links import DeliveryLinks, link_rows, write_pending
 from hub.errors import PermanentError, TransientError
 from hub.ldv import ProcessingLogError
 from hub.links import _FOR_APPOINTMENT, LinkState, put_link
-from hub.locks import ORDER_HOLDER_PREFIX, try_lock, unlock
+from hub.locks import order_holder, order_lock_name, try_lock, unlock
 from hub.logging import bind_correlation, redact_text
 from hub.model import parse_event
 from hub.ports.register import UnsupportedError, require
@@ -85,16 +85,12 @@ class Claim:
     #: The flow's audit records, kept for the finish (written with the delivery's LDV record).
     audit_rows: list[dict[str, Any]] = field(default_factory=list, compare=False, repr=False)
 
-    #: The flow whose order lock this delivery takes (FlowSpec.order_group); None: its own.
-    order_group: str | None = None
-
-    @property
-    def order_lock(self) -> str | None:
-        return f"order:{self.order_group or self.flow}:{self.subject}" if self.subject else None
+    #: The appointment's order lock this delivery took (hub.locks.order_lock_name); None without a subject.
+    order_lock: str | None = None
 
     @property
     def holder(self) -> str:
-        return f"{ORDER_HOLDER_PREFIX}{self.delivery_id}"
+        return order_holder(self.delivery_id)
 
 
 # Built once with bind parameters: building a statement and its cache key costs more CPU than running it.
@@ -128,12 +124,6 @@ def _claim_in(s: Session, delivery_id: int, now: datetime, lease_seconds: float)
     return s.connection().execute(_CLAIM, {
         "b_id": delivery_id, "b_now": now, "b_due": now + timedelta(seconds=1),
         "b_until": now + timedelta(seconds=lease_seconds)}).scalar()
-
-
-def _order_group(hub: Hub, flow: str) -> str:
-    """The name in `flow`'s order lock: its registered group, else its own name."""
-    spec = hub.registry.flows.get(flow)
-    return spec.order_group if spec is not None else flow
 
 
 def _release_order(s: Session, claim: Claim, hold: bool) -> None:
@@ -187,9 +177,8 @@ class DeliveryProcessor:
             row = conn.execute(_READ, {"b_id": delivery_id}).first()
             if row is None or row.status not in DeliveryStatus.OPEN:
                 return NOT_CLAIMED
-            holder = f"{ORDER_HOLDER_PREFIX}{delivery_id}"
-            group = _order_group(hub, row.flow)
-            lock = f"order:{group}:{row.subject}" if row.subject else None
+            holder = order_holder(delivery_id)
+            lock = order_lock_name(hub.registry.order_group(row.flow), row.subject)
             # Lease first: a second message for a delivery that runs must not touch (and free) its order lock.
             attempt = _claim_in(s, delivery_id, now, lease)
             if attempt is None:
@@ -203,7 +192,7 @@ class DeliveryProcessor:
                 if row.subject else []
             return Claim(delivery_id, row.flow, row.id, attempt, row.subject, row.version, row.payload,
                          row.caller, row.received_at, applied, row.traceparent, row.tracestate, row.caller_traceparent,
-                         row.replays, DeliveryLinks(hub.db, hub.now, row.subject, links), order_group=group)
+                         row.replays, DeliveryLinks(hub.db, hub.now, row.subject, links), order_lock=lock)
 
     def _begin_in_one(self, delivery_id: int) -> Claim | Outcome:
         """PostgreSQL: lease, order lock and guard in one autocommit statement (hub.store.claim)."""
@@ -213,7 +202,7 @@ class DeliveryProcessor:
         with self.hub.db.one_statement() as s:
             conn = s.connection()
             row = conn.execute(CLAIM, {"b_id": delivery_id, "b_now": now, "b_due": now + timedelta(seconds=1),
-                                       "b_until": until, "b_holder": f"{ORDER_HOLDER_PREFIX}{delivery_id}",
+                                       "b_until": until, "b_holder": order_holder(delivery_id),
                                        "b_guard": GUARD_PREFIX,
                                        "b_groups": json.dumps(self.hub.registry.order_groups())}).first()
             if row is None:
@@ -225,8 +214,7 @@ class DeliveryProcessor:
         return Claim(delivery_id, row.flow, row.inbox_id, row.attempts, row.subject, row.version, row.payload,
                      row.caller, row.received_at, row.applied if row.subject else None, row.traceparent,
                      row.tracestate, row.caller_traceparent, row.replays,
-                     DeliveryLinks(self.hub.db, self.hub.now, row.subject, links),
-                     order_group=_order_group(self.hub, row.flow))
+                     DeliveryLinks(self.hub.db, self.hub.now, row.subject, links), order_lock=row.lock_name)
 
     def _run(self, claim: Claim) -> Outcome:
         hub = self.hub

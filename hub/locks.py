@@ -18,6 +18,17 @@ LOCKS = cast(Table, Lock.__table__)
 _DELIVERIES = cast(Table, Delivery.__table__)
 #: An appointment's order lock is held by `delivery:<id>` (hub.delivery).
 ORDER_HOLDER_PREFIX = "delivery:"
+
+
+def order_lock_name(group: str, subject: str | None) -> str | None:
+    """The order lock of an appointment for a flow's order group (`FlowSpec.order_group`); None without one."""
+    return f"order:{group}:{subject}" if subject else None
+
+
+def order_holder(delivery_id: int) -> str:
+    """The holder name of a delivery's order lock."""
+    return f"{ORDER_HOLDER_PREFIX}{delivery_id}"
+
 # Built once (bind parameters): a delivery takes and frees an order lock each time.
 _RENEW = (update(LOCKS).where(LOCKS.c.name == bindparam("b_name"),
                               (LOCKS.c.expires_at < bindparam("b_now")) | (LOCKS.c.holder == bindparam("b_holder")))

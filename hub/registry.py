@@ -80,6 +80,11 @@ class FlowRegistry:
 
         return register
 
+    def order_group(self, flow: str) -> str:
+        """The group in `flow`'s order lock: its `order_with`, else its own name (also for an unregistered flow)."""
+        spec = self.flows.get(flow)
+        return spec.order_group if spec is not None else flow
+
     def order_groups(self) -> dict[str, str]:
         """Flows whose order lock is another flow's: name → group."""
         return {name: spec.order_group for name, spec in self.flows.items() if spec.order_group != name}

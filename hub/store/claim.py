@@ -39,7 +39,7 @@ WITH claimed AS (
     RETURNING name
 )
 SELECT e.flow, e.inbox_id, e.attempts, e.replays, e.subject, e.version, e.payload, e.caller, e.received_at,
-       e.traceparent, e.tracestate, e.caller_traceparent,
+       e.traceparent, e.tracestate, e.caller_traceparent, e.lock_name,
        e.lock_name IS NULL OR EXISTS (SELECT 1 FROM locked) AS locked,
        (SELECT l.last_version FROM links l WHERE l.appointment_id = e.subject AND l.peer = :b_guard || e.flow)
            AS applied,
@@ -52,7 +52,7 @@ FROM event e
     bindparam("b_until", type_=UtcDateTime()),
 ).columns(flow=String(), inbox_id=Integer(), attempts=Integer(), replays=Integer(), subject=String(),
           version=Integer(), payload=JSON(none_as_null=True), caller=String(), received_at=UtcDateTime(),
-          traceparent=String(), tracestate=String(), caller_traceparent=String(), applied=Integer(),
+          traceparent=String(), tracestate=String(), caller_traceparent=String(), lock_name=String(), applied=Integer(),
           links=JSON(none_as_null=True))
 
 
