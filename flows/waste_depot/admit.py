@@ -7,9 +7,10 @@ so an `allow` a gate receives is durable, and a process killed mid-batch has ans
 gate retries; nothing half-stored remains, the transaction never committed). While one batch commits, the next
 gathers, so under load a commit serves many gates and at rest a scan waits for nobody. Scans waiting on an event
 loop are woken with ONE `call_soon_threadsafe` per batch (not one per scan: each is a wake-up of the loop), and
-the scans an event loop submits in one iteration reach the writer together, at the end of that iteration: 50
-gates scanning at once wake the writer once, not for the first scan alone while the loop is still parsing the
-other 49 (it then held the GIL for a batch of one and committed the rest after it).
+the scans an event loop submits reach the writer together, once a loop iteration has brought no more (or a
+batch is full): 50 gates scanning at once wake the writer once, not for the first few scans while the loop is
+still parsing the others (it then committed a batch of a few while competing with the loop for the GIL, and the
+rest in a second batch after it). A lone scan waits one loop iteration for company, no timer.
 """
 
 from __future__ import annotations
@@ -73,13 +74,18 @@ class Admissions:
         future: asyncio.Future[store.Admitted] = loop.create_future()
         gathering = self._gathering.setdefault(loop, [])
         if not gathering:
-            loop.call_soon(self._hand_over, loop)  # runs after the tasks that are ready in this iteration
+            loop.call_soon(self._hand_over, loop, 0)  # runs after the tasks that are ready in this iteration
         gathering.append(_Queued(scan, future, loop))
         return future
 
-    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Queue what `loop` gathered in its last iteration, in one piece."""
-        gathered = self._gathering.pop(loop, [])
+    def _hand_over(self, loop: asyncio.AbstractEventLoop, seen: int) -> None:
+        """Queue what `loop` gathered, in one piece, once an iteration added nothing to the `seen` scans (a burst
+        still arriving is parsed first) or a batch is full; otherwise look again after the next iteration."""
+        gathered = self._gathering.get(loop, [])
+        if seen < len(gathered) < self._batch:
+            loop.call_soon(self._hand_over, loop, len(gathered))
+            return
+        self._gathering.pop(loop, None)
         if gathered:
             self._queue.put(gathered)
 

@@ -1,6 +1,7 @@
 """The group commit wakes an event loop once per batch, not once per scan (issue 28: 50 first scans in one
 batch were 50 `call_soon_threadsafe` wake-ups), never fails on a scan whose request went away, and gets the
-scans a loop submits in one iteration in one piece (the writer took the first of 50 alone before)."""
+scans a loop submits in consecutive iterations in one piece (the writer took the first few of 50 alone
+before, while the loop was still parsing the rest)."""
 
 from __future__ import annotations
 
@@ -113,3 +114,61 @@ def test_more_scans_than_a_batch_are_committed_in_batches(monkeypatch: pytest.Mo
     writer.close()
     assert committed == [50, 50, 20]
     assert answers == [_admitted(i) for i in range(120)]
+
+
+def _recorded(writer: admit.Admissions) -> list[Any]:
+    """What reaches the writer's queue, piece by piece."""
+    queued: list[Any] = []
+    put = writer._queue.put
+    writer._queue.put = lambda item, *a, **k: (queued.append(item), put(item, *a, **k))[1]  # type: ignore[method-assign]
+    return queued
+
+
+def test_scans_arriving_over_several_iterations_reach_the_writer_in_one_piece(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    committed: list[int] = []
+    writer = _writer(monkeypatch, 50, committed)
+    queued = _recorded(writer)
+
+    async def gate(n: int) -> store.Admitted:
+        for _ in range(n):  # gate n's request is parsed n loop iterations after the first one's
+            await asyncio.sleep(0)
+        return await writer.submit_async(_scan(n))
+
+    async def a_burst_still_arriving() -> list[store.Admitted]:
+        return list(await asyncio.gather(*[gate(n) for n in range(6)]))
+
+    answers = asyncio.run(a_burst_still_arriving())
+    writer.close()
+    assert [len(item) for item in queued if item is not None] == [6]
+    assert committed == [6]
+    assert answers == [_admitted(i) for i in range(6)]
+
+
+def test_a_lone_scan_waits_one_quiet_iteration_and_a_full_batch_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    committed: list[int] = []
+    writer = _writer(monkeypatch, 4, committed)
+    queued = _recorded(writer)
+
+    async def scenario() -> tuple[list[int], list[store.Admitted]]:
+        lone = writer.submit_async(_scan(0))
+        sizes = []
+        for _ in range(3):  # the loop keeps running other work; the lone scan does not wait for company
+            sizes.append(len([q for q in queued if q is not None]))
+            await asyncio.sleep(0)
+        first = await lone
+
+        async def gate(n: int) -> store.Admitted:
+            for _ in range(n):
+                await asyncio.sleep(0)
+            return await writer.submit_async(_scan(n))
+
+        rest = await asyncio.gather(*[gate(n) for n in range(1, 11)])  # one new scan per iteration, for ten
+        return sizes, [first, *rest]
+
+    sizes, answers = asyncio.run(scenario())
+    writer.close()
+    assert sizes[:2] == [0, 0] and sizes[2] == 1  # handed over after one iteration that brought nothing
+    pieces = [len(item) for item in queued if item is not None]
+    assert pieces[0] == 1 and pieces[1:] == [4, 4, 2]  # a stream is handed over whenever a batch is full
+    assert answers == [_admitted(i) for i in range(11)]
