@@ -53,15 +53,17 @@ class GateIndex:
         self._year_visits: Counter[tuple[str, int]] = Counter()
         self._passes: dict[str, tuple[str, int]] = {}
         self._own: set[int] = set()  # change numbers of this process's group commits, their visits learned
+        self._state = store.StateReader(db)  # the poll's one connection, used under `_sync_lock`
 
     def sync(self) -> bool:
         """Read what changed since the last sync (one small read when nothing did); True when something did."""
         with self._sync_lock:
+            seq, passes_version = self._state.read()
+            if seq == self.seq and passes_version == self.passes_version:
+                return False
+            changed = seq != self.seq and not self._all_own(seq)
+            # Rows newer than `seq` may be read as well: read again at the next change, and learning is idempotent.
             with self._db.reading() as s:
-                seq, passes_version = store.state(s)
-                if seq == self.seq and passes_version == self.passes_version:
-                    return False
-                changed = seq != self.seq and not self._all_own(seq)
                 bookings = store.bookings_since(s, self.seq) if changed else []
                 visits = store.visits_since(s, self.seq) if changed else []
                 passes = store.all_passes(s) if passes_version != self.passes_version else None
@@ -76,6 +78,11 @@ class GateIndex:
                 self.seq, self.passes_version = max(self.seq, seq), passes_version
                 self.synced.notify_all()
             return True
+
+    def close(self) -> None:
+        """Return the poll's connection (the hub is closing)."""
+        with self._sync_lock:
+            self._state.close()
 
     def _all_own(self, seq: int) -> bool:
         """Whether every change after ours up to `seq` is a group commit of this process (nothing to read)."""
@@ -162,6 +169,7 @@ class _Poller:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(5)
+        self.index.close()
 
 
 _POLLERS: weakref.WeakKeyDictionary[Hub, _Poller] = weakref.WeakKeyDictionary()

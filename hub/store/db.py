@@ -149,6 +149,14 @@ class Database:
             session.rollback()
             session.close()
 
+    def reader_engine(self) -> Engine | None:
+        """The engine `reading()` draws from, for a caller that keeps one connection of its own between reads
+        (each statement sees what is committed: PostgreSQL in autocommit, SQLite a snapshot until the caller
+        rolls back); None for an in-memory SQLite database, which has no second connection."""
+        if self._autocommit is not None:
+            return self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        return self._reader
+
     @contextmanager
     def one_statement(self) -> Iterator[Session]:
         """A unit of work that runs ONE statement (one upsert, one insert): atomic by itself. On PostgreSQL

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import CursorResult, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, CursorResult, Table, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -156,8 +156,46 @@ def bump(s: Session) -> int:
 
 def state(s: Session) -> tuple[int, int]:
     """(change sequence, pass list version); (0, 0) before anything was written."""
-    row = s.execute(select(_STATE.c.seq, _STATE.c.passes_version).where(_STATE.c.id == 1)).first()
+    row = s.execute(_STATE_ROW).first()
     return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+
+
+_STATE_ROW = select(_STATE.c.seq, _STATE.c.passes_version).where(_STATE.c.id == 1)
+
+
+class StateReader:
+    """`read()`: (change sequence, pass list version) over ONE connection kept between reads. The gate index
+    polls it 20 times a second in every serving process; a session and a pool checkout per poll cost several
+    times the read itself (~10 ms of CPU per second on either store). A failed read drops the connection; the
+    next read opens a new one. An in-memory SQLite store is read through `Database.reading()`."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._conn: Connection | None = None
+
+    def read(self) -> tuple[int, int]:
+        engine = self._db.reader_engine()
+        if engine is None:
+            with self._db.reading() as s:
+                return state(s)
+        if self._conn is None:
+            self._conn = engine.connect()
+        try:
+            row = self._conn.execute(_STATE_ROW).first()
+            self._conn.rollback()  # SQLite: the read snapshot ends, so the next read sees newer commits
+        except Exception:
+            self.close()
+            raise
+        return (int(row[0]), int(row[1])) if row is not None else (0, 0)
+
+    def close(self) -> None:
+        """Return the kept connection (a broken one is discarded by its pool)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:  # noqa: S110 - a connection that failed already; nothing is left to release
+                pass
 
 
 def bookings_since(s: Session, seq: int) -> list[tuple[Booking, str]]:

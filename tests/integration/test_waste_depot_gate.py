@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from connectors.passes import PassListSettings
 from flows.waste_depot import visit as visit_flow
@@ -806,3 +807,42 @@ def test_the_gate_route_answers_problems_like_every_route(client: TestClient, ga
     assert visits_and_events(gate_hub) == (0, 0)
     query = client.post(url + "?debug=1", content=body, headers={"Content-Type": "application/json", **GATE1})
     assert query.status_code == 400 and query.json()["type"].endswith("unknown-query-parameter")
+
+
+def test_the_poll_reads_over_one_kept_connection_and_replaces_a_broken_one(
+        gate_hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gate index's poll (20 a second per serving process) checks no connection out per read; it still sees
+    every commit (a SQLite read snapshot ends after each read), and a read that fails gives its connection up."""
+    engine = gate_hub.db.reader_engine()
+    if engine is None:
+        pytest.skip("an in-memory SQLite store is polled through a session: it has no second connection")
+    checkouts: list[object] = []
+
+    def checked_out(*_: object) -> None:
+        checkouts.append(_)
+
+    event.listen(engine.engine, "checkout", checked_out)
+    reader = store.StateReader(gate_hub.db)
+    try:
+        first = reader.read()
+        for _ in range(20):
+            assert reader.read() == first
+        assert len(checkouts) == 1
+        elsewhere = Hub(gate_hub.settings, load_flows=False)  # another process's change
+        try:
+            seq = gate_process.book(elsewhere, "MS-80", LOC, "booked", 1, START.astimezone(UTC))
+        finally:
+            elsewhere.close()
+        assert reader.read()[0] == seq > first[0]
+
+        def server_gone(*_: object, **__: object) -> None:
+            raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
+
+        monkeypatch.setattr(reader._conn, "execute", server_gone)
+        with pytest.raises(OperationalError):
+            reader.read()
+        assert reader._conn is None
+        assert reader.read()[0] == seq and len(checkouts) == 2
+    finally:
+        reader.close()
+        event.remove(engine.engine, "checkout", checked_out)
