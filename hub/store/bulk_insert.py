@@ -42,8 +42,7 @@ class JsonRowsInsert:
 
     def document(self, rows: Sequence[Mapping[str, Any]]) -> str:
         """The rows as one JSON array of objects (a missing column is NULL; JSON columns nested as they are)."""
-        return json.dumps([{c: r.get(c) for c in self.columns} for r in rows], default=_json_value,
-                          ensure_ascii=False, separators=(",", ":"))
+        return json_document(rows, self.columns)
 
     def run(self, s: Session, rows: Sequence[Mapping[str, Any]]) -> list[Any]:
         """Insert `rows` in one statement; the RETURNING rows (empty without a RETURNING suffix)."""
@@ -51,13 +50,24 @@ class JsonRowsInsert:
         return list(result.all()) if result.returns_rows else []
 
 
-def json_rows_insert(table: str, columns: Mapping[str, str], suffix: str = "") -> JsonRowsInsert:
-    """The statement for `table` with `columns` {name: PostgreSQL type}; `suffix` e.g. ON CONFLICT … RETURNING …."""
+def json_rows_sql(table: str, columns: Mapping[str, str], suffix: str = "", param: str = "rows") -> str:
+    """`INSERT INTO table (columns) SELECT columns FROM json_to_recordset(:param) … suffix` as text, with `columns`
+    {name: PostgreSQL type}; `suffix` e.g. ON CONFLICT … RETURNING …."""
     names = ", ".join(f'"{c}"' for c in columns)
     typed = ", ".join(f'"{c}" {t}' for c, t in columns.items())
-    statement = text(f'INSERT INTO "{table}" ({names}) SELECT {names} FROM '
-                     f'json_to_recordset(CAST(:rows AS json)) AS r({typed}) {suffix}'.rstrip())
-    return JsonRowsInsert(statement, tuple(columns))
+    return (f'INSERT INTO "{table}" ({names}) SELECT {names} FROM '
+            f'json_to_recordset(CAST(:{param} AS json)) AS r({typed}) {suffix}').rstrip()
+
+
+def json_rows_insert(table: str, columns: Mapping[str, str], suffix: str = "") -> JsonRowsInsert:
+    """The statement for `table` with `columns` {name: PostgreSQL type}; `suffix` e.g. ON CONFLICT … RETURNING …."""
+    return JsonRowsInsert(text(json_rows_sql(table, columns, suffix)), tuple(columns))
+
+
+def json_document(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """Rows as one JSON array of objects with `columns` (a missing column is NULL; times as ISO 8601)."""
+    return json.dumps([{c: r.get(c) for c in columns} for r in rows], default=_json_value, ensure_ascii=False,
+                      separators=(",", ":"))
 
 
 #: SQLite's bound variables per statement (3.32+); a longer batch is split.

@@ -9,13 +9,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, CursorResult, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, CursorResult, Table, delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from hub.model import APPOINTMENT_EVENT_PREFIX, AppointmentEvent, parse_event
-from hub.store.bulk_insert import SqliteRowsInsert, json_rows_insert
+from hub.store.bulk_insert import SqliteRowsInsert, json_document, json_rows_insert, json_rows_sql
 from hub.store.db import Database
 from hub.store.tables import AuditRecord, Delivery, DeliveryStatus, InboxEvent, JobState
 from hub.store.waste_depot_tables import (
@@ -141,6 +141,26 @@ _WRITES = {
 }
 
 
+#: PostgreSQL: a batch's writes in ONE statement (data-modifying CTEs, each over one JSON document): the visits,
+#: their inbox rows, the deliveries joined to those rows by dedupe key, the scans and the audit lines. It returns
+#: what the visits' and the inbox's ON CONFLICT kept and the deliveries' ids. Five round trips become one.
+_DELIVERY_SOURCE = {"dedupe_key": "text", "flow": "text", "status": "text", "attempts": "int",
+                    "next_attempt_at": _TS, "created_at": _TS, "updated_at": _TS}
+_AT_ONCE = text(
+    f"WITH v AS ({json_rows_sql(_V.name, _TABLES['visits'][1], _TABLES['visits'][2], 'visits')}), "
+    f"i AS ({json_rows_sql(_I.name, _TABLES['inbox'][1], _TABLES['inbox'][2], 'inbox')}), "
+    f'd AS (INSERT INTO "{_D.name}" ("inbox_id", "flow", "status", "attempts", "next_attempt_at", "created_at", '
+    f'"updated_at") SELECT i.id, r."flow", r."status", r."attempts", r."next_attempt_at", r."created_at", '
+    f'r."updated_at" FROM json_to_recordset(CAST(:deliveries AS json)) AS r('
+    + ", ".join(f'"{c}" {t}' for c, t in _DELIVERY_SOURCE.items())
+    + ') JOIN i ON i.dedupe_key = r."dedupe_key" RETURNING inbox_id, id), '
+    f"s AS ({json_rows_sql(_S.name, _TABLES['scans'][1], '', 'scans')}), "
+    f"a AS ({json_rows_sql(_A.name, _TABLES['audit'][1], '', 'audit')}) "
+    "SELECT 'visit', v.appointment_id, CAST(NULL AS bigint), CAST(NULL AS bigint) FROM v "
+    "UNION ALL SELECT 'inbox', i.dedupe_key, i.id, NULL FROM i "
+    "UNION ALL SELECT 'delivery', NULL, d.inbox_id, d.id FROM d")
+
+
 def bump(s: Session) -> int:
     """The next change number, taken inside the caller's transaction: the state row's lock orders concurrent
     writers, so a transaction with a larger number commits after every one with a smaller number."""
@@ -257,12 +277,21 @@ def admit(db: Database, scans: Sequence[FirstScan], rule: Rules, delivery_of: Ca
     key); on PostgreSQL the pass rows are locked, so two processes cannot both spend a pass's last free visit.
     `decide` is the gate's rule (flows.waste_depot.rules.decide). Returns the change number stamped on the new
     visits and one result per scan, in order."""
-    with db.unit_of_work() as s:
-        return _admit_in(s, db.backend, scans, rule, delivery_of, audit_of, decide)
+    try:
+        with db.unit_of_work() as s:
+            return _admit_in(s, db.backend, scans, rule, delivery_of, audit_of, decide,
+                             at_once=db.backend == "postgresql")
+    except _Lost:  # rolled back: decided again, statement by statement, on what the other writer stored
+        with db.unit_of_work() as s:
+            return _admit_in(s, db.backend, scans, rule, delivery_of, audit_of, decide)
 
 
 class _RollBack(Exception):
     """Ends the warm-up's transaction without a commit."""
+
+
+class _Lost(Exception):
+    """A visit of the batch was stored by another writer first: its writes in one statement are rolled back."""
 
 
 def warm_up(db: Database, scan: FirstScan, rule: Rules, delivery_of: Callable[[FirstScan], VisitDelivery],
@@ -273,7 +302,8 @@ def warm_up(db: Database, scan: FirstScan, rule: Rules, delivery_of: Callable[[F
     writes = _WRITES[db.backend]
     try:
         with db.unit_of_work() as s:
-            _admit_in(s, db.backend, [scan], rule, delivery_of, audit_of, decide)
+            _admit_in(s, db.backend, [scan], rule, delivery_of, audit_of, decide,
+                      at_once=db.backend == "postgresql")
             for insert in (writes.visits, writes.inbox, writes.deliveries):
                 insert.run(s, [])
             raise _RollBack
@@ -284,8 +314,9 @@ def warm_up(db: Database, scan: FirstScan, rule: Rules, delivery_of: Callable[[F
 def _admit_in(s: Session, backend: str, scans: Sequence[FirstScan], rule: Rules,
               delivery_of: Callable[[FirstScan], VisitDelivery],
               audit_of: Callable[[FirstScan, str | None], dict[str, Any]],
-              decide: Decide) -> tuple[int, list[Admitted]]:
-    """`admit` inside the transaction `s`."""
+              decide: Decide, *, at_once: bool = False) -> tuple[int, list[Admitted]]:
+    """`admit` inside the transaction `s`; `at_once`: the writes in one statement (PostgreSQL), `_Lost` raised
+    when a visit turns out stored already."""
     ids = sorted({x.appointment_id for x in scans})
     writes = _WRITES[backend]
     seq = bump(s)
@@ -320,6 +351,8 @@ def _admit_in(s: Session, backend: str, scans: Sequence[FirstScan], rule: Rules,
                                             "gate_id": x.gate_id, "allowed_at": x.at,
                                             "visits_left": decision.visits_left, "seq": seq}
         results.append(Admitted(decision, card, visits.get(x.appointment_id), card))
+    if at_once:
+        return seq, _write_at_once(s, scans, results, new_visits, delivery_of, audit_of)
     if new_visits:
         stored = {r[0] for r in writes.visits.run(s, list(new_visits.values()))}
         lost = set(new_visits) - stored  # PostgreSQL: another process's scan committed this visit first
@@ -330,12 +363,55 @@ def _admit_in(s: Session, backend: str, scans: Sequence[FirstScan], rule: Rules,
                        if x.appointment_id in lost and r.decision.new_visit else r
                        for r, x in zip(results, scans, strict=True)]
         results = _deliver(s, writes, scans, results, stored, delivery_of)
-    writes.scans.run(s, [{"at": x.at, "gate_id": x.gate_id, "appointment_id": x.appointment_id,
-                             "pass_key": r.card, "decision": "allow" if r.decision.allow else "deny",
-                             "reason": r.decision.reason} for x, r in zip(scans, results, strict=True)])
-    writes.audit.run(s, [_with_outcome(audit_of(x, r.card), "allow" if r.decision.allow else "deny",
-                                          r.decision.reason) for x, r in zip(scans, results, strict=True)])
+    writes.scans.run(s, _scan_rows(scans, results))
+    writes.audit.run(s, _audit_rows(scans, results, audit_of))
     return seq, results
+
+
+def _scan_rows(scans: Sequence[FirstScan], results: Sequence[Admitted]) -> list[dict[str, Any]]:
+    return [{"at": x.at, "gate_id": x.gate_id, "appointment_id": x.appointment_id, "pass_key": r.card,
+             "decision": "allow" if r.decision.allow else "deny", "reason": r.decision.reason}
+            for x, r in zip(scans, results, strict=True)]
+
+
+def _audit_rows(scans: Sequence[FirstScan], results: Sequence[Admitted],
+                audit_of: Callable[[FirstScan, str | None], dict[str, Any]]) -> list[dict[str, Any]]:
+    return [_with_outcome(audit_of(x, r.card), "allow" if r.decision.allow else "deny", r.decision.reason)
+            for x, r in zip(scans, results, strict=True)]
+
+
+def _write_at_once(s: Session, scans: Sequence[FirstScan], results: list[Admitted],
+                   new_visits: dict[str, dict[str, Any]], delivery_of: Callable[[FirstScan], VisitDelivery],
+                   audit_of: Callable[[FirstScan, str | None], dict[str, Any]]) -> list[Admitted]:
+    """The batch's writes as `_AT_ONCE` (PostgreSQL); `_Lost` when a new visit was not stored (ON CONFLICT)."""
+    firsts = {x.appointment_id: (i, delivery_of(x)) for i, (x, r) in enumerate(zip(scans, results, strict=True))
+              if x.appointment_id in new_visits and r.decision.new_visit}
+    deliveries = [{"dedupe_key": d.inbox["dedupe_key"], "flow": flow, "status": DeliveryStatus.PENDING,
+                   "attempts": 0, "next_attempt_at": d.now, "created_at": d.now, "updated_at": d.now}
+                  for _, d in firsts.values() for flow in d.flows]
+    documents = {
+        "visits": json_document(list(new_visits.values()), tuple(_TABLES["visits"][1])),
+        "inbox": json_document([d.inbox for _, d in firsts.values()], tuple(_TABLES["inbox"][1])),
+        "deliveries": json_document(deliveries, tuple(_DELIVERY_SOURCE)),
+        "scans": json_document(_scan_rows(scans, results), tuple(_TABLES["scans"][1])),
+        "audit": json_document(_audit_rows(scans, results, audit_of), tuple(_TABLES["audit"][1]))}
+    stored: set[str] = set()
+    inbox_ids: dict[str, int] = {}
+    by_inbox: dict[int, list[int]] = {}
+    for kind, key, first, second in s.execute(_AT_ONCE, documents):
+        if kind == "visit":
+            stored.add(key)
+        elif kind == "inbox":
+            inbox_ids[key] = first
+        else:
+            by_inbox.setdefault(first, []).append(second)
+    if stored != set(new_visits):
+        raise _Lost
+    out = list(results)
+    for i, d in firsts.values():
+        ids = by_inbox.get(inbox_ids.get(d.inbox["dedupe_key"], -1), [])
+        out[i] = Admitted(out[i].decision, out[i].card, out[i].visit, out[i].pass_key, tuple(sorted(ids)))
+    return out
 
 
 def _moved_or_changed(s: Session, stored: dict[str, tuple[int, str | None]]) -> dict[str, Booking]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.exc import OperationalError
 
 from connectors.passes import PassListSettings
@@ -610,7 +610,7 @@ def test_a_prepared_gate_is_ready_before_its_first_scan_and_the_warm_up_leaves_n
                   s.scalar(select(func.count()).select_from(AuditRecord)))
     ran: list[int] = []
     real = store._admit_in
-    monkeypatch.setattr(store, "_admit_in", lambda *a: (ran.append(len(a[2])), real(*a))[1])
+    monkeypatch.setattr(store, "_admit_in", lambda *a, **k: (ran.append(len(a[2])), real(*a, **k))[1])
     prepare(gate_hub)
     assert ran == [1]  # the group commit's statements ran once, for one scan of no booking
     assert loaded_index(gate_hub) is not None and loaded_index(gate_hub).facts(code("MS-75"), None, 2027)[0]
@@ -846,3 +846,70 @@ def test_the_poll_reads_over_one_kept_connection_and_replaces_a_broken_one(
     finally:
         reader.close()
         event.remove(engine.engine, "checkout", checked_out)
+
+
+def _writer_statements(hub: Hub, before: Any = None) -> list[str]:
+    """The statements the group commit's thread sends from now on (their first words); `before(statement)` runs
+    ahead of each."""
+    sent: list[str] = []
+
+    def listen(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if threading.current_thread().name == "waste-depot-admissions":
+            sent.append(" ".join(statement.split()[:3]))
+            if before is not None:
+                before(statement)
+
+    event.listen(hub.db.engine, "before_cursor_execute", listen)
+    return sent
+
+
+def test_on_postgresql_a_batch_writes_its_visit_delivery_scan_and_audit_in_one_statement(
+        client: TestClient, gate_hub: Hub, register: FakeRegister) -> None:
+    if gate_hub.db.backend != "postgresql":
+        pytest.skip("the batch's writes are one statement on PostgreSQL; SQLite writes in-process")
+    book(gate_hub, register, "MS-91")
+    assert scan(client, code("A-OTHER"))["reason"] == "unknown-code"  # index loaded, warm-up done
+    sent = _writer_statements(gate_hub)
+    assert scan(client, code("MS-91"))["decision"] == "allow"
+    writes = [s for s in sent if not s.startswith("SELECT")]
+    assert writes == ["UPDATE waste_depot_state SET", "WITH v AS"]  # the change number, then one for all
+    assert deliveries_of(gate_hub, "MS-91")[-1:] == ["waste_depot_visit"]
+    with gate_hub.db.reading() as s:
+        assert s.scalar(select(func.count()).select_from(WasteDepotScan)
+                        .where(WasteDepotScan.appointment_id == "MS-91")) == 1
+        assert s.scalar(select(func.count()).select_from(AuditRecord).where(
+            AuditRecord.action == "waste-depot-access-check", AuditRecord.outcome == "allow")) == 1
+
+
+def test_on_postgresql_a_visit_stored_first_by_another_writer_is_decided_again_on_its_row(
+        client: TestClient, gate_hub: Hub, register: FakeRegister) -> None:
+    if gate_hub.db.backend != "postgresql":
+        pytest.skip("the batch's writes are one statement on PostgreSQL; SQLite writes in-process")
+    book(gate_hub, register, "MS-92")
+    assert scan(client, code("A-OTHER"))["reason"] == "unknown-code"  # index loaded, warm-up done
+    raced: list[str] = []
+
+    def other_gate_first(statement: str) -> None:
+        if statement.startswith("WITH v AS") and not raced:  # after the batch read no visit, before it writes
+            raced.append(statement)
+            with gate_hub.db.engine.connect() as other:
+                other.execute(insert(WasteDepotVisit).values(
+                    appointment_id="MS-92", pass_key=pass_key(KEY, "MP-0001"), year=2027, gate_id="gate-2",
+                    allowed_at=START, visits_left=9, seq=0))
+                other.commit()
+
+    sent = _writer_statements(gate_hub, other_gate_first)
+    answer = scan(client, code("MS-92"))
+    assert raced
+    assert answer["decision"] == "deny" and answer["reason"] == "already-used"
+    assert [s for s in sent if not s.startswith("SELECT")] == [
+        "UPDATE waste_depot_state SET", "WITH v AS",
+        "INSERT INTO waste_depot_visits",  # the other writer's, inside the test's hook
+        "UPDATE waste_depot_state SET",  # rolled back: decided again, on the other writer's visit
+        'INSERT INTO "waste_depot_scans"', 'INSERT INTO "audit_log"']
+    with gate_hub.db.reading() as s:
+        visit = s.get(WasteDepotVisit, "MS-92")
+        assert visit is not None and visit.gate_id == "gate-2"
+        assert s.scalar(select(func.count()).select_from(WasteDepotScan)
+                        .where(WasteDepotScan.appointment_id == "MS-92")) == 1
+    assert "waste_depot_visit" not in deliveries_of(gate_hub, "MS-92")
