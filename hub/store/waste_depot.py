@@ -9,7 +9,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, CursorResult, Table, delete, func, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    CursorResult,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -311,6 +325,16 @@ def warm_up(db: Database, scan: FirstScan, rule: Rules, delivery_of: Callable[[F
         pass
 
 
+def _among(column: ColumnElement[Any], values: Iterable[Any], backend: str) -> ColumnElement[bool]:
+    """`column IN (values)`; on PostgreSQL `column = ANY(:array)`: one statement text whatever the batch's size,
+    which psycopg caches and prepares. An IN list is rendered by SQLAlchemy and parsed by psycopg at every
+    execution (in a profile of 50-scan batches, ~15 % of the writer's CPU)."""
+    found = list(values)
+    if backend == "postgresql":
+        return column == any_(bindparam(None, found, type_=postgresql.ARRAY(column.type)))
+    return column.in_(found)
+
+
 def _admit_in(s: Session, backend: str, scans: Sequence[FirstScan], rule: Rules,
               delivery_of: Callable[[FirstScan], VisitDelivery],
               audit_of: Callable[[FirstScan, str | None], dict[str, Any]],
@@ -320,19 +344,20 @@ def _admit_in(s: Session, backend: str, scans: Sequence[FirstScan], rule: Rules,
     ids = sorted({x.appointment_id for x in scans})
     writes = _WRITES[backend]
     seq = bump(s)
-    rows = s.execute(select(*_BOOKING_COLUMNS, _B.c.version).where(_B.c.appointment_id.in_(ids))).all()
+    rows = s.execute(select(*_BOOKING_COLUMNS, _B.c.version).where(_among(_B.c.appointment_id, ids, backend))).all()
     bookings = {r[0]: Booking(*r[:6]) for r in rows}
-    bookings.update(_moved_or_changed(s, {r[0]: (r[6], r[5]) for r in rows}))
+    bookings.update(_moved_or_changed(s, {r[0]: (r[6], r[5]) for r in rows}, backend))
     visits = {r[0]: Visit(*r[1:]) for r in s.execute(select(*_VISIT_COLUMNS).where(
-        _V.c.appointment_id.in_(ids)))}
+        _among(_V.c.appointment_id, ids, backend)))}
     cards = {x.card or (bookings[x.appointment_id].pass_key if x.appointment_id in bookings else None)
              for x in scans} - {None}
-    passes_q = select(_P.c.pass_key, _P.c.status, _P.c.visits_used).where(_P.c.pass_key.in_(cards))
+    passes_q = select(_P.c.pass_key, _P.c.status, _P.c.visits_used).where(_among(_P.c.pass_key, cards, backend))
     passes = {r[0]: (r[1], r[2]) for r in s.execute(
         passes_q.with_for_update() if backend == "postgresql" else passes_q)}
     years = {x.year for x in scans}
     used: Counter[tuple[str, int]] = Counter({(k, y): n for k, y, n in s.execute(
-        select(_V.c.pass_key, _V.c.year, func.count()).where(_V.c.pass_key.in_(cards), _V.c.year.in_(years))
+        select(_V.c.pass_key, _V.c.year, func.count()).where(_among(_V.c.pass_key, cards, backend),
+                                                                  _among(_V.c.year, years, backend))
         .group_by(_V.c.pass_key, _V.c.year))})
     results: list[Admitted] = []
     new_visits: dict[str, dict[str, Any]] = {}
@@ -414,7 +439,7 @@ def _write_at_once(s: Session, scans: Sequence[FirstScan], results: list[Admitte
     return out
 
 
-def _moved_or_changed(s: Session, stored: dict[str, tuple[int, str | None]]) -> dict[str, Booking]:
+def _moved_or_changed(s: Session, stored: dict[str, tuple[int, str | None]], backend: str) -> dict[str, Booking]:
     """Bookings whose appointment has a newer snapshot in the inbox than the stored one, as that snapshot says.
     The bookings flow only takes events AT a waste-depot location (decided at intake from the event alone), so
     an appointment moved away, or any event not yet processed, is read here: an admission is decided on the
@@ -424,7 +449,7 @@ def _moved_or_changed(s: Session, stored: dict[str, tuple[int, str | None]]) -> 
     newest: dict[str, tuple[int, dict[str, Any]]] = {}
     for subject, version, payload in s.execute(
             select(_I.c.subject, _I.c.version, _I.c.payload).where(
-                _I.c.subject.in_(list(stored)), _I.c.version.is_not(None),
+                _among(_I.c.subject, stored, backend), _I.c.version.is_not(None),
                 _I.c.type.startswith(APPOINTMENT_EVENT_PREFIX))):
         if version > stored[subject][0] and version > newest.get(subject, (0, {}))[0]:
             newest[subject] = (version, payload)
