@@ -7,10 +7,12 @@ so an `allow` a gate receives is durable, and a process killed mid-batch has ans
 gate retries; nothing half-stored remains, the transaction never committed). While one batch commits, the next
 gathers, so under load a commit serves many gates and at rest a scan waits for nobody. Scans waiting on an event
 loop are woken with ONE `call_soon_threadsafe` per batch (not one per scan: each is a wake-up of the loop), and
-the scans an event loop submits reach the writer together, once a loop iteration has brought no more (or a
-batch is full): 50 gates scanning at once wake the writer once, not for the first few scans while the loop is
-still parsing the others (it then committed a batch of a few while competing with the loop for the GIL, and the
-rest in a second batch after it). A lone scan waits one loop iteration for company, no timer.
+the scans an event loop submits reach the writer together, once a loop iteration has brought no more scans of
+any kind (or a batch is full): 50 gates scanning at once wake the writer once, not for the first few scans
+while the loop is still parsing the others (it then committed a batch of a few while competing with the loop for
+the GIL, and the rest in a second batch after it). A scan the loop answers from memory (a retry, a deny) counts
+as arriving too (`note`): a burst that mixes them is still one batch. A lone scan waits one loop iteration for
+company, no timer.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class Admissions:
         self._batch = hub.settings.waste_depot.admit_batch
         self._queue: queue.Queue[list[_Queued] | None] = queue.Queue()
         self._gathering: dict[asyncio.AbstractEventLoop, list[_Queued]] = {}  # each list used by its loop alone
+        self._arrived: dict[asyncio.AbstractEventLoop, int] = {}  # scans per loop, first or not (its loop alone)
         self._thread = threading.Thread(target=self._run, name="waste-depot-admissions", daemon=True)
         self._thread.start()
 
@@ -74,16 +77,25 @@ class Admissions:
         future: asyncio.Future[store.Admitted] = loop.create_future()
         gathering = self._gathering.setdefault(loop, [])
         if not gathering:
-            loop.call_soon(self._hand_over, loop, 0)  # runs after the tasks that are ready in this iteration
+            # runs after the tasks that are ready in this iteration
+            loop.call_soon(self._hand_over, loop, self._arrived.get(loop, 0))
         gathering.append(_Queued(scan, future, loop))
+        self._arrived[loop] = self._arrived.get(loop, 0) + 1
         return future
 
+    def note(self) -> None:
+        """The running event loop answered a scan from memory: while it gathers, a burst is still arriving."""
+        loop = asyncio.get_running_loop()
+        if loop in self._gathering:
+            self._arrived[loop] += 1
+
     def _hand_over(self, loop: asyncio.AbstractEventLoop, seen: int) -> None:
-        """Queue what `loop` gathered, in one piece, once an iteration added nothing to the `seen` scans (a burst
-        still arriving is parsed first) or a batch is full; otherwise look again after the next iteration."""
+        """Queue what `loop` gathered, in one piece, once an iteration brought no scan after the `seen` ones (a
+        burst still arriving is parsed first) or a batch is full; otherwise look again after the next iteration."""
         gathered = self._gathering.get(loop, [])
-        if seen < len(gathered) < self._batch:
-            loop.call_soon(self._hand_over, loop, len(gathered))
+        arrived = self._arrived.get(loop, 0)
+        if seen < arrived and len(gathered) < self._batch:
+            loop.call_soon(self._hand_over, loop, arrived)
             return
         self._gathering.pop(loop, None)
         if gathered:
@@ -169,6 +181,11 @@ def _set(future: Future[store.Admitted] | asyncio.Future[store.Admitted],
 
 _ADMISSIONS: weakref.WeakKeyDictionary[Hub, Admissions] = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
+
+
+def started_admissions(hub: Hub) -> Admissions | None:
+    """The hub's group-commit writer if a first scan has started it (None: nothing to keep gathering for)."""
+    return _ADMISSIONS.get(hub)
 
 
 def admissions_of(hub: Hub, index: GateIndex, rule: Rules,

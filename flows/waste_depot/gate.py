@@ -14,7 +14,7 @@ import structlog
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from flows.waste_depot.admit import admissions_of
+from flows.waste_depot.admit import admissions_of, started_admissions
 from flows.waste_depot.codes import pass_key, signed_code
 from flows.waste_depot.index import index_of, loaded_index
 from flows.waste_depot.messages import message_for
@@ -193,6 +193,9 @@ async def check_access_async(hub: Hub, check: AccessCheck) -> AccessAnswer:
     (and a worker thread only for a code the index does not know yet)."""
     decided = decide_scan(hub, check, may_read=False, on_loop=True)
     if isinstance(decided, AccessAnswer):
+        writer = started_admissions(hub)
+        if writer is not None:
+            writer.note()  # a burst of scans is still arriving: the first scans in it stay one batch
         return decided
     if isinstance(decided, _Miss):
         return await asyncio.to_thread(check_access, hub, check)

@@ -110,9 +110,10 @@ class Database:
         # PostgreSQL: a read or a one-statement write needs no BEGIN and COMMIT around it (two of its three
         # round trips). Autocommit connections come from the same pool; a statement commits when it answers.
         self._autocommit: sessionmaker[Session] | None = None
+        self._autocommit_engine: Engine | None = None
         if self.backend == "postgresql":
-            self._autocommit = sessionmaker(self.engine.execution_options(isolation_level="AUTOCOMMIT"),
-                                            expire_on_commit=False)
+            self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            self._autocommit = sessionmaker(self._autocommit_engine, expire_on_commit=False)
             self._readers = self._autocommit
 
     @property
@@ -153,9 +154,7 @@ class Database:
         """The engine `reading()` draws from, for a caller that keeps one connection of its own between reads
         (each statement sees what is committed: PostgreSQL in autocommit, SQLite a snapshot until the caller
         rolls back); None for an in-memory SQLite database, which has no second connection."""
-        if self._autocommit is not None:
-            return self.engine.execution_options(isolation_level="AUTOCOMMIT")
-        return self._reader
+        return self._autocommit_engine if self._autocommit_engine is not None else self._reader
 
     @contextmanager
     def one_statement(self) -> Iterator[Session]:

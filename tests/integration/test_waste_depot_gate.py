@@ -24,6 +24,7 @@ from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.exc import OperationalError
 
 from connectors.passes import PassListSettings
+from flows.waste_depot import admit
 from flows.waste_depot import visit as visit_flow
 from flows.waste_depot.codes import pass_key, signed_code
 from flows.waste_depot.gate import AccessAnswer, AccessCheck, decide_scan, prepare
@@ -913,3 +914,14 @@ def test_on_postgresql_a_visit_stored_first_by_another_writer_is_decided_again_o
         assert s.scalar(select(func.count()).select_from(WasteDepotScan)
                         .where(WasteDepotScan.appointment_id == "MS-92")) == 1
     assert "waste_depot_visit" not in deliveries_of(gate_hub, "MS-92")
+
+
+def test_a_scan_answered_from_memory_tells_the_group_commit_a_burst_is_still_arriving(
+        client: TestClient, gate_hub: Hub, register: FakeRegister, monkeypatch: pytest.MonkeyPatch) -> None:
+    book(gate_hub, register, "MS-93")
+    assert scan(client, code("MS-93"))["decision"] == "allow"  # a first scan: the group commit is running
+    noted: list[bool] = []
+    monkeypatch.setattr(admit.Admissions, "note", lambda self: noted.append(True))
+    assert scan(client, code("MS-93"))["decision"] == "allow"  # the same gate's retry, answered from memory
+    assert scan(client, code("MS-93"), gate="gate-2", headers=GATE2)["reason"] == "already-used"
+    assert noted == [True, True]

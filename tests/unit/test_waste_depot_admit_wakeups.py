@@ -172,3 +172,25 @@ def test_a_lone_scan_waits_one_quiet_iteration_and_a_full_batch_none(monkeypatch
     pieces = [len(item) for item in queued if item is not None]
     assert pieces[0] == 1 and pieces[1:] == [4, 4, 2]  # a stream is handed over whenever a batch is full
     assert answers == [_admitted(i) for i in range(11)]
+
+
+def test_scans_answered_from_memory_keep_a_burst_of_first_scans_in_one_piece(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    committed: list[int] = []
+    writer = _writer(monkeypatch, 50, committed)
+    queued = _recorded(writer)
+
+    async def a_burst_with_retries_in_between() -> list[store.Admitted]:
+        first = writer.submit_async(_scan(0))
+        for _ in range(3):  # three loop iterations bring only scans answered from memory (retries, denials)
+            await asyncio.sleep(0)
+            writer.note()
+        await asyncio.sleep(0)
+        second = writer.submit_async(_scan(1))  # the burst's next first scan
+        return [await first, await second]
+
+    answers = asyncio.run(a_burst_with_retries_in_between())
+    writer.close()
+    assert [len(item) for item in queued if item is not None] == [2]  # not [1, 1]: one batch for the burst
+    assert committed == [2]
+    assert answers == [_admitted(0), _admitted(1)]
