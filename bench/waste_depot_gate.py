@@ -10,7 +10,10 @@ durable delivery, scan and audit written), a later one `already-used`. Rounds al
 (same server, same body, parses JSON and answers) so the other helpers' load hits both; printed per round:
 rate, p50/p99 and the server processes' CPU per request; then the ratios and whether hub p99 < 50 ms, and the load
 average before each round. Then the bursts (the issue's "50 gates checking at once" taken literally): every gate
-scans a fresh code at the same instant, bare and hub taking turns, p50/p99 over all bursts. `--processes N` runs
+scans a fresh code at the same instant (codes the rounds never scan), bare and hub taking turns, p50/p99 over all
+bursts. PostgreSQL: a server with autovacuum off (as this machine's) keeps no statistics of the growing tables and
+its cached plans go stale; the bench then runs ANALYZE after seeding and before the bursts, as autovacuum would
+(`--no-analyze` to measure without; the output says which). `--processes N` runs
 N server processes on one port. Each server runs as `afsprakenhub serve` does (hub.serving.server_config:
 httptools and uvloop when installed; AFSPRAKENHUB_HTTP__PARSER=h11 for the pure-Python parser). Nothing is
 asserted.
@@ -130,6 +133,41 @@ def serve(database_url: str, codes_file: str, bookings: int, port: int) -> None:
     hub.close()
 
 
+def _autovacuum_off(database_url: str) -> bool:
+    """Whether the PostgreSQL server runs without autovacuum (SQLite: False, it has none)."""
+    if not database_url.startswith("postgresql"):
+        return False
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        off = conn.execute(text("SHOW autovacuum")).scalar() == "off"
+    engine.dispose()
+    return bool(off)
+
+
+def _analyze(database_url: str) -> None:
+    """ANALYZE the scratch database: what autovacuum does on a default server as the tables grow."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+def _split_codes(codes_file: str, bursts: int) -> tuple[str, list[str]]:
+    """The seeded codes split: a file of codes for the closed-loop rounds and the bursts' own codes (the last
+    `bursts` x GATES), so that every burst scan is a first scan however many scans the rounds made."""
+    codes = Path(codes_file).read_text(encoding="utf-8").split()
+    reserved = bursts * GATES
+    if reserved >= len(codes):
+        raise SystemExit(f"--bookings must be more than --bursts x {GATES} ({reserved})")
+    rounds_file = codes_file.replace(".txt", "-rounds.txt")
+    Path(rounds_file).write_text("\n".join(codes[:len(codes) - reserved]) + "\n", encoding="utf-8")
+    return rounds_file, codes[len(codes) - reserved:]
+
+
 def wrk(url: str, codes_file: str, seconds: float, threads: int) -> dict[str, float]:
     env = {"GATE_CODES": codes_file, "GATE_COUNT": str(GATES), "GATE_TOKEN_PREFIX": TOKEN_PREFIX,
            "GATE_THREADS": str(threads)}
@@ -189,10 +227,9 @@ def _bursts(port: int, codes: list[str], bursts: int, pause: float,
     latencies: dict[str, list[float]] = {"bare": [], "hub": []}
     used = {"bare": 0.0, "hub": 0.0}
     paths = {"bare": "/bench/bare", "hub": "/api/v1/waste-depot/access-checks"}
-    offset = len(codes) // 2  # the closed-loop rounds scanned from the start; bursts take fresh codes
     for n in range(bursts):
         for label in ("bare", "hub"):
-            batch = [codes[(offset + n * GATES + g) % len(codes)] for g in range(GATES)]
+            batch = codes[n * GATES:(n + 1) * GATES]  # the bursts' own codes: never scanned before
             before = cpu()
             latencies[label] += _one_burst(port, [_request(paths[label], c, g) for g, c in enumerate(batch)])
             time.sleep(pause)
@@ -200,10 +237,9 @@ def _bursts(port: int, codes: list[str], bursts: int, pause: float,
     return latencies, used
 
 
-def burst_round(port: int, codes_file: str, bursts: int, cpu: Callable[[], float]) -> dict[str, Any]:
+def burst_round(port: int, codes: list[str], bursts: int, cpu: Callable[[], float]) -> dict[str, Any]:
     from bench.common import pct
 
-    codes = Path(codes_file).read_text(encoding="utf-8").split()
     load = os.getloadavg()[0]
     lat, used = _bursts(port, codes, bursts, 0.3, cpu)
     return {"load1": load, **{f"{k}P50": pct(v, 50) for k, v in lat.items()},
@@ -278,29 +314,35 @@ def bench_store(name: str, database_url: str, args: argparse.Namespace, tmp: str
     codes_file = f"{tmp}/codes-{name}.txt"
     procs = [_start(database_url, codes_file, args.bookings, 0)]
     rounds: list[dict[str, Any]] = []
+    analyze = args.analyze and _autovacuum_off(database_url)
     try:
         port = _ready(procs[0])
+        rounds_file, burst_codes = _split_codes(codes_file, args.bursts)
+        if analyze:
+            _analyze(database_url)
         procs += [_start(database_url, codes_file, args.bookings, port) for _ in range(args.processes - 1)]
         for proc in procs[1:]:
             _ready(proc)
         base = f"http://127.0.0.1:{port}"
-        wrk(f"{base}/bench/bare", codes_file, 2, args.threads)  # warm-up (the hub's warm-up is round 1's codes)
+        wrk(f"{base}/bench/bare", rounds_file, 2, args.threads)  # warm-up (the hub's warm-up is round 1's codes)
         for n in range(args.rounds):
             for label, path in (("bare", "/bench/bare"), ("hub", "/api/v1/waste-depot/access-checks")):
                 load = os.getloadavg()[0]
                 cpu = _cpu_seconds(procs)
-                result = wrk(base + path, codes_file, args.seconds, args.threads)
+                result = wrk(base + path, rounds_file, args.seconds, args.threads)
                 result["cpuMs"] = (_cpu_seconds(procs) - cpu) * 1000 / max(1.0, result["requests"])
                 rounds.append({"store": name, "round": n + 1, "endpoint": label, "load1": load, **result})
         settled = _wait_idle(procs) if args.bursts else 0.0
-        burst = {**burst_round(port, codes_file, args.bursts, lambda: _thread_cpu_seconds(procs)),
+        if analyze and args.bursts:
+            _analyze(database_url)
+        burst = {**burst_round(port, burst_codes, args.bursts, lambda: _thread_cpu_seconds(procs)),
                  "settledS": settled} if args.bursts else None
     finally:
         for proc in procs:
             proc.terminate()  # uvicorn shuts down: the lifespan stores the gate's queued scans
         for proc in procs:
             proc.wait(60)
-    return {"store": name, "rounds": rounds, "burst": burst, "decisions": decisions(database_url)}
+    return {"store": name, "rounds": rounds, "burst": burst, "decisions": decisions(database_url), "analyzed": analyze}
 
 
 def summarise(result: dict[str, Any]) -> dict[str, Any]:
@@ -344,6 +386,8 @@ def main() -> None:
     parser.add_argument("--stores", default="sqlite,postgresql")
     parser.add_argument("--processes", type=int, default=1,
                         help="server processes on one port (SO_REUSEPORT), each with its own gate index")
+    parser.add_argument("--no-analyze", dest="analyze", action="store_false",
+                        help="PostgreSQL with autovacuum off: do not ANALYZE after seeding and before the bursts")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--codes", help=argparse.SUPPRESS)
@@ -382,6 +426,10 @@ def main() -> None:
                       b["hubCpuMs"], yes(b["hubP99"] < P99_TARGET_MS)] for r in bursts for b in [r["burst"]]])
     for r in results:
         print(f"{r['store']} decisions: " + ", ".join(f"{k} {v}" for k, v in sorted(r["decisions"].items())))
+        if r["store"] == "postgresql":
+            print("postgresql statistics: " + ("ANALYZE by the bench after seeding and before the bursts (the "
+                                               "server's autovacuum is off)" if r["analyzed"] else
+                                               "as the server keeps them (autovacuum on, or --no-analyze)"))
     print(machine_line())
     if "postgresql" in stores and not any(r["store"] == "postgresql" for r in results):
         print(f"postgresql: {SKIPPED_POSTGRES}")

@@ -52,6 +52,21 @@ def _announce_register(hub: Hub) -> None:
         err.print(f"warning: {line}", soft_wrap=True, markup=False, highlight=False)
 
 
+AUTOVACUUM_OFF = ("the PostgreSQL server runs with autovacuum off: the store's statistics go stale as its tables "
+                  "grow, and the query plans cached with them (the waste-depot gate's admissions took about twice "
+                  "as long in bench/waste_depot_gate.py). Turn autovacuum on (PostgreSQL's default) or run ANALYZE "
+                  "on the hub's database regularly.")
+
+
+def _announce_store(hub: Hub) -> None:
+    """At start: a warning (also logged) when the store's settings slow the hub down."""
+    if hub.db.autovacuum_off():
+        import structlog
+
+        structlog.get_logger("afsprakenhub.store").warning("store.autovacuum_off", detail=AUTOVACUUM_OFF)
+        err.print(f"warning: {AUTOVACUUM_OFF}", soft_wrap=True, markup=False, highlight=False)
+
+
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
@@ -232,6 +247,7 @@ def serve(
 
     hub = _hub(upgrade=True, broker=True, settings=settings)
     _announce_register(hub)
+    _announce_store(hub)
     in_process = hub.runtime.is_stub or with_worker
     api = create_app(hub, start_runtime=in_process)
     _prepare_gate(hub)
@@ -266,6 +282,7 @@ def worker(threads: Annotated[int | None, typer.Option(help="Worker threads [def
         raise typer.Exit(2)
     hub = _hub(upgrade=True, broker=True, settings=settings)
     _announce_register(hub)
+    _announce_store(hub)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

@@ -150,6 +150,17 @@ class Database:
             session.rollback()
             session.close()
 
+    def autovacuum_off(self) -> bool:
+        """Whether the PostgreSQL server runs without autovacuum: its statistics, and the query plans cached
+        with them, go stale as tables grow. False on SQLite, and when the server cannot be asked."""
+        if self._autocommit_engine is None:
+            return False
+        try:
+            with self._autocommit_engine.connect() as conn:
+                return conn.exec_driver_sql("SHOW autovacuum").scalar() == "off"
+        except Exception:  # the store does not answer (yet): nothing to warn about from here
+            return False
+
     def reader_engine(self) -> Engine | None:
         """The engine `reading()` draws from, for a caller that keeps one connection of its own between reads
         (each statement sees what is committed: PostgreSQL in autocommit, SQLite a snapshot until the caller

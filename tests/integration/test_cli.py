@@ -75,3 +75,26 @@ def test_db_upgrade_on_empty_database(tmp_path: Path, monkeypatch: pytest.Monkey
         assert json.loads(_invoke("status", "--json"))["inbox"]["received"] == 0
     finally:
         get_settings.cache_clear()
+
+
+def test_start_up_warns_when_the_postgresql_server_runs_without_autovacuum(
+        settings: Settings, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy import text
+
+    from hub import cli
+
+    hub = Hub(settings, load_flows=False)
+    try:
+        if hub.db.backend == "postgresql":
+            with hub.db.engine.connect() as conn:  # the server's own answer, read independently
+                assert hub.db.autovacuum_off() is (conn.execute(text("SHOW autovacuum")).scalar() == "off")
+        else:
+            assert hub.db.autovacuum_off() is False  # SQLite has none
+        monkeypatch.setattr(hub.db, "autovacuum_off", lambda: True)
+        cli._announce_store(hub)
+        assert "autovacuum off" in capsys.readouterr().err
+        monkeypatch.setattr(hub.db, "autovacuum_off", lambda: False)
+        cli._announce_store(hub)
+        assert capsys.readouterr().err == ""
+    finally:
+        hub.close()
