@@ -12,7 +12,7 @@ any kind (or a batch is full): 50 gates scanning at once wake the writer once, n
 while the loop is still parsing the others (it then committed a batch of a few while competing with the loop for
 the GIL, and the rest in a second batch after it). A scan the loop answers from memory (a retry, a deny) counts
 as arriving too (`note`): a burst that mixes them is still one batch. A lone scan waits one loop iteration for
-company, no timer.
+company, no timer; under sustained load the gathering ends after one scan per gate has arrived.
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ class Admissions:
         self._delivery_of = delivery_of
         self._audit_of = audit_of
         self._batch = hub.settings.waste_depot.admit_batch
+        # a burst is every gate scanning once: gathering ends after that many scans have arrived at most
+        self._burst = min(self._batch, len(hub.settings.waste_depot.gates) or self._batch)
         self._queue: queue.Queue[list[_Queued] | None] = queue.Queue()
         self._gathering: dict[asyncio.AbstractEventLoop, list[_Queued]] = {}  # each list used by its loop alone
         self._arrived: dict[asyncio.AbstractEventLoop, int] = {}  # scans per loop, first or not (its loop alone)
@@ -77,8 +79,8 @@ class Admissions:
         future: asyncio.Future[store.Admitted] = loop.create_future()
         gathering = self._gathering.setdefault(loop, [])
         if not gathering:
-            # runs after the tasks that are ready in this iteration
-            loop.call_soon(self._hand_over, loop, self._arrived.get(loop, 0))
+            before = self._arrived.get(loop, 0)
+            loop.call_soon(self._hand_over, loop, before, before)  # after the tasks ready in this iteration
         gathering.append(_Queued(scan, future, loop))
         self._arrived[loop] = self._arrived.get(loop, 0) + 1
         return future
@@ -89,13 +91,14 @@ class Admissions:
         if loop in self._gathering:
             self._arrived[loop] += 1
 
-    def _hand_over(self, loop: asyncio.AbstractEventLoop, seen: int) -> None:
+    def _hand_over(self, loop: asyncio.AbstractEventLoop, seen: int, started: int) -> None:
         """Queue what `loop` gathered, in one piece, once an iteration brought no scan after the `seen` ones (a
-        burst still arriving is parsed first) or a batch is full; otherwise look again after the next iteration."""
+        burst still arriving is parsed first), or a burst's worth of scans of any kind (one per gate, at most a
+        batch) has arrived since the gathering `started`: a loop that never goes quiet still hands over."""
         gathered = self._gathering.get(loop, [])
         arrived = self._arrived.get(loop, 0)
-        if seen < arrived and len(gathered) < self._batch:
-            loop.call_soon(self._hand_over, loop, arrived)
+        if seen < arrived and arrived - started < self._burst:
+            loop.call_soon(self._hand_over, loop, arrived, started)
             return
         self._gathering.pop(loop, None)
         if gathered:

@@ -394,6 +394,7 @@ def _admit_in(s: Session, backend: str, scans: Sequence[FirstScan], rule: Rules,
 
 
 def _scan_rows(scans: Sequence[FirstScan], results: Sequence[Admitted]) -> list[dict[str, Any]]:
+    """The batch's scan rows, one per scan as decided."""
     return [{"at": x.at, "gate_id": x.gate_id, "appointment_id": x.appointment_id, "pass_key": r.card,
              "decision": "allow" if r.decision.allow else "deny", "reason": r.decision.reason}
             for x, r in zip(scans, results, strict=True)]
@@ -401,6 +402,7 @@ def _scan_rows(scans: Sequence[FirstScan], results: Sequence[Admitted]) -> list[
 
 def _audit_rows(scans: Sequence[FirstScan], results: Sequence[Admitted],
                 audit_of: Callable[[FirstScan, str | None], dict[str, Any]]) -> list[dict[str, Any]]:
+    """The batch's audit lines, one per scan with its outcome."""
     return [_with_outcome(audit_of(x, r.card), "allow" if r.decision.allow else "deny", r.decision.reason)
             for x, r in zip(scans, results, strict=True)]
 
@@ -409,8 +411,7 @@ def _write_at_once(s: Session, scans: Sequence[FirstScan], results: list[Admitte
                    new_visits: dict[str, dict[str, Any]], delivery_of: Callable[[FirstScan], VisitDelivery],
                    audit_of: Callable[[FirstScan, str | None], dict[str, Any]]) -> list[Admitted]:
     """The batch's writes as `_AT_ONCE` (PostgreSQL); `_Lost` when a new visit was not stored (ON CONFLICT)."""
-    firsts = {x.appointment_id: (i, delivery_of(x)) for i, (x, r) in enumerate(zip(scans, results, strict=True))
-              if x.appointment_id in new_visits and r.decision.new_visit}
+    firsts = _firsts(scans, results, new_visits, delivery_of)
     deliveries = [{"dedupe_key": d.inbox["dedupe_key"], "flow": flow, "status": DeliveryStatus.PENDING,
                    "attempts": 0, "next_attempt_at": d.now, "created_at": d.now, "updated_at": d.now}
                   for _, d in firsts.values() for flow in d.flows]
@@ -432,11 +433,7 @@ def _write_at_once(s: Session, scans: Sequence[FirstScan], results: list[Admitte
             by_inbox.setdefault(first, []).append(second)
     if stored != set(new_visits):
         raise _Lost
-    out = list(results)
-    for i, d in firsts.values():
-        ids = by_inbox.get(inbox_ids.get(d.inbox["dedupe_key"], -1), [])
-        out[i] = Admitted(out[i].decision, out[i].card, out[i].visit, out[i].pass_key, tuple(sorted(ids)))
-    return out
+    return _with_deliveries(results, firsts, inbox_ids, by_inbox)
 
 
 def _moved_or_changed(s: Session, stored: dict[str, tuple[int, str | None]], backend: str) -> dict[str, Booking]:
@@ -469,11 +466,27 @@ def _against(result: Admitted, scan: FirstScan, other: Visit | None, rule: Rules
     return Admitted(Decision(False, "already-used"), result.card, other, result.card)
 
 
+def _firsts(scans: Sequence[FirstScan], results: Sequence[Admitted], stored: Iterable[str],
+            delivery_of: Callable[[FirstScan], VisitDelivery]) -> dict[str, tuple[int, VisitDelivery]]:
+    """{appointment: (index of the scan that stored its visit, the visit's delivery)}."""
+    return {x.appointment_id: (i, delivery_of(x)) for i, (x, r) in enumerate(zip(scans, results, strict=True))
+            if x.appointment_id in stored and r.decision.new_visit}
+
+
+def _with_deliveries(results: list[Admitted], firsts: dict[str, tuple[int, VisitDelivery]],
+                     inbox_ids: dict[str, int], by_inbox: dict[int, list[int]]) -> list[Admitted]:
+    """The results, each visit's scan with the ids of the deliveries stored for it."""
+    out = list(results)
+    for i, d in firsts.values():
+        ids = by_inbox.get(inbox_ids.get(d.inbox["dedupe_key"], -1), [])
+        out[i] = Admitted(out[i].decision, out[i].card, out[i].visit, out[i].pass_key, tuple(sorted(ids)))
+    return out
+
+
 def _deliver(s: Session, writes: _Writes, scans: Sequence[FirstScan], results: list[Admitted], stored: set[str],
              delivery_of: Callable[[FirstScan], VisitDelivery]) -> list[Admitted]:
     """The inbox row and deliveries of each stored visit (the first scan of it in the batch): two statements."""
-    firsts = {x.appointment_id: (i, delivery_of(x)) for i, (x, r) in enumerate(zip(scans, results, strict=True))
-              if x.appointment_id in stored and r.decision.new_visit}
+    firsts = _firsts(scans, results, stored, delivery_of)
     if not firsts:
         return results
     inbox_ids = {k: v for k, v in writes.inbox.run(s, [d.inbox for _, d in firsts.values()])}
@@ -483,11 +496,7 @@ def _deliver(s: Session, writes: _Writes, scans: Sequence[FirstScan], results: l
     by_inbox: dict[int, list[int]] = {}
     for inbox_id, delivery_id in (writes.deliveries.run(s, rows) if rows else []):
         by_inbox.setdefault(inbox_id, []).append(delivery_id)
-    out = list(results)
-    for i, d in firsts.values():
-        ids = by_inbox.get(inbox_ids.get(d.inbox["dedupe_key"], -1), [])
-        out[i] = Admitted(out[i].decision, out[i].card, out[i].visit, out[i].pass_key, tuple(sorted(ids)))
-    return out
+    return _with_deliveries(results, firsts, inbox_ids, by_inbox)
 
 
 def record_scans(db: Database, rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:

@@ -74,14 +74,16 @@ def test_a_failed_batch_fails_every_future() -> None:
     assert all(f.exception() is error for f in futures)
 
 
-def _writer(monkeypatch: pytest.MonkeyPatch, batch: int, committed: list[int]) -> admit.Admissions:
+def _writer(monkeypatch: pytest.MonkeyPatch, batch: int, committed: list[int], gates: int = 50) -> admit.Admissions:
     """Admissions over a fake store whose `admit` records each batch's size and allows every scan."""
     def fake_admit(db: Any, scans: list[store.FirstScan], *rest: Any) -> tuple[int, list[store.Admitted]]:
         committed.append(len(scans))
         return 0, [_admitted(int(x.appointment_id.removeprefix("WD-"))) for x in scans]
 
     monkeypatch.setattr(store, "admit", fake_admit)
-    hub = SimpleNamespace(settings=SimpleNamespace(waste_depot=SimpleNamespace(admit_batch=batch)), db=None)
+    gate_ids = {f"gate-{n}": "LOC" for n in range(gates)}
+    hub = SimpleNamespace(settings=SimpleNamespace(waste_depot=SimpleNamespace(admit_batch=batch, gates=gate_ids)),
+                          db=None)
     index = SimpleNamespace(learn_visit=lambda *a: None, committed=lambda seq: None)
     return admit.Admissions(hub, index, None, None, None)  # type: ignore[arg-type]
 
@@ -194,3 +196,24 @@ def test_scans_answered_from_memory_keep_a_burst_of_first_scans_in_one_piece(
     assert [len(item) for item in queued if item is not None] == [2]  # not [1, 1]: one batch for the burst
     assert committed == [2]
     assert answers == [_admitted(0), _admitted(1)]
+
+
+def test_a_loop_that_never_goes_quiet_still_hands_over_after_one_scan_per_gate(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    committed: list[int] = []
+    writer = _writer(monkeypatch, 100, committed, gates=4)
+    queued = _recorded(writer)
+
+    async def sustained_load() -> tuple[list[int], store.Admitted]:
+        first = writer.submit_async(_scan(0))
+        pieces = []
+        for _ in range(10):  # every iteration brings a retry answered from memory: the loop is never quiet
+            await asyncio.sleep(0)
+            writer.note()
+            pieces.append(len([q for q in queued if q is not None]))
+        return pieces, await first
+
+    pieces, answer = asyncio.run(sustained_load())
+    writer.close()
+    assert pieces.index(1) <= 4  # handed over once 4 scans (one per gate) had arrived, not when the load ends
+    assert answer == _admitted(0)
