@@ -188,13 +188,14 @@ def bump(s: Session) -> int:
 
 # --- what each process's gate index reads (flows/waste_depot/index.py) ---------------------------------------
 
+_STATE_ROW = select(_STATE.c.seq, _STATE.c.passes_version).where(_STATE.c.id == 1)
+
+
 def state(s: Session) -> tuple[int, int]:
     """(change sequence, pass list version); (0, 0) before anything was written."""
     row = s.execute(_STATE_ROW).first()
     return (int(row[0]), int(row[1])) if row is not None else (0, 0)
 
-
-_STATE_ROW = select(_STATE.c.seq, _STATE.c.passes_version).where(_STATE.c.id == 1)
 
 
 class StateReader:

@@ -864,12 +864,17 @@ def _writer_statements(hub: Hub, before: Any = None) -> list[str]:
     return sent
 
 
-def test_on_postgresql_a_batch_writes_its_visit_delivery_scan_and_audit_in_one_statement(
-        client: TestClient, gate_hub: Hub, register: FakeRegister) -> None:
+def _booked_on_postgresql(client: TestClient, gate_hub: Hub, register: FakeRegister, appointment_id: str) -> None:
+    """Skip on SQLite (its writes are in-process); else book the appointment, with the index loaded and warm."""
     if gate_hub.db.backend != "postgresql":
         pytest.skip("the batch's writes are one statement on PostgreSQL; SQLite writes in-process")
-    book(gate_hub, register, "MS-91")
+    book(gate_hub, register, appointment_id)
     assert scan(client, code("A-OTHER"))["reason"] == "unknown-code"  # index loaded, warm-up done
+
+
+def test_on_postgresql_a_batch_writes_its_visit_delivery_scan_and_audit_in_one_statement(
+        client: TestClient, gate_hub: Hub, register: FakeRegister) -> None:
+    _booked_on_postgresql(client, gate_hub, register, "MS-91")
     sent = _writer_statements(gate_hub)
     assert scan(client, code("MS-91"))["decision"] == "allow"
     writes = [s for s in sent if not s.startswith("SELECT")]
@@ -884,10 +889,7 @@ def test_on_postgresql_a_batch_writes_its_visit_delivery_scan_and_audit_in_one_s
 
 def test_on_postgresql_a_visit_stored_first_by_another_writer_is_decided_again_on_its_row(
         client: TestClient, gate_hub: Hub, register: FakeRegister) -> None:
-    if gate_hub.db.backend != "postgresql":
-        pytest.skip("the batch's writes are one statement on PostgreSQL; SQLite writes in-process")
-    book(gate_hub, register, "MS-92")
-    assert scan(client, code("A-OTHER"))["reason"] == "unknown-code"  # index loaded, warm-up done
+    _booked_on_postgresql(client, gate_hub, register, "MS-92")
     raced: list[str] = []
 
     def other_gate_first(statement: str) -> None:
